@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# sysguard: one GNU Makefile for the BPF objects, the daemon, the CLI and the tests.
+# Everything is built in $(BUILD).  `make V=1` shows the full commands.
+
+BUILD    ?= build
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+LLVM_STRIP ?= llvm-strip
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+VERSION  := 0.1.0
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+
+PKGS     := libbpf libevent yaml-0.1 json-c libsystemd libelf
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz
+
+WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
+ifdef WERROR
+WARN     += -Werror
+endif
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DSG_VERSION='"$(VERSION)"' \
+	    -I$(BUILD) -Ibpf -Ishared -Isysguardd $(PKG_CFLAGS)
+LDFLAGS  ?=
+ifdef SANITIZE
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRC  := bpf/sysguard.bpf.c
+BPF_OBJ  := $(BUILD)/sysguard.bpf.o
+SKEL     := $(BUILD)/sysguard.skel.h
+
+SHARED_SRC := $(wildcard shared/*.c)
+DAEMON_SRC := $(filter-out sysguardd/main.c,$(wildcard sysguardd/*.c))
+CTL_SRC    := $(wildcard sysguardctl/*.c)
+
+SHARED_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SHARED_SRC))
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
+CTL_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRC))
+LIBSGD     := $(BUILD)/libsgd.a
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOLS_SRC  := $(wildcard tests/tools/*.c)
+TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
+
+.PHONY: all clean deps test check unit bench install uninstall
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/sysguardd $(BUILD)/sysguardctl
+
+$(BUILD)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BPF_OBJ): $(BPF_SRC) bpf/sysguard.h $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf \
+		-Wall -Wno-unused-function -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sysguard_bpf > $@
+
+$(BUILD)/%.o: %.c $(SKEL) $(wildcard shared/*.h sysguardd/*.h sysguardctl/*.h bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBSGD): $(DAEMON_OBJ) $(SHARED_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/sysguardd: $(BUILD)/sysguardd/main.o $(LIBSGD)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/sysguardctl: $(CTL_OBJ) $(SHARED_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBSGD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBSGD) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -o $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -D_GNU_SOURCE $< -o $@
+
+unit: $(UNIT_BIN)
+
+# The whole suite, every tier; ends with one "N passed, N failed, N skipped" line.
+test check: all $(UNIT_BIN) $(TOOLS_BIN)
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all
+
+DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
+	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema \
+	iproute2 mandoc procps
+deps:
+	apt-get install -y --no-install-recommends $(DEPS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sysguard's kernel side: syscall and sched tracepoints that turn process,
+ * file and network activity into records in one ring buffer.  Syscall entries
+ * stash their arguments per thread; the matching exit reads the user memory
+ * (paths are faulted in by then), resolves the directory of relative paths by
+ * walking dentries, and emits one record with the result.  The daemon itself
+ * is excluded here.  Program names carry their family as a prefix (proc_,
+ * file_, net_) so that userspace can switch a family off before load.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "sysguard.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AT_FDCWD -100
+#define AT_REMOVEDIR 0x200
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define EBADF 9
+#define ENOTSOCK 88
+#define DATA_MASK (SG_DATA_MAX - 1)
+
+const volatile struct sg_kconfig cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by userspace */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_rec);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_counters);
+} counters SEC(".maps");
+
+struct stash {
+	__u64 args[6];
+	__u32 sc;
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct stash);
+} stash SEC(".maps");
+
+struct exec_stash {
+	__u64 argv;
+	__u64 fname_ptr;
+	__s32 dfd;
+	__u32 sc;
+	__u32 at_flags;
+	__s32 fname_len; /* < 0: could not be read at entry */
+	char fname[SG_UPATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct exec_stash);
+} exec_stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_stash);
+} exec_scratch SEC(".maps");
+
+static __always_inline struct sg_counters *ctrs(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline int is_self(__u64 pid_tgid)
+{
+	return (__u32)(pid_tgid >> 32) == cfg.self_pid;
+}
+
+static __always_inline struct sg_rec *rec_begin(__u16 type, __u32 sc)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	__u32 zero = 0;
+	struct sg_rec *r;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return NULL;
+	r->hdr.type = type;
+	r->hdr.flags = 0;
+	r->hdr.size = 0;
+	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	r->hdr.pid = pid_tgid >> 32;
+	r->hdr.tid = (__u32)pid_tgid;
+	r->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	r->hdr.uid = (__u32)uid_gid;
+	r->hdr.gid = uid_gid >> 32;
+	r->hdr.syscall = sc;
+	r->hdr.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(r->hdr.comm, sizeof(r->hdr.comm));
+	__builtin_memset(&r->u, 0, sizeof(r->u));
+	return r;
+}
+
+static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
+{
+	struct sg_counters *c = ctrs();
+	__u32 type = r->hdr.type;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 size;
+
+	if (len > SG_DATA_MAX)
+		len = SG_DATA_MAX;
+	size = SG_DATA_OFF + len;
+	r->hdr.size = size;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (type >= SG_EV_KERNEL_MAX)
+		return;
+	if (c)
+		c->seen[type]++;
+	if (bpf_ringbuf_output(&events, r, size, flags) && c)
+		c->dropped[type]++;
+}
+
+/*
+ * Write the path of (dentry, vfsmnt) as a walk from the leaf up, each
+ * component NUL-terminated, at data[off].  Returns the new offset; sets
+ * SG_F_DIR_DEEP in *flags when it ran out of depth or room.
+ */
+static __noinline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry *dentry,
+				 struct vfsmount *vfsmnt)
+{
+	struct mount *mnt;
+	int i;
+
+	if (!r || !dentry || !vfsmnt)
+		return off;
+	mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	for (i = 0; i < SG_PATH_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		const unsigned char *name;
+		long n;
+
+		if (dentry == mnt_root || dentry == parent) {
+			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (dentry != mnt_root || mnt == mnt_parent)
+				return off; /* the root */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			vfsmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		if (off > SG_DATA_MAX - SG_NAME_MAX)
+			break;
+		name = BPF_CORE_READ(dentry, d_name.name);
+		n = bpf_probe_read_kernel_str(&r->data[off & DATA_MASK], SG_NAME_MAX, name);
+		if (n <= 0)
+			break;
+		off += n;
+		dentry = parent;
+	}
+	r->hdr.flags |= SG_F_DIR_DEEP;
+	return off;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The directory a relative path was resolved from: the cwd or a dirfd. */
+static __always_inline __u32 put_dir(struct sg_rec *r, __u32 off, int dfd, __u16 unres_flag)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *d;
+	struct vfsmount *m;
+
+	if (dfd == AT_FDCWD) {
+		d = BPF_CORE_READ(task, fs, pwd.dentry);
+		m = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *f = fd_file(task, dfd);
+
+		if (!f) {
+			r->hdr.flags |= unres_flag;
+			return off;
+		}
+		d = BPF_CORE_READ(f, f_path.dentry);
+		m = BPF_CORE_READ(f, f_path.mnt);
+	}
+	if (!d || !m) {
+		r->hdr.flags |= unres_flag;
+		return off;
+	}
+	return put_walk(r, off, d, m);
+}
+
+/*
+ * A user path and, when it is relative, the walk of its directory.  The
+ * lengths land in *plen and *dlen.
+ */
+static __always_inline __u32 put_upath(struct sg_rec *r, __u32 off, const char *upath, int dfd,
+				       __u16 *plen, __u16 *dlen, __u16 unres_flag)
+{
+	__u32 start;
+	long n;
+
+	if (off > SG_DATA_MAX - SG_UPATH_MAX) {
+		r->hdr.flags |= SG_F_TRUNC_PATH;
+		return off;
+	}
+	n = bpf_probe_read_user_str(&r->data[off & DATA_MASK], SG_UPATH_MAX, upath);
+	if (n <= 0) {
+		r->hdr.flags |= SG_F_PATH_FAULT;
+		return off;
+	}
+	if (n == SG_UPATH_MAX)
+		r->hdr.flags |= SG_F_TRUNC_PATH;
+	*plen = n;
+	start = off;
+	off += n;
+	if (r->data[start & DATA_MASK] != '/') {
+		__u32 d0 = off;
+
+		off = put_dir(r, off, dfd, unres_flag);
+		*dlen = off - d0;
+	}
+	return off;
+}
+
+static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct stash s;
+	int i;
+
+	if (is_self(pid_tgid))
+		return 0;
+	s.sc = sc;
+	s.__pad = 0;
+	for (i = 0; i < 6; i++)
+		s.args[i] = ctx->args[i];
+	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY)) {
+		struct sg_counters *c = ctrs();
+
+		if (c)
+			c->stash_full++;
+	}
+	return 0;
+}
+
+static __always_inline int stash_take(struct stash *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stash, &tid);
+
+	if (!s)
+		return -1;
+	__builtin_memcpy(out, s, sizeof(*out));
+	bpf_map_delete_elem(&stash, &tid);
+	return 0;
+}
+
+/* ---- process ---- */
+
+static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct exec_stash *s;
+	const char *fname;
+	__u32 zero = 0;
+
+	if (is_self(pid_tgid))
+		return 0;
+	s = bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!s)
+		return 0;
+	s->sc = sc;
+	if (sc == SG_SC_EXECVEAT) {
+		s->dfd = (int)ctx->args[0];
+		fname = (const char *)ctx->args[1];
+		s->argv = ctx->args[2];
+		s->at_flags = (__u32)ctx->args[4];
+	} else {
+		s->dfd = AT_FDCWD;
+		fname = (const char *)ctx->args[0];
+		s->argv = ctx->args[1];
+		s->at_flags = 0;
+	}
+	s->fname_ptr = (__u64)fname;
+	s->fname_len = bpf_probe_read_user_str(s->fname, sizeof(s->fname), fname);
+	if (bpf_map_update_elem(&exec_stash, &tid, s, BPF_ANY)) {
+		struct sg_counters *c = ctrs();
+
+		if (c)
+			c->stash_full++;
+	}
+	return 0;
+}
+
+static __always_inline __u32 put_argv_user(struct sg_rec *r, __u32 off, __u64 argv, __u16 *argc)
+{
+	__u32 start = off;
+	int i;
+
+	for (i = 0; i < SG_ARG_MAX; i++) {
+		const char *arg = NULL;
+		long n;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(argv + i * sizeof(arg))) || !arg)
+			return off;
+		if (off - start > SG_ARGV_BYTES - SG_NAME_MAX || off > SG_DATA_MAX - SG_NAME_MAX)
+			break;
+		n = bpf_probe_read_user_str(&r->data[off & DATA_MASK], SG_NAME_MAX, arg);
+		if (n <= 0)
+			break;
+		if (n == SG_NAME_MAX)
+			r->hdr.flags |= SG_F_TRUNC_ARGV;
+		off += n;
+		(*argc)++;
+	}
+	r->hdr.flags |= SG_F_TRUNC_ARGV;
+	return off;
+}
+
+static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32 sc)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct exec_stash *s;
+	struct sg_exec *e;
+	struct sg_rec *r;
+	__u32 off = 0, d0;
+	long ret = ctx->ret;
+
+	if (is_self(pid_tgid))
+		return 0;
+	s = bpf_map_lookup_elem(&exec_stash, &tid);
+	r = rec_begin(SG_EV_EXEC, sc);
+	if (!r)
+		goto out;
+	e = &r->u.exec;
+	e->ret = ret;
+	if (s) {
+		long n = s->fname_len;
+
+		e->at_flags = s->at_flags;
+		if (n > 0 && n <= SG_UPATH_MAX) {
+			bpf_probe_read_kernel(r->data, n & (SG_UPATH_MAX - 1 + SG_UPATH_MAX), s->fname);
+			if (n == SG_UPATH_MAX)
+				r->hdr.flags |= SG_F_TRUNC_PATH;
+			off = n;
+		} else if (ret < 0 && s->fname_ptr) {
+			/* not readable at entry: try again, the old image is still there */
+			n = bpf_probe_read_user_str(r->data, SG_UPATH_MAX, (void *)s->fname_ptr);
+			off = n > 0 ? n : 0;
+			if (n <= 0)
+				r->hdr.flags |= SG_F_PATH_FAULT;
+		} else {
+			r->hdr.flags |= SG_F_PATH_FAULT;
+		}
+		e->filename_len = off;
+	} else {
+		r->hdr.flags |= SG_F_NO_ENTER;
+	}
+
+	d0 = off;
+	if (ret == 0) {
+		struct mm_struct *mm = BPF_CORE_READ(task, mm);
+		__u64 as = BPF_CORE_READ(mm, arg_start);
+		__u64 ae = BPF_CORE_READ(mm, arg_end);
+		__u64 len = ae > as ? ae - as : 0;
+		__u32 i;
+
+		if (len > SG_ARGV_BYTES) {
+			len = SG_ARGV_BYTES;
+			r->hdr.flags |= SG_F_TRUNC_ARGV;
+		}
+		if (len && off <= SG_UPATH_MAX &&
+		    !bpf_probe_read_user(&r->data[off & (SG_UPATH_MAX * 2 - 1)], len, (void *)as))
+			off += len;
+		e->argv_len = off - d0;
+	} else if (s) {
+		off = put_argv_user(r, off, s->argv, &e->argc);
+		e->argv_len = off - d0;
+	}
+
+	d0 = off;
+	off = put_dir(r, off, AT_FDCWD, SG_F_CWD_UNRES);
+	e->cwd_len = off - d0;
+
+	d0 = off;
+	if (ret == 0) {
+		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+
+		if (exe)
+			off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry),
+				       BPF_CORE_READ(exe, f_path.mnt));
+		else
+			r->hdr.flags |= SG_F_EXE_UNRES;
+	} else {
+		r->hdr.flags |= SG_F_EXE_UNRES;
+	}
+	e->exe_len = off - d0;
+	rec_submit(r, off);
+out:
+	if (s)
+		bpf_map_delete_elem(&exec_stash, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int proc_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return exec_enter(ctx, SG_SC_EXECVE);
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int proc_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return exec_exit(ctx, SG_SC_EXECVE);
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int proc_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return exec_enter(ctx, SG_SC_EXECVEAT);
+}
+
+SEC("tp/syscalls/sys_exit_execveat")
+int proc_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return exec_exit(ctx, SG_SC_EXECVEAT);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct sg_rec *r;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	if (child->pid != child->tgid)
+		return 0; /* a new thread, not a process */
+	r = rec_begin(SG_EV_FORK, SG_SC_NONE);
+	if (!r)
+		return 0;
+	r->u.fork.child_pid = child->tgid;
+	rec_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(proc_exit, struct task_struct *p)
+{
+	struct sg_rec *r;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	/* only the last thread of a group reports the process's end */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	r = rec_begin(SG_EV_EXIT, SG_SC_NONE);
+	if (!r)
+		return 0;
+	r->u.exit.exit_code = BPF_CORE_READ(p, exit_code);
+	rec_submit(r, 0);
+	return 0;
+}
+
+/* ---- file ---- */
+
+static __always_inline int file_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	const char *p1 = NULL, *p2 = NULL;
+	struct stash s;
+	struct sg_file *f;
+	struct sg_rec *r;
+	__u16 type;
+	__u32 off = 0;
+
+	if (stash_take(&s))
+		return 0;
+	switch (s.sc) {
+	case SG_SC_RENAME: case SG_SC_RENAMEAT: case SG_SC_RENAMEAT2:
+		type = SG_EV_RENAME;
+		break;
+	case SG_SC_UNLINK: case SG_SC_UNLINKAT: case SG_SC_RMDIR:
+		type = SG_EV_UNLINK;
+		break;
+	default:
+		type = SG_EV_OPEN;
+	}
+	r = rec_begin(type, s.sc);
+	if (!r)
+		return 0;
+	f = &r->u.file;
+	f->ret = ctx->ret;
+	f->dfd = AT_FDCWD;
+	f->dfd2 = AT_FDCWD;
+	switch (s.sc) {
+	case SG_SC_OPEN:
+		p1 = (void *)s.args[0];
+		f->flags = s.args[1];
+		f->mode = s.args[2];
+		break;
+	case SG_SC_OPENAT:
+		f->dfd = s.args[0];
+		p1 = (void *)s.args[1];
+		f->flags = s.args[2];
+		f->mode = s.args[3];
+		break;
+	case SG_SC_OPENAT2: {
+		struct open_how how = {};
+
+		f->dfd = s.args[0];
+		p1 = (void *)s.args[1];
+		bpf_probe_read_user(&how, sizeof(how), (void *)s.args[2]);
+		f->flags = how.flags;
+		f->mode = how.mode;
+		break;
+	}
+	case SG_SC_CREAT:
+		p1 = (void *)s.args[0];
+		f->mode = s.args[1];
+		f->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		break;
+	case SG_SC_RENAME:
+		p1 = (void *)s.args[0];
+		p2 = (void *)s.args[1];
+		break;
+	case SG_SC_RENAMEAT:
+	case SG_SC_RENAMEAT2:
+		f->dfd = s.args[0];
+		p1 = (void *)s.args[1];
+		f->dfd2 = s.args[2];
+		p2 = (void *)s.args[3];
+		if (s.sc == SG_SC_RENAMEAT2)
+			f->flags = s.args[4];
+		break;
+	case SG_SC_UNLINK:
+		p1 = (void *)s.args[0];
+		break;
+	case SG_SC_UNLINKAT:
+		f->dfd = s.args[0];
+		p1 = (void *)s.args[1];
+		f->flags = s.args[2];
+		break;
+	case SG_SC_RMDIR:
+		p1 = (void *)s.args[0];
+		f->flags = AT_REMOVEDIR;
+		break;
+	}
+	off = put_upath(r, off, p1, f->dfd, &f->path_len, &f->dir_len, SG_F_DIR_UNRES);
+	if (p2)
+		off = put_upath(r, off, p2, f->dfd2, &f->path2_len, &f->dir2_len, SG_F_DIR2_UNRES);
+	rec_submit(r, off);
+	return 0;
+}
+
+#define FILE_PROGS(name, sc)                                                    \
+	SEC("tp/syscalls/sys_enter_" #name)                                     \
+	int file_enter_##name(struct trace_event_raw_sys_enter *ctx)            \
+	{                                                                       \
+		return stash_enter(ctx, sc);                                    \
+	}                                                                       \
+	SEC("tp/syscalls/sys_exit_" #name)                                      \
+	int file_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
+	{                                                                       \
+		return file_exit(ctx);                                          \
+	}
+
+FILE_PROGS(open, SG_SC_OPEN)
+FILE_PROGS(openat, SG_SC_OPENAT)
+FILE_PROGS(openat2, SG_SC_OPENAT2)
+FILE_PROGS(creat, SG_SC_CREAT)
+FILE_PROGS(rename, SG_SC_RENAME)
+FILE_PROGS(renameat, SG_SC_RENAMEAT)
+FILE_PROGS(renameat2, SG_SC_RENAMEAT2)
+FILE_PROGS(unlink, SG_SC_UNLINK)
+FILE_PROGS(unlinkat, SG_SC_UNLINKAT)
+FILE_PROGS(rmdir, SG_SC_RMDIR)
+
+/* ---- network ---- */
+
+static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct stash s;
+	struct sg_net *n;
+	struct sg_rec *r;
+	struct sock *sk = NULL;
+	struct file *f;
+	__u16 type;
+	__u32 off = 0;
+	long ret = ctx->ret;
+
+	if (stash_take(&s))
+		return 0;
+	type = s.sc == SG_SC_CONNECT ? SG_EV_CONNECT : s.sc == SG_SC_BIND ? SG_EV_BIND : SG_EV_LISTEN;
+	r = rec_begin(type, s.sc);
+	if (!r)
+		return 0;
+	n = &r->u.net;
+	n->ret = ret;
+	n->fd = s.args[0];
+	if (ret != -EBADF && ret != -ENOTSOCK) {
+		f = fd_file(task, n->fd);
+		if (f) {
+			struct socket *sock = BPF_CORE_READ(f, private_data);
+
+			sk = BPF_CORE_READ(sock, sk);
+		}
+	}
+	if (sk) {
+		n->sock_type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+		n->protocol = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+	}
+	if (type == SG_EV_LISTEN) {
+		n->backlog = s.args[1];
+		if (sk) {
+			n->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+			n->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			if (n->family == AF_INET)
+				BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_rcv_saddr);
+			else if (n->family == AF_INET6)
+				BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		}
+	} else {
+		void *ua = (void *)s.args[1];
+		__u32 alen = s.args[2];
+		__u16 fam = 0;
+
+		bpf_probe_read_user(&fam, sizeof(fam), ua);
+		n->family = fam;
+		if (fam == AF_INET && alen >= sizeof(struct sockaddr_in)) {
+			struct sockaddr_in sin = {};
+
+			bpf_probe_read_user(&sin, sizeof(sin), ua);
+			n->port = bpf_ntohs(sin.sin_port);
+			__builtin_memcpy(n->addr, &sin.sin_addr, 4);
+		} else if (fam == AF_INET6 && alen >= sizeof(struct sockaddr_in6)) {
+			struct sockaddr_in6 sin6 = {};
+
+			bpf_probe_read_user(&sin6, sizeof(sin6), ua);
+			n->port = bpf_ntohs(sin6.sin6_port);
+			__builtin_memcpy(n->addr, &sin6.sin6_addr, 16);
+		} else if (fam == AF_UNIX && alen > 2) {
+			__u32 plen = alen - 2;
+
+			if (plen > SG_UNIX_PATH)
+				plen = SG_UNIX_PATH;
+			if (!bpf_probe_read_user(r->data, plen, ua + 2)) {
+				n->unix_len = plen;
+				off = plen;
+			}
+		}
+	}
+	rec_submit(r, off);
+	return 0;
+}
+
+#define NET_PROGS(name, sc)                                                     \
+	SEC("tp/syscalls/sys_enter_" #name)                                     \
+	int net_enter_##name(struct trace_event_raw_sys_enter *ctx)             \
+	{                                                                       \
+		return stash_enter(ctx, sc);                                    \
+	}                                                                       \
+	SEC("tp/syscalls/sys_exit_" #name)                                      \
+	int net_exit_##name(struct trace_event_raw_sys_exit *ctx)               \
+	{                                                                       \
+		return net_exit(ctx);                                           \
+	}
+
+NET_PROGS(connect, SG_SC_CONNECT)
+NET_PROGS(bind, SG_SC_BIND)
+NET_PROGS(listen, SG_SC_LISTEN)

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel/userspace ABI of sysguard: the records the BPF programs write into
+ * the ring buffer, and the maps userspace reads.  Included by bpf/sysguard.bpf.c
+ * and by the daemon's decoder.  It includes nothing; fixed-width types only, no
+ * pointers and no bool.  Every record starts with struct sg_hdr; the variable
+ * part (strings) follows the fixed payload in data[], its sections in the order
+ * the payload's *_len fields are declared.  Bump SG_ABI_VERSION on any change.
+ */
+#ifndef SYSGUARD_ABI_H
+#define SYSGUARD_ABI_H
+
+#define SG_ABI_VERSION 1
+
+#define SG_COMM_LEN 16
+#define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
+#define SG_NAME_MAX 256       /* one path component, NUL included */
+#define SG_PATH_DEPTH 40      /* components walked up a dentry chain */
+#define SG_ARG_MAX 64         /* argv entries read from a failed exec */
+#define SG_ARGV_BYTES 4096    /* argv bytes captured */
+#define SG_UPATH_MAX 512      /* user-supplied path bytes captured */
+#define SG_UNIX_PATH 108
+
+enum sg_type {
+	SG_EV_NONE = 0,
+	SG_EV_EXEC = 1,
+	SG_EV_FORK = 2,
+	SG_EV_EXIT = 3,
+	SG_EV_OPEN = 4,
+	SG_EV_RENAME = 5,
+	SG_EV_UNLINK = 6,
+	SG_EV_CONNECT = 7,
+	SG_EV_BIND = 8,
+	SG_EV_LISTEN = 9,
+	SG_EV_KERNEL_MAX = 10, /* types below come from the kernel */
+};
+
+/* hdr.flags */
+#define SG_F_TRUNC_ARGV   (1u << 0) /* argv longer than captured */
+#define SG_F_TRUNC_PATH   (1u << 1) /* a user path longer than captured */
+#define SG_F_DIR_UNRES    (1u << 2) /* directory of a relative path unknown */
+#define SG_F_DIR2_UNRES   (1u << 3) /* same, for the second path (rename) */
+#define SG_F_DIR_DEEP     (1u << 4) /* dentry walk stopped at SG_PATH_DEPTH */
+#define SG_F_EXE_UNRES    (1u << 5)
+#define SG_F_CWD_UNRES    (1u << 6)
+#define SG_F_NO_ENTER     (1u << 7) /* syscall entry not seen (stash miss) */
+#define SG_F_PATH_FAULT   (1u << 8) /* user path could not be read */
+
+/* Which syscall produced a record (payload .syscall). */
+enum sg_syscall {
+	SG_SC_NONE = 0,
+	SG_SC_EXECVE, SG_SC_EXECVEAT,
+	SG_SC_OPEN, SG_SC_OPENAT, SG_SC_OPENAT2, SG_SC_CREAT,
+	SG_SC_RENAME, SG_SC_RENAMEAT, SG_SC_RENAMEAT2,
+	SG_SC_UNLINK, SG_SC_UNLINKAT, SG_SC_RMDIR,
+	SG_SC_CONNECT, SG_SC_BIND, SG_SC_LISTEN,
+	SG_SC_MAX,
+};
+
+struct sg_hdr {
+	__u16 type;       /* enum sg_type */
+	__u16 flags;      /* SG_F_* */
+	__u32 size;       /* whole record, header included */
+	__u64 ts_ns;      /* CLOCK_BOOTTIME */
+	__u32 pid;        /* thread group id */
+	__u32 tid;
+	__u32 ppid;       /* real parent's thread group id */
+	__u32 uid;
+	__u32 gid;
+	__u32 syscall;    /* enum sg_syscall */
+	__u64 cgroup_id;
+	char comm[SG_COMM_LEN];
+};
+
+/*
+ * Directory paths are written as a dentry walk: components from the leaf up to
+ * the root, each NUL-terminated ("c\0b\0a\0" is /a/b/c; an empty section is /).
+ */
+
+struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe walk */
+	__s32 ret;
+	__u32 at_flags;
+	__u16 filename_len;
+	__u16 argv_len;
+	__u16 cwd_len;
+	__u16 exe_len;
+	__u16 argc;       /* entries in argv */
+	__u16 __pad[3];
+};
+
+struct sg_fork {
+	__u32 child_pid;
+	__u32 clone_flags_lo;
+};
+
+struct sg_exit {
+	__u32 exit_code;  /* wait status: (code << 8) | signal */
+	__u32 __pad;
+};
+
+struct sg_file {          /* data: path, dir walk, [new path, new dir walk] */
+	__s32 ret;
+	__s32 dfd;
+	__s32 dfd2;
+	__u32 flags;      /* open flags, or renameat2 / unlinkat flags */
+	__u32 mode;
+	__u16 path_len;
+	__u16 dir_len;
+	__u16 path2_len;
+	__u16 dir2_len;
+	__u32 __pad;
+};
+
+struct sg_net {           /* data: unix socket path (sun_path bytes) */
+	__s32 ret;
+	__s32 fd;
+	__u16 family;     /* AF_INET, AF_INET6, AF_UNIX */
+	__u16 port;       /* host byte order */
+	__u16 sock_type;  /* SOCK_STREAM, SOCK_DGRAM, ... (0 unknown) */
+	__u16 protocol;   /* IPPROTO_* (0 unknown) */
+	__u8 addr[16];    /* IPv4 in the first 4 bytes */
+	__u32 backlog;
+	__u16 unix_len;
+	__u16 __pad;
+};
+
+/* Per-CPU counters (map "counters", one value, key 0). */
+struct sg_counters {
+	__u64 seen[SG_EV_KERNEL_MAX];    /* records the programs tried to emit */
+	__u64 dropped[SG_EV_KERNEL_MAX]; /* of those, lost to a full ring */
+	__u64 stash_full;                /* syscall entries not stashed */
+	__u64 __pad[3];
+};
+
+/* Kernel-side configuration (rodata, set between open and load). */
+struct sg_kconfig {
+	__u32 self_pid;        /* the daemon's tgid: excluded */
+	__u32 wakeup_bytes;    /* force a wakeup once this much data is pending */
+};
+
+union sg_payload {
+	struct sg_exec exec;
+	struct sg_fork fork;
+	struct sg_exit exit;
+	struct sg_file file;
+	struct sg_net net;
+};
+
+/*
+ * A record as the kernel builds it.  Only hdr.size bytes of it are written to
+ * the ring: the header, the payload, and the used part of data.
+ */
+struct sg_rec {
+	struct sg_hdr hdr;
+	union sg_payload u;
+	char data[2 * SG_DATA_MAX]; /* twice: lets the verifier bound offsets */
+};
+
+#define SG_DATA_OFF (sizeof(struct sg_hdr) + sizeof(union sg_payload))
+
+#endif /* SYSGUARD_ABI_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Every hard limit of sysguard in one place: user-controllable resources are
+ * bounded by one of these.
+ */
+#ifndef SG_LIMITS_H
+#define SG_LIMITS_H
+
+#define SG_PROCTABLE_MAX     65536   /* processes tracked */
+#define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
+#define SG_JSON_LINE_MAX     65536   /* one encoded event, and one protocol line */
+#define SG_CTL_LINE_MAX      65536   /* a request line on the control socket */
+#define SG_CTL_CLIENTS_MAX   128     /* control connections at once */
+#define SG_CTL_QUEUE_MAX     (4 << 20) /* bytes queued to one subscriber */
+#define SG_CTL_IDLE_SEC      60      /* idle timeout of a non-subscribed client */
+#define SG_POLICY_RULES_MAX  4096    /* rules in a policy */
+#define SG_POLICY_FILE_MAX   (4 << 20) /* bytes of one policy file */
+#define SG_POLICY_FILES_MAX  256     /* files in a policy directory */
+#define SG_ANCESTORS_MAX     16      /* ancestors a rule may look at */
+#define SG_BLOCK_RULES_MAX   200000  /* network block rules */
+#define SG_DEDUP_SLOTS       8192    /* deduplication window entries */
+
+#endif /* SG_LIMITS_H */
