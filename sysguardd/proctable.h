@@ -19,6 +19,9 @@ struct proc_entry {
 	uint32_t gid;
 	char comm[SG_COMM_LEN + 1];
 	const char *exe;         /* absolute path, or NULL when unknown */
+	const char *argv;        /* argc NUL-terminated strings back to back, or NULL */
+	size_t argv_len;
+	unsigned int argc;
 	uint64_t start_ns;       /* when sysguard learnt of it (CLOCK_REALTIME), 0 if seeded */
 	bool seeded;             /* known from /proc rather than from events */
 };
