@@ -215,10 +215,11 @@ static long walk_step(__u32 i, void *data)
 /*
  * Write the path of (dentry, vfsmnt) as a walk from the leaf up, each
  * component NUL-terminated, at data[off].  Returns the new offset; sets
- * SG_F_DIR_DEEP when it ran out of depth or room before the root.
+ * unres_flag (and SG_F_DIR_DEEP) when it ran out of depth or room before
+ * reaching the root, so that a partial path is never taken for a whole one.
  */
 static __always_inline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry *dentry,
-				      struct vfsmount *vfsmnt)
+				      struct vfsmount *vfsmnt, __u16 unres_flag)
 {
 	struct walk_ctx w = {
 		.dentry = dentry,
@@ -227,11 +228,13 @@ static __always_inline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry
 		.off = off,
 	};
 
-	if (!dentry || !vfsmnt)
+	if (!dentry || !vfsmnt) {
+		r->hdr.flags |= unres_flag;
 		return off;
+	}
 	bpf_loop(SG_PATH_DEPTH + 16, walk_step, &w, 0);
 	if (!w.done)
-		r->hdr.flags |= SG_F_DIR_DEEP;
+		r->hdr.flags |= unres_flag | SG_F_DIR_DEEP;
 	return w.off;
 }
 
@@ -272,7 +275,7 @@ static __always_inline __u32 put_dir(struct sg_rec *r, __u32 off, int dfd, __u16
 		r->hdr.flags |= unres_flag;
 		return off;
 	}
-	return put_walk(r, off, d, m);
+	return put_walk(r, off, d, m, unres_flag);
 }
 
 /*
@@ -498,7 +501,7 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 
 		if (exe)
 			off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry),
-				       BPF_CORE_READ(exe, f_path.mnt));
+				       BPF_CORE_READ(exe, f_path.mnt), SG_F_EXE_UNRES);
 		else
 			r->hdr.flags |= SG_F_EXE_UNRES;
 	} else {
