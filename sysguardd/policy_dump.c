@@ -79,7 +79,7 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 	case PK_ARGV:
 		for (size_t i = 0; i < op->n; i++) {
 			fputs(i ? ", " : "", f);
-			put_str(f, op->kind == OP_GLOB ? op->globs[i].pat : op->strs[i]);
+			put_str(f, op->kind == OP_GLOB || op->kind == OP_ARG ? op->globs[i].pat : op->strs[i]);
 		}
 		break;
 	case PK_NUM:
@@ -186,9 +186,13 @@ static void put_rule(FILE *f, const struct prule *r)
 	} else {
 		fputs("    except: []\n", f);
 	}
-	if (r->match.n) {
+	if (r->nmatch == 1) {
 		fputs("    match:\n", f);
-		put_condset(f, &r->match, 6, false);
+		put_condset(f, &r->match[0], 6, false);
+	} else if (r->nmatch > 1) {
+		fputs("    match:\n", f);
+		for (size_t i = 0; i < r->nmatch; i++)
+			put_condset(f, &r->match[i], 8, true);
 	} else {
 		fputs("    match: {}\n", f);
 	}

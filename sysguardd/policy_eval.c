@@ -191,6 +191,10 @@ static size_t str_values(struct ectx *c, enum pfield f, const char **v)
 				break;
 		}
 		break;
+	case FLD_EXEC_FILENAME:
+		if (ev->exec.filename)
+			v[n++] = ev->exec.filename;
+		break;
 	case FLD_FILE_PATH:
 	case FLD_FILE_NAME:
 		if (ev->file.path)
@@ -217,7 +221,6 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 {
 	switch (op->kind) {
 	case OP_IN:
-	case OP_ARG:
 		return bsearch(s, op->strs, op->n, sizeof(*op->strs), bsearch_cmp) != NULL;
 	case OP_PREFIX:
 		for (size_t i = 0; i < op->n; i++)
@@ -236,6 +239,7 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 				return true;
 		return false;
 	case OP_GLOB:
+	case OP_ARG:
 		for (size_t i = 0; i < op->n; i++) {
 			const struct pglob *g = &op->globs[i];
 
@@ -435,7 +439,13 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 		const struct prule *r = &p->rules[i];
 		bool except = false;
 
-		if (!(r->events & c.evmask) || !condset_match(&c, &r->match))
+		bool match = r->nmatch == 0;
+
+		if (!(r->events & c.evmask))
+			continue;
+		for (size_t j = 0; j < r->nmatch && !match; j++)
+			match = condset_match(&c, &r->match[j]);
+		if (!match)
 			continue;
 		for (size_t j = 0; j < r->nexcept && !except; j++)
 			except = condset_match(&c, &r->except[j]);

@@ -60,6 +60,7 @@ enum pfield {
 	FLD_ANC_EXE, FLD_ANC_COMM, FLD_ANC_NAME,
 	FLD_FILE_PATH, FLD_FILE_NEW_PATH, FLD_FILE_NAME, FLD_FILE_WRITE, FLD_FILE_TRUNC,
 	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO,
+	FLD_EXEC_FILENAME,
 	FLD_RESULT,
 	FLD_MAX,
 };
@@ -101,7 +102,7 @@ struct pop {
 	size_t n;
 	const char **strs;       /* strings: sorted, unique */
 	size_t *lens;
-	struct pglob *globs;     /* OP_GLOB, sorted by pattern */
+	struct pglob *globs;     /* OP_GLOB, OP_ARG: sorted by pattern */
 	struct prange *ranges;   /* PK_NUM, sorted */
 	struct addr_cidr *cidrs; /* PK_ADDR, sorted */
 	uint32_t mask;           /* PK_ENUM, PK_BOOL (bit 0 false, bit 1 true) */
@@ -128,7 +129,8 @@ struct prule {
 	const char *description;
 	struct pmark mark;
 	uint32_t events;
-	struct pcondset match;
+	size_t nmatch;           /* 0: every event of the rule's types */
+	struct pcondset *match;  /* any of them (OR) */
 	size_t nexcept;
 	struct pcondset *except;
 	enum sg_action action;

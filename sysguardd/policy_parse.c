@@ -60,6 +60,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_NET_ADDR] = { "net.addr", PK_ADDR, EV_NET, NULL },
 	[FLD_NET_PORT] = { "net.port", PK_NUM, EV_NET, NULL },
 	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, EV_NET, proto_names },
+	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, EVB(SG_EV_EXEC), NULL },
 	[FLD_RESULT] = { "result", PK_ENUM, EV_ALL, result_names },
 };
 
@@ -356,7 +357,7 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 	switch (fd->kind) {
 	case PK_STR:
 	case PK_ARGV:
-		if (op->kind == OP_GLOB) {
+		if (op->kind == OP_GLOB || op->kind == OP_ARG) {
 			op->globs = alloc(x, vals.n * sizeof(*op->globs));
 			if (!op->globs)
 				break;
@@ -818,11 +819,29 @@ static int parse_rule(struct px *x, const struct ynode *v)
 	} else if (parse_events(x, events, &rule->events) < 0) {
 		r = -EINVAL;
 	}
-	if (match) {
-		/* Field checks need valid events; skip them when events are bad. */
-		q = parse_condset(x, match, rule->events, "'match'", true, &rule->match);
+	if (match && match->type == YN_SEQ) {
+		/* A list of condition sets: any of them. */
+		if (match->n == 0) {
+			err(x, match, "'match' is an empty list");
+			r = -EINVAL;
+		}
+		rule->match = alloc(x, (match->n ? match->n : 1) * sizeof(*rule->match));
+		if (!rule->match)
+			return x->fatal;
+		for (size_t i = 0; i < match->n; i++) {
+			q = parse_condset(x, match->items[i], rule->events, "a 'match' entry", false,
+					  &rule->match[rule->nmatch++]);
+			if (q < 0)
+				r = q;
+		}
+	} else if (match) {
+		rule->match = alloc(x, sizeof(*rule->match));
+		if (!rule->match)
+			return x->fatal;
+		q = parse_condset(x, match, rule->events, "'match'", true, &rule->match[0]);
 		if (q < 0)
 			r = q;
+		rule->nmatch = rule->match[0].n ? 1 : 0;
 	}
 	if (except) {
 		size_t n = except->type == YN_SEQ ? except->n : 0;

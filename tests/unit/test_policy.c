@@ -381,6 +381,44 @@ static void test_ancestor_depth(void **state)
 	policy_free(p);
 }
 
+static void test_match_any(void **state)
+{
+	struct policy *p = load(HDR
+		"  - id: tmp-exec\n"
+		"    events: [exec]\n"
+		"    match:\n"
+		"      - proc.exe: {prefix: [/tmp/, /dev/shm/]}\n"
+		"      - exec.filename: {prefix: [/tmp/, /dev/shm/]}\n"
+		"    action: alert\n"
+		"  - id: suid\n"
+		"    events: [exec]\n"
+		"    match: {proc.name: chmod, proc.argv: {arg: ['*+*s*', '[2467][0-7][0-7][0-7]']}}\n"
+		"    action: alert\n");
+	struct sg_event ev;
+
+	ev = ev_exec(20, "/tmp/xmrig", "xmrig\0", 6);
+	assert_string_equal(judge(p, &ev), "tmp-exec");
+	/* a script: the exe is the interpreter, the filename is the script */
+	ev = ev_exec(20, "/usr/bin/dash", "sh\0", 3);
+	ev.exec.filename = "/dev/shm/x.sh";
+	assert_string_equal(judge(p, &ev), "tmp-exec");
+	ev.exec.filename = "/usr/local/bin/x.sh";
+	assert_string_equal(judge(p, &ev), "-");
+	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0u+xs\0/tmp/x\0", 17);
+	assert_string_equal(judge(p, &ev), "suid");
+	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0" "4755\0/tmp/x\0", 17);
+	assert_string_equal(judge(p, &ev), "suid");
+	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0" "0755\0/tmp/x\0", 17);
+	assert_string_equal(judge(p, &ev), "-");
+	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0u+x\0/tmp/x\0", 16);
+	assert_string_equal(judge(p, &ev), "-");
+	policy_free(p);
+	expect_error(HDR "  - {id: a, events: [exec], action: log, match: []}\n",
+		     "t.yaml:3:49: 'match' is an empty list");
+	expect_error(HDR "  - {id: a, events: [exec], action: log, match: [{}]}\n",
+		     "a 'match' entry has no conditions");
+}
+
 static void test_lists(void **state)
 {
 	struct policy *p = load("version: 1\n"
@@ -714,7 +752,9 @@ static void test_errors2(void **state)
 	expect_error(HDR "  - {id: a, events: [exec], action: log, except: {proc.uid: 0}}\n",
 		     "'except' must be a list of condition sets");
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: [x]}\n",
-		     "'match' must be a mapping, not a list");
+		     "t.yaml:3:50: a 'match' entry must be a mapping, not a string");
+	expect_error(HDR "  - {id: a, events: [exec], action: log, match: x}\n",
+		     "t.yaml:3:49: 'match' must be a mapping, not a string");
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: {in: x, is: y}}}\n",
 		     "operator 'in' given twice");
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: "
@@ -767,8 +807,9 @@ static void test_dump_roundtrip(void **state)
 		"    description: \"A: rule\"\n"
 		"    events: [write, exec, connect]\n"
 		"    match:\n"
-		"      proc.argv: {arg: $s, contains: x, not: {glob: $s}}\n"
-		"      proc.uid: [5, 0, 1-3, 0]\n"
+		"      - proc.argv: {arg: $s, contains: x, not: {glob: $s}}\n"
+		"        proc.uid: [5, 0, 1-3, 0]\n"
+		"      - {exec.filename: {suffix: .sh}}\n"
 		"    except:\n"
 		"      - {parent.name: $s}\n"
 		"    action: log\n"
@@ -968,6 +1009,7 @@ int main(void)
 		cmocka_unit_test_setup(test_argv, setup_tree),
 		cmocka_unit_test_setup(test_negation_and_ancestry, setup_tree),
 		cmocka_unit_test_setup(test_ancestor_depth, setup_tree),
+		cmocka_unit_test_setup(test_match_any, setup_tree),
 		cmocka_unit_test_setup(test_lists, setup_tree),
 		cmocka_unit_test_setup(test_exceptions_order_defaults, setup_tree),
 		cmocka_unit_test_setup(test_allow_and_exclude, setup_tree),
