@@ -597,6 +597,12 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			return x->fatal;
 	}
 	qsort(out->ops, out->nops, sizeof(*out->ops), cmp_op);
+	/* 'in' with another positive operator: every one must hold, rarely meant. */
+	if (out->nops > 1 && out->ops[0].kind == OP_IN && out->ops[1].kind != OP_NOT &&
+	    (fd->kind == PK_STR || fd->kind == PK_ARGV))
+		policy_diag_add(x->d, &v->mark, true,
+				"'%s': 'in' and '%s' must both hold; for either, put the values "
+				"in one 'glob' list", fd->name, policy_op_names[out->ops[1].kind]);
 	return r;
 }
 
