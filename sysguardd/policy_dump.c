@@ -16,7 +16,13 @@ static bool plain_ok(const char *s)
 	static const char *const reserved[] = { "true", "false", "yes", "no", "on", "off",
 						"null", "y", "n", NULL };
 
-	if (!*s || *s == '-' || *s == '$')
+	size_t digits = strspn(s, "0123456789");
+
+	if (!*s || *s == '-' || *s == '$' || *s == '~')
+		return false;
+	/* 123 and 1.5 would be numbers to other YAML readers */
+	if (digits && (!s[digits] || (s[digits] == '.' && !s[digits + 1 + strspn(s + digits + 1,
+									       "0123456789")])))
 		return false;
 	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

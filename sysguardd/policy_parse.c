@@ -694,9 +694,11 @@ static int parse_events(struct px *x, const struct ynode *v, uint32_t *ret)
 				if (event_names[b] && strcmp(event_names[b], e->str) == 0)
 					bit = b;
 		if (bit < 0) {
-			err(x, e, "unknown event type '%s' (expected exec, fork, exit, open, write, "
-				  "rename, unlink, connect, bind, listen)",
-			    e->type == YN_SCALAR ? e->str : type_name(e));
+			if (e->type != YN_SCALAR)
+				err(x, e, "an event type must be a string, not %s", type_name(e));
+			else
+				err(x, e, "unknown event type '%s' (expected exec, fork, exit, open, "
+					  "rename, unlink, connect, bind, listen, write)", e->str);
 			r = -EINVAL;
 			continue;
 		}
@@ -869,7 +871,10 @@ static int parse_rule(struct px *x, const struct ynode *v)
 	rule->severity = x->p->def_severity;
 	if (sev) {
 		q = sev->type == YN_SCALAR ? sg_severity_from_name(sev->str) : -EINVAL;
-		if (q < 0) {
+		if (sev->type != YN_SCALAR) {
+			expect(x, sev, YN_SCALAR, "'severity'");
+			r = -EINVAL;
+		} else if (q < 0) {
 			err(x, sev, "unknown severity '%s' (expected info, low, medium, high, critical)",
 			    sev->type == YN_SCALAR ? sev->str : type_name(sev));
 			r = -EINVAL;
@@ -889,7 +894,10 @@ static int parse_rule(struct px *x, const struct ynode *v)
 		r = -EINVAL;
 	} else {
 		q = action->type == YN_SCALAR ? sg_action_from_name(action->str) : -EINVAL;
-		if (q < 0) {
+		if (action->type != YN_SCALAR) {
+			expect(x, action, YN_SCALAR, "'action'");
+			r = -EINVAL;
+		} else if (q < 0) {
 			err(x, action, "unknown action '%s' (expected allow, log, alert, block)",
 			    action->type == YN_SCALAR ? action->str : type_name(action));
 			r = -EINVAL;
@@ -1303,12 +1311,38 @@ static int compile(struct px *x)
 	return 0;
 }
 
+static bool msg_before(const struct policy_diag_msg *a, const struct policy_diag_msg *b)
+{
+	int c;
+
+	if (!a->file || !b->file)
+		return false;
+	c = strcmp(a->file, b->file);
+	if (c)
+		return c < 0;
+	return a->line < b->line || (a->line == b->line && a->col < b->col);
+}
+
+/* Messages of one load in file, line, column order (stable). */
+static void sort_msgs(struct policy_diag *d, size_t from)
+{
+	for (size_t i = from + 1; i < d->n; i++) {
+		struct policy_diag_msg m = d->msgs[i];
+		size_t j = i;
+
+		for (; j > from && msg_before(&m, &d->msgs[j - 1]); j--)
+			d->msgs[j] = d->msgs[j - 1];
+		d->msgs[j] = m;
+	}
+}
+
 static int load(const char *path, const char *text, size_t len, struct policy **ret,
 		struct policy_diag *diag)
 {
 	struct policy_diag local;
 	struct px x = { 0 };
 	unsigned int errors0;
+	size_t msgs0;
 	struct stat st;
 	int r;
 
@@ -1317,6 +1351,7 @@ static int load(const char *path, const char *text, size_t len, struct policy **
 		diag = &local;
 	}
 	x.d = diag;
+	msgs0 = diag->n;
 	x.p = calloc(1, sizeof(*x.p));
 	if (!x.p) {
 		r = -ENOMEM;
@@ -1351,6 +1386,7 @@ static int load(const char *path, const char *text, size_t len, struct policy **
 out:
 	if (r == -ENOMEM)
 		policy_diag_add(diag, NULL, false, "out of memory loading '%s'", path);
+	sort_msgs(diag, msgs0);
 	free(x.files.v);
 	free(x.lists.v);
 	free(x.rules.v);

@@ -805,8 +805,8 @@ static void test_all_errors_collected(void **state)
 		"  - {id: c, events: [exec], action: log, match: {net.port: 1}}\n");
 
 	assert_string_equal(out,
-		"t.yaml:3:22: unknown event type 'bogus' (expected exec, fork, exit, open, write, "
-		"rename, unlink, connect, bind, listen)\n"
+		"t.yaml:3:22: unknown event type 'bogus' (expected exec, fork, exit, open, rename, "
+		"unlink, connect, bind, listen, write)\n"
 		"t.yaml:4:37: unknown action 'nope' (expected allow, log, alert, block)\n"
 		"t.yaml:5:50: field 'net.port' does not exist for events [exec]\n");
 	free(out);
