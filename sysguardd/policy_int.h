@@ -120,7 +120,7 @@ struct pfieldcond {
 /* All conditions of a set hold (AND). */
 struct pcondset {
 	size_t n;
-	struct pfieldcond *conds; /* sorted by field */
+	struct pfieldcond *conds; /* cheapest first */
 	struct pmark mark;
 };
 

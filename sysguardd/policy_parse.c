@@ -614,10 +614,41 @@ static int find_field(const char *name)
 	return -1;
 }
 
+/* What testing a condition costs, roughly: cheap ones go first. */
+static int cond_cost(const struct pfieldcond *c)
+{
+	const struct pfield_desc *fd = &policy_fields[c->field];
+	int cost = 0;
+
+	switch (fd->kind) {
+	case PK_ENUM:
+	case PK_BOOL:
+	case PK_NUM:
+		cost = 0;
+		break;
+	case PK_ADDR:
+		cost = 1;
+		break;
+	default:
+		cost = 2;
+		for (size_t i = 0; i < c->nops; i++)
+			if (c->ops[i].kind != OP_IN)
+				cost = 3;
+		break;
+	}
+	if (c->field >= FLD_PARENT_EXE && c->field <= FLD_ANC_NAME)
+		cost += 2; /* process table lookups */
+	return cost;
+}
+
 static int cmp_cond(const void *a, const void *b)
 {
-	return (int)((const struct pfieldcond *)a)->field -
-	       (int)((const struct pfieldcond *)b)->field;
+	const struct pfieldcond *x = a, *y = b;
+	int cx = cond_cost(x), cy = cond_cost(y);
+
+	if (cx != cy)
+		return cx - cy;
+	return (int)x->field - (int)y->field;
 }
 
 /*
