@@ -57,7 +57,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS_SRC  := $(wildcard tests/tools/*.c)
 TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
-.PHONY: all clean deps test check unit bench install uninstall
+.PHONY: all clean deps test check unit systest bench install uninstall
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/sysguardd $(if $(CTL_SRC),$(BUILD)/sysguardctl)
@@ -111,11 +111,15 @@ unit: $(UNIT_BIN)
 test check: all $(UNIT_BIN) $(TOOLS_BIN)
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all
 
+# Only the system tests (root), e.g. make systest PYTEST_ARGS='-k network'
+systest: all $(TOOLS_BIN)
+	$(Q)cd tests/system && BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q $(PYTEST_ARGS)
+
 DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
 	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
 	iproute2 mandoc procps
 deps:
-	apt-get install -y --no-install-recommends $(DEPS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 
 clean:
 	rm -rf $(BUILD)
