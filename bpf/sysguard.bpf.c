@@ -25,6 +25,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define EPERM 1
 #define EBADF 9
 #define ENOTSOCK 88
 #define DATA_MASK (SG_DATA_MAX - 1)
@@ -74,6 +75,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct stash);
 } stash SEC(".maps");
+
+/* shared with bpf/enforce.bpf.c (same definition; userspace reuses the fd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_BLOCKED_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} blocked SEC(".maps");
 
 struct exec_stash {
 	__u64 argv;
@@ -716,6 +725,15 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 	if (stash_take(&s))
 		return 0;
 	type = s.sc == SG_SC_CONNECT ? SG_EV_CONNECT : s.sc == SG_SC_BIND ? SG_EV_BIND : SG_EV_LISTEN;
+	if (ret == -EPERM && type != SG_EV_LISTEN) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		/* stopped by enforcement, which reported it: one event, not two */
+		if (bpf_map_lookup_elem(&blocked, &tid)) {
+			bpf_map_delete_elem(&blocked, &tid);
+			return 0;
+		}
+	}
 	r = rec_begin(type, s.sc);
 	if (!r)
 		return 0;
