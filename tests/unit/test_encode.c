@@ -415,6 +415,12 @@ static void results(void **state)
 	int_is("result", -4000);
 	int_is("error", 4000);
 
+	/* the most negative result a record can carry */
+	ev.result = INT32_MIN;
+	encode();
+	int_is("result", INT32_MIN);
+	int_is("error", 2147483648ll);
+
 	/* syscall names */
 	for (int sc = SG_SC_EXECVE; sc < SG_SC_MAX; sc++)
 		assert_non_null(encode_syscall_name(sc));
