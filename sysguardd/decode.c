@@ -104,7 +104,7 @@ static int take_path(struct decoder *d, struct cursor *c, size_t plen, size_t dl
 	}
 	if (plen == 0) {
 		*resolved = false;
-		return 0;
+		return dlen ? -EINVAL : 0; /* no path, so no walk either */
 	}
 	if (unres) {
 		const char *s;
@@ -132,7 +132,7 @@ static void decode_exec(struct decoder *d, const struct sg_hdr *h, const struct 
 	ev->result = x->ret;
 	ev->exec.at_flags = x->at_flags;
 	if (take_str(c, x->filename_len, d->filename, sizeof(d->filename)) < 0 ||
-	    take(c, x->argv_len, &argv) < 0) {
+	    x->argv_len > SG_ARGV_BYTES || take(c, x->argv_len, &argv) < 0) {
 		*err = -EINVAL;
 		return;
 	}
