@@ -44,6 +44,8 @@ static void rb_init(int type, int sc, uint16_t flags)
 	rb.rec.hdr.gid = 1001;
 	rb.rec.hdr.cgroup_id = 77;
 	memcpy(rb.rec.hdr.comm, "0123456789abcdef", SG_COMM_LEN); /* no NUL: all 16 used */
+	if (type == SG_EV_EXEC)
+		rb.rec.u.exec.dfd = AT_FDCWD; /* as the kernel sets it for execve */
 }
 
 /* Append n bytes of section data; returns n for the payload's *_len field. */
@@ -234,9 +236,32 @@ static void exec_relative_filename(void **state)
 	/* execveat: relative to a dirfd we do not know, kept as given */
 	rb_init(SG_EV_EXEC, SG_SC_EXECVEAT, 0);
 	x = &rb.rec.u.exec;
+	x->dfd = 5;
 	x->filename_len = STR("run.sh");
 	x->cwd_len = WALK("proj\0");
 	x->exe_len = WALK("bash\0bin\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.exec.filename, "run.sh");
+
+	/* a failed execveat: the kernel walked the dirfd, the name is joined to it */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVEAT, SG_F_EXE_UNRES);
+	x = &rb.rec.u.exec;
+	x->ret = -ENOENT;
+	x->dfd = 5;
+	x->filename_len = STR("../run.sh");
+	x->cwd_len = WALK("proj\0");
+	x->dir_len = WALK("bin\0opt\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.exec.filename, "/opt/run.sh");
+
+	/* the dirfd's walk cut short: skipped, the name kept as given */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVEAT, SG_F_EXE_UNRES | SG_F_DIR_UNRES);
+	x = &rb.rec.u.exec;
+	x->ret = -ENOENT;
+	x->dfd = 5;
+	x->filename_len = STR("run.sh");
+	x->cwd_len = WALK("proj\0");
+	x->dir_len = put("partial", 7);
 	assert_int_equal(decode(), 0);
 	assert_string_equal(ev.exec.filename, "run.sh");
 
