@@ -25,6 +25,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define EPERM 1
 #define EBADF 9
 #define ENOTSOCK 88
 #define DATA_MASK (SG_DATA_MAX - 1)
@@ -74,6 +75,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct stash);
 } stash SEC(".maps");
+
+/* shared with bpf/enforce.bpf.c (same definition; userspace reuses the fd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_BLOCKED_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} blocked SEC(".maps");
 
 struct exec_stash {
 	__u64 argv;
@@ -443,15 +452,20 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	if (is_self(pid_tgid))
 		return 0;
 	s = bpf_map_lookup_elem(&exec_stash, &tid);
+	/* a successful execveat comes back through sys_exit_execve: trust the entry */
+	if (s)
+		sc = s->sc;
 	r = rec_begin(SG_EV_EXEC, sc);
 	if (!r)
 		goto out;
 	e = &r->u.exec;
 	e->ret = ret;
+	e->dfd = AT_FDCWD;
 	if (s) {
 		long n = s->fname_len;
 
 		e->at_flags = s->at_flags;
+		e->dfd = s->dfd;
 		if (n > 0 && n <= SG_UPATH_MAX) {
 			bpf_probe_read_kernel(r->data, SG_UPATH_MAX, s->fname);
 			if (n == SG_UPATH_MAX)
@@ -508,6 +522,13 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		r->hdr.flags |= SG_F_EXE_UNRES;
 	}
 	e->exe_len = off - d0;
+
+	/* the directory of a relative execveat name, while the dirfd is still open */
+	if (ret < 0 && s && s->dfd != AT_FDCWD && e->filename_len && r->data[0] != '/') {
+		d0 = off;
+		off = put_dir(r, off, s->dfd, SG_F_DIR_UNRES);
+		e->dir_len = off - d0;
+	}
 	rec_submit(r, off);
 out:
 	if (s)
@@ -704,6 +725,15 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 	if (stash_take(&s))
 		return 0;
 	type = s.sc == SG_SC_CONNECT ? SG_EV_CONNECT : s.sc == SG_SC_BIND ? SG_EV_BIND : SG_EV_LISTEN;
+	if (ret == -EPERM && type != SG_EV_LISTEN) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		/* stopped by enforcement, which reported it: one event, not two */
+		if (bpf_map_lookup_elem(&blocked, &tid)) {
+			bpf_map_delete_elem(&blocked, &tid);
+			return 0;
+		}
+	}
 	r = rec_begin(type, s.sc);
 	if (!r)
 		return 0;
@@ -727,10 +757,11 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 		if (sk) {
 			n->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 			n->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			/* (BPF_CORE_READ_INTO would copy sizeof(*n->addr), one byte) */
 			if (n->family == AF_INET)
-				BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_rcv_saddr);
+				bpf_core_read(n->addr, 4, &sk->__sk_common.skc_rcv_saddr);
 			else if (n->family == AF_INET6)
-				BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_v6_rcv_saddr);
+				bpf_core_read(n->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		}
 	} else {
 		void *ua = (void *)s.args[1];

@@ -45,6 +45,7 @@ enum sg_type {
 #define SG_F_CWD_UNRES    (1u << 6)
 #define SG_F_NO_ENTER     (1u << 7) /* syscall entry not seen (stash miss) */
 #define SG_F_PATH_FAULT   (1u << 8) /* user path could not be read */
+#define SG_F_BLOCKED      (1u << 9) /* stopped by an enforcement program */
 
 /* Which syscall produced a record (payload .syscall). */
 enum sg_syscall {
@@ -77,15 +78,16 @@ struct sg_hdr {
  * the root, each NUL-terminated ("c\0b\0a\0" is /a/b/c; an empty section is /).
  */
 
-struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe walk */
+struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe walk, dir walk */
 	__s32 ret;
 	__u32 at_flags;
+	__s32 dfd;        /* execveat's dirfd (AT_FDCWD for execve) */
 	__u16 filename_len;
 	__u16 argv_len;
 	__u16 cwd_len;
 	__u16 exe_len;
 	__u16 argc;       /* entries in argv */
-	__u16 __pad[3];
+	__u16 dir_len;    /* walk of dfd: a failed execveat with a relative name only */
 };
 
 struct sg_fork {
@@ -121,7 +123,54 @@ struct sg_net {           /* data: unix socket path (sun_path bytes) */
 	__u8 addr[16];    /* IPv4 in the first 4 bytes */
 	__u32 backlog;
 	__u16 unix_len;
-	__u16 __pad;
+	__u16 hook;       /* SG_HOOK_* when SG_F_BLOCKED */
+	__u32 rule;       /* the block rule's slot when SG_F_BLOCKED */
+	__u32 __pad;
+};
+
+/* ---- enforcement (bpf/enforce.bpf.c) ---- */
+
+#define SG_BLOCK_PER_PREFIX 8   /* rules sharing one address prefix */
+
+/* Where a rule applies (sg_block_ent.hooks) and which hook stopped a call. */
+#define SG_HOOK_CONNECT   (1u << 0) /* connect4/6 */
+#define SG_HOOK_SENDMSG   (1u << 1) /* sendmsg4/6: unconnected UDP */
+#define SG_HOOK_BIND      (1u << 2) /* bind4/6 */
+
+struct sg_lpm4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct sg_lpm6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct sg_block_ent {
+	__u16 port_lo;        /* host order; 0-65535 is any port */
+	__u16 port_hi;
+	__u8 proto;           /* IPPROTO_TCP, IPPROTO_UDP, 0 any */
+	__u8 hooks;           /* SG_HOOK_* */
+	__u16 cg_level;       /* with cgroup_id: its level in the hierarchy */
+	__u32 rule;           /* slot in the hits map */
+	__u32 __pad;
+	__u64 cgroup_id;      /* 0: every cgroup; else this cgroup and its descendants */
+	__u64 expires_ns;     /* CLOCK_BOOTTIME; 0: never */
+};
+
+/*
+ * Threads whose last connect/bind an enforcement program stopped (map
+ * "blocked", tid -> hook): that program reports the attempt, so the syscall
+ * exit must not report it a second time.
+ */
+#define SG_BLOCKED_MAX 4096
+
+/* The value for one prefix: every rule on exactly that prefix. */
+struct sg_block_val {
+	__u32 prefixlen;
+	__u32 n;
+	struct sg_block_ent ent[SG_BLOCK_PER_PREFIX];
 };
 
 /* Per-CPU counters (map "counters", one value, key 0). */

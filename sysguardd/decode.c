@@ -15,8 +15,10 @@ _Static_assert(sizeof(struct sg_exec) == 24, "sg_exec is part of the ABI");
 _Static_assert(sizeof(struct sg_fork) == 8, "sg_fork is part of the ABI");
 _Static_assert(sizeof(struct sg_exit) == 8, "sg_exit is part of the ABI");
 _Static_assert(sizeof(struct sg_file) == 32, "sg_file is part of the ABI");
-_Static_assert(sizeof(struct sg_net) == 40, "sg_net is part of the ABI");
-_Static_assert(SG_DATA_OFF == 104, "the data offset is part of the ABI");
+_Static_assert(sizeof(struct sg_net) == 48, "sg_net is part of the ABI");
+_Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
+_Static_assert(sizeof(struct sg_block_ent) == 32, "sg_block_ent is part of the ABI");
+_Static_assert(sizeof(struct sg_block_val) == 8 + 32 * SG_BLOCK_PER_PREFIX, "sg_block_val");
 _Static_assert(sizeof(struct sg_counters) == 2 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
 
 static int64_t clock_ns(clockid_t id)
@@ -102,7 +104,7 @@ static int take_path(struct decoder *d, struct cursor *c, size_t plen, size_t dl
 	}
 	if (plen == 0) {
 		*resolved = false;
-		return 0;
+		return dlen ? -EINVAL : 0; /* no path, so no walk either */
 	}
 	if (unres) {
 		const char *s;
@@ -123,13 +125,14 @@ static int take_path(struct decoder *d, struct cursor *c, size_t plen, size_t dl
 static void decode_exec(struct decoder *d, const struct sg_hdr *h, const struct sg_exec *x,
 			struct cursor *c, struct sg_event *ev, int *err)
 {
+	bool x_dir_ok = true;
 	const char *argv;
 
 	ev->has_result = true;
 	ev->result = x->ret;
 	ev->exec.at_flags = x->at_flags;
 	if (take_str(c, x->filename_len, d->filename, sizeof(d->filename)) < 0 ||
-	    take(c, x->argv_len, &argv) < 0) {
+	    x->argv_len > SG_ARGV_BYTES || take(c, x->argv_len, &argv) < 0) {
 		*err = -EINVAL;
 		return;
 	}
@@ -172,14 +175,31 @@ static void decode_exec(struct decoder *d, const struct sg_hdr *h, const struct 
 		return;
 	}
 
-	/* the filename as given, made absolute against the cwd when relative */
+	/*
+	 * The filename as given, made absolute when relative: against the cwd,
+	 * or against execveat's dirfd when the kernel could walk it.
+	 */
 	ev->exec.filename = d->filename;
+	if (x->dir_len && (h->flags & SG_F_DIR_UNRES)) {
+		if (take(c, x->dir_len, &argv) < 0) { /* a walk cut short: not used */
+			*err = -EINVAL;
+			return;
+		}
+		x_dir_ok = false;
+	} else if (x->dir_len && take_walk(c, x->dir_len, d->scratch, sizeof(d->scratch)) < 0) {
+		*err = -EINVAL;
+		return;
+	}
 	if (d->filename[0] == '/') {
 		path_normalize(d->filename);
-	} else if (d->filename[0] && ev->exec.cwd && x->at_flags == 0 &&
-		   h->syscall == SG_SC_EXECVE) {
+	} else if (d->filename[0] && x->dfd == AT_FDCWD && ev->exec.cwd) {
 		if (path_join(d->join, sizeof(d->join), ev->exec.cwd, d->filename) >= 0)
 			memcpy(d->filename, d->join, strlen(d->join) + 1);
+	} else if (d->filename[0] && x->dir_len && x_dir_ok) {
+		if (path_join(d->join, sizeof(d->join), d->scratch, d->filename) >= 0)
+			memcpy(d->filename, d->join, strlen(d->join) + 1);
+	} else if (!d->filename[0] && (x->at_flags & AT_EMPTY_PATH) && ev->proc.exe) {
+		ev->exec.filename = ev->proc.exe; /* fexecve(3) */
 	}
 }
 

@@ -249,6 +249,9 @@ void proctable_update(struct proctable *pt, const struct sg_event *ev)
 			n = find(pt, ev->proc.pid);
 			if (!n)
 				return;
+		} else {
+			lru_unlink(child); /* a reused pid: the new process was just seen */
+			lru_push(pt, child);
 		}
 		child->pub.ppid = n->pub.pid;
 		child->pub.uid = n->pub.uid;
