@@ -246,6 +246,8 @@ static void decode_net(struct decoder *d, const struct sg_net *n,
 	ev->net.protocol = n->protocol;
 	ev->net.port = n->port;
 	ev->net.backlog = n->backlog;
+	ev->net.block_slot = n->rule;
+	ev->net.block_hook = n->hook;
 	memcpy(ev->net.addr, n->addr, sizeof(ev->net.addr));
 	ev->net.unix_path = NULL;
 	if (n->unix_len > SG_UNIX_PATH || take(c, n->unix_len, &s) < 0) {

@@ -3,8 +3,8 @@
  * Every hard limit of sysguard in one place: user-controllable resources are
  * bounded by one of these.
  */
-#ifndef SG_LIMITS_H
-#define SG_LIMITS_H
+#ifndef SG_SG_LIMITS_H
+#define SG_SG_LIMITS_H
 
 #define SG_PROCTABLE_MAX     65536   /* processes tracked */
 #define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
@@ -20,4 +20,4 @@
 #define SG_BLOCK_RULES_MAX   200000  /* network block rules */
 #define SG_DEDUP_SLOTS       8192    /* deduplication window entries */
 
-#endif /* SG_LIMITS_H */
+#endif /* SG_SG_LIMITS_H */
