@@ -19,7 +19,7 @@ _Static_assert(sizeof(struct sg_net) == 48, "sg_net is part of the ABI");
 _Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
 _Static_assert(sizeof(struct sg_block_ent) == 32, "sg_block_ent is part of the ABI");
 _Static_assert(sizeof(struct sg_block_val) == 8 + 32 * SG_BLOCK_PER_PREFIX, "sg_block_val");
-_Static_assert(sizeof(struct sg_counters) == 2 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
+_Static_assert(sizeof(struct sg_counters) == 3 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
 
 static int64_t clock_ns(clockid_t id)
 {

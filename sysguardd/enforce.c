@@ -532,7 +532,7 @@ static int attach_all(struct enforce *e, char *err, size_t errlen)
 		prog = bpf_object__find_program_by_name(e->skel->obj, prog_names[i]);
 		snprintf(path, sizeof(path), "%s/link_%s", e->pin_dir, prog_names[i]);
 		/* re-adopt the link a previous daemon left: swap the program in, no gap */
-		link = bpf_link__open(path);
+		link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
 		if (link && bpf_link__update_program(link, prog) < 0) {
 			sg_log(LOG_WARNING, "cannot update the pinned link '%s': %s; attaching anew",
 			       path, strerror(errno));
