@@ -100,43 +100,65 @@ static __always_inline int val_matches(const struct sg_block_val *v, struct matc
 	return 0;
 }
 
-/* Climb from the longest matching prefix to shorter ones: bounded by 33 / 129. */
-static __always_inline int check4(const __u8 addr[4], struct match_ctx *m)
+/*
+ * Climb from the longest matching prefix to shorter stored ones.  A step is a
+ * bpf_loop callback so that the verifier checks it once, not 33 or 129 times.
+ */
+struct climb {
+	struct match_ctx m;
+	struct sg_lpm4 k4;
+	struct sg_lpm6 k6;
+	int hit;
+};
+
+static long climb4_step(__u32 i, void *data)
 {
-	struct sg_lpm4 key = { .prefixlen = 32 };
+	struct climb *c = data;
+	struct sg_block_val *v = bpf_map_lookup_elem(&block4, &c->k4);
 
-	__builtin_memcpy(key.addr, addr, 4);
-	for (int i = 0; i < 33; i++) {
-		struct sg_block_val *v = bpf_map_lookup_elem(&block4, &key);
-
-		if (!v)
-			return 0;
-		if (val_matches(v, m))
-			return 1;
-		if (v->prefixlen == 0 || v->prefixlen > 32)
-			return 0;
-		key.prefixlen = v->prefixlen - 1;
+	if (!v)
+		return 1;
+	if (val_matches(v, &c->m)) {
+		c->hit = 1;
+		return 1;
 	}
+	if (v->prefixlen == 0 || v->prefixlen > 32)
+		return 1;
+	c->k4.prefixlen = v->prefixlen - 1;
 	return 0;
 }
 
-static __always_inline int check6(const __u8 addr[16], struct match_ctx *m)
+static long climb6_step(__u32 i, void *data)
 {
-	struct sg_lpm6 key = { .prefixlen = 128 };
+	struct climb *c = data;
+	struct sg_block_val *v = bpf_map_lookup_elem(&block6, &c->k6);
 
-	__builtin_memcpy(key.addr, addr, 16);
-	for (int i = 0; i < 129; i++) {
-		struct sg_block_val *v = bpf_map_lookup_elem(&block6, &key);
-
-		if (!v)
-			return 0;
-		if (val_matches(v, m))
-			return 1;
-		if (v->prefixlen == 0 || v->prefixlen > 128)
-			return 0;
-		key.prefixlen = v->prefixlen - 1;
+	if (!v)
+		return 1;
+	if (val_matches(v, &c->m)) {
+		c->hit = 1;
+		return 1;
 	}
+	if (v->prefixlen == 0 || v->prefixlen > 128)
+		return 1;
+	c->k6.prefixlen = v->prefixlen - 1;
 	return 0;
+}
+
+static __always_inline int check4(const __u8 addr[4], struct climb *c)
+{
+	c->k4.prefixlen = 32;
+	__builtin_memcpy(c->k4.addr, addr, 4);
+	bpf_loop(33, climb4_step, c, 0);
+	return c->hit;
+}
+
+static __always_inline int check6(const __u8 addr[16], struct climb *c)
+{
+	c->k6.prefixlen = 128;
+	__builtin_memcpy(c->k6.addr, addr, 16);
+	bpf_loop(129, climb6_step, c, 0);
+	return c->hit;
 }
 
 static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
@@ -190,29 +212,33 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 
 static __always_inline int verdict4(struct bpf_sock_addr *ctx, __u8 hook)
 {
-	struct match_ctx m = {
-		.port = bpf_ntohs((__u16)ctx->user_port),
-		.proto = ctx->protocol,
-		.hook = hook,
-		.now = bpf_ktime_get_boot_ns(),
+	struct climb c = {
+		.m = {
+			.port = bpf_ntohs((__u16)ctx->user_port),
+			.proto = ctx->protocol,
+			.hook = hook,
+			.now = bpf_ktime_get_boot_ns(),
+		},
 	};
 	__u32 ip = ctx->user_ip4;
 	__u8 addr[4];
 
 	__builtin_memcpy(addr, &ip, 4);
-	if (!check4(addr, &m))
+	if (!check4(addr, &c))
 		return 1;
-	report(ctx, &m, AF_INET, addr, 4);
+	report(ctx, &c.m, AF_INET, addr, 4);
 	return 0;
 }
 
 static __always_inline int verdict6(struct bpf_sock_addr *ctx, __u8 hook)
 {
-	struct match_ctx m = {
-		.port = bpf_ntohs((__u16)ctx->user_port),
-		.proto = ctx->protocol,
-		.hook = hook,
-		.now = bpf_ktime_get_boot_ns(),
+	struct climb c = {
+		.m = {
+			.port = bpf_ntohs((__u16)ctx->user_port),
+			.proto = ctx->protocol,
+			.hook = hook,
+			.now = bpf_ktime_get_boot_ns(),
+		},
 	};
 	__u32 ip6[4];
 	__u8 addr[16];
@@ -225,15 +251,14 @@ static __always_inline int verdict6(struct bpf_sock_addr *ctx, __u8 hook)
 	__builtin_memcpy(addr, ip6, 16);
 	/* ::ffff:a.b.c.d is a.b.c.d: IPv4 rules hold for it too */
 	if (ip6[0] == 0 && ip6[1] == 0 && ip6[2] == bpf_htonl(0xffff))
-		hit = check4(addr + 12, &m) || check6(addr, &m);
+		hit = check4(addr + 12, &c) || check6(addr, &c);
 	else
-		hit = check6(addr, &m);
+		hit = check6(addr, &c);
 	if (!hit)
 		return 1;
-	report(ctx, &m, AF_INET6, addr, 16);
+	report(ctx, &c.m, AF_INET6, addr, 16);
 	return 0;
 }
-
 SEC("cgroup/connect4")
 int enf_connect4(struct bpf_sock_addr *ctx)
 {

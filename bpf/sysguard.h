@@ -178,7 +178,47 @@ struct sg_counters {
 	__u64 seen[SG_EV_KERNEL_MAX];    /* records the programs tried to emit */
 	__u64 dropped[SG_EV_KERNEL_MAX]; /* of those, lost to a full ring */
 	__u64 stash_full;                /* syscall entries not stashed */
+	__u64 filtered[SG_EV_KERNEL_MAX]; /* dropped at entry by the in-kernel filter */
 	__u64 __pad[3];
+};
+
+/*
+ * In-kernel filtering (map "filter", one value), derived by userspace from the
+ * loaded policy and rewritten on every reload: what each kind of file and
+ * network event needs.  Process events always reach userspace (the process
+ * table lives on them).  All zero means: pass everything.
+ */
+enum sg_fmode {
+	SG_FM_PASS = 0,     /* every event of this kind goes to userspace */
+	SG_FM_DROP = 1,     /* no rule can act on it: dropped at syscall entry */
+	SG_FM_PATH = 2,     /* only absolute paths found in the path tries (and relative ones) */
+};
+
+#define SG_FK_OPEN_WRITE SG_EV_KERNEL_MAX /* mode[] index: opens with write intent */
+#define SG_FK_MAX (SG_EV_KERNEL_MAX + 1)
+
+#define SG_FILT_EXCL_UID  (1u << 0) /* map excl_uid holds uids whose file/net events are not wanted */
+#define SG_FILT_EXCL_COMM (1u << 1) /* map excl_comm likewise, by comm */
+
+struct sg_filter {
+	__u8 mode[16];      /* enum sg_fmode per SG_EV_* (SG_EV_OPEN: read-only opens) and SG_FK_* */
+	__u32 flags;        /* SG_FILT_* */
+	__u32 __pad;
+};
+
+/*
+ * The path tries: "path_prefix" holds path prefixes, "path_suffix" path
+ * suffixes written backwards, both cut to SG_PATH_KEY bytes (a shorter key
+ * matches more paths, never fewer).  The value says for which opens: bit 0
+ * read-only ones, bit 1 ones with write intent.
+ */
+#define SG_PATH_KEY 64
+#define SG_PK_READ  (1u << 0)
+#define SG_PK_WRITE (1u << 1)
+
+struct sg_pathkey {
+	__u32 prefixlen;    /* in bits */
+	char data[SG_PATH_KEY];
 };
 
 /* Kernel-side configuration (rodata, set between open and load). */

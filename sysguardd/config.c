@@ -28,6 +28,9 @@ void config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 	c->journal_actions = (1u << SG_ACT_ALERT) | (1u << SG_ACT_BLOCK);
 	c->journal_drops = true;
+	c->enforce = true;
+	c->release_on_stop = false;
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/sysguard");
 }
 
 /* An unsigned decimal: digits only (strtoull alone takes blanks, '+' and '-'). */
@@ -243,6 +246,33 @@ static int parse_journal(struct cfgparse *p, struct config *c, yaml_node_t *map)
 	return 0;
 }
 
+static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'enforcement' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+
+		if (!strcmp(name, "enabled")) {
+			if (get_bool(p, v, &c->enforce) < 0)
+				return -EINVAL;
+		} else if (!strcmp(name, "release_on_stop")) {
+			if (get_bool(p, v, &c->release_on_stop) < 0)
+				return -EINVAL;
+		} else if (!strcmp(name, "pin_dir")) {
+			if (get_str(p, v, c->pin_dir, sizeof(c->pin_dir)) < 0)
+				return -EINVAL;
+			if (strncmp(c->pin_dir, "/sys/fs/bpf/", 12) != 0)
+				return fail(p, v, "'enforcement.pin_dir' must be under /sys/fs/bpf/%s", "");
+		} else {
+			return fail(p, k, "unknown setting 'enforcement.%s'", name);
+		}
+	}
+	return 0;
+}
+
 static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 {
 	yaml_node_t *k, *v;
@@ -269,6 +299,8 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 			r = parse_ring(p, c, v);
 		else if (!strcmp(name, "journal"))
 			r = parse_journal(p, c, v);
+		else if (!strcmp(name, "enforcement"))
+			r = parse_enforcement(p, c, v);
 		else if (!strcmp(name, "process_table_size")) {
 			uint32_t n;
 

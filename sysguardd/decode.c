@@ -19,7 +19,7 @@ _Static_assert(sizeof(struct sg_net) == 48, "sg_net is part of the ABI");
 _Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
 _Static_assert(sizeof(struct sg_block_ent) == 32, "sg_block_ent is part of the ABI");
 _Static_assert(sizeof(struct sg_block_val) == 8 + 32 * SG_BLOCK_PER_PREFIX, "sg_block_val");
-_Static_assert(sizeof(struct sg_counters) == 2 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
+_Static_assert(sizeof(struct sg_counters) == 3 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -246,6 +246,8 @@ static void decode_net(struct decoder *d, const struct sg_net *n,
 	ev->net.protocol = n->protocol;
 	ev->net.port = n->port;
 	ev->net.backlog = n->backlog;
+	ev->net.block_slot = n->rule;
+	ev->net.block_hook = n->hook;
 	memcpy(ev->net.addr, n->addr, sizeof(ev->net.addr));
 	ev->net.unix_path = NULL;
 	if (n->unix_len > SG_UNIX_PATH || take(c, n->unix_len, &s) < 0) {

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "encode.h"
-#include "limits.h"
+#include "sg_limits.h"
 #include "proctable.h"
 
 static char line[SG_JSON_LINE_MAX];

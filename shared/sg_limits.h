@@ -3,8 +3,8 @@
  * Every hard limit of sysguard in one place: user-controllable resources are
  * bounded by one of these.
  */
-#ifndef SG_LIMITS_H
-#define SG_LIMITS_H
+#ifndef SG_SG_LIMITS_H
+#define SG_SG_LIMITS_H
 
 #define SG_PROCTABLE_MAX     65536   /* processes tracked */
 #define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
@@ -28,4 +28,4 @@
 #define SG_POLICY_NOT_MAX    4       /* 'not' nested in 'not' */
 #define SG_POLICY_DIAG_MAX   200     /* messages kept from one policy load */
 
-#endif /* SG_LIMITS_H */
+#endif /* SG_SG_LIMITS_H */
