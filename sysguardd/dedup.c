@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dedup.h"
-#include "limits.h"
+#include "sg_limits.h"
 
 #define DEDUP_PROBE 8
 

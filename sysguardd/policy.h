@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "addr.h"
 #include "event.h"
 
 struct policy;
@@ -100,11 +101,34 @@ size_t policy_rule_count(const struct policy *p);
 int policy_rule_info(const struct policy *p, size_t i, struct policy_rule_info *ret);
 
 /*
- * For a future enforcer: mark rule i as carried out (a block rule then gives
- * verdicts with enforced = true).  Nothing in this build calls it, so every
- * block rule is monitor-only and loading one gives a warning.
+ * Mark rule i as carried out by an enforcer: its block verdicts then say
+ * enforced = true.  Until then every block rule is monitor-only (enforced =
+ * false).  Block rules that no enforcer could carry out (see
+ * policy_net_blocks) give a warning with their position when loaded.
  */
 int policy_rule_set_enforceable(struct policy *p, size_t i, bool on);
+
+/* One kernel-enforceable piece of a block rule. */
+struct policy_net_block {
+	size_t rule;             /* index for policy_rule_set_enforceable() */
+	const char *id;          /* the rule's id, alive as long as the policy */
+	bool connect, bind;      /* the hooks: the rule's events */
+	struct addr_cidr net;    /* 0.0.0.0/0 and ::/0 when the rule names no address */
+	uint16_t port_lo, port_hi; /* 0-65535 when it names no port */
+	uint8_t proto;           /* IPPROTO_TCP, IPPROTO_UDP, or 0 for both */
+};
+
+typedef int (*policy_net_block_fn)(void *arg, const struct policy_net_block *b);
+
+/*
+ * The block rules the network enforcer can carry out: enabled, action block,
+ * events within connect and bind, no exceptions, and only 'in' conditions on
+ * net.addr, net.port, net.proto and net.family.  Each is expanded into the
+ * product of its addresses, port ranges and protocols (a 'match' list gives
+ * the union of its sets), and fn is called once per piece, in policy order.
+ * Returns the number of pieces, or the first negative value fn returns.
+ */
+int policy_net_blocks(const struct policy *p, policy_net_block_fn fn, void *arg);
 
 struct policy_stats {
 	uint64_t evaluated;      /* kernel events judged */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "addr.h"
-#include "limits.h"
+#include "sg_limits.h"
 #include "policy.h"
 
 /* A bump allocator: everything of one policy (or one parse) is freed at once. */
@@ -161,6 +161,9 @@ struct policy {
 	size_t nby_type[SG_EV_KERNEL_MAX];
 	struct policy_counters *ctr; /* the only mutable part while in use */
 };
+
+/* Whether the kernel could enforce r (a block rule); why not, if not. */
+bool policy_rule_netblockable(const struct prule *r, const char **why);
 
 /* The policy event mask of an event: 1 << type, plus POLICY_EV_WRITE for writing opens. */
 uint32_t policy_event_mask(const struct sg_event *ev);

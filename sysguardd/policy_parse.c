@@ -934,12 +934,16 @@ static int parse_rule(struct px *x, const struct ynode *v)
 			r = -EINVAL;
 		} else {
 			rule->action = q;
-			if (q == SG_ACT_BLOCK && rule->enabled && rule->id)
-				policy_diag_add(x->d, &action->mark, true,
-						"rule '%s' is monitor-only: this build cannot enforce "
-						"'block'; matching events are reported with "
-						"\"enforced\": false", rule->id);
 		}
+	}
+	/* Block rules no enforcer can carry out are reported, never refused. */
+	if (r == 0 && rule->action == SG_ACT_BLOCK && rule->enabled) {
+		const char *why;
+
+		if (!policy_rule_netblockable(rule, &why))
+			policy_diag_add(x->d, &action->mark, true,
+					"rule '%s' is monitor-only: %s; its events are reported "
+					"with \"enforced\": false", rule->id, why);
 	}
 	if (x->fatal)
 		return x->fatal;

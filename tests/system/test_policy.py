@@ -238,9 +238,10 @@ exclude:
 rules:
   - {id: quiet-true, events: [exec, exit, open], match: {proc.name: "true"}, action: allow}
   - {id: shadow, events: [open], match: {file.path: /etc/shadow}, action: alert, severity: high}
+  # a process condition: the kernel cannot enforce it, so it stays monitor-only
   - id: block-port
     events: [connect]
-    match: {net.port: %d, net.addr: 127.0.0.0/8}
+    match: {net.port: %d, net.addr: 127.0.0.0/8, proc.name: sgact}
     action: block
   - {id: rule-a, events: [exec], match: {proc.argv: {contains: sgreload}}, action: alert}
 """

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include "addr.h"
 #include "policy.h"
 #include "proctable.h"
 
@@ -659,24 +660,64 @@ static void test_events_field(void **state)
 	policy_free(p);
 }
 
+struct pieces {
+	int n;
+	char text[16][96];
+};
+
+static int collect(void *arg, const struct policy_net_block *b)
+{
+	struct pieces *pc = arg;
+	char net[ADDR_STR_MAX];
+
+	assert_int_equal(addr_format_cidr(&b->net, net, sizeof(net)), 0);
+	snprintf(pc->text[pc->n++], sizeof(pc->text[0]), "%zu %s %s%s %s %u-%u %u", b->rule, b->id,
+		 b->connect ? "c" : "", b->bind ? "b" : "", net, b->port_lo, b->port_hi, b->proto);
+	return pc->n == 16 ? -ENOSPC : 0;
+}
+
 static void test_block(void **state)
 {
 	struct policy_diag d;
 	struct policy_rule_info ri;
 	struct policy *p = NULL;
+	struct pieces pc = { 0 };
 	const char *text = HDR
-		"  - {id: b, events: [connect], match: {net.port: 4444}, action: block}\n";
+		"  - {id: b, events: [connect], match: {net.port: 4444}, action: block}\n"
+		"  - {id: c, events: [connect, bind], match: [{net.addr: [10.0.0.0/8, '::1'], "
+		"net.port: [22, 8000-8080], net.proto: tcp}, {net.family: inet6}], action: block}\n"
+		"  - {id: d, events: [connect], match: {proc.uid: 0}, action: block}\n"
+		"  - {id: e, events: [connect], match: {net.port: 1}, action: alert}\n"
+		"  - {id: f, events: [bind], match: {net.port: {not: 1}}, action: block}\n"
+		"  - {id: g, events: [connect], except: [{net.port: 1}], action: block}\n";
 	struct sg_event ev;
 
 	policy_diag_init(&d);
 	assert_int_equal(policy_load_string("t.yaml", text, strlen(text), &p, &d), 0);
 	assert_int_equal(d.errors, 0);
-	assert_int_equal(d.warnings, 1);
-	assert_int_equal(d.msgs[0].line, 3);
-	assert_int_equal(d.msgs[0].col, 65);
+	assert_int_equal(d.warnings, 3);
+	assert_int_equal(d.msgs[0].line, 5);
+	assert_int_equal(d.msgs[0].col, 62);
 	assert_true(d.msgs[0].warning);
-	assert_non_null(strstr(d.msgs[0].text, "monitor-only"));
+	assert_string_equal(d.msgs[0].text, "rule 'd' is monitor-only: only net.addr, net.port, "
+			    "net.proto and net.family conditions can be enforced in the kernel; its "
+			    "events are reported with \"enforced\": false");
+	assert_non_null(strstr(d.msgs[1].text, "rule 'f' is monitor-only: 'not' cannot"));
+	assert_non_null(strstr(d.msgs[2].text, "rule 'g' is monitor-only: exceptions cannot"));
 	policy_diag_fini(&d);
+
+	assert_int_equal(policy_net_blocks(p, collect, &pc), 7);
+	assert_string_equal(pc.text[0], "0 b c 0.0.0.0/0 4444-4444 0");
+	assert_string_equal(pc.text[1], "0 b c ::/0 4444-4444 0");
+	assert_string_equal(pc.text[2], "1 c cb 10.0.0.0/8 22-22 6");
+	assert_string_equal(pc.text[3], "1 c cb 10.0.0.0/8 8000-8080 6");
+	assert_string_equal(pc.text[4], "1 c cb ::1 22-22 6");
+	assert_string_equal(pc.text[5], "1 c cb ::1 8000-8080 6");
+	assert_string_equal(pc.text[6], "1 c cb ::/0 0-65535 0");
+	/* fn's error stops the walk */
+	pc.n = 9;
+	assert_int_equal(policy_net_blocks(p, collect, &pc), -ENOSPC);
+
 	ev = ev_net(SG_EV_CONNECT, "1.2.3.4", 4444, IPPROTO_TCP);
 	assert_int_equal(policy_eval_lineage(p, &ev, NULL), SG_ACT_BLOCK);
 	assert_false(ev.verdict.enforced);
@@ -684,7 +725,7 @@ static void test_block(void **state)
 	assert_false(ri.enforceable);
 	assert_int_equal(ri.action, SG_ACT_BLOCK);
 	assert_int_equal(policy_rule_set_enforceable(p, 0, true), 0);
-	assert_int_equal(policy_rule_set_enforceable(p, 1, true), -ENOENT);
+	assert_int_equal(policy_rule_set_enforceable(p, 6, true), -ENOENT);
 	policy_eval_lineage(p, &ev, NULL);
 	assert_true(ev.verdict.enforced);
 	policy_free(p);
@@ -983,6 +1024,7 @@ static void test_check_main(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	write_file(path, "version: 1\nrules:\n  - {id: x, events: [open], action: block}\n");
+	/* a block rule on open events is monitor-only: a warning, not an error */
 	o = open_memstream(&out, &olen);
 	e = open_memstream(&err, &elen);
 	assert_int_equal(policy_check_main(path, true, o, e), 0);
