@@ -170,11 +170,11 @@ int addr_parse_endpoint(const char *s, struct addr_endpoint *ret, const char **w
 		if (*rest == '/') {
 			/* "[2001:db8::]/32:443" */
 			const char *colon = strchr(rest, ':');
+			size_t plen = colon ? (size_t)(colon - rest - 1) : strlen(rest + 1);
 			unsigned long prefix;
 
 			if (e.net.prefix != (e.net.family == AF_INET ? 32 : 128) ||
-			    parse_uint(rest + 1, colon ? (size_t)(colon - rest - 1) : strlen(rest + 1),
-				       e.net.prefix, &prefix) < 0) {
+			    parse_uint(rest + 1, plen, e.net.prefix, &prefix) < 0) {
 				*why = "bad prefix length";
 				return -EINVAL;
 			}

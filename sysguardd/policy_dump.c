@@ -84,8 +84,10 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 	case PK_STR:
 	case PK_ARGV:
 		for (size_t i = 0; i < op->n; i++) {
+			bool glob = op->kind == OP_GLOB || op->kind == OP_ARG;
+
 			fputs(i ? ", " : "", f);
-			put_str(f, op->kind == OP_GLOB || op->kind == OP_ARG ? op->globs[i].pat : op->strs[i]);
+			put_str(f, glob ? op->globs[i].pat : op->strs[i]);
 		}
 		break;
 	case PK_NUM:
@@ -313,9 +315,11 @@ int policy_to_json(const struct policy *p, struct json_object **ret)
 	}
 	stats = json_object_new_object();
 	if (stats) {
-		r |= json_add(stats, "evaluated", json_object_new_int64((int64_t)p->ctr->evaluated));
-		r |= json_add(stats, "excluded", json_object_new_int64((int64_t)p->ctr->excluded));
-		r |= json_add(stats, "defaulted", json_object_new_int64((int64_t)p->ctr->defaulted));
+		const struct policy_counters *c = p->ctr;
+
+		r |= json_add(stats, "evaluated", json_object_new_int64((int64_t)c->evaluated));
+		r |= json_add(stats, "excluded", json_object_new_int64((int64_t)c->excluded));
+		r |= json_add(stats, "defaulted", json_object_new_int64((int64_t)c->defaulted));
 	}
 	r |= json_add(o, "source", json_object_new_string(p->source));
 	r |= json_add(o, "rules", rules);

@@ -30,8 +30,8 @@ bool policy_rule_netblockable(const struct prule *r, const char **why)
 
 			if (c->field != FLD_NET_ADDR && c->field != FLD_NET_PORT &&
 			    c->field != FLD_NET_PROTO && c->field != FLD_NET_FAMILY) {
-				*why = "only net.addr, net.port, net.proto and net.family conditions "
-				       "can be enforced in the kernel";
+				*why = "only net.addr, net.port, net.proto and net.family "
+				       "conditions can be enforced in the kernel";
 				return false;
 			}
 			for (size_t k = 0; k < c->nops; k++)
@@ -77,22 +77,23 @@ static int expand(const struct prule *r, size_t idx, const struct pcondset *cs,
 	for (size_t a = 0; a < ncidrs; a++) {
 		if (!(fmask & (cidrs[a].family == AF_INET ? 1 : 2)))
 			continue;
-		for (size_t p = 0; p < nports; p++) {
-				struct policy_net_block b = {
-					.rule = idx, .id = r->id,
-					.connect = r->events & (1u << SG_EV_CONNECT),
-					.bind = r->events & (1u << SG_EV_BIND),
-					.net = cidrs[a],
-					.port_lo = (uint16_t)ports[p].lo,
-					.port_hi = (uint16_t)(ports[p].hi > 65535 ? 65535 : ports[p].hi),
-					.proto = protocol,
-				};
+		for (size_t k = 0; k < nports; k++) {
+			struct policy_net_block b = {
+				.rule = idx,
+				.id = r->id,
+				.connect = r->events & (1u << SG_EV_CONNECT),
+				.bind = r->events & (1u << SG_EV_BIND),
+				.net = cidrs[a],
+				.port_lo = (uint16_t)ports[k].lo,
+				.port_hi = (uint16_t)(ports[k].hi > 65535 ? 65535 : ports[k].hi),
+				.proto = protocol,
+			};
 
-				q = fn(arg, &b);
-				if (q < 0)
-					return q;
-				n++;
-			}
+			q = fn(arg, &b);
+			if (q < 0)
+				return q;
+			n++;
+		}
 	}
 	return n;
 }

@@ -190,6 +190,23 @@ static int parse_u32(const char *s, uint32_t *ret)
 	return 0;
 }
 
+/* "N" or "N-M" with N <= M. */
+static int parse_u32_range(const char *s, struct prange *ret)
+{
+	const char *dash = strchr(s, '-');
+	size_t len = dash ? (size_t)(dash - s) : strlen(s);
+	char lo[16];
+
+	if (len >= sizeof(lo))
+		return -EINVAL;
+	memcpy(lo, s, len);
+	lo[len] = '\0';
+	if (parse_u32(lo, &ret->lo) < 0 || parse_u32(dash ? dash + 1 : lo, &ret->hi) < 0 ||
+	    ret->lo > ret->hi)
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_bool(const struct ynode *n, bool *ret)
 {
 	if (n->type != YN_SCALAR)
@@ -410,17 +427,9 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 				}
 				pr->lo = pp.lo;
 				pr->hi = pp.hi;
-			} else {
-				const char *dash = strchr(e->str, '-');
-				char lo[16];
-				size_t len = dash ? (size_t)(dash - e->str) : strlen(e->str);
-
-				if (len >= sizeof(lo) || (memcpy(lo, e->str, len), lo[len] = '\0',
-							  parse_u32(lo, &pr->lo) < 0) ||
-				    parse_u32(dash ? dash + 1 : lo, &pr->hi) < 0 || pr->lo > pr->hi) {
-					err(x, e, "bad number or range '%s' for '%s'", e->str, fd->name);
-					r = -EINVAL;
-				}
+			} else if (parse_u32_range(e->str, pr) < 0) {
+				err(x, e, "bad number or range '%s' for '%s'", e->str, fd->name);
+				r = -EINVAL;
 			}
 		}
 		if (r < 0)
@@ -566,8 +575,8 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 		}
 		for (size_t j = 0; j < out->nops; j++)
 			if (out->ops[j].kind == (enum pop_kind)kind) {
-				err(x, k, "operator '%s' given twice for '%s'", policy_op_names[kind],
-				    fd->name);
+				err(x, k, "operator '%s' given twice for '%s'",
+				    policy_op_names[kind], fd->name);
 				kind = -1;
 				break;
 			}
@@ -728,8 +737,9 @@ static int parse_events(struct px *x, const struct ynode *v, uint32_t *ret)
 			if (e->type != YN_SCALAR)
 				err(x, e, "an event type must be a string, not %s", type_name(e));
 			else
-				err(x, e, "unknown event type '%s' (expected exec, fork, exit, open, "
-					  "rename, unlink, connect, bind, listen, write)", e->str);
+				err(x, e, "unknown event type '%s' (expected %s)", e->str,
+				    "exec, fork, exit, open, rename, unlink, connect, bind, "
+				    "listen, write");
 			r = -EINVAL;
 			continue;
 		}
@@ -804,8 +814,9 @@ static int parse_rule(struct px *x, const struct ynode *v)
 		for (size_t j = 0; rule_keys[j]; j++)
 			known |= strcmp(k, rule_keys[j]) == 0;
 		if (!known) {
-			err(x, v->items[i], "unknown key '%s' in a rule (expected id, description, "
-					    "events, match, except, action, severity, tags, enabled)", k);
+			err(x, v->items[i], "unknown key '%s' in a rule (expected %s)", k,
+			    "id, description, events, match, except, action, severity, tags, "
+			    "enabled");
 			r = -EINVAL;
 		}
 	}
@@ -838,8 +849,8 @@ static int parse_rule(struct px *x, const struct ynode *v)
 				const struct prule *o = x->rules.v[i];
 
 				if (o->id && strcmp(o->id, id->str) == 0) {
-					err(x, id, "duplicate rule id '%s' (first at %s:%u:%u)", id->str,
-					    o->mark.file, o->mark.line, o->mark.col);
+					err(x, id, "duplicate rule id '%s' (first at %s:%u:%u)",
+					    id->str, o->mark.file, o->mark.line, o->mark.col);
 					r = -EINVAL;
 				}
 			}
@@ -868,8 +879,8 @@ static int parse_rule(struct px *x, const struct ynode *v)
 		if (!rule->match)
 			return x->fatal;
 		for (size_t i = 0; i < match->n; i++) {
-			q = parse_condset(x, match->items[i], rule->events, "a 'match' entry", false,
-					  &rule->match[rule->nmatch++]);
+			q = parse_condset(x, match->items[i], rule->events, "a 'match' entry",
+					  false, &rule->match[rule->nmatch++]);
 			if (q < 0)
 				r = q;
 		}
@@ -906,8 +917,8 @@ static int parse_rule(struct px *x, const struct ynode *v)
 			expect(x, sev, YN_SCALAR, "'severity'");
 			r = -EINVAL;
 		} else if (q < 0) {
-			err(x, sev, "unknown severity '%s' (expected info, low, medium, high, critical)",
-			    sev->type == YN_SCALAR ? sev->str : type_name(sev));
+			err(x, sev, "unknown severity '%s' (expected %s)", sev->str,
+			    "info, low, medium, high, critical");
 			r = -EINVAL;
 		} else {
 			rule->severity = q;
@@ -1027,8 +1038,8 @@ static void parse_defaults(struct px *x, const struct ynode *v)
 		case 1:
 			q = sg_severity_from_name(val->str);
 			if (q < 0)
-				err(x, val, "unknown severity '%s' (expected info, low, medium, high, "
-					    "critical)", val->str);
+				err(x, val, "unknown severity '%s' (expected %s)", val->str,
+				    "info, low, medium, high, critical");
 			else
 				x->p->def_severity = q;
 			break;
@@ -1038,8 +1049,8 @@ static void parse_defaults(struct px *x, const struct ynode *v)
 				err(x, val, "dedup window '%s' is longer than %ds", val->str,
 				    SG_DEDUP_WINDOW_MAX);
 			else if (q < 0)
-				err(x, val, "bad duration '%s' (expected 0, or a number and ms, s or m)",
-				    val->str);
+				err(x, val, "bad duration '%s' (expected %s)", val->str,
+				    "0, or a number and ms, s or m");
 			break;
 		}
 	}
@@ -1114,8 +1125,8 @@ static void pass1(struct px *x, const struct pfile *f)
 		for (size_t j = 0; j < 5; j++)
 			known |= strcmp(root->items[i]->str, keys[j]) == 0;
 		if (!known)
-			err(x, root->items[i], "unknown key '%s' (expected version, lists, defaults, "
-					       "exclude, rules)", root->items[i]->str);
+			err(x, root->items[i], "unknown key '%s' (expected %s)",
+			    root->items[i]->str, "version, lists, defaults, exclude, rules");
 	}
 	ver = map_get(root, "version");
 	if (!ver)
@@ -1179,7 +1190,8 @@ static int read_file(struct px *x, const char *path, char **ret, size_t *len)
 		goto out;
 	}
 	if (st.st_size > SG_POLICY_FILE_MAX) {
-		policy_diag_add(x->d, &m, false, "file too large (max %d bytes)", SG_POLICY_FILE_MAX);
+		policy_diag_add(x->d, &m, false, "file too large (max %d bytes)",
+				SG_POLICY_FILE_MAX);
 		r = -EFBIG;
 		goto out;
 	}

@@ -222,9 +222,11 @@ int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_
 		if (!yaml_parser_parse(&parser, &ev)) {
 			struct pmark pm = mark_of(file, &parser.problem_mark);
 
+			const char *ctx = parser.context ? parser.context : "";
+
 			policy_diag_add(d, &pm, false, "YAML: %s%s%s",
 					parser.problem ? parser.problem : "syntax error",
-					parser.context ? " " : "", parser.context ? parser.context : "");
+					*ctx ? " " : "", ctx);
 			r = -EINVAL;
 			goto out;
 		}
@@ -246,14 +248,18 @@ int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_
 		case YAML_SCALAR_EVENT:
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT: {
-			const yaml_char_t *tag = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.tag :
-						 ev.type == YAML_SEQUENCE_START_EVENT ?
-						 ev.data.sequence_start.tag : ev.data.mapping_start.tag;
-			const yaml_char_t *anchor = ev.type == YAML_SCALAR_EVENT ?
-						    ev.data.scalar.anchor :
-						    ev.type == YAML_SEQUENCE_START_EVENT ?
-						    ev.data.sequence_start.anchor :
-						    ev.data.mapping_start.anchor;
+			const yaml_char_t *tag, *anchor;
+
+			if (ev.type == YAML_SCALAR_EVENT) {
+				tag = ev.data.scalar.tag;
+				anchor = ev.data.scalar.anchor;
+			} else if (ev.type == YAML_SEQUENCE_START_EVENT) {
+				tag = ev.data.sequence_start.tag;
+				anchor = ev.data.sequence_start.anchor;
+			} else {
+				tag = ev.data.mapping_start.tag;
+				anchor = ev.data.mapping_start.anchor;
+			}
 
 			if (!check_tag(tag)) {
 				policy_diag_add(d, &m, false, "YAML tag '%s' is not supported",
@@ -275,8 +281,9 @@ int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_
 			if (ev.type == YAML_SCALAR_EVENT) {
 				node->type = YN_SCALAR;
 				node->len = ev.data.scalar.length;
-				node->str = policy_arena_strndup(a, (const char *)ev.data.scalar.value,
-								 node->len);
+				const char *value = (const char *)ev.data.scalar.value;
+
+				node->str = policy_arena_strndup(a, value, node->len);
 				node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 				if (!node->str) {
 					r = -ENOMEM;
