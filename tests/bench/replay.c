@@ -21,7 +21,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#if __has_include("sg_limits.h")
+#include "sg_limits.h"
+#else
 #include "limits.h"
+#endif
 #include "pipeline.h"
 #include "proctable.h"
 #include "sink.h"
