@@ -631,8 +631,14 @@ static void cmd_status(struct control_conn *conn, struct proto_request *req)
 	struct control *c = conn->c;
 	struct json_object *r = json_object_new_object();
 	struct control_error err = { 0 };
+	struct proto_error perr;
 	int ret = 0;
 
+	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
+		json_object_put(r);
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
 	if (!r) {
 		conn_send(conn, NULL);
 		return;
