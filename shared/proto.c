@@ -171,32 +171,31 @@ static bool is_blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
-/* Parse exactly one JSON value filling line[0, len); NULL and err filled otherwise. */
-static struct json_object *parse_json(const char *line, size_t len, struct proto_error *err)
+/*
+ * Parse exactly one JSON value filling line[0, len).  Returns 0 with *ret set
+ * (NULL for JSON null), or -EBADMSG with err filled.
+ */
+static int parse_json(const char *line, size_t len, struct json_object **ret,
+		      struct proto_error *err)
 {
 	struct json_tokener *tok;
 	struct json_object *o = NULL;
 	enum json_tokener_error jerr;
 	size_t end;
 
-	if (memchr(line, '\0', len)) {
-		proto_error_set(err, PROTO_E_BAD_JSON, "NUL byte in line");
-		return NULL;
-	}
+	*ret = NULL;
+	if (memchr(line, '\0', len))
+		return proto_error_set(err, PROTO_E_BAD_JSON, "NUL byte in line");
 	while (len > 0 && is_blank(line[len - 1]))
 		len--;
-	if (len == 0) {
-		proto_error_set(err, PROTO_E_BAD_JSON, "empty line");
-		return NULL;
-	}
-	if (len > INT32_MAX) {
-		proto_error_set(err, PROTO_E_LINE_TOO_LONG, "line too long");
-		return NULL;
-	}
+	if (len == 0)
+		return proto_error_set(err, PROTO_E_BAD_JSON, "empty line");
+	if (len > INT32_MAX)
+		return proto_error_set(err, PROTO_E_LINE_TOO_LONG, "line too long");
 	tok = json_tokener_new_ex(PROTO_JSON_DEPTH);
 	if (!tok) {
 		proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, line, (int)len);
@@ -209,23 +208,21 @@ static struct json_object *parse_json(const char *line, size_t len, struct proto
 	} else {
 		end = json_tokener_get_parse_end(tok);
 	}
-	if (jerr != json_tokener_success || !o) {
-		proto_error_set(err, PROTO_E_BAD_JSON, "invalid JSON: %s",
-				json_tokener_error_desc(jerr));
-		json_object_put(o);
-		o = NULL;
-	} else {
-		while (end < len && is_blank(line[end]))
-			end++;
-		if (end < len) {
-			proto_error_set(err, PROTO_E_BAD_JSON,
-					"invalid JSON: trailing data at offset %zu", end);
-			json_object_put(o);
-			o = NULL;
-		}
-	}
 	json_tokener_free(tok);
-	return o;
+	if (jerr != json_tokener_success) {
+		json_object_put(o);
+		return proto_error_set(err, PROTO_E_BAD_JSON, "invalid JSON: %s",
+				       json_tokener_error_desc(jerr));
+	}
+	while (end < len && is_blank(line[end]))
+		end++;
+	if (end < len) {
+		json_object_put(o);
+		return proto_error_set(err, PROTO_E_BAD_JSON,
+				       "invalid JSON: trailing data at offset %zu", end);
+	}
+	*ret = o;
+	return 0;
 }
 
 int proto_request_parse(const char *line, size_t len, struct proto_request *req,
@@ -233,6 +230,7 @@ int proto_request_parse(const char *line, size_t len, struct proto_request *req,
 {
 	struct json_object *o, *v;
 	const char *name;
+	int r;
 
 	memset(req, 0, sizeof(*req));
 	req->version = PROTO_VERSION;
@@ -241,11 +239,11 @@ int proto_request_parse(const char *line, size_t len, struct proto_request *req,
 		err->message[0] = '\0';
 	}
 
-	req->root = parse_json(line, len, err);
-	if (!req->root)
-		return -EBADMSG;
+	r = parse_json(line, len, &req->root, err);
+	if (r < 0)
+		return r;
 	o = req->root;
-	if (!json_object_is_type(o, json_type_object))
+	if (!o || !json_object_is_type(o, json_type_object))
 		return proto_error_set(err, PROTO_E_BAD_REQUEST, "a request must be a JSON object");
 
 	if (json_object_object_get_ex(o, "id", &v)) {
@@ -477,11 +475,10 @@ int proto_line_parse(const char *line, size_t len, struct proto_line *ret)
 	int code;
 
 	memset(ret, 0, sizeof(*ret));
-	o = parse_json(line, len, &err);
-	if (!o)
+	if (parse_json(line, len, &o, &err) < 0)
 		return -EBADMSG;
 	ret->root = o;
-	if (!json_object_is_type(o, json_type_object))
+	if (!o || !json_object_is_type(o, json_type_object))
 		goto bad;
 
 	if (json_object_object_get_ex(o, "event", &v)) {
