@@ -47,9 +47,9 @@ SHARED_SRC := $(wildcard shared/*.c)
 DAEMON_SRC := $(filter-out sysguardd/main.c,$(wildcard sysguardd/*.c))
 CTL_SRC    := $(wildcard sysguardctl/*.c)
 
-SHARED_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SHARED_SRC))
-DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
-CTL_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRC))
+SHARED_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(SHARED_SRC))
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRC))
+CTL_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRC))
 LIBSGD     := $(BUILD)/libsgd.a
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -60,7 +60,7 @@ TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 .PHONY: all clean deps test check unit bench install uninstall
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/sysguardd $(BUILD)/sysguardctl
+all: $(BUILD)/sysguardd $(if $(CTL_SRC),$(BUILD)/sysguardctl)
 
 $(BUILD)/vmlinux.h:
 	$(call msg,GEN,$@)
@@ -77,7 +77,7 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name sysguard_bpf > $@
 
-$(BUILD)/%.o: %.c $(SKEL) $(wildcard shared/*.h sysguardd/*.h sysguardctl/*.h bpf/*.h)
+$(BUILD)/obj/%.o: %.c $(SKEL) $(wildcard shared/*.h sysguardd/*.h sysguardctl/*.h bpf/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -87,7 +87,7 @@ $(LIBSGD): $(DAEMON_OBJ) $(SHARED_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/sysguardd: $(BUILD)/sysguardd/main.o $(LIBSGD)
+$(BUILD)/sysguardd: $(BUILD)/obj/sysguardd/main.o $(LIBSGD)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 

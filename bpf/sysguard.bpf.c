@@ -29,6 +29,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define ENOTSOCK 88
 #define DATA_MASK (SG_DATA_MAX - 1)
 
+/*
+ * Clamp v with a mask the compiler cannot drop: the verifier needs to see the
+ * bound at the access even where the C code already implies it.
+ */
+#define BOUND(v, mask)                                                          \
+	({                                                                      \
+		__u64 __v = (v);                                                \
+		asm volatile("%0 &= %1" : "+r"(__v) : "i"(mask));               \
+		__v;                                                            \
+	})
+#define DATA_AT(r, off) (&(r)->data[BOUND(off, DATA_MASK)])
+
 const volatile struct sg_kconfig cfg = {};
 
 struct {
@@ -135,7 +147,7 @@ static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 
 	if (len > SG_DATA_MAX)
 		len = SG_DATA_MAX;
-	size = SG_DATA_OFF + len;
+	size = SG_DATA_OFF + BOUND(len, 2 * SG_DATA_MAX - 1);
 	r->hdr.size = size;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
@@ -147,47 +159,83 @@ static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 		c->dropped[type]++;
 }
 
+static __always_inline struct sg_rec *scratch_rec(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+struct walk_ctx {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u32 off;
+	__u32 done;
+};
+
+/* One step of a dentry walk; bpf_loop verifies it once, whatever the depth. */
+static long walk_step(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct sg_rec *r = scratch_rec();
+	struct dentry *dentry = w->dentry, *parent, *mnt_root;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	const unsigned char *name;
+	long n;
+
+	if (!r)
+		return 1;
+	parent = BPF_CORE_READ(dentry, d_parent);
+	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (dentry != mnt_root || mnt == mnt_parent) {
+			w->done = 1; /* the root */
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		w->vfsmnt = (void *)mnt_parent + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	if (w->off > SG_DATA_MAX - SG_NAME_MAX)
+		return 1;
+	name = BPF_CORE_READ(dentry, d_name.name);
+	n = bpf_probe_read_kernel_str(DATA_AT(r, w->off), SG_NAME_MAX, name);
+	if (n <= 0)
+		return 1;
+	w->off += n;
+	w->dentry = parent;
+	return 0;
+}
+
 /*
  * Write the path of (dentry, vfsmnt) as a walk from the leaf up, each
  * component NUL-terminated, at data[off].  Returns the new offset; sets
- * SG_F_DIR_DEEP in *flags when it ran out of depth or room.
+ * unres_flag (and SG_F_DIR_DEEP) when it ran out of depth or room before
+ * reaching the root, so that a partial path is never taken for a whole one.
  */
-static __noinline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry *dentry,
-				 struct vfsmount *vfsmnt)
+static __always_inline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry *dentry,
+				      struct vfsmount *vfsmnt, __u16 unres_flag)
 {
-	struct mount *mnt;
-	int i;
+	struct walk_ctx w = {
+		.dentry = dentry,
+		.vfsmnt = vfsmnt,
+		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
+		.off = off,
+	};
 
-	if (!r || !dentry || !vfsmnt)
+	if (!dentry || !vfsmnt) {
+		r->hdr.flags |= unres_flag;
 		return off;
-	mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	for (i = 0; i < SG_PATH_DEPTH; i++) {
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		const unsigned char *name;
-		long n;
-
-		if (dentry == mnt_root || dentry == parent) {
-			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (dentry != mnt_root || mnt == mnt_parent)
-				return off; /* the root */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mnt_parent;
-			vfsmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
-			continue;
-		}
-		if (off > SG_DATA_MAX - SG_NAME_MAX)
-			break;
-		name = BPF_CORE_READ(dentry, d_name.name);
-		n = bpf_probe_read_kernel_str(&r->data[off & DATA_MASK], SG_NAME_MAX, name);
-		if (n <= 0)
-			break;
-		off += n;
-		dentry = parent;
 	}
-	r->hdr.flags |= SG_F_DIR_DEEP;
-	return off;
+	bpf_loop(SG_PATH_DEPTH + 16, walk_step, &w, 0);
+	if (!w.done)
+		r->hdr.flags |= unres_flag | SG_F_DIR_DEEP;
+	return w.off;
 }
 
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
@@ -227,7 +275,7 @@ static __always_inline __u32 put_dir(struct sg_rec *r, __u32 off, int dfd, __u16
 		r->hdr.flags |= unres_flag;
 		return off;
 	}
-	return put_walk(r, off, d, m);
+	return put_walk(r, off, d, m, unres_flag);
 }
 
 /*
@@ -244,7 +292,7 @@ static __always_inline __u32 put_upath(struct sg_rec *r, __u32 off, const char *
 		r->hdr.flags |= SG_F_TRUNC_PATH;
 		return off;
 	}
-	n = bpf_probe_read_user_str(&r->data[off & DATA_MASK], SG_UPATH_MAX, upath);
+	n = bpf_probe_read_user_str(DATA_AT(r, off), SG_UPATH_MAX, upath);
 	if (n <= 0) {
 		r->hdr.flags |= SG_F_PATH_FAULT;
 		return off;
@@ -254,7 +302,7 @@ static __always_inline __u32 put_upath(struct sg_rec *r, __u32 off, const char *
 	*plen = n;
 	start = off;
 	off += n;
-	if (r->data[start & DATA_MASK] != '/') {
+	if (*DATA_AT(r, start) != '/') {
 		__u32 d0 = off;
 
 		off = put_dir(r, off, dfd, unres_flag);
@@ -268,14 +316,13 @@ static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct stash s;
-	int i;
 
 	if (is_self(pid_tgid))
 		return 0;
 	s.sc = sc;
 	s.__pad = 0;
-	for (i = 0; i < 6; i++)
-		s.args[i] = ctx->args[i];
+	/* ctx may only be read at fixed offsets: copy the args in one go */
+	bpf_probe_read_kernel(s.args, sizeof(s.args), ctx->args);
 	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY)) {
 		struct sg_counters *c = ctrs();
 
@@ -335,29 +382,51 @@ static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, __u
 	return 0;
 }
 
+struct argv_ctx {
+	__u64 argv;
+	__u32 start;
+	__u32 off;
+	__u32 argc;
+	__u32 done;
+};
+
+static long argv_step(__u32 i, void *data)
+{
+	struct argv_ctx *a = data;
+	struct sg_rec *r = scratch_rec();
+	const char *arg = NULL;
+	long n;
+
+	if (!r)
+		return 1;
+	if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(a->argv + i * sizeof(arg))) || !arg) {
+		a->done = 1;
+		return 1;
+	}
+	if (a->off - a->start > SG_ARGV_BYTES - SG_NAME_MAX || a->off > SG_DATA_MAX - SG_NAME_MAX)
+		return 1;
+	n = bpf_probe_read_user_str(DATA_AT(r, a->off), SG_NAME_MAX, arg);
+	if (n <= 0)
+		return 1;
+	if (n == SG_NAME_MAX)
+		r->hdr.flags |= SG_F_TRUNC_ARGV;
+	a->off += n;
+	a->argc++;
+	return 0;
+}
+
+/* argv of a failed exec, from the calling image's memory. */
 static __always_inline __u32 put_argv_user(struct sg_rec *r, __u32 off, __u64 argv, __u16 *argc)
 {
-	__u32 start = off;
-	int i;
+	struct argv_ctx a = { .argv = argv, .start = off, .off = off };
 
-	for (i = 0; i < SG_ARG_MAX; i++) {
-		const char *arg = NULL;
-		long n;
-
-		if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(argv + i * sizeof(arg))) || !arg)
-			return off;
-		if (off - start > SG_ARGV_BYTES - SG_NAME_MAX || off > SG_DATA_MAX - SG_NAME_MAX)
-			break;
-		n = bpf_probe_read_user_str(&r->data[off & DATA_MASK], SG_NAME_MAX, arg);
-		if (n <= 0)
-			break;
-		if (n == SG_NAME_MAX)
-			r->hdr.flags |= SG_F_TRUNC_ARGV;
-		off += n;
-		(*argc)++;
-	}
-	r->hdr.flags |= SG_F_TRUNC_ARGV;
-	return off;
+	if (!argv)
+		return off;
+	bpf_loop(SG_ARG_MAX, argv_step, &a, 0);
+	if (!a.done)
+		r->hdr.flags |= SG_F_TRUNC_ARGV;
+	*argc = a.argc;
+	return a.off;
 }
 
 static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32 sc)
@@ -384,7 +453,7 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 
 		e->at_flags = s->at_flags;
 		if (n > 0 && n <= SG_UPATH_MAX) {
-			bpf_probe_read_kernel(r->data, n & (SG_UPATH_MAX - 1 + SG_UPATH_MAX), s->fname);
+			bpf_probe_read_kernel(r->data, SG_UPATH_MAX, s->fname);
 			if (n == SG_UPATH_MAX)
 				r->hdr.flags |= SG_F_TRUNC_PATH;
 			off = n;
@@ -408,14 +477,13 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		__u64 as = BPF_CORE_READ(mm, arg_start);
 		__u64 ae = BPF_CORE_READ(mm, arg_end);
 		__u64 len = ae > as ? ae - as : 0;
-		__u32 i;
-
 		if (len > SG_ARGV_BYTES) {
 			len = SG_ARGV_BYTES;
 			r->hdr.flags |= SG_F_TRUNC_ARGV;
 		}
 		if (len && off <= SG_UPATH_MAX &&
-		    !bpf_probe_read_user(&r->data[off & (SG_UPATH_MAX * 2 - 1)], len, (void *)as))
+		    !bpf_probe_read_user(DATA_AT(r, off), BOUND(len, 2 * SG_ARGV_BYTES - 1),
+					 (void *)as))
 			off += len;
 		e->argv_len = off - d0;
 	} else if (s) {
@@ -433,7 +501,7 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 
 		if (exe)
 			off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry),
-				       BPF_CORE_READ(exe, f_path.mnt));
+				       BPF_CORE_READ(exe, f_path.mnt), SG_F_EXE_UNRES);
 		else
 			r->hdr.flags |= SG_F_EXE_UNRES;
 	} else {
@@ -688,6 +756,7 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 
 			if (plen > SG_UNIX_PATH)
 				plen = SG_UNIX_PATH;
+			plen = BOUND(plen, 127);
 			if (!bpf_probe_read_user(r->data, plen, ua + 2)) {
 				n->unix_len = plen;
 				off = plen;

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The fixed-buffer JSON writer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "jsonw.h"
+
+void jw_init(struct jsonw *w, char *buf, size_t cap)
+{
+	w->buf = buf;
+	w->len = 0;
+	w->cap = cap;
+	w->overflow = cap == 0;
+	w->depth = 0;
+	w->need_comma[0] = false;
+}
+
+static void put(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->overflow || w->len + n >= w->cap) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void putc1(struct jsonw *w, char c)
+{
+	if (w->overflow || w->len + 1 >= w->cap) {
+		w->overflow = true;
+		return;
+	}
+	w->buf[w->len++] = c;
+}
+
+static void sep(struct jsonw *w)
+{
+	if (w->need_comma[w->depth])
+		putc1(w, ',');
+	w->need_comma[w->depth] = true;
+}
+
+static void open_(struct jsonw *w, char c)
+{
+	sep(w);
+	putc1(w, c);
+	if (w->depth + 1 >= JW_DEPTH) {
+		w->overflow = true;
+		return;
+	}
+	w->need_comma[++w->depth] = false;
+}
+
+static void close_(struct jsonw *w, char c)
+{
+	if (w->depth > 0)
+		w->depth--;
+	putc1(w, c);
+}
+
+void jw_obj_open(struct jsonw *w) { open_(w, '{'); }
+void jw_obj_close(struct jsonw *w) { close_(w, '}'); }
+void jw_arr_open(struct jsonw *w) { open_(w, '['); }
+void jw_arr_close(struct jsonw *w) { close_(w, ']'); }
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t need;
+	uint32_t cp;
+
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0) {
+		need = 2;
+		cp = c & 0x1f;
+	} else if (c < 0xf0) {
+		need = 3;
+		cp = c & 0x0f;
+	} else if (c < 0xf5) {
+		need = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+static void put_escaped(struct jsonw *w, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0, i = 0;
+
+	putc1(w, '"');
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			run++;
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t l = utf8_len(s + i, n - i);
+
+			if (l) {
+				run += l;
+				i += l;
+				continue;
+			}
+		}
+		put(w, (const char *)s + i - run, run);
+		run = 0;
+		switch (c) {
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		default:
+			if (c < 0x20) {
+				char esc[8];
+
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
+				put(w, esc, 6);
+			} else {
+				put(w, "\\ufffd", 6); /* not UTF-8 */
+			}
+		}
+		i++;
+	}
+	put(w, (const char *)s + i - run, run);
+	putc1(w, '"');
+}
+
+void jw_key(struct jsonw *w, const char *key)
+{
+	sep(w);
+	put_escaped(w, key, strlen(key));
+	putc1(w, ':');
+	w->need_comma[w->depth] = false;
+}
+
+void jw_strn(struct jsonw *w, const char *s, size_t n)
+{
+	sep(w);
+	put_escaped(w, s, n);
+}
+
+void jw_str(struct jsonw *w, const char *s)
+{
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	jw_strn(w, s, strlen(s));
+}
+
+void jw_int(struct jsonw *w, int64_t v)
+{
+	char b[24];
+
+	sep(w);
+	put(w, b, snprintf(b, sizeof(b), "%lld", (long long)v));
+}
+
+void jw_uint(struct jsonw *w, uint64_t v)
+{
+	char b[24];
+
+	sep(w);
+	put(w, b, snprintf(b, sizeof(b), "%llu", (unsigned long long)v));
+}
+
+void jw_bool(struct jsonw *w, bool v)
+{
+	sep(w);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void jw_null(struct jsonw *w)
+{
+	sep(w);
+	put(w, "null", 4);
+}
+
+void jw_raw(struct jsonw *w, const char *json, size_t n)
+{
+	sep(w);
+	put(w, json, n);
+}
+
+bool jw_ok(const struct jsonw *w)
+{
+	return !w->overflow;
+}
+
+int jw_finish(struct jsonw *w)
+{
+	if (w->overflow || w->len >= w->cap)
+		return -ENOSPC;
+	w->buf[w->len] = '\0';
+	return w->len;
+}

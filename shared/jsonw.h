@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A JSON writer into a caller's fixed buffer: no allocation, one pass, used on
+ * the per-event hot path (json-c builds an object tree per value, which is
+ * what the hot path must not do).  Strings are escaped per RFC 8259; bytes
+ * that are not valid UTF-8 become U+FFFD, so every line is valid JSON.  When
+ * the buffer is too small the writer stops and jw_ok() reports it.
+ */
+#ifndef SG_JSONW_H
+#define SG_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JW_DEPTH 16
+
+struct jsonw {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool overflow;
+	int depth;
+	bool need_comma[JW_DEPTH];
+};
+
+void jw_init(struct jsonw *w, char *buf, size_t cap);
+void jw_obj_open(struct jsonw *w);
+void jw_obj_close(struct jsonw *w);
+void jw_arr_open(struct jsonw *w);
+void jw_arr_close(struct jsonw *w);
+void jw_key(struct jsonw *w, const char *key);
+void jw_str(struct jsonw *w, const char *s);
+void jw_strn(struct jsonw *w, const char *s, size_t n);
+void jw_int(struct jsonw *w, int64_t v);
+void jw_uint(struct jsonw *w, uint64_t v);
+void jw_bool(struct jsonw *w, bool v);
+void jw_null(struct jsonw *w);
+/* Append already-encoded JSON as one value. */
+void jw_raw(struct jsonw *w, const char *json, size_t n);
+bool jw_ok(const struct jsonw *w);
+/* NUL-terminates and returns the length, or -ENOSPC. */
+int jw_finish(struct jsonw *w);
+
+#endif /* SG_JSONW_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reading sysguard.yaml with libyaml's document API (configuration is read
+ * rarely; the node tree keeps every value's line and column for errors).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <yaml.h>
+#include "config.h"
+#include "event.h"
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (int f = 0; f < SG_FAM_MAX; f++)
+		c->family[f] = true;
+	snprintf(c->output, sizeof(c->output), "-");
+	snprintf(c->policy, sizeof(c->policy), "%s", SG_POLICY_DEFAULT);
+	snprintf(c->socket, sizeof(c->socket), "%s", SG_SOCKET_DEFAULT);
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", SG_STATE_DEFAULT);
+	c->ring_bytes = 8u << 20;
+	c->wakeup_bytes = 256u << 10;
+	c->batch_ms = 50;
+	c->proctable_max = 65536;
+	c->log_level = LOG_INFO;
+	c->journal_actions = (1u << SG_ACT_ALERT) | (1u << SG_ACT_BLOCK);
+	c->journal_drops = true;
+}
+
+int config_parse_size(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int config_parse_duration_ms(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	if (strcmp(end, "ms") == 0)
+		;
+	else if (*end == '\0' || strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (strcmp(end, "m") == 0)
+		v *= 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600 * 1000;
+	else if (strcmp(end, "d") == 0)
+		v *= 86400 * 1000;
+	else
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+struct cfgparse {
+	const char *path;
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct cfgparse *p, yaml_node_t *n, const char *fmt, const char *arg)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	snprintf(p->err, p->errlen, "%s:%zu:%zu: %s", p->path, n->start_mark.line + 1,
+		 n->start_mark.column + 1, msg);
+	return -EINVAL;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int get_bool(struct cfgparse *p, yaml_node_t *n, bool *ret)
+{
+	const char *s = scalar(n);
+
+	if (s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))) {
+		*ret = true;
+		return 0;
+	}
+	if (s && (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))) {
+		*ret = false;
+		return 0;
+	}
+	return fail(p, n, "expected true or false%s", "");
+}
+
+static int get_str(struct cfgparse *p, yaml_node_t *n, char *out, size_t outlen)
+{
+	const char *s = scalar(n);
+
+	if (!s)
+		return fail(p, n, "expected a string%s", "");
+	if (strlen(s) >= outlen)
+		return fail(p, n, "value too long%s", "");
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_size(struct cfgparse *p, yaml_node_t *n, uint64_t min, uint64_t max, uint32_t *ret)
+{
+	const char *s = scalar(n);
+	uint64_t v;
+
+	if (!s || config_parse_size(s, &v) < 0)
+		return fail(p, n, "expected a size such as '8M' or '65536'%s", "");
+	if (v < min || v > max)
+		return fail(p, n, "size '%s' out of range", s);
+	*ret = v;
+	return 0;
+}
+
+#define FOR_PAIRS(p, map, kn, vn)                                                         \
+	for (yaml_node_pair_t *pair_ = (map)->data.mapping.pairs.start;                   \
+	     pair_ < (map)->data.mapping.pairs.top &&                                     \
+	     ((kn) = yaml_document_get_node((p)->doc, pair_->key),                        \
+	      (vn) = yaml_document_get_node((p)->doc, pair_->value), 1);                  \
+	     pair_++)
+
+static int parse_families(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'families' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k);
+		int f;
+
+		for (f = 0; f < SG_FAM_MAX; f++)
+			if (name && !strcmp(name, kernel_family_name(f)))
+				break;
+		if (f == SG_FAM_MAX)
+			return fail(p, k, "unknown family '%s' (process, file, network)",
+				    name ? name : "?");
+		if (get_bool(p, v, &c->family[f]) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_ring(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'ring' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+
+		if (!strcmp(name, "size")) {
+			if (get_size(p, v, 64 << 10, 1u << 30, &c->ring_bytes) < 0)
+				return -EINVAL;
+			if (c->ring_bytes & (c->ring_bytes - 1))
+				return fail(p, v, "ring size must be a power of two%s", "");
+		} else if (!strcmp(name, "wakeup")) {
+			if (get_size(p, v, 0, 1u << 30, &c->wakeup_bytes) < 0)
+				return -EINVAL;
+		} else if (!strcmp(name, "batch")) {
+			uint64_t ms;
+
+			if (!scalar(v) || config_parse_duration_ms(scalar(v), &ms) < 0 || ms < 1 ||
+			    ms > 1000)
+				return fail(p, v, "expected a duration from 1ms to 1s%s", "");
+			c->batch_ms = ms;
+		} else {
+			return fail(p, k, "unknown setting 'ring.%s'", name);
+		}
+	}
+	return 0;
+}
+
+static int parse_journal(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'journal' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+
+		if (!strcmp(name, "actions")) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return fail(p, v, "'journal.actions' must be a list%s", "");
+			c->journal_actions = 0;
+			for (yaml_node_item_t *it = v->data.sequence.items.start;
+			     it < v->data.sequence.items.top; it++) {
+				yaml_node_t *a = yaml_document_get_node(p->doc, *it);
+				int act = scalar(a) ? sg_action_from_name(scalar(a)) : -EINVAL;
+
+				if (act < 0 || act == SG_ACT_ALLOW)
+					return fail(p, a, "unknown action '%s' (log, alert, block)",
+						    scalar(a) ? scalar(a) : "?");
+				c->journal_actions |= 1u << act;
+			}
+		} else if (!strcmp(name, "drops")) {
+			if (get_bool(p, v, &c->journal_drops) < 0)
+				return -EINVAL;
+		} else {
+			return fail(p, k, "unknown setting 'journal.%s'", name);
+		}
+	}
+	return 0;
+}
+
+static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
+{
+	yaml_node_t *k, *v;
+
+	if (root->type != YAML_MAPPING_NODE)
+		return fail(p, root, "the configuration must be a mapping%s", "");
+	FOR_PAIRS(p, root, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+		int r = 0;
+
+		if (!strcmp(name, "families"))
+			r = parse_families(p, c, v);
+		else if (!strcmp(name, "output"))
+			r = get_str(p, v, c->output, sizeof(c->output));
+		else if (!strcmp(name, "policy"))
+			r = get_str(p, v, c->policy, sizeof(c->policy));
+		else if (!strcmp(name, "socket"))
+			r = get_str(p, v, c->socket, sizeof(c->socket));
+		else if (!strcmp(name, "state_dir"))
+			r = get_str(p, v, c->state_dir, sizeof(c->state_dir));
+		else if (!strcmp(name, "admin_group"))
+			r = get_str(p, v, c->admin_group, sizeof(c->admin_group));
+		else if (!strcmp(name, "ring"))
+			r = parse_ring(p, c, v);
+		else if (!strcmp(name, "journal"))
+			r = parse_journal(p, c, v);
+		else if (!strcmp(name, "process_table_size")) {
+			uint32_t n;
+
+			r = get_size(p, v, 64, 4u << 20, &n);
+			if (!r)
+				c->proctable_max = n;
+		} else if (!strcmp(name, "log_level")) {
+			static const char *const lv[] = { "error", "warning", "notice", "info",
+							  "debug" };
+			const char *s = scalar(v);
+			size_t i;
+
+			for (i = 0; s && i < 5; i++)
+				if (!strcmp(s, lv[i]))
+					break;
+			if (!s || i == 5)
+				r = fail(p, v, "unknown log level '%s' (error, warning, notice, info, debug)",
+					 s ? s : "?");
+			else
+				c->log_level = LOG_ERR + i;
+		} else {
+			r = fail(p, k, "unknown setting '%s'", name);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int config_load(struct config *c, const char *path, bool optional, char *err, size_t errlen)
+{
+	struct cfgparse p = { .path = path, .err = err, .errlen = errlen };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct config tmp = *c;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		if (optional && r == -ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
+			 parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "malformed YAML");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return -EINVAL;
+	}
+	p.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	r = root ? parse_root(&p, &tmp, root) : 0; /* an empty file is all defaults */
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	if (r == 0)
+		*c = tmp;
+	return r;
+}

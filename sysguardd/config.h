@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's configuration (sysguard.yaml(5)): every setting has a default,
+ * so the daemon runs without a file.  Command-line options override the file.
+ */
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel.h"
+
+#define SG_CONFIG_DEFAULT "/etc/sysguard/sysguard.yaml"
+#define SG_POLICY_DEFAULT "/etc/sysguard/policies.d"
+#define SG_POLICY_SHIPPED "/usr/share/sysguard/default.yaml"
+#define SG_SOCKET_DEFAULT "/run/sysguard/sysguard.sock"
+#define SG_OUTPUT_DEFAULT "/var/log/sysguard/events.ndjson"
+#define SG_STATE_DEFAULT "/var/lib/sysguard"
+
+struct config {
+	bool family[SG_FAM_MAX];
+	char output[4096];           /* "-" is stdout; "" is none */
+	char policy[4096];
+	char socket[108];
+	char state_dir[4096];
+	char admin_group[64];        /* besides root, may change state ("" none) */
+	uint32_t ring_bytes;
+	uint32_t wakeup_bytes;
+	uint32_t batch_ms;           /* the longest an event waits in the ring */
+	uint32_t proctable_max;
+	int log_level;               /* LOG_ERR .. LOG_DEBUG */
+	uint32_t journal_actions;    /* bit (1 << enum sg_action) */
+	bool journal_drops;
+};
+
+void config_defaults(struct config *c);
+
+/*
+ * Load path into c (on top of what c holds).  A missing file is not an error
+ * when optional.  On error returns -errno and writes "file:line:col: message"
+ * into err.
+ */
+int config_load(struct config *c, const char *path, bool optional, char *err, size_t errlen);
+
+/* Parse "8M", "256K", "1048576". Returns 0 or -EINVAL. */
+int config_parse_size(const char *s, uint64_t *ret);
+/* Parse "50ms", "2s", "10m", "1h", "100" (seconds). Returns 0 or -EINVAL. */
+int config_parse_duration_ms(const char *s, uint64_t *ret);
+
+#endif /* SG_CONFIG_H */

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The event encoder: struct sg_event to one JSON object, in the schema that
+ * proto/events.md documents and proto/event.schema.json checks.  Formats once
+ * per event into a caller's buffer; every sink and subscriber shares the line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "encode.h"
+#include "jsonw.h"
+
+static const char *const syscall_names[SG_SC_MAX] = {
+	[SG_SC_NONE] = NULL,
+	[SG_SC_EXECVE] = "execve", [SG_SC_EXECVEAT] = "execveat",
+	[SG_SC_OPEN] = "open", [SG_SC_OPENAT] = "openat", [SG_SC_OPENAT2] = "openat2",
+	[SG_SC_CREAT] = "creat",
+	[SG_SC_RENAME] = "rename", [SG_SC_RENAMEAT] = "renameat", [SG_SC_RENAMEAT2] = "renameat2",
+	[SG_SC_UNLINK] = "unlink", [SG_SC_UNLINKAT] = "unlinkat", [SG_SC_RMDIR] = "rmdir",
+	[SG_SC_CONNECT] = "connect", [SG_SC_BIND] = "bind", [SG_SC_LISTEN] = "listen",
+};
+
+const char *encode_syscall_name(int sc)
+{
+	return sc > 0 && sc < SG_SC_MAX ? syscall_names[sc] : NULL;
+}
+
+int encode_time(char *buf, size_t len, uint64_t ns)
+{
+	time_t sec = ns / 1000000000;
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm))
+		return -EINVAL;
+	return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			(unsigned)(ns % 1000000000));
+}
+
+const char *encode_family_name(int family)
+{
+	switch (family) {
+	case AF_INET: return "inet";
+	case AF_INET6: return "inet6";
+	case AF_UNIX: return "unix";
+	}
+	return NULL;
+}
+
+const char *encode_proto_name(int sock_type, int protocol)
+{
+	if (protocol == IPPROTO_TCP || (protocol == 0 && sock_type == SOCK_STREAM))
+		return "tcp";
+	if (protocol == IPPROTO_UDP || (protocol == 0 && sock_type == SOCK_DGRAM))
+		return "udp";
+	if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6)
+		return "icmp";
+	if (protocol == IPPROTO_SCTP)
+		return "sctp";
+	if (sock_type == SOCK_RAW)
+		return "raw";
+	if (sock_type == SOCK_STREAM)
+		return "stream";
+	if (sock_type == SOCK_DGRAM)
+		return "dgram";
+	if (sock_type == SOCK_SEQPACKET)
+		return "seqpacket";
+	return NULL;
+}
+
+int encode_addr(char *buf, size_t len, int family, const uint8_t addr[16])
+{
+	if (family == AF_INET)
+		return inet_ntop(AF_INET, addr, buf, len) ? 0 : -errno;
+	if (family == AF_INET6)
+		return inet_ntop(AF_INET6, addr, buf, len) ? 0 : -errno;
+	return -EAFNOSUPPORT;
+}
+
+static void open_flags(struct jsonw *w, uint32_t f)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} bits[] = {
+		{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" },
+		{ O_TRUNC, "O_TRUNC" }, { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
+		{ O_DSYNC, "O_DSYNC" }, { O_DIRECT, "O_DIRECT" }, { O_LARGEFILE, "O_LARGEFILE" },
+		{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
+		{ O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" },
+	};
+	uint32_t acc = f & O_ACCMODE;
+
+	jw_arr_open(w);
+	jw_str(w, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : "O_RDWR");
+	if ((f & O_TMPFILE) == O_TMPFILE)
+		jw_str(w, "O_TMPFILE");
+	else if (f & O_DIRECTORY)
+		jw_str(w, "O_DIRECTORY");
+	if ((f & O_SYNC) == O_SYNC) {
+		jw_str(w, "O_SYNC");
+		f &= ~O_DSYNC;
+	}
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (f & bits[i].bit)
+			jw_str(w, bits[i].name);
+	jw_arr_close(w);
+}
+
+static void argv_array(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
+{
+	size_t pos = 0;
+
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < argc && pos < len; i++) {
+		size_t l = strnlen(argv + pos, len - pos);
+
+		jw_strn(w, argv + pos, l);
+		pos += l + 1;
+	}
+	jw_arr_close(w);
+}
+
+static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct proc_entry *parent)
+{
+	jw_key(w, "proc");
+	jw_obj_open(w);
+	jw_key(w, "pid");
+	jw_uint(w, ev->proc.pid);
+	jw_key(w, "tid");
+	jw_uint(w, ev->proc.tid);
+	jw_key(w, "ppid");
+	jw_uint(w, ev->proc.ppid);
+	jw_key(w, "uid");
+	jw_uint(w, ev->proc.uid);
+	jw_key(w, "gid");
+	jw_uint(w, ev->proc.gid);
+	jw_key(w, "comm");
+	jw_str(w, ev->proc.comm);
+	jw_key(w, "exe");
+	jw_str(w, ev->proc.exe);
+	jw_key(w, "cgroup_id");
+	jw_uint(w, ev->proc.cgroup_id);
+	/* alerts and blocks carry the context a responder needs; the rest stay small */
+	if (ev->verdict.action >= SG_ACT_ALERT) {
+		if (ev->type != SG_EV_EXEC && ev->proc.entry && ev->proc.entry->argv) {
+			jw_key(w, "argv");
+			argv_array(w, ev->proc.entry->argv, ev->proc.entry->argv_len,
+				   ev->proc.entry->argc);
+		}
+		if (parent) {
+			jw_key(w, "parent");
+			jw_obj_open(w);
+			jw_key(w, "pid");
+			jw_uint(w, parent->pid);
+			jw_key(w, "comm");
+			jw_str(w, parent->comm);
+			jw_key(w, "exe");
+			jw_str(w, parent->exe);
+			jw_obj_close(w);
+		}
+	}
+	jw_obj_close(w);
+}
+
+static void net_obj(struct jsonw *w, const struct sg_event *ev)
+{
+	const char *fam = encode_family_name(ev->net.family);
+	const char *proto = encode_proto_name(ev->net.sock_type, ev->net.protocol);
+	char addr[INET6_ADDRSTRLEN];
+
+	jw_key(w, "net");
+	jw_obj_open(w);
+	jw_key(w, "family");
+	if (fam)
+		jw_str(w, fam);
+	else
+		jw_int(w, ev->net.family);
+	jw_key(w, "proto");
+	jw_str(w, proto);
+	if (ev->net.family == AF_INET || ev->net.family == AF_INET6) {
+		jw_key(w, "addr");
+		if (encode_addr(addr, sizeof(addr), ev->net.family, ev->net.addr) == 0)
+			jw_str(w, addr);
+		else
+			jw_null(w);
+		jw_key(w, "port");
+		jw_uint(w, ev->net.port);
+	} else if (ev->net.family == AF_UNIX) {
+		jw_key(w, "unix_path");
+		jw_str(w, ev->net.unix_path);
+	}
+	if (ev->type == SG_EV_LISTEN) {
+		jw_key(w, "backlog");
+		jw_uint(w, ev->net.backlog);
+	}
+	jw_obj_close(w);
+}
+
+int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *buf, size_t len)
+{
+	struct jsonw w;
+	char ts[40];
+
+	jw_init(&w, buf, len);
+	jw_obj_open(&w);
+	jw_key(&w, "schema");
+	jw_uint(&w, SG_EVENT_SCHEMA);
+	jw_key(&w, "seq");
+	jw_uint(&w, ev->seq);
+	encode_time(ts, sizeof(ts), ev->ts_ns);
+	jw_key(&w, "time");
+	jw_str(&w, ts);
+	if (ctx && ctx->host) {
+		jw_key(&w, "host");
+		jw_str(&w, ctx->host);
+	}
+	jw_key(&w, "type");
+	jw_str(&w, sg_type_name(ev->type));
+	jw_key(&w, "action");
+	jw_str(&w, sg_action_name(ev->verdict.action ? ev->verdict.action : SG_ACT_LOG));
+	if (ev->verdict.rule_id) {
+		jw_key(&w, "rule");
+		jw_str(&w, ev->verdict.rule_id);
+		jw_key(&w, "severity");
+		jw_str(&w, sg_severity_name(ev->verdict.severity));
+	}
+	if (ev->verdict.action == SG_ACT_BLOCK) {
+		jw_key(&w, "enforced");
+		jw_bool(&w, ev->verdict.enforced);
+	}
+	if (ev->verdict.repeat > 1) {
+		jw_key(&w, "repeat");
+		jw_uint(&w, ev->verdict.repeat);
+	}
+
+	if (ev->type < SG_EV_KERNEL_MAX) {
+		proc_obj(&w, ev, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
+		if (encode_syscall_name(ev->syscall)) {
+			jw_key(&w, "syscall");
+			jw_str(&w, encode_syscall_name(ev->syscall));
+		}
+		if (ev->has_result) {
+			jw_key(&w, "result");
+			jw_int(&w, ev->result);
+			if (ev->result < 0) {
+				const char *name = strerrorname_np(-ev->result);
+
+				jw_key(&w, "error");
+				if (name)
+					jw_str(&w, name);
+				else
+					jw_int(&w, -ev->result);
+			}
+		}
+	}
+
+	switch (ev->type) {
+	case SG_EV_EXEC:
+		jw_key(&w, "exec");
+		jw_obj_open(&w);
+		jw_key(&w, "filename");
+		jw_str(&w, ev->exec.filename);
+		jw_key(&w, "argv");
+		argv_array(&w, ev->exec.argv, ev->exec.argv_len, ev->exec.argc);
+		jw_key(&w, "argv_truncated");
+		jw_bool(&w, ev->exec.argv_truncated);
+		jw_key(&w, "cwd");
+		jw_str(&w, ev->exec.cwd);
+		if (ev->syscall == SG_SC_EXECVEAT) {
+			jw_key(&w, "at_flags");
+			jw_uint(&w, ev->exec.at_flags);
+		}
+		jw_obj_close(&w);
+		break;
+	case SG_EV_FORK:
+		jw_key(&w, "fork");
+		jw_obj_open(&w);
+		jw_key(&w, "child_pid");
+		jw_uint(&w, ev->fork.child_pid);
+		jw_obj_close(&w);
+		break;
+	case SG_EV_EXIT:
+		jw_key(&w, "exit");
+		jw_obj_open(&w);
+		jw_key(&w, "code");
+		jw_int(&w, ev->exit.code);
+		jw_key(&w, "signal");
+		if (ev->exit.signal) {
+			const char *sig = sigabbrev_np(ev->exit.signal);
+
+			if (sig) {
+				char name[24];
+
+				snprintf(name, sizeof(name), "SIG%s", sig);
+				jw_str(&w, name);
+			} else {
+				jw_int(&w, ev->exit.signal);
+			}
+		} else {
+			jw_null(&w);
+		}
+		jw_key(&w, "core_dumped");
+		jw_bool(&w, ev->exit.core);
+		jw_obj_close(&w);
+		break;
+	case SG_EV_OPEN:
+	case SG_EV_RENAME:
+	case SG_EV_UNLINK:
+		jw_key(&w, "file");
+		jw_obj_open(&w);
+		jw_key(&w, "path");
+		jw_str(&w, ev->file.path);
+		jw_key(&w, "resolved");
+		jw_bool(&w, ev->file.path_resolved);
+		if (ev->type == SG_EV_OPEN) {
+			jw_key(&w, "flags");
+			open_flags(&w, ev->file.flags);
+			jw_key(&w, "mode");
+			jw_uint(&w, ev->file.mode);
+			jw_key(&w, "write");
+			jw_bool(&w, ev->file.write);
+		} else if (ev->type == SG_EV_RENAME) {
+			jw_key(&w, "new_path");
+			jw_str(&w, ev->file.new_path);
+			jw_key(&w, "new_resolved");
+			jw_bool(&w, ev->file.new_path_resolved);
+			jw_key(&w, "flags");
+			jw_uint(&w, ev->file.flags);
+		} else {
+			jw_key(&w, "dir");
+			jw_bool(&w, ev->file.dir);
+		}
+		jw_obj_close(&w);
+		break;
+	case SG_EV_CONNECT:
+	case SG_EV_BIND:
+	case SG_EV_LISTEN:
+		net_obj(&w, ev);
+		break;
+	case SG_EV_MARK:
+		jw_key(&w, "mark");
+		jw_obj_open(&w);
+		jw_key(&w, "text");
+		jw_str(&w, ev->mark.text);
+		jw_obj_close(&w);
+		break;
+	case SG_EV_DROP:
+		jw_key(&w, "drop");
+		jw_obj_open(&w);
+		jw_key(&w, "where");
+		jw_str(&w, ev->drop.where);
+		jw_key(&w, "total");
+		jw_uint(&w, ev->drop.total);
+		jw_key(&w, "lost");
+		jw_obj_open(&w);
+		for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+			if (!ev->drop.lost[t])
+				continue;
+			jw_key(&w, sg_type_name(t));
+			jw_uint(&w, ev->drop.lost[t]);
+		}
+		jw_obj_close(&w);
+		jw_obj_close(&w);
+		break;
+	case SG_EV_BLOCKCHG:
+		jw_key(&w, "block_change");
+		jw_obj_open(&w);
+		jw_key(&w, "op");
+		jw_str(&w, ev->blockchg.op);
+		jw_key(&w, "rule");
+		jw_str(&w, ev->blockchg.rule);
+		jw_key(&w, "source");
+		jw_str(&w, ev->blockchg.source);
+		jw_key(&w, "by_uid");
+		jw_uint(&w, ev->blockchg.by_uid);
+		jw_obj_close(&w);
+		break;
+	case SG_EV_POLICY:
+		jw_key(&w, "policy");
+		jw_obj_open(&w);
+		jw_key(&w, "source");
+		jw_str(&w, ev->policy.source);
+		jw_key(&w, "rules");
+		jw_uint(&w, ev->policy.rules);
+		jw_key(&w, "ok");
+		jw_bool(&w, ev->policy.ok);
+		if (ev->policy.error) {
+			jw_key(&w, "error");
+			jw_str(&w, ev->policy.error);
+		}
+		jw_obj_close(&w);
+		break;
+	}
+	if (ev->type < SG_EV_KERNEL_MAX && (ev->kflags & (SG_F_TRUNC_PATH | SG_F_PATH_FAULT |
+							  SG_F_NO_ENTER))) {
+		jw_key(&w, "incomplete");
+		jw_arr_open(&w);
+		if (ev->kflags & SG_F_TRUNC_PATH)
+			jw_str(&w, "path_truncated");
+		if (ev->kflags & SG_F_PATH_FAULT)
+			jw_str(&w, "path_unreadable");
+		if (ev->kflags & SG_F_NO_ENTER)
+			jw_str(&w, "entry_not_seen");
+		jw_arr_close(&w);
+	}
+	jw_obj_close(&w);
+	return jw_finish(&w);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Encoding events as JSON (schema SG_EVENT_SCHEMA, documented in
+ * proto/events.md), and the names the encoder shares with other modules.
+ */
+#ifndef SG_ENCODE_H
+#define SG_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+#include "proctable.h"
+
+#define SG_EVENT_SCHEMA 1
+
+struct encode_ctx {
+	const char *host;        /* added as "host" when set */
+	const struct proctable *pt; /* for the parent of alerts and blocks */
+};
+
+/* One JSON object, no newline. Returns the length or -ENOSPC. */
+int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *buf, size_t len);
+
+/* RFC 3339 UTC with nanoseconds: 2026-11-21T06:38:40.123456789Z */
+int encode_time(char *buf, size_t len, uint64_t ns);
+const char *encode_syscall_name(int sc);
+const char *encode_family_name(int family);
+const char *encode_proto_name(int sock_type, int protocol);
+int encode_addr(char *buf, size_t len, int family, const uint8_t addr[16]);
+
+#endif /* SG_ENCODE_H */

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading and attaching the BPF programs, the ring buffer and the counters.
+ * Start-up order follows libbpf-bootstrap: mount what is missing, open the
+ * skeleton, set rodata and autoload, load, attach program by program, then
+ * create the ring buffer consumer whose epoll fd goes into the event loop.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "kernel.h"
+#include "log.h"
+#include "sysguard.skel.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define BPFFS "/sys/fs/bpf"
+#define MAX_PROGS 64
+
+struct kernel {
+	struct sysguard_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[MAX_PROGS];
+	struct kernel_prog progs[MAX_PROGS];
+	size_t nprogs;
+	int (*sample)(void *ctx, const void *data, size_t size);
+	void *ctx;
+	int ncpus;
+};
+
+static const char *const family_names[SG_FAM_MAX] = { "process", "file", "network" };
+
+const char *kernel_family_name(enum sg_family f)
+{
+	return (unsigned)f < SG_FAM_MAX ? family_names[f] : "unknown";
+}
+
+const char *kernel_prog_state_name(enum prog_state s)
+{
+	switch (s) {
+	case PROG_ATTACHED: return "attached";
+	case PROG_DISABLED: return "disabled";
+	case PROG_UNAVAILABLE: return "unavailable";
+	case PROG_FAILED: return "failed";
+	}
+	return "unknown";
+}
+
+static int fs_is(const char *path, long magic)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == magic;
+}
+
+int kernel_mount_fs(char *err, size_t errlen)
+{
+	if (!fs_is(TRACEFS, TRACEFS_MAGIC)) {
+		if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) < 0) {
+			int e = errno;
+
+			snprintf(err, errlen, "tracefs is not mounted at '%s' and mounting it failed: %s",
+				 TRACEFS, strerror(e));
+			return -e;
+		}
+		sg_log(LOG_INFO, "mounted tracefs at '%s'", TRACEFS);
+	}
+	if (!fs_is(BPFFS, BPF_FS_MAGIC)) {
+		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700") < 0)
+			sg_log(LOG_WARNING, "bpffs is not mounted at '%s' and mounting it failed: %s",
+			       BPFFS, strerror(errno));
+		else
+			sg_log(LOG_INFO, "mounted bpffs at '%s'", BPFFS);
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int prio = level == LIBBPF_WARN ? LOG_WARNING : level == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG;
+	char *buf, *line, *save = NULL;
+
+	if (prio > log_level())
+		return 0;
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
+	/* a verifier log comes as one message: keep its lines */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		sg_log(prio, "libbpf: %s", line);
+	free(buf);
+	return 0;
+}
+
+static enum sg_family prog_family(const char *name)
+{
+	if (strncmp(name, "proc_", 5) == 0)
+		return SG_FAM_PROCESS;
+	if (strncmp(name, "file_", 5) == 0)
+		return SG_FAM_FILE;
+	return SG_FAM_NETWORK;
+}
+
+/* Is the hook there?  tracepoints: tracefs knows them; tp_btf: vmlinux BTF does. */
+static int hook_available(const char *sec, char *why, size_t whylen)
+{
+	char path[256];
+
+	if (strncmp(sec, "tp/", 3) == 0) {
+		snprintf(path, sizeof(path), TRACEFS "/events/%s", sec + 3);
+		if (access(path, F_OK) == 0)
+			return 1;
+		snprintf(why, whylen, "tracepoint '%s' not in this kernel", sec + 3);
+		return 0;
+	}
+	if (strncmp(sec, "tp_btf/", 7) == 0) {
+		struct btf *vmlinux = btf__load_vmlinux_btf();
+		char tname[128];
+		int found;
+
+		if (!vmlinux) {
+			snprintf(why, whylen, "no kernel BTF");
+			return 0;
+		}
+		snprintf(tname, sizeof(tname), "btf_trace_%s", sec + 7);
+		found = btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) >= 0;
+		btf__free(vmlinux);
+		if (!found)
+			snprintf(why, whylen, "raw tracepoint '%s' not in this kernel", sec + 7);
+		return found;
+	}
+	return 1;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct kernel *k = ctx;
+
+	return k->sample(k->ctx, data, size);
+}
+
+int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct kernel *k;
+	int r;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "sysguard needs CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	r = kernel_mount_fs(err, errlen);
+	if (r < 0)
+		return r;
+	libbpf_set_print(libbpf_print);
+
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	k->sample = opts->sample;
+	k->ctx = opts->ctx;
+	k->ncpus = libbpf_num_possible_cpus();
+
+	k->skel = sysguard_bpf__open();
+	if (!k->skel) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-r));
+		goto fail;
+	}
+	k->skel->rodata->cfg.self_pid = getpid();
+	k->skel->rodata->cfg.wakeup_bytes = opts->wakeup_bytes;
+	r = bpf_map__set_max_entries(k->skel->maps.events, opts->ring_bytes);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot size the ring buffer to %u bytes: %s",
+			 opts->ring_bytes, strerror(-r));
+		goto fail;
+	}
+
+	bpf_object__for_each_program(prog, k->skel->obj) {
+		struct kernel_prog *p;
+
+		if (k->nprogs == MAX_PROGS)
+			break;
+		p = &k->progs[k->nprogs++];
+		p->name = bpf_program__name(prog);
+		p->hook = bpf_program__section_name(prog);
+		p->family = prog_family(p->name);
+		if (!opts->family[p->family]) {
+			p->state = PROG_DISABLED;
+			snprintf(p->reason, sizeof(p->reason), "family '%s' switched off",
+				 family_names[p->family]);
+			bpf_program__set_autoload(prog, false);
+		} else if (!hook_available(p->hook, p->reason, sizeof(p->reason))) {
+			p->state = PROG_UNAVAILABLE;
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+
+	r = sysguard_bpf__load(k->skel);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-r),
+			 r == -EPERM ? " (are you root?)" : "");
+		goto fail;
+	}
+
+	for (size_t i = 0; i < k->nprogs; i++) {
+		struct kernel_prog *p = &k->progs[i];
+
+		if (p->state != PROG_ATTACHED)
+			continue;
+		prog = bpf_object__find_program_by_name(k->skel->obj, p->name);
+		k->links[i] = bpf_program__attach(prog);
+		if (!k->links[i]) {
+			p->state = PROG_FAILED;
+			snprintf(p->reason, sizeof(p->reason), "attach failed: %s", strerror(errno));
+			sg_log(LOG_WARNING, "cannot attach '%s' to '%s': %s", p->name, p->hook,
+			       strerror(errno));
+		}
+	}
+
+	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_sample, k, NULL);
+	if (!k->rb) {
+		r = -errno;
+		snprintf(err, errlen, "cannot create the ring buffer consumer: %s", strerror(-r));
+		goto fail;
+	}
+	*ret = k;
+	return 0;
+fail:
+	kernel_close(k);
+	return r;
+}
+
+void kernel_close(struct kernel *k)
+{
+	if (!k)
+		return;
+	ring_buffer__free(k->rb);
+	for (size_t i = 0; i < k->nprogs; i++)
+		bpf_link__destroy(k->links[i]);
+	sysguard_bpf__destroy(k->skel);
+	free(k);
+}
+
+int kernel_ring_fd(const struct kernel *k)
+{
+	return ring_buffer__epoll_fd(k->rb);
+}
+
+int kernel_consume(struct kernel *k)
+{
+	return ring_buffer__consume(k->rb);
+}
+
+int kernel_counters(const struct kernel *k, struct sg_counters *sum)
+{
+	struct sg_counters *vals;
+	__u32 zero = 0;
+	int r;
+
+	memset(sum, 0, sizeof(*sum));
+	vals = calloc(k->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	r = bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.counters), &zero, vals);
+	if (r < 0) {
+		r = -errno;
+		free(vals);
+		return r;
+	}
+	for (int c = 0; c < k->ncpus; c++) {
+		for (int t = 0; t < SG_EV_KERNEL_MAX; t++) {
+			sum->seen[t] += vals[c].seen[t];
+			sum->dropped[t] += vals[c].dropped[t];
+		}
+		sum->stash_full += vals[c].stash_full;
+	}
+	free(vals);
+	return 0;
+}
+
+size_t kernel_prog_count(const struct kernel *k)
+{
+	return k->nprogs;
+}
+
+const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i)
+{
+	return i < k->nprogs ? &k->progs[i] : NULL;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel side as the daemon sees it: mounts what the programs need, opens
+ * the skeleton, switches families and missing tracepoints off, loads,
+ * attaches each program on its own (so that status can say which are attached
+ * and why others are not), and owns the ring buffer and the counters.
+ */
+#ifndef SG_KERNEL_H
+#define SG_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "sysguard.h"
+
+enum sg_family { SG_FAM_PROCESS, SG_FAM_FILE, SG_FAM_NETWORK, SG_FAM_MAX };
+
+struct kernel_opts {
+	bool family[SG_FAM_MAX];    /* families to trace */
+	uint32_t ring_bytes;        /* ring buffer size, a power of 2 */
+	uint32_t wakeup_bytes;      /* pending bytes that force a wakeup */
+	/* called for each record, in ring order */
+	int (*sample)(void *ctx, const void *data, size_t size);
+	void *ctx;
+};
+
+enum prog_state { PROG_ATTACHED, PROG_DISABLED, PROG_UNAVAILABLE, PROG_FAILED };
+
+struct kernel_prog {
+	const char *name;           /* the BPF program's name */
+	const char *hook;           /* e.g. "tp/syscalls/sys_enter_openat" */
+	enum sg_family family;
+	enum prog_state state;
+	char reason[96];            /* why it is not attached */
+};
+
+struct kernel;
+
+/* Returns 0 or -errno with a one-line reason in err. */
+int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, size_t errlen);
+void kernel_close(struct kernel *k);
+
+/* The ring buffer's epoll fd, for the event loop. */
+int kernel_ring_fd(const struct kernel *k);
+/* Consume what is in the ring. Returns records consumed or -errno. */
+int kernel_consume(struct kernel *k);
+/* Sum of the per-CPU counters. */
+int kernel_counters(const struct kernel *k, struct sg_counters *sum);
+
+size_t kernel_prog_count(const struct kernel *k);
+const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);
+
+const char *kernel_family_name(enum sg_family f);
+const char *kernel_prog_state_name(enum prog_state s);
+
+/* Mount tracefs and bpffs where they are missing. Returns 0 or -errno. */
+int kernel_mount_fs(char *err, size_t errlen);
+
+#endif /* SG_KERNEL_H */

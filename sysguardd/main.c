@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sysguardd: options, start-up in dependency order, the event loop, signals
+ * and an orderly shutdown.  Start-up: options -> configuration -> log ->
+ * kernel (mount, load, attach) -> process table seeded from /proc -> sinks ->
+ * pipeline -> loop.  Modules are torn down in the reverse order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <event2/event.h>
+#include "config.h"
+#include "kernel.h"
+#include "log.h"
+#include "pipeline.h"
+#include "proctable.h"
+#include "sink.h"
+
+struct daemon {
+	struct config cfg;
+	const char *config_path;
+	bool foreground;
+	struct event_base *base;
+	struct kernel *kernel;
+	struct proctable *pt;
+	struct pipeline *pipe;
+	struct sink *sink;
+	struct event *ring_ev;
+	struct event *batch_ev;
+	struct event *tick_ev;
+	struct event *sig_ev[4];
+	struct sg_counters last;        /* counters at the last drop report */
+	uint64_t start_ns;
+	int ready_fd;                   /* the parent waits on it when daemonizing */
+	int exit_code;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sysguardd [options]\n"
+		"Trace process, file and network activity with eBPF and judge it against a policy.\n"
+		"\n"
+		"  -c, --config FILE        configuration file (default %s)\n"
+		"  -o, --output PATH        write NDJSON events to PATH ('-' for stdout)\n"
+		"  -p, --policy PATH        policy file or directory of *.yaml files\n"
+		"  -s, --socket PATH        control socket (default %s)\n"
+		"  -f, --foreground         stay in the foreground (events to stdout by default)\n"
+		"  -F, --families LIST      families to trace: process,file,network (default all)\n"
+		"  -n, --check-policy FILE  check a policy, print errors as file:line:col, and exit\n"
+		"  -v, --verbose            more diagnostics; with -n, print the normalized policy\n"
+		"  -h, --help               show this help and exit\n"
+		"  -V, --version            show the version and exit\n",
+		SG_CONFIG_DEFAULT, SG_SOCKET_DEFAULT);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void consume(struct daemon *d)
+{
+	int n = kernel_consume(d->kernel);
+
+	if (n < 0 && n != -EINTR)
+		sg_log(LOG_ERR, "reading the ring buffer failed: %s", strerror(-n));
+	pipeline_flush(d->pipe);
+}
+
+static void on_ring(evutil_socket_t fd, short what, void *arg)
+{
+	consume(arg);
+}
+
+static void on_batch(evutil_socket_t fd, short what, void *arg)
+{
+	consume(arg);
+}
+
+/* Once a second: report drops as an event, keep the clocks in step. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct sg_counters now;
+	struct sg_event ev;
+
+	pipeline_sync_clock(d->pipe);
+	if (kernel_counters(d->kernel, &now) < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_DROP;
+	ev.drop.where = "ring";
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+		ev.drop.lost[t] = now.dropped[t] - d->last.dropped[t];
+		ev.drop.total += ev.drop.lost[t];
+	}
+	if (ev.drop.total) {
+		sg_log(LOG_WARNING, "%llu events lost: the ring buffer was full",
+		       (unsigned long long)ev.drop.total);
+		pipeline_inject(d->pipe, &ev);
+		pipeline_flush(d->pipe);
+	}
+	d->last = now;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (sig == SIGHUP) {
+		int r = d->sink ? sink_reopen(d->sink) : 0;
+
+		if (r < 0)
+			sg_log(LOG_ERR, "cannot reopen '%s': %s", sink_path(d->sink), strerror(-r));
+		else
+			sg_log(LOG_INFO, "SIGHUP: output reopened");
+		return;
+	}
+	sg_log(LOG_INFO, "%s: shutting down", strsignal(sig));
+	event_base_loopbreak(d->base);
+}
+
+static int parse_families(const char *list, bool fam[SG_FAM_MAX])
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	for (int f = 0; f < SG_FAM_MAX; f++)
+		fam[f] = false;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int f;
+
+		for (f = 0; f < SG_FAM_MAX; f++)
+			if (!strcmp(tok, kernel_family_name(f)))
+				break;
+		if (f == SG_FAM_MAX)
+			return -EINVAL;
+		fam[f] = true;
+	}
+	return 0;
+}
+
+/* Fork; the parent exits once the child reports ready (0) or failure. */
+static int daemonize(struct daemon *d)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(1);
+		_exit(c == 0 ? 0 : 1);
+	}
+	close(fds[0]);
+	setsid();
+	d->ready_fd = fds[1];
+	return 0;
+}
+
+static void report_ready(struct daemon *d, int ok)
+{
+	char c = ok ? 0 : 1;
+	int null;
+
+	if (d->ready_fd < 0)
+		return;
+	if (ok) {
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
+	}
+	if (write(d->ready_fd, &c, 1) < 0)
+		sg_log(LOG_WARNING, "cannot tell the parent we are ready: %s", strerror(errno));
+	close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
+static void report_programs(struct daemon *d)
+{
+	size_t n = kernel_prog_count(d->kernel), attached = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct kernel_prog *p = kernel_prog(d->kernel, i);
+
+		if (p->state == PROG_ATTACHED)
+			attached++;
+		else if (p->state != PROG_DISABLED)
+			sg_log(LOG_WARNING, "'%s' not attached: %s", p->hook, p->reason);
+	}
+	sg_log(LOG_INFO, "%zu of %zu programs attached, %zu processes known", attached, n,
+	       proctable_count(d->pt));
+}
+
+static int start(struct daemon *d)
+{
+	struct pipeline_hooks hooks = { .ctx = d };
+	struct kernel_opts ko;
+	char err[512];
+	const char *out;
+	int r, sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+	d->pt = proctable_new(d->cfg.proctable_max);
+	d->pipe = d->pt ? pipeline_new(d->pt, &hooks) : NULL;
+	if (!d->pipe) {
+		sg_log(LOG_ERR, "out of memory");
+		return -ENOMEM;
+	}
+
+	memset(&ko, 0, sizeof(ko));
+	memcpy(ko.family, d->cfg.family, sizeof(ko.family));
+	ko.ring_bytes = d->cfg.ring_bytes;
+	ko.wakeup_bytes = d->cfg.wakeup_bytes;
+	ko.sample = pipeline_record;
+	ko.ctx = d->pipe;
+	r = kernel_open(&d->kernel, &ko, err, sizeof(err));
+	if (r < 0) {
+		sg_log(LOG_ERR, "%s", err);
+		return r;
+	}
+	/* after attaching, so that nothing started in between is missed */
+	r = proctable_seed(d->pt, "/proc");
+	if (r < 0)
+		sg_log(LOG_WARNING, "cannot read /proc: %s", strerror(-r));
+
+	out = d->cfg.output;
+	if (!*out)
+		out = d->foreground ? "-" : SG_OUTPUT_DEFAULT;
+	if (strcmp(out, "-") != 0 || d->foreground) {
+		if (strcmp(out, "-") != 0) {
+			char dir[4096], *slash;
+
+			snprintf(dir, sizeof(dir), "%s", out);
+			slash = strrchr(dir, '/');
+			if (slash && slash != dir) {
+				*slash = '\0';
+				mkdir(dir, 0750);
+			}
+		}
+		d->sink = sink_open(out, 0);
+		if (!d->sink) {
+			r = -errno;
+			sg_log(LOG_ERR, "cannot open the output '%s': %s", out, strerror(errno));
+			return r;
+		}
+		pipeline_add_sink(d->pipe, d->sink);
+	}
+
+	d->base = event_base_new();
+	if (!d->base) {
+		sg_log(LOG_ERR, "cannot create the event loop");
+		return -ENOMEM;
+	}
+	d->ring_ev = event_new(d->base, kernel_ring_fd(d->kernel), EV_READ | EV_PERSIST, on_ring, d);
+	d->batch_ev = event_new(d->base, -1, EV_PERSIST, on_batch, d);
+	d->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+	if (!d->ring_ev || !d->batch_ev || !d->tick_ev)
+		return -ENOMEM;
+	{
+		struct timeval batch = { 0, d->cfg.batch_ms * 1000 }, tick = { 1, 0 };
+
+		if (d->cfg.batch_ms >= 1000)
+			batch = (struct timeval){ d->cfg.batch_ms / 1000, (d->cfg.batch_ms % 1000) * 1000 };
+		event_add(d->ring_ev, NULL);
+		event_add(d->batch_ev, &batch);
+		event_add(d->tick_ev, &tick);
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		if (!d->sig_ev[i] || evsignal_add(d->sig_ev[i], NULL) < 0)
+			return -ENOMEM;
+	}
+	report_programs(d);
+	sg_log(LOG_INFO, "ready: writing events to '%s'", d->sink ? sink_path(d->sink) : "nowhere");
+	return 0;
+}
+
+static void stop(struct daemon *d)
+{
+	if (d->kernel && d->pipe)
+		consume(d); /* what is still in the ring */
+	for (size_t i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
+		if (d->sig_ev[i])
+			event_free(d->sig_ev[i]);
+	if (d->tick_ev)
+		event_free(d->tick_ev);
+	if (d->batch_ev)
+		event_free(d->batch_ev);
+	if (d->ring_ev)
+		event_free(d->ring_ev);
+	kernel_close(d->kernel);
+	if (d->pipe)
+		pipeline_flush(d->pipe);
+	sink_close(d->sink);
+	pipeline_free(d->pipe);
+	proctable_free(d->pt);
+	if (d->base)
+		event_base_free(d->base);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "families", required_argument, NULL, 'F' },
+		{ "check-policy", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	const char *output = NULL, *policy = NULL, *sock = NULL, *families = NULL, *check = NULL;
+	struct daemon d = { .config_path = SG_CONFIG_DEFAULT, .ready_fd = -1 };
+	bool config_given = false;
+	int verbose = 0;
+	char err[512];
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c:o:p:s:fF:n:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d.config_path = optarg; config_given = true; break;
+		case 'o': output = optarg; break;
+		case 'p': policy = optarg; break;
+		case 's': sock = optarg; break;
+		case 'f': d.foreground = true; break;
+		case 'F': families = optarg; break;
+		case 'n': check = optarg; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("sysguardd %s (kernel ABI %d)\n", SG_VERSION, SG_ABI_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sysguardd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (check) {
+		fprintf(stderr, "sysguardd: --check-policy: the policy engine is not in this build\n");
+		return 2;
+	}
+
+	config_defaults(&d.cfg);
+	d.cfg.output[0] = '\0'; /* "auto": stdout in the foreground, the log file otherwise */
+	r = config_load(&d.cfg, d.config_path, !config_given, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "sysguardd: %s\n", err);
+		return 1;
+	}
+	if (output)
+		snprintf(d.cfg.output, sizeof(d.cfg.output), "%s", output);
+	if (policy)
+		snprintf(d.cfg.policy, sizeof(d.cfg.policy), "%s", policy);
+	if (sock)
+		snprintf(d.cfg.socket, sizeof(d.cfg.socket), "%s", sock);
+	if (families && parse_families(families, d.cfg.family) < 0) {
+		fprintf(stderr, "sysguardd: --families: expected a list of process, file, network\n");
+		return 2;
+	}
+	if (verbose)
+		d.cfg.log_level = LOG_DEBUG;
+	log_init("sysguardd", d.cfg.log_level, getenv("JOURNAL_STREAM") && !d.foreground);
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "sysguardd: must run as root (it loads BPF programs)\n");
+		return 1;
+	}
+	/* events on a pipe show at once: stdout is written per batch, not per block */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	d.start_ns = now_ns();
+	if (!d.foreground && daemonize(&d) < 0) {
+		fprintf(stderr, "sysguardd: cannot fork: %s\n", strerror(errno));
+		return 1;
+	}
+	r = start(&d);
+	report_ready(&d, r == 0);
+	if (r == 0) {
+		event_base_dispatch(d.base);
+		d.exit_code = 0;
+	} else {
+		d.exit_code = 1;
+	}
+	stop(&d);
+	return d.exit_code;
+}
