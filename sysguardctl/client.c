@@ -41,7 +41,9 @@ int ctl_connect(struct ctl *ctl)
 		else if (err == ENOENT || err == ECONNREFUSED)
 			hint = " (is sysguardd running?)";
 		fprintf(stderr, "%s: cannot connect to %s: %s%s\n", ctl_progname, ctl->socket,
-			err == EACCES ? "permission denied" : strerror(err), hint);
+			err == EACCES ? "permission denied" :
+			err == ENOENT ? "no such file or directory" :
+			err == ECONNREFUSED ? "connection refused" : strerror(err), hint);
 		return EXIT_CONNECT;
 	}
 	ctl->fd = fd;

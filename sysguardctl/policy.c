@@ -204,7 +204,7 @@ static int policy_check(struct ctl *ctl, int argc, char **argv)
 		if (ctl->json)
 			ctl_print_json(l.result, false);
 		else if (valid)
-			printf("%s: ok, %d rules\n", file,
+			printf("%s: ok, %d rules\n", strcmp(file, "-") ? file : "<stdin>",
 			       json_object_get_int(ctl_get(l.result, "rules")));
 		if (!valid) {
 			if (!ctl->json) {
