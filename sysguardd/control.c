@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1118,6 +1119,14 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* Has the peer closed its socket altogether (not just shut down its write side)? */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct control_conn *conn = arg;
@@ -1138,9 +1147,19 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
+		if (conn->subscribed) {
+			/*
+			 * A subscriber that only shut down its write side (socat, nc)
+			 * keeps receiving; one that closed altogether is gone.
+			 */
+			if (peer_gone(bufferevent_getfd(bev)))
+				conn_free(conn);
+			else
+				bufferevent_disable(bev, EV_READ);
+			return;
+		}
 		/* A request sent before a half-close still gets its reply. */
-		if (conn->subscribed ||
-		    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			conn_free(conn);
 		else
 			conn_close_after_flush(conn);

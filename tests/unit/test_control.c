@@ -689,10 +689,17 @@ static void test_subscribe_filters(void **state)
 	proto_line_clear(&l);
 	assert_null(client_readline_t(f, all, 0.2));
 
-	/* Disconnect mid-stream. */
-	client_close(ex);
+	/* A half-closed subscriber keeps receiving. */
+	shutdown(all, SHUT_WR);
 	pump(f);
 	publish(f, SG_EV_EXEC, 10, "bash", SG_ACT_ALERT, "r1", 0);
+	line = client_readline(f, all);
+	assert_non_null(line);
+	assert_int_equal(event_seq(line), f->seq);
+
+	/* Disconnect mid-stream: cleaned up at once. */
+	client_close(ex);
+	pump(f);
 	pump(f);
 	request(f, ctl, "{\"cmd\":\"status\"}", &l);
 	assert_int_equal(json_object_get_int(get(l.result, "control.subscribers")), 1);
