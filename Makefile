@@ -112,7 +112,7 @@ test check: all $(UNIT_BIN) $(TOOLS_BIN)
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all
 
 DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
-	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema \
+	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
 	iproute2 mandoc procps
 deps:
 	apt-get install -y --no-install-recommends $(DEPS)

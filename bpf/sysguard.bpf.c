@@ -443,15 +443,20 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	if (is_self(pid_tgid))
 		return 0;
 	s = bpf_map_lookup_elem(&exec_stash, &tid);
+	/* a successful execveat comes back through sys_exit_execve: trust the entry */
+	if (s)
+		sc = s->sc;
 	r = rec_begin(SG_EV_EXEC, sc);
 	if (!r)
 		goto out;
 	e = &r->u.exec;
 	e->ret = ret;
+	e->dfd = AT_FDCWD;
 	if (s) {
 		long n = s->fname_len;
 
 		e->at_flags = s->at_flags;
+		e->dfd = s->dfd;
 		if (n > 0 && n <= SG_UPATH_MAX) {
 			bpf_probe_read_kernel(r->data, SG_UPATH_MAX, s->fname);
 			if (n == SG_UPATH_MAX)
@@ -508,6 +513,13 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		r->hdr.flags |= SG_F_EXE_UNRES;
 	}
 	e->exe_len = off - d0;
+
+	/* the directory of a relative execveat name, while the dirfd is still open */
+	if (ret < 0 && s && s->dfd != AT_FDCWD && e->filename_len && r->data[0] != '/') {
+		d0 = off;
+		off = put_dir(r, off, s->dfd, SG_F_DIR_UNRES);
+		e->dir_len = off - d0;
+	}
 	rec_submit(r, off);
 out:
 	if (s)
@@ -727,10 +739,11 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 		if (sk) {
 			n->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 			n->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			/* (BPF_CORE_READ_INTO would copy sizeof(*n->addr), one byte) */
 			if (n->family == AF_INET)
-				BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_rcv_saddr);
+				bpf_core_read(n->addr, 4, &sk->__sk_common.skc_rcv_saddr);
 			else if (n->family == AF_INET6)
-				BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_v6_rcv_saddr);
+				bpf_core_read(n->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		}
 	} else {
 		void *ua = (void *)s.args[1];

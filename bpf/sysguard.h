@@ -77,15 +77,16 @@ struct sg_hdr {
  * the root, each NUL-terminated ("c\0b\0a\0" is /a/b/c; an empty section is /).
  */
 
-struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe walk */
+struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe walk, dir walk */
 	__s32 ret;
 	__u32 at_flags;
+	__s32 dfd;        /* execveat's dirfd (AT_FDCWD for execve) */
 	__u16 filename_len;
 	__u16 argv_len;
 	__u16 cwd_len;
 	__u16 exe_len;
 	__u16 argc;       /* entries in argv */
-	__u16 __pad[3];
+	__u16 dir_len;    /* walk of dfd: a failed execveat with a relative name only */
 };
 
 struct sg_fork {

@@ -123,6 +123,7 @@ static int take_path(struct decoder *d, struct cursor *c, size_t plen, size_t dl
 static void decode_exec(struct decoder *d, const struct sg_hdr *h, const struct sg_exec *x,
 			struct cursor *c, struct sg_event *ev, int *err)
 {
+	bool x_dir_ok = true;
 	const char *argv;
 
 	ev->has_result = true;
@@ -172,14 +173,31 @@ static void decode_exec(struct decoder *d, const struct sg_hdr *h, const struct 
 		return;
 	}
 
-	/* the filename as given, made absolute against the cwd when relative */
+	/*
+	 * The filename as given, made absolute when relative: against the cwd,
+	 * or against execveat's dirfd when the kernel could walk it.
+	 */
 	ev->exec.filename = d->filename;
+	if (x->dir_len && (h->flags & SG_F_DIR_UNRES)) {
+		if (take(c, x->dir_len, &argv) < 0) { /* a walk cut short: not used */
+			*err = -EINVAL;
+			return;
+		}
+		x_dir_ok = false;
+	} else if (x->dir_len && take_walk(c, x->dir_len, d->scratch, sizeof(d->scratch)) < 0) {
+		*err = -EINVAL;
+		return;
+	}
 	if (d->filename[0] == '/') {
 		path_normalize(d->filename);
-	} else if (d->filename[0] && ev->exec.cwd && x->at_flags == 0 &&
-		   h->syscall == SG_SC_EXECVE) {
+	} else if (d->filename[0] && x->dfd == AT_FDCWD && ev->exec.cwd) {
 		if (path_join(d->join, sizeof(d->join), ev->exec.cwd, d->filename) >= 0)
 			memcpy(d->filename, d->join, strlen(d->join) + 1);
+	} else if (d->filename[0] && x->dir_len && x_dir_ok) {
+		if (path_join(d->join, sizeof(d->join), d->scratch, d->filename) >= 0)
+			memcpy(d->filename, d->join, strlen(d->join) + 1);
+	} else if (!d->filename[0] && (x->at_flags & AT_EMPTY_PATH) && ev->proc.exe) {
+		ev->exec.filename = ev->proc.exe; /* fexecve(3) */
 	}
 }
 

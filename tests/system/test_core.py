@@ -1,0 +1,291 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Core telemetry: the real daemon, real BPF, real syscalls; every expected
+event and its fields."""
+
+import errno
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SGACT, SYSGUARDD, sgact, need_root_bpf, Daemon
+
+
+def test_exec_fork_exit(daemon):
+    marker = "sgtest-%d-%f" % (os.getpid(), time.time())
+    p = subprocess.run(["/bin/echo", marker], stdout=subprocess.DEVNULL)
+    ev = daemon.wait_for(lambda e: e["type"] == "exec" and marker in e["exec"]["argv"])
+    child = ev["proc"]["pid"]
+    assert ev["exec"]["argv"] == ["/bin/echo", marker]
+    assert ev["exec"]["filename"] == "/bin/echo"
+    assert ev["proc"]["exe"] == os.path.realpath("/bin/echo")
+    assert ev["exec"]["cwd"] == os.path.realpath(os.getcwd())
+    assert ev["proc"]["ppid"] == os.getpid()
+    assert ev["proc"]["comm"] == "echo"
+    assert ev["result"] == 0 and ev["syscall"] == "execve"
+    assert ev["proc"]["uid"] == os.getuid() and ev["proc"]["gid"] == os.getgid()
+    assert ev["exec"]["argv_truncated"] is False
+    fork = daemon.wait_for(lambda e: e["type"] == "fork" and e["fork"]["child_pid"] == child)
+    assert fork["proc"]["pid"] == os.getpid()
+    assert fork["seq"] < ev["seq"]
+    ex = daemon.wait_for(lambda e: e["type"] == "exit" and e["proc"]["pid"] == child)
+    assert ex["exit"] == {"code": 0, "signal": None, "core_dumped": False}
+    assert ex["proc"]["exe"] == os.path.realpath("/bin/echo")  # enriched from the table
+    assert p.returncode == 0
+
+
+def test_exec_relative_and_failed(daemon, tmp):
+    pid, res = sgact("pid", "chdir", tmp, "exec", "./does-not-exist", "a1", "a2", "--")
+    assert res["exec"] == [-errno.ENOENT]
+    ev = daemon.wait_for(lambda e: e["type"] == "exec" and e["proc"]["pid"] == pid
+                         and e["exec"]["argv"][:1] == ["./does-not-exist"])
+    assert ev["result"] == -errno.ENOENT and ev["error"] == "ENOENT"
+    assert ev["exec"]["filename"] == os.path.join(tmp, "does-not-exist")
+    assert ev["exec"]["argv"] == ["./does-not-exist", "a1", "a2"]
+    assert ev["exec"]["cwd"] == tmp
+
+
+def test_execveat_and_long_argv(daemon, tmp):
+    pid, res = sgact("pid", "execveat", "/usr/bin", "true")
+    ev = daemon.wait_for(lambda e: e["type"] == "exec" and e["proc"]["pid"] == pid
+                         and e["syscall"] == "execveat")
+    assert ev["syscall"] == "execveat" and ev["result"] == 0
+    assert ev["proc"]["exe"] == os.path.realpath("/usr/bin/true")
+    # argv beyond the capture limit is cut and marked, never silently
+    long_args = ["x" * 200 for _ in range(40)]
+    p = subprocess.Popen(["/bin/true"] + long_args)
+    p.wait()
+    ev = daemon.wait_for(lambda e: e["type"] == "exec" and e["proc"]["pid"] == p.pid)
+    assert ev["exec"]["argv_truncated"] is True
+    assert ev["exec"]["argv"][0] == "/bin/true"
+    assert 1 < len(ev["exec"]["argv"]) <= 41
+
+
+def test_exit_code_and_signal(daemon):
+    p = subprocess.Popen(["/bin/sh", "-c", "exit 3"])
+    p.wait()
+    ev = daemon.wait_for(lambda e: e["type"] == "exit" and e["proc"]["pid"] == p.pid)
+    assert ev["exit"]["code"] == 3 and ev["exit"]["signal"] is None
+    q = subprocess.Popen(["/bin/sleep", "60"])
+    daemon.wait_for(lambda e: e["type"] == "exec" and e["proc"]["pid"] == q.pid)
+    q.kill()
+    q.wait()
+    ev = daemon.wait_for(lambda e: e["type"] == "exit" and e["proc"]["pid"] == q.pid)
+    assert ev["exit"]["signal"] == "SIGKILL"
+
+
+def test_file_operations(daemon, tmp):
+    sub = os.path.join(tmp, "sub")
+    os.mkdir(sub)
+    pid, res = sgact(
+        "pid", "chdir", tmp,
+        "open", "rel.txt", "wc",                 # relative to cwd, write intent
+        "open", "rel.txt", "r",                  # read only
+        "openat", sub, "at.txt", "wc",           # relative to a dirfd
+        "openat2", sub, "at2.txt", "wc",
+        "creat", "sub/../creat.txt",             # lexical .. resolved
+        "rename", "rel.txt", "sub/renamed.txt",
+        "renameat", sub, "at.txt", tmp, "moved.txt",
+        "renameat2", sub, "at2.txt", sub, "at3.txt",
+        "unlink", "moved.txt",
+        "unlinkat", sub, "at3.txt",
+        "mkdir", "d1", "rmdir", "d1",
+        "mkdir", "sub/d2", "rmdirat", sub, "d2",
+        "open", "missing/nope", "r",
+    )
+    assert res["open"][-1] == -errno.ENOENT
+    daemon.marker()
+    evs = daemon.by_pid(pid)
+    files = [e for e in evs if e["type"] in ("open", "rename", "unlink")]
+
+    def find(type_, syscall, path, **kw):
+        for e in files:
+            if e["type"] == type_ and e["syscall"] == syscall and e["file"]["path"] == path:
+                if all(e["file"].get(k) == v for k, v in kw.items()):
+                    return e
+        raise AssertionError("no %s/%s %s in %s" % (type_, syscall, path,
+                                                    [(e["syscall"], e["file"]["path"]) for e in files]))
+
+    e = find("open", "open", os.path.join(tmp, "rel.txt"), write=True)
+    assert e["result"] >= 0 and e["file"]["resolved"] is True
+    assert "O_CREAT" in e["file"]["flags"] and "O_WRONLY" in e["file"]["flags"]
+    e = find("open", "open", os.path.join(tmp, "rel.txt"), write=False)
+    assert e["file"]["flags"] == ["O_RDONLY"]
+    find("open", "openat", os.path.join(sub, "at.txt"), write=True)
+    find("open", "openat2", os.path.join(sub, "at2.txt"), write=True)
+    e = find("open", "creat", os.path.join(tmp, "creat.txt"), write=True)
+    assert e["file"]["mode"] == 0o644
+    e = find("rename", "rename", os.path.join(tmp, "rel.txt"))
+    assert e["file"]["new_path"] == os.path.join(sub, "renamed.txt") and e["result"] == 0
+    e = find("rename", "renameat", os.path.join(sub, "at.txt"))
+    assert e["file"]["new_path"] == os.path.join(tmp, "moved.txt")
+    e = find("rename", "renameat2", os.path.join(sub, "at2.txt"))
+    assert e["file"]["new_path"] == os.path.join(sub, "at3.txt")
+    assert find("unlink", "unlink", os.path.join(tmp, "moved.txt"))["file"]["dir"] is False
+    find("unlink", "unlinkat", os.path.join(sub, "at3.txt"))
+    assert find("unlink", "rmdir", os.path.join(tmp, "d1"))["file"]["dir"] is True
+    assert find("unlink", "unlinkat", os.path.join(sub, "d2"))["file"]["dir"] is True
+    e = find("open", "open", os.path.join(tmp, "missing/nope"))
+    assert e["result"] == -errno.ENOENT and e["error"] == "ENOENT"
+    for e in files:
+        assert e["file"]["path"].startswith("/"), e
+        assert e["proc"]["pid"] == pid and e["proc"]["ppid"] == os.getpid()
+        assert e["proc"]["exe"] == os.path.realpath(SGACT)
+
+
+def _listener(family, addr):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    s.listen(16)
+    return s
+
+
+@pytest.mark.parametrize("family,addr", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
+def test_network(daemon, family, addr):
+    lst = _listener(family, addr)
+    port = lst.getsockname()[1]
+    closed = _listener(family, addr)
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    try:
+        pid, res = sgact("pid", "connect", addr, port, "connect", addr, closed_port,
+                         "listen", addr, 0)
+        assert res["connect"] == [0, -errno.ECONNREFUSED]
+        daemon.marker()
+        evs = daemon.by_pid(pid)
+        fam = "inet" if family == socket.AF_INET else "inet6"
+        conns = [e for e in evs if e["type"] == "connect"]
+        assert len(conns) == 2, conns
+        ok = [e for e in conns if e["net"]["port"] == port][0]
+        assert ok["net"] == {"family": fam, "proto": "tcp", "addr": addr, "port": port}
+        assert ok["result"] == 0 and ok["syscall"] == "connect"
+        refused = [e for e in conns if e["net"]["port"] == closed_port][0]
+        assert refused["result"] == -errno.ECONNREFUSED and refused["error"] == "ECONNREFUSED"
+        bind = [e for e in evs if e["type"] == "bind"][0]
+        assert bind["net"]["addr"] == addr and bind["net"]["port"] == 0 and bind["result"] == 0
+        listen = [e for e in evs if e["type"] == "listen"][0]
+        assert listen["net"]["family"] == fam and listen["net"]["addr"] == addr
+        assert listen["net"]["port"] > 0 and listen["net"]["backlog"] == 5
+        assert listen["result"] == 0
+    finally:
+        lst.close()
+
+
+def test_unix_socket_path(daemon, tmp):
+    path = os.path.join(tmp, "u.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    try:
+        pid, res = sgact("pid", "unix", path)
+        assert res["unix"] == [0]
+        ev = daemon.wait_for(lambda e: e["type"] == "connect" and e["proc"]["pid"] == pid)
+        assert ev["net"]["family"] == "unix" and ev["net"]["unix_path"] == path
+    finally:
+        srv.close()
+
+
+def test_process_older_than_daemon_is_enriched(daemon_factory, tmp):
+    need_root_bpf()
+    trigger = os.path.join(tmp, "trigger")
+    os.mkfifo(trigger)
+    target = os.path.join(tmp, "opened-by-old-process")
+    code = "import os; open(%r).read(); open(%r, 'w').close()" % (trigger, target)
+    old = subprocess.Popen(["/usr/bin/python3", "-c", code])
+    try:
+        d = daemon_factory()
+        with open(trigger, "w") as f:
+            f.write("go")
+        ev = d.wait_for(lambda e: e["type"] == "open" and e["file"]["path"] == target)
+        assert ev["proc"]["pid"] == old.pid
+        assert ev["proc"]["exe"] == os.path.realpath("/usr/bin/python3")
+        assert ev["proc"]["ppid"] == os.getpid()
+    finally:
+        old.wait(10)
+
+
+def test_daemon_own_activity_excluded(daemon):
+    daemon.marker()
+    daemon.read()
+    mine = [e for e in daemon.events if e.get("proc", {}).get("pid") == daemon.proc.pid]
+    assert mine == []
+    assert daemon.events, "no events at all"
+
+
+def test_family_switched_off(daemon_factory, tmp):
+    d = daemon_factory(args=["--families", "process"])
+    target = os.path.join(tmp, "not-traced")
+    pid, _ = sgact("pid", "open", target, "wc", "connect", "127.0.0.1", 9)
+    d.marker()
+    assert [e["type"] for e in d.by_pid(pid) if e["type"] not in ("exec", "exit", "fork")] == []
+    assert d.by_pid(pid, "exec"), "process events must still flow"
+    assert any("'process' " not in l and "switched off" not in l for l in d.stderr_lines)
+
+
+def test_no_drops_at_light_load(daemon, tmp):
+    for i in range(50):
+        sgact("open", os.path.join(tmp, "f%d" % i), "wc")
+    daemon.marker()
+    time.sleep(1.2)  # one drop-report period: a drop would be reported by now
+    daemon.read()
+    assert [e for e in daemon.events if e["type"] == "drop"] == []
+    assert not any("lost" in l for l in daemon.stderr_lines)
+
+
+def test_seq_strictly_increasing(daemon):
+    daemon.marker()
+    daemon.marker()
+    seqs = [e["seq"] for e in daemon.events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_sighup_reopens_output(daemon, tmp):
+    daemon.marker()
+    rotated = daemon.out + ".1"
+    os.rename(daemon.out, rotated)
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(daemon.out):
+        assert time.monotonic() < deadline, "output not reopened after SIGHUP"
+        time.sleep(0.02)
+    daemon._pos = 0
+    daemon._buf = b""
+    daemon.marker()  # lands in the new file
+
+
+def test_sigint_clean_exit(daemon_factory):
+    d = daemon_factory()
+    d.marker()
+    assert d.stop(signal.SIGINT) == 0
+
+
+def test_startup_errors(tmp):
+    need_root_bpf()
+    # not root: a clear one-line error and exit 1
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        SYSGUARDD, "--foreground"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and "must run as root" in p.stderr
+    # a bad configuration: file:line:col and exit 1
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("families:\n  process: maybe\n")
+    p = subprocess.run([SYSGUARDD, "-f", "-c", bad], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert "%s:2:12: expected true or false" % bad in p.stderr
+    with open(bad, "w") as f:
+        f.write("ring:\n  size: 3M\n")
+    p = subprocess.run([SYSGUARDD, "-f", "-c", bad], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and "power of two" in p.stderr
+    # a missing configuration given explicitly
+    p = subprocess.run([SYSGUARDD, "-f", "-c", os.path.join(tmp, "nope.yaml")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and "No such file" in p.stderr
+    # usage errors exit 2
+    p = subprocess.run([SYSGUARDD, "--bogus"], capture_output=True, text=True)
+    assert p.returncode == 2
+    p = subprocess.run([SYSGUARDD, "--version"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("sysguardd ")
