@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\noptions:\n"
 		   "  -s, --socket PATH  control socket (default $SYSGUARD_SOCKET or %s)\n"
-		   "  -j, --json         print results as JSON\n"
+		   "  -j, --json         print results as JSON (also accepted after the command)\n"
 		   "      --no-color     no colours in human output\n"
 		   "  -h, --help         this help; '%s help COMMAND' for a command\n"
 		   "  -V, --version      same as the version command\n"
@@ -187,6 +187,19 @@ int main(int argc, char **argv)
 	{
 		int cargc = argc - optind + 1;
 		char **cargv = argv + optind - 1;
+
+		/* --json (-j) may also follow the command: take it out, up to "--". */
+		for (int i = 1, j; i < cargc && strcmp(cargv[i], "--") != 0;) {
+			if (strcmp(cargv[i], "--json") != 0 && strcmp(cargv[i], "-j") != 0) {
+				i++;
+				continue;
+			}
+			ctl.json = true;
+			ctl.color = false;
+			for (j = i; j < cargc; j++)
+				cargv[j] = cargv[j + 1];
+			cargc--;
+		}
 
 		optind = 0; /* getopt_long: reinitialise for the command's own options */
 		r = c->run(&ctl, cargc, cargv);

@@ -81,11 +81,8 @@ static void print_programs(struct ctl *ctl, struct json_object *p)
 					      names_ok : bad, json_object_get(v));
 		}
 	}
-	printf("%-11s", "programs:");
-	for (size_t i = 0; i < json_object_array_length(names_ok); i++)
-		printf("%s%s", i ? " " : "",
-		       ctl_get_str(json_object_array_get_idx(names_ok, i), "name"));
-	printf("%s\n", json_object_array_length(names_ok) ? "" : "none attached");
+	printf("%-11s%zu of %zu attached\n", "programs:", json_object_array_length(names_ok),
+	       json_object_array_length(names_ok) + json_object_array_length(bad));
 	for (size_t i = 0; i < json_object_array_length(bad); i++) {
 		struct json_object *e = json_object_array_get_idx(bad, i);
 		const char *why = ctl_get_str(e, "error");
