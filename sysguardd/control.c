@@ -75,6 +75,8 @@ struct control_conn {
 	bool paused;             /* reading stopped until the output drains */
 	bool dropping;           /* queue overflowed: dropping until it drains */
 	uint64_t missed;         /* since the last {"missed"} notice */
+	size_t scanned;          /* input bytes known to hold no newline */
+	bool denied_logged;      /* log one refusal per connection, count them all */
 	struct control_filter filter;
 };
 
@@ -111,6 +113,7 @@ struct control {
 
 static void conn_free(struct control_conn *conn);
 static void conn_process_input(struct control_conn *conn);
+static void log_denied(struct control_conn *conn, const char *what);
 
 /* --- replies -------------------------------------------------------------------------------- */
 
@@ -750,11 +753,8 @@ static void cmd_policy_check_load(struct control_conn *conn, struct proto_reques
 
 	ret = parse_policy_src(conn, req->args, &src, &perr);
 	if (ret < 0) {
-		if (ret == -EPERM) {
-			c->stats.denied++;
-			LOG(c, LOG_WARNING, "control: denied '%s' by path to uid %u pid %d",
-			    req->cmd->name, (unsigned int)conn->peer.uid, (int)conn->peer.pid);
-		}
+		if (ret == -EPERM)
+			log_denied(conn, req->cmd->name);
 		reply_proto_error(conn, req->id, &perr);
 		return;
 	}
@@ -964,6 +964,18 @@ static void cmd_mark(struct control_conn *conn, struct proto_request *req)
 	reply_op(conn, req->id, ret, r, &err);
 }
 
+/* Count a refused command; log the first one of each connection at warning level. */
+static void log_denied(struct control_conn *conn, const char *what)
+{
+	struct control *c = conn->c;
+
+	c->stats.denied++;
+	LOG(c, conn->denied_logged ? LOG_DEBUG : LOG_WARNING,
+	    "control: denied '%s' to uid %u pid %d", what, (unsigned int)conn->peer.uid,
+	    (int)conn->peer.pid);
+	conn->denied_logged = true;
+}
+
 static bool allowed(const struct control_conn *conn, enum proto_perm perm)
 {
 	switch (perm) {
@@ -979,7 +991,6 @@ static bool allowed(const struct control_conn *conn, enum proto_perm perm)
 
 static void conn_handle_line(struct control_conn *conn, const char *line, size_t len)
 {
-	struct control *c = conn->c;
 	struct proto_request req;
 	struct proto_error err;
 
@@ -989,9 +1000,7 @@ static void conn_handle_line(struct control_conn *conn, const char *line, size_t
 		return;
 	}
 	if (!allowed(conn, req.cmd->perm)) {
-		c->stats.denied++;
-		LOG(c, LOG_WARNING, "control: denied '%s' to uid %u pid %d", req.cmd->name,
-		    (unsigned int)conn->peer.uid, (int)conn->peer.pid);
+		log_denied(conn, req.cmd->name);
 		reply_error(conn, req.id, PROTO_E_PERMISSION_DENIED,
 			    req.cmd->perm == PROTO_PERM_ADMIN ?
 			    "this command needs administrator rights" :
@@ -1044,7 +1053,7 @@ static void conn_process_input(struct control_conn *conn)
 	struct evbuffer *out = bufferevent_get_output(conn->bev);
 
 	while (!conn->closing) {
-		struct evbuffer_ptr eol;
+		struct evbuffer_ptr eol, start;
 		size_t eol_len = 0, avail = evbuffer_get_length(in);
 		char *line;
 
@@ -1061,12 +1070,19 @@ static void conn_process_input(struct control_conn *conn)
 			bufferevent_disable(conn->bev, EV_READ);
 			break;
 		}
-		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		/* Search only the bytes not searched before: a line trickling in stays O(n). */
+		if (conn->scanned > avail ||
+		    evbuffer_ptr_set(in, &start, conn->scanned, EVBUFFER_PTR_SET) < 0)
+			conn->scanned = 0;
+		eol = evbuffer_search_eol(in, conn->scanned ? &start : NULL, &eol_len,
+					  EVBUFFER_EOL_LF);
 		if (eol.pos < 0) {
 			if (avail >= SG_CTL_LINE_MAX)
 				goto too_long;
+			conn->scanned = avail;
 			break;
 		}
+		conn->scanned = 0;
 		if ((size_t)eol.pos + 1 > SG_CTL_LINE_MAX)
 			goto too_long;
 		line = (char *)evbuffer_pullup(in, eol.pos + 1);

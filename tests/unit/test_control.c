@@ -519,6 +519,29 @@ static void test_line_too_long(void **state)
 	assert_non_null(strstr(reply, "bad_json"));
 	expect_ok(f, fd, "{\"cmd\":\"hello\"}");
 
+	/* A request trickling in a few bytes at a time. */
+	{
+		const char *req = "{\"id\":5,\"cmd\":\"hello\"}\n";
+
+		size_t n = strlen(req);
+
+		for (size_t i = 0; i < n; i += 3)
+			client_send(f, other, req + i, n - i < 3 ? n - i : 3);
+		reply = client_readline(f, other);
+		assert_non_null(reply);
+		assert_non_null(strstr(reply, "\"id\":5,\"ok\":true"));
+	}
+	/* A long line trickling in is cut off all the same. */
+	client_close(fd);
+	fd = client_connect(f);
+	memset(big, 'x', len);
+	for (size_t off = 0; off < len; off += 1000)
+		client_send(f, fd, big + off, len - off < 1000 ? len - off : 1000);
+	reply = client_readline(f, fd);
+	assert_non_null(reply);
+	assert_non_null(strstr(reply, "line_too_long"));
+	assert_true(client_eof(f, fd));
+
 	expect_ok(f, other, "{\"cmd\":\"hello\"}");
 	free(big);
 	client_close(fd);
