@@ -69,10 +69,8 @@ int ctl_usage_error(const char *fmt, ...)
 
 void ctl_print_cmd_help(const char *prefix, const struct ctl_cmd *cmd)
 {
-	printf("usage: %s %s%s%s%s\n  %s\n", ctl_progname, prefix ? prefix : "",
-	       prefix ? " " : "", cmd->name, *cmd->args ? " " : "", cmd->summary);
-	if (*cmd->args)
-		printf("  arguments: %s\n", cmd->args);
+	printf("usage: %s %s%s%s%s%s\n  %s\n", ctl_progname, prefix ? prefix : "",
+	       prefix ? " " : "", cmd->name, *cmd->args ? " " : "", cmd->args, cmd->summary);
 }
 
 /* Exact match, else a unique prefix.  *ret: 0, -ENOENT or -EAMBIGUOUS (as -EINVAL). */
@@ -97,10 +95,12 @@ const struct ctl_cmd *ctl_cmd_match(const struct ctl_cmd *table, const char *nam
 	return NULL;
 }
 
+/* `help CMD [SUB]` is `CMD [SUB] --help`: one text per command. */
 static int cmd_help(struct ctl *ctl, int argc, char **argv)
 {
 	const struct ctl_cmd *c;
-	int r;
+	char *hargv[4];
+	int r, n = 0;
 
 	if (argc < 2) {
 		usage(stdout);
@@ -110,19 +110,17 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 	if (!c)
 		return ctl_usage_error("%s command '%s'", r == -ENOENT ? "unknown" : "ambiguous",
 				       argv[1]);
-	if (c->run == cmd_policy && argc > 2) {
-		const struct ctl_cmd *p = ctl_cmd_match(ctl_policy_cmds, argv[2], &r);
-
-		if (!p)
-			return ctl_usage_error("unknown policy command '%s'", argv[2]);
-		ctl_print_cmd_help("policy", p);
+	if (c->run == cmd_help) {
+		usage(stdout);
 		return EXIT_OK;
 	}
-	ctl_print_cmd_help(NULL, c);
-	if (c->run == cmd_policy)
-		for (const struct ctl_cmd *p = ctl_policy_cmds; p->name; p++)
-			printf("  %-7s %s\n", p->name, p->summary);
-	return EXIT_OK;
+	hargv[n++] = (char *)c->name;
+	if (c->run == cmd_policy && argc > 2)
+		hargv[n++] = argv[2];
+	hargv[n++] = "--help";
+	hargv[n] = NULL;
+	optind = 0;
+	return c->run(ctl, n, hargv);
 }
 
 int main(int argc, char **argv)

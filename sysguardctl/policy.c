@@ -256,10 +256,12 @@ int cmd_policy(struct ctl *ctl, int argc, char **argv)
 	int r;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: %s policy show | check FILE|- | load FILE|- | reload\n",
-		       ctl_progname);
+		FILE *f = argc < 2 ? stderr : stdout;
+
+		fprintf(f, "usage: %s policy show | check FILE|- | load FILE|- | reload\n",
+			ctl_progname);
 		for (c = ctl_policy_cmds; c->name; c++)
-			printf("  %-7s %s\n", c->name, c->summary);
+			fprintf(f, "  %-7s %s\n", c->name, c->summary);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	c = ctl_cmd_match(ctl_policy_cmds, argv[1], &r);
