@@ -1060,6 +1060,233 @@ static void test_permissions(void **state)
 	fixture_free(f);
 }
 
+
+/* --- sysguardctl against this control, no root needed ----------------------------------------- */
+
+static char ctl_bin[4096];
+
+static bool find_ctl(void)
+{
+	char exe[2048];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');           /* BUILD/tests/test_control */
+	if (!slash)
+		return false;
+	*slash = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	snprintf(ctl_bin, sizeof(ctl_bin), "%s/sysguardctl", exe);
+	return access(ctl_bin, X_OK) == 0;
+}
+
+struct cli_result {
+	int status;
+	char out[65536];
+	char err[8192];
+};
+
+/* Run sysguardctl --socket PATH args... with stdin from input, pumping the loop meanwhile. */
+static void run_cli(struct fixture *f, struct cli_result *res, const char *input, ...)
+{
+	const char *argv[32] = { ctl_bin, "--socket", f->path };
+	int out[2], err[2], in[2], argc = 3, status;
+	size_t olen = 0, elen = 0;
+	double end = now() + 10;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, input);
+	while ((argv[argc] = va_arg(ap, const char *)) != NULL && argc < 30)
+		argc++;
+	va_end(ap);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(ctl_bin, (char **)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	close(in[0]);
+	if (input && write(in[1], input, strlen(input)) < 0)
+		fail_msg("write to sysguardctl: %s", strerror(errno));
+	close(in[1]);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	memset(res, 0, sizeof(*res));
+	for (;;) {
+		ssize_t n;
+
+		pump(f);
+		n = read(out[0], res->out + olen, sizeof(res->out) - 1 - olen);
+		if (n > 0)
+			olen += (size_t)n;
+		n = read(err[0], res->err + elen, sizeof(res->err) - 1 - elen);
+		if (n > 0)
+			elen += (size_t)n;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (now() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("sysguardctl %s timed out", argv[3]);
+		}
+		usleep(500);
+	}
+	/* what is left in the pipes */
+	for (ssize_t n; (n = read(out[0], res->out + olen, sizeof(res->out) - 1 - olen)) > 0;)
+		olen += (size_t)n;
+	for (ssize_t n; (n = read(err[0], res->err + elen, sizeof(res->err) - 1 - elen)) > 0;)
+		elen += (size_t)n;
+	close(out[0]);
+	close(err[0]);
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "sysguardctl %s -> %d\n%s%s", argv[3], res->status, res->out,
+			res->err);
+}
+
+#define CLI(f, res, input, ...) run_cli(f, res, input, __VA_ARGS__, (const char *)NULL)
+
+static void test_cli(void **state)
+{
+	struct fixture *f = *state;
+	struct cli_result *r = malloc(sizeof(*r));
+	char policy[256];
+	int fd;
+
+	if (!find_ctl()) {
+		free(r);
+		skip();
+	}
+	CLI(f, r, NULL, "status");
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "sysguardd test"));
+	assert_non_null(strstr(r->out, "clients:"));
+	CLI(f, r, NULL, "--json", "st");
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "\"control\":{"));
+	CLI(f, r, NULL, "version");
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "sysguardd 9.9.9 (protocol 1)"));
+	CLI(f, r, NULL, "mark", "hello", "world");
+	assert_int_equal(r->status, 0);
+	assert_int_equal(strtoull(r->out, NULL, 10), f->seq);
+	assert_string_equal(f->last_mark, "hello world");
+	CLI(f, r, NULL, "policy", "show", "--json");
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "\"rules\":3"));
+
+	/* policy check: the file is read by the client and sent as text */
+	snprintf(policy, sizeof(policy), "%s/p.yaml", f->dir);
+	fd = open(policy, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(write(fd, "bad: policy\n", 12) == 12);
+	close(fd);
+	CLI(f, r, NULL, "po", "ch", policy);
+	assert_int_equal(r->status, 1);
+	assert_non_null(strstr(r->err, "inline:2:5: unknown key 'foo'"));
+	CLI(f, r, "rules: []\n", "policy", "check", "-");
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "<stdin>: ok"));
+	if (getuid() == 0) {
+		CLI(f, r, NULL, "policy", "load", policy);      /* sent by path: the stub accepts */
+		assert_int_equal(r->status, 0);
+		CLI(f, r, "bad\n", "policy", "load", "-");
+		assert_int_equal(r->status, 1);
+		assert_non_null(strstr(r->err, "invalid_policy"));
+		CLI(f, r, NULL, "block", "10.0.0.5/32:443", "--proto", "tcp", "--ttl", "10m");
+		assert_int_equal(r->status, 1);
+		assert_non_null(strstr(r->err, "network blocking is not available in this build"));
+		CLI(f, r, NULL, "--json", "blocks");
+		assert_int_equal(r->status, 1);
+		assert_non_null(strstr(r->out, "{\"error\":{\"code\":\"not_available\""));
+	}
+	unlink(policy);
+
+	/* tail: NDJSON on a pipe, markers pass the filter, --count ends it */
+	{
+		const char *argv[] = { ctl_bin, "--socket", f->path, "tail", "--type", "exec",
+				       "--count", "2", NULL };
+		int out[2], status;
+		pid_t pid;
+		char buf[8192];
+		size_t len = 0;
+		struct control_stats st;
+		double end = now() + 10;
+
+		assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+		pid = fork();
+		if (pid == 0) {
+			dup2(out[1], 1);
+			execv(ctl_bin, (char **)argv);
+			_exit(127);
+		}
+		close(out[1]);
+		do {
+			pump(f);
+			control_get_stats(f->c, &st);
+			assert_true(now() < end);
+		} while (st.subscribers == 0);
+		publish(f, SG_EV_OPEN, 1, "x", SG_ACT_LOG, NULL, 0);   /* filtered out */
+		publish_mark(f, "m1", ++f->seq);
+		publish(f, SG_EV_EXEC, 1, "x", SG_ACT_LOG, NULL, 0);
+		fcntl(out[0], F_SETFL, O_NONBLOCK);
+		while (waitpid(pid, &status, WNOHANG) != pid) {
+			ssize_t n = read(out[0], buf + len, sizeof(buf) - 1 - len);
+
+			if (n > 0)
+				len += (size_t)n;
+			pump(f);
+			assert_true(now() < end);
+		}
+		for (ssize_t n; (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
+			len += (size_t)n;
+		buf[len] = '\0';
+		close(out[0]);
+		assert_int_equal(WEXITSTATUS(status), 0);
+		assert_non_null(strstr(buf, "\"type\":\"mark\""));
+		assert_non_null(strstr(buf, "\"type\":\"exec\""));
+		assert_null(strstr(buf, "\"type\":\"open\""));
+	}
+
+	/* usage errors and connection errors */
+	CLI(f, r, NULL, "frobnicate");
+	assert_int_equal(r->status, 2);
+	CLI(f, r, NULL, "b");                                 /* ambiguous prefix */
+	assert_int_equal(r->status, 2);
+	CLI(f, r, NULL, "block", "10.0.0.5:99999");
+	assert_int_equal(r->status, 2);
+	CLI(f, r, NULL, "tail", "--pid", "x");
+	assert_int_equal(r->status, 2);
+	CLI(f, r, NULL, "help", "tail");
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "--count N"));
+	{
+		char bad[256];
+
+		snprintf(bad, sizeof(bad), "%s/nonexistent.sock", f->dir);
+		/* the last --socket wins */
+		CLI(f, r, NULL, "--socket", bad, "status");
+		assert_int_equal(r->status, 3);
+		assert_non_null(strstr(r->err, "cannot connect to"));
+		assert_non_null(strstr(r->err, "is sysguardd running?"));
+	}
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1076,6 +1303,7 @@ int main(void)
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_stale_socket),
 		cmocka_unit_test(test_permissions),
+		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
