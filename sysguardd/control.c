@@ -97,6 +97,7 @@ struct control {
 	gid_t admin_gid;
 	unsigned int max_clients;
 	struct timeval idle_tv;
+	struct timeval stall_tv;
 	size_t queue_max;
 	struct event *ev_accept;
 	struct event *ev_resume;  /* re-enables accept after EMFILE */
@@ -678,8 +679,12 @@ static void cmd_subscribe(struct control_conn *conn, struct proto_request *req)
 	conn->subscribed = true;
 	TAILQ_INSERT_TAIL(&c->subs, conn, sub_entry);
 	c->nsubs++;
-	/* A subscriber only receives: no idle timeout, and its slow reading is its own loss. */
-	bufferevent_set_timeouts(conn->bev, NULL, NULL);
+	/*
+	 * A subscriber only receives: no idle timeout, and its slow reading is its own
+	 * loss; but one that reads nothing at all for stall_sec while events wait is
+	 * gone, and its queue is given back.
+	 */
+	bufferevent_set_timeouts(conn->bev, NULL, &c->stall_tv);
 	LOG(c, LOG_DEBUG, "control: uid %u pid %d subscribed", (unsigned int)conn->peer.uid,
 	    (int)conn->peer.pid);
 }
@@ -1153,6 +1158,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (conn->closing || (what & BEV_EVENT_WRITING)) {
+			LOG(conn->c, LOG_INFO, "control: uid %u pid %d read nothing for too long; "
+			    "closing", (unsigned int)conn->peer.uid, (int)conn->peer.pid);
 			conn_free(conn);
 			return;
 		}
@@ -1398,6 +1405,7 @@ struct control *control_new(struct event_base *base, const struct control_option
 	TAILQ_INIT(&c->subs);
 	c->max_clients = opts->max_clients ? opts->max_clients : SG_CTL_CLIENTS_MAX;
 	c->idle_tv.tv_sec = opts->idle_sec ? opts->idle_sec : SG_CTL_IDLE_SEC;
+	c->stall_tv.tv_sec = opts->stall_sec ? opts->stall_sec : CONTROL_STALL_SEC;
 	c->queue_max = opts->queue_max ? opts->queue_max : SG_CTL_QUEUE_MAX;
 	c->path = strdup(opts->path ? opts->path : PROTO_SOCKET_DEFAULT);
 	c->version = strdup(opts->version ? opts->version : SG_VERSION);

@@ -18,6 +18,9 @@
 #include <json-c/json.h>
 #include "proto.h"
 
+/* A subscriber that reads nothing for this long while events wait is disconnected. */
+#define CONTROL_STALL_SEC 600
+
 struct event_base;
 struct sg_event;
 struct control;
@@ -113,6 +116,7 @@ struct control_options {
 	const char *version;        /* daemon version for hello; NULL: SG_VERSION */
 	unsigned int max_clients;   /* 0: SG_CTL_CLIENTS_MAX */
 	unsigned int idle_sec;      /* 0: SG_CTL_IDLE_SEC */
+	unsigned int stall_sec;     /* 0: CONTROL_STALL_SEC */
 	size_t queue_max;           /* 0: SG_CTL_QUEUE_MAX */
 	/* Diagnostics (syslog priorities). NULL: silent. */
 	void (*log)(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

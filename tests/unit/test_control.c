@@ -861,7 +861,7 @@ static void test_many_clients(void **state)
 
 static void test_idle_timeout(void **state)
 {
-	struct control_options o = { .idle_sec = 1 };
+	struct control_options o = { .idle_sec = 1, .stall_sec = 2 };
 	struct fixture *f = fixture_new(&o);
 	int fd = client_connect(f), sub = client_connect(f);
 	char *line;
@@ -877,6 +877,32 @@ static void test_idle_timeout(void **state)
 	line = client_readline(f, sub);
 	assert_non_null(line);
 	assert_int_equal(event_seq(line), f->seq);
+
+	/* ... but one that reads nothing at all while events wait is dropped. */
+	{
+		int stuck = client_connect(f), rcv = 4096;
+		struct control_stats st;
+		double end = now() + 6;
+
+		setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		expect_ok(f, stuck, "{\"cmd\":\"subscribe\"}");
+		for (int i = 0; i < 2000; i++) {
+			publish(f, SG_EV_OPEN, 1, "x", SG_ACT_LOG, NULL, 400);
+			if (i % 50 == 0)
+				pump(f);
+			while (client_readline_t(f, sub, 0))
+				;
+		}
+		do {
+			pump(f);
+			while (client_readline_t(f, sub, 0))
+				;
+			control_get_stats(f->c, &st);
+			assert_true(now() < end);
+			usleep(1000);
+		} while (st.subscribers != 1);
+		client_close(stuck);
+	}
 	client_close(fd);
 	client_close(sub);
 	fixture_free(f);
