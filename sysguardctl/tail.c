@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "sysguardctl.h"
 
@@ -127,6 +128,25 @@ static void print_target(struct json_object *ev, const char *type)
 	}
 }
 
+/* Local HH:MM:SS.mmm out of 2026-01-02T03:04:05.123456789Z; the input as is otherwise. */
+static void local_time(const char *iso, char *buf, size_t size)
+{
+	struct tm tm = { 0 };
+	const char *rest = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	time_t t;
+
+	if (!rest || *rest != '.' || strlen(rest) < 4) {
+		snprintf(buf, size, "%s", iso);
+		return;
+	}
+	t = timegm(&tm);
+	if (!localtime_r(&t, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0) {
+		snprintf(buf, size, "%s", iso);
+		return;
+	}
+	snprintf(buf + strlen(buf), size - strlen(buf), "%.4s", rest);
+}
+
 static void print_human(struct ctl *ctl, struct json_object *ev)
 {
 	const char *time = str_or(ev, "time", "");
@@ -134,7 +154,7 @@ static void print_human(struct ctl *ctl, struct json_object *ev)
 	const char *action = str_or(ev, "action", "log");
 	const char *rule = ctl_get_str(ev, "rule");
 	const char *on = "", *off = ctl_color(ctl, "\033[0m");
-	const char *t = strchr(time, 'T');
+	char when[32];
 
 	if (strcmp(action, "block") == 0)
 		on = ctl_color(ctl, "\033[1;31m");
@@ -144,8 +164,8 @@ static void print_human(struct ctl *ctl, struct json_object *ev)
 		on = ctl_color(ctl, "\033[36m");
 	else
 		off = "";
-	/* HH:MM:SS.mmm out of 2026-01-02T03:04:05.123456789Z */
-	printf("%.12s %s%-5s %-7s%s ", t ? t + 1 : time, on, action, type, off);
+	local_time(time, when, sizeof(when));
+	printf("%s %s%-5s %-7s%s ", when, on, action, type, off);
 	if (ctl_get(ev, "proc"))
 		printf("%s(%d) ", str_or(ev, "proc.comm", "?"),
 		       json_object_get_int(ctl_get(ev, "proc.pid")));
