@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1087,6 +1088,109 @@ static void test_permissions(void **state)
 }
 
 
+static int emfile_warnings;
+
+static void emfile_log(int prio, const char *fmt, ...)
+{
+	if (strstr(fmt, "pausing"))
+		emfile_warnings++;
+}
+
+/* Out of descriptors: accept pauses instead of spinning, and resumes. */
+static void test_emfile(void **state)
+{
+	struct control_options o = { .log = emfile_log };
+	struct fixture *f = fixture_new(&o);
+	struct rlimit old, low;
+	int ready[2], go[2], fd, nfds = 0, status, holes[1024], nholes = 0;
+	struct control_stats st;
+	double end;
+	pid_t pid;
+	char ch;
+
+	/* fixture_new() set its own logger; use ours to see the pause. */
+	control_free(f->c);
+	o.path = f->path;
+	o.group = "";
+	f->c = control_new(f->base, &o, &stub_ops, f);
+	assert_non_null(f->c);
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int c[16];
+
+		/* only the ends we use: the parent's death reads as EOF */
+		close(ready[0]);
+		close(go[1]);
+		strcpy(sa.sun_path, f->path);
+		for (int i = 0; i < 16; i++) {
+			c[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (connect(c[i], (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				_exit(1);
+		}
+		if (write(ready[1], "x", 1) != 1)
+			_exit(2);
+		/* wait until told (or until the parent is gone), then leave with them all */
+		if (read(go[0], &ch, 1) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	/* room for 4 more descriptors, no more: fill the holes below the highest one */
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			nfds = fd + 1;
+	for (fd = 0; fd < nfds; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && nholes < 1024)
+			holes[nholes++] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = (rlim_t)nfds + 4;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(read(ready[0], &ch, 1), 1);
+	end = now() + 3;
+	while (now() < end && emfile_warnings == 0)
+		pump(f);
+	if (emfile_warnings != 1) {
+		setrlimit(RLIMIT_NOFILE, &old);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("accept did not pause (%d warnings)", emfile_warnings);
+	}
+	control_get_stats(f->c, &st);
+	assert_true(st.clients <= 4);
+	/* paused: the loop is idle now, not spinning on accept */
+	for (int i = 0; i < 100; i++)
+		pump(f);
+	assert_int_equal(emfile_warnings, 1);
+
+	setrlimit(RLIMIT_NOFILE, &old);
+	for (int i = 0; i < nholes; i++)
+		close(holes[i]);
+	assert_true(write(go[1], "y", 1) == 1);
+	close(go[1]);
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(ready[0]);
+	/* accepting again within a second or so; the dead ones are cleaned up */
+	end = now() + 5;
+	do {
+		event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(1000);
+		control_get_stats(f->c, &st);
+		assert_true(now() < end);
+	} while (st.clients != 0);
+	fd = client_connect(f);
+	expect_ok(f, fd, "{\"cmd\":\"hello\"}");
+	client_close(fd);
+	fixture_free(f);
+}
+
 /* --- sysguardctl against this control, no root needed ----------------------------------------- */
 
 static char ctl_bin[4096];
@@ -1329,6 +1433,7 @@ int main(void)
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_stale_socket),
 		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_emfile),
 		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 	};
 
