@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Every hard limit of sysguard in one place: user-controllable resources are
+ * bounded by one of these.
+ */
+#ifndef SG_SG_LIMITS_H
+#define SG_SG_LIMITS_H
+
+#define SG_PROCTABLE_MAX     65536   /* processes tracked */
+#define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
+#define SG_JSON_LINE_MAX     65536   /* one encoded event, and one protocol line */
+#define SG_CTL_LINE_MAX      65536   /* a request line on the control socket */
+#define SG_CTL_CLIENTS_MAX   128     /* control connections at once */
+#define SG_CTL_QUEUE_MAX     (4 << 20) /* bytes queued to one subscriber */
+#define SG_CTL_IDLE_SEC      60      /* idle timeout of a non-subscribed client */
+#define SG_POLICY_RULES_MAX  4096    /* rules in a policy */
+#define SG_POLICY_FILE_MAX   (4 << 20) /* bytes of one policy file */
+#define SG_POLICY_FILES_MAX  256     /* files in a policy directory */
+#define SG_ANCESTORS_MAX     16      /* ancestors a rule may look at */
+#define SG_BLOCK_RULES_MAX   200000  /* network block rules */
+#define SG_DEDUP_SLOTS       8192    /* deduplication window entries */
+#define SG_DEDUP_TEXT        512     /* bytes of target text kept per dedup entry */
+#define SG_DEDUP_WINDOW_MAX  3600    /* seconds: longest dedup window */
+#define SG_POLICY_ID_MAX     64      /* bytes of a rule id */
+#define SG_POLICY_LISTS_MAX  1024    /* named lists in a policy */
+#define SG_POLICY_VALUES_MAX 65536   /* values in one condition (lists expanded) */
+#define SG_POLICY_DEPTH_MAX  64      /* YAML nesting depth of a policy file */
+#define SG_POLICY_NOT_MAX    4       /* 'not' nested in 'not' */
+#define SG_POLICY_DIAG_MAX   200     /* messages kept from one policy load */
+
+#endif /* SG_SG_LIMITS_H */
