@@ -31,7 +31,7 @@
 #include <event2/event.h>
 #include "control.h"
 #include "event.h"
-#include "limits.h"
+#include "sg_limits.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "unknown"

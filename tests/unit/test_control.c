@@ -29,7 +29,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 #include "control.h"
-#include "limits.h"
+#include "sg_limits.h"
 #include "event.h"
 
 struct fixture {
