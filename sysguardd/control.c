@@ -178,6 +178,56 @@ static void reply_op(struct control_conn *conn, struct json_object *id, int r,
 	reply_error(conn, id, code, msg, err->details);
 }
 
+int control_error_set(struct control_error *err, enum proto_errcode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	switch (code) {
+	case PROTO_E_INVALID_ARGUMENT:
+		return -EINVAL;
+	case PROTO_E_NOT_FOUND:
+		return -ENOENT;
+	case PROTO_E_EXISTS:
+		return -EEXIST;
+	case PROTO_E_PERMISSION_DENIED:
+		return -EPERM;
+	case PROTO_E_NOT_AVAILABLE:
+		return -ENOTSUP;
+	case PROTO_E_INVALID_POLICY:
+		return -EBADMSG;
+	case PROTO_E_BUSY:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+void control_error_add_diag(struct control_error *err, const char *file, unsigned int line,
+			    unsigned int column, const char *message)
+{
+	struct json_object *d;
+
+	if (!err->details)
+		err->details = json_object_new_array();
+	d = json_object_new_object();
+	if (!err->details || !d) {
+		json_object_put(d);
+		return;
+	}
+	if (file)
+		json_object_object_add(d, "file", json_object_new_string(file));
+	if (line)
+		json_object_object_add(d, "line", json_object_new_int64(line));
+	if (column)
+		json_object_object_add(d, "column", json_object_new_int64(column));
+	json_object_object_add(d, "message", json_object_new_string(message ? message : ""));
+	json_object_array_add(err->details, d);
+}
+
 /* --- connections ---------------------------------------------------------------------------- */
 
 static void conn_close_after_flush(struct control_conn *conn)

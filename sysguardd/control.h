@@ -48,6 +48,21 @@ struct control_error {
 	struct json_object *details;
 };
 
+/*
+ * Helpers for callbacks: set err->code and err->message and return a matching
+ * -errno (-EINVAL, -ENOENT, -EEXIST, -EPERM, -ENOTSUP, -EBADMSG, -EBUSY or
+ * -EIO), as in `return control_error_set(err, PROTO_E_NOT_FOUND, "no rule '%s'", id);`
+ */
+int control_error_set(struct control_error *err, enum proto_errcode code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Append {"file","line","column","message"} to err->details (an array, created
+ * on first use): one per policy diagnostic, for invalid_policy.  file may be
+ * NULL; line and column 0 are left out.
+ */
+void control_error_add_diag(struct control_error *err, const char *file, unsigned int line,
+			    unsigned int column, const char *message);
+
 /* A policy given either by path (read by the daemon) or inline. Exactly one is set. */
 struct control_policy_src {
 	const char *path;

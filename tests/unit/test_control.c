@@ -109,6 +109,11 @@ static int st_policy_load(void *ctx, const struct control_policy_src *src,
 		err->details = policy_errors();
 		return -EBADMSG;
 	}
+	if (src->text && strstr(src->text, "helper")) {
+		control_error_add_diag(err, "h.yaml", 7, 0, "first");
+		control_error_add_diag(err, NULL, 0, 0, "second");
+		return control_error_set(err, PROTO_E_INVALID_POLICY, "%d errors", 2);
+	}
 	if (src->path && strcmp(src->path, "/nonexistent") == 0)
 		return -ENOENT;
 	f->loads++;
@@ -586,6 +591,15 @@ static void test_policy(void **state)
 	proto_line_clear(&l);
 	assert_int_equal(f->loads, 0);
 
+	request(f, fd, "{\"cmd\":\"policy.load\",\"args\":{\"text\":\"helper\"}}", &l);
+	assert_false(l.ok);
+	assert_int_equal(l.error, PROTO_E_INVALID_POLICY);
+	assert_string_equal(l.error_message, "2 errors");
+	assert_string_equal(json_object_to_json_string_ext(get(l.error_obj, "errors"),
+							   JSON_C_TO_STRING_PLAIN),
+			    "[{\"file\":\"h.yaml\",\"line\":7,\"message\":\"first\"},"
+			    "{\"message\":\"second\"}]");
+	proto_line_clear(&l);
 	expect_error(f, fd, "{\"cmd\":\"policy.load\",\"args\":{\"path\":\"/nonexistent\"}}",
 		     PROTO_E_NOT_FOUND);
 	expect_ok(f, fd, "{\"cmd\":\"policy.load\",\"args\":{\"path\":\"/etc/sysguard/p.yaml\"}}");
