@@ -107,7 +107,12 @@ static int one_arg(int argc, char **argv, const char *what, const char **ret)
 
 static void show_human(struct ctl *ctl, struct json_object *r)
 {
-	const char *text = ctl_get_str(r, "text");
+	const char *text = ctl_get_str(r, "normalized");
+
+	if (!text)
+		text = ctl_get_str(r, "text");
+	if (text && ctl_get_str(r, "source"))
+		printf("# source: %s\n", ctl_get_str(r, "source"));
 
 	if (text) {
 		fputs(text, stdout);

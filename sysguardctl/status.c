@@ -115,8 +115,11 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	if (pol) {
 		const char *src = ctl_get_str(pol, "source");
 
+		struct json_object *rules = ctl_get(pol, "rules");
+
 		printf("%-11s%s, %d rules\n", "policy:", src ? src : "(none)",
-		       json_object_get_int(ctl_get(pol, "rules")));
+		       json_object_is_type(rules, json_type_array) ?
+		       (int)json_object_array_length(rules) : json_object_get_int(rules));
 	}
 	printf("%-11s%d (%d subscribed)", "clients:",
 	       json_object_get_int(ctl_get(r, "control.clients")),

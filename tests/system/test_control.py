@@ -198,28 +198,50 @@ def test_tail_filters_and_output(cdaemon):
     assert lines[1]["proc"]["comm"] == "true" and text in lines[1]["exec"]["argv"]
 
 
+GOOD_POLICY = """version: 1
+rules:
+  - id: ctl-test-rule
+    events: [exec]
+    match: {proc.name: [sgnever]}
+    action: alert
+"""
+
+
 def test_policy_commands(cdaemon, tmp):
-    p = ctl(cdaemon, "policy", "show")
-    if p.returncode == 1 and "not_available" in p.stderr:
+    c = Client(cdaemon.socket)
+    r = c.request("policy.check", {"text": GOOD_POLICY, "name": "good.yaml"})
+    if not r["ok"] and r["error"]["code"] == "not_available":
         pytest.skip("no policy engine in this build")
-    assert p.returncode == 0, p.stderr
+    assert r["ok"] and r["result"]["valid"] is True, r
+
+    good = os.path.join(tmp, "good.yaml")
+    with open(good, "w") as f:
+        f.write(GOOD_POLICY)
     bad = os.path.join(tmp, "bad.yaml")
     with open(bad, "w") as f:
-        f.write("this is: [not a policy\n")
-    p = ctl(cdaemon, "policy", "check", bad)
-    assert p.returncode == 1
+        f.write("version: 1\nrules:\n  - id: x\n    frobnicate: [\n")
+
+    ctl(cdaemon, "policy", "check", good, check=0)
+    p = ctl(cdaemon, "policy", "check", bad, check=1)
     assert bad + ":" in p.stderr            # file:line:column: message
-    p = ctl(cdaemon, "policy", "load", bad)
-    assert p.returncode == 1 and "invalid_policy" in p.stderr
-    c = Client(cdaemon.socket)
-    r = c.request("policy.check", {"text": "x: [", "name": "inline.yaml"})
-    assert r["ok"] and r["result"]["valid"] is False and r["result"]["errors"]
+    p = ctl(cdaemon, "policy", "load", good, check=0)
+    p = ctl(cdaemon, "--json", "policy", "show", check=0)
+    shown = json.loads(p.stdout)
+    assert "ctl-test-rule" in json.dumps(shown)
+    p = ctl(cdaemon, "policy", "load", bad, check=1)
+    assert "invalid_policy" in p.stderr and bad + ":" in p.stderr
+    # the policy in force is unchanged
+    assert "ctl-test-rule" in ctl(cdaemon, "--json", "policy", "show", check=0).stdout
+    ctl(cdaemon, "policy", "reload", check=0)
+
+    r = c.request("policy.check", {"text": "version: 1\nrules: [\n", "name": "inline.yaml"})
+    assert r["ok"] and r["result"]["valid"] is False and r["result"]["errors"], r
     e = r["result"]["errors"][0]
     assert e["file"] == "inline.yaml" and e["line"] >= 1 and e["column"] >= 1
-    r = c.request("policy.reload")
-    assert r["ok"] or r["error"]["code"] in ("not_found", "invalid_policy"), r
     r = c.request("policy.load", {"path": "/nonexistent/policy.yaml"})
-    assert not r["ok"] and r["error"]["code"] == "not_found"
+    assert not r["ok"] and r["error"]["code"] == "not_found", r
+    r = c.request("policy.load", {"text": "version: 1\nrules: [\n"})
+    assert not r["ok"] and r["error"]["code"] == "invalid_policy" and r["error"]["errors"], r
 
 
 def test_block_commands_not_available(cdaemon):
@@ -451,8 +473,15 @@ def test_second_daemon_refused(cdaemon):
     os.makedirs(d2dir)
     d2 = Daemon(d2dir)
     d2.socket = cdaemon.socket
-    with pytest.raises(AssertionError):
+    try:
         d2.start(timeout=15)
-    d2.stop()
+    except AssertionError:
+        pass
+    try:
+        rc = d2.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        d2.stop()
+        raise AssertionError("a second daemon started on a live socket")
+    assert rc != 0
     assert any("another" in l for l in d2.stderr_lines), d2.stderr()
     assert Client(cdaemon.socket).request("hello")["ok"]   # the first one is unharmed
