@@ -262,7 +262,8 @@ int proto_request_parse(const char *line, size_t len, struct proto_request *req,
 		ver = json_object_get_int64(v);
 		if (ver != PROTO_VERSION)
 			return proto_error_set(err, PROTO_E_UNSUPPORTED_VERSION,
-					       "protocol version %lld is not supported; this daemon speaks version %d",
+					       "protocol version %lld is not supported; "
+					       "this daemon speaks version %d",
 					       (long long)ver, PROTO_VERSION);
 		req->version = (int)ver;
 	}

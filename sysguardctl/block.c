@@ -22,8 +22,8 @@ static int parse_port(const char *s, struct json_object *args)
 		if ((size_t)(dash - s) >= sizeof(num))
 			return -EINVAL;
 		snprintf(num, sizeof(num), "%.*s", (int)(dash - s), s);
-		if (ctl_parse_uint(num, 65535, &lo) < 0 || ctl_parse_uint(dash + 1, 65535, &hi) < 0 ||
-		    hi < lo)
+		if (ctl_parse_uint(num, 65535, &lo) < 0 ||
+		    ctl_parse_uint(dash + 1, 65535, &hi) < 0 || hi < lo)
 			return -EINVAL;
 		json_object_object_add(args, "port", json_object_new_int((int)lo));
 		json_object_object_add(args, "port_end", json_object_new_int((int)hi));
@@ -161,7 +161,8 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 	while ((opt = getopt_long(argc, argv, "P:t:m:i:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'P':
-			if (strcmp(optarg, "tcp") && strcmp(optarg, "udp") && strcmp(optarg, "any")) {
+			if (strcmp(optarg, "tcp") != 0 && strcmp(optarg, "udp") != 0 &&
+			    strcmp(optarg, "any") != 0) {
 				json_object_put(args);
 				return ctl_usage_error("%s: --proto must be tcp, udp or any",
 						       argv[0]);
@@ -174,7 +175,8 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 				return ctl_usage_error("%s: bad --ttl '%s' (e.g. 600, 10m, 2h, 1d)",
 						       argv[0], optarg);
 			}
-			json_object_object_add(args, "ttl_sec", json_object_new_int64((int64_t)ttl));
+			json_object_object_add(args, "ttl_sec",
+					       json_object_new_int64((int64_t)ttl));
 			break;
 		case 'm':
 			if (!add) {
@@ -193,8 +195,8 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 		case 'h':
 			json_object_put(args);
 			if (add)
-				printf("usage: %s block ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] "
-				       "[--ttl DURATION] [--comment TEXT]\n"
+				printf("usage: %s block ADDR[/PREFIX][:PORT[-PORT]] "
+				       "[--proto tcp|udp] [--ttl DURATION] [--comment TEXT]\n"
 				       "  block connections to an address (root); IPv6 with a port "
 				       "in brackets: [2001:db8::1]:443\n"
 				       "  DURATION: seconds, or a number with s, m, h, d or w\n",
@@ -222,7 +224,8 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 		}
 		if (parse_target(argv[optind], args) < 0) {
 			json_object_put(args);
-			return ctl_usage_error("%s: cannot read '%s' as ADDR[/PREFIX][:PORT[-PORT]]",
+			return ctl_usage_error("%s: cannot read '%s' as "
+					       "ADDR[/PREFIX][:PORT[-PORT]]",
 					       argv[0], argv[optind]);
 		}
 	}

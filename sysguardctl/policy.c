@@ -99,7 +99,8 @@ static int one_arg(int argc, char **argv, const char *what, const char **ret)
 	if (what && optind != argc - 1)
 		return ctl_usage_error("policy %s: expected one %s", c->name, what);
 	if (!what && optind != argc)
-		return ctl_usage_error("policy %s: unexpected argument '%s'", c->name, argv[optind]);
+		return ctl_usage_error("policy %s: unexpected argument '%s'", c->name,
+				       argv[optind]);
 	if (ret)
 		*ret = argv[optind];
 	return -1;

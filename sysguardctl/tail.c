@@ -104,7 +104,8 @@ static void print_target(struct json_object *ev, const char *type)
 		else if (addr && strchr(addr, ':'))
 			printf("[%s]:%d", addr, json_object_get_int(ctl_get(ev, "net.port")));
 		else
-			printf("%s:%d", addr ? addr : "?", json_object_get_int(ctl_get(ev, "net.port")));
+			printf("%s:%d", addr ? addr : "?",
+			       json_object_get_int(ctl_get(ev, "net.port")));
 		if (proto)
 			printf(" %s", proto);
 	} else if (ctl_get(ev, "fork.child_pid")) {
@@ -117,7 +118,8 @@ static void print_target(struct json_object *ev, const char *type)
 	} else if (strcmp(type, "mark") == 0) {
 		printf("\"%s\"", str_or(ev, "mark.text", ""));
 	} else if (ctl_get(ev, "drop")) {
-		printf("%lld lost (%s)", (long long)json_object_get_int64(ctl_get(ev, "drop.total")),
+		printf("%lld lost (%s)",
+		       (long long)json_object_get_int64(ctl_get(ev, "drop.total")),
 		       str_or(ev, "drop.where", "?"));
 	} else if (ctl_get(ev, "block_change")) {
 		printf("%s %s", str_or(ev, "block_change.op", "?"),

@@ -125,8 +125,9 @@ static void conn_send(struct control_conn *conn, struct json_object *o)
 	size_t len;
 
 	if (!o) {
-		static const char oom[] = "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"internal\","
-					  "\"message\":\"out of memory\"}}\n";
+		static const char oom[] =
+			"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"internal\","
+			"\"message\":\"out of memory\"}}\n";
 		evbuffer_add(out, oom, sizeof(oom) - 1);
 		return;
 	}
@@ -416,8 +417,9 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 /* --- subscription filters ------------------------------------------------------------------- */
 
 /* Call fn for a string or for each string of an array; the count is bounded. */
-static int for_each_string(struct json_object *args, const char *key,
-			   int (*fn)(struct control_filter *f, const char *s, struct proto_error *err),
+typedef int (*filter_add_fn)(struct control_filter *f, const char *s, struct proto_error *err);
+
+static int for_each_string(struct json_object *args, const char *key, filter_add_fn fn,
 			   struct control_filter *f, struct proto_error *err)
 {
 	struct json_object *v;
@@ -642,7 +644,8 @@ static void cmd_hello(struct control_conn *conn, struct proto_request *req)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "name", json_object_new_string(pc->name));
-		json_object_object_add(o, "perm", json_object_new_string(proto_perm_name(pc->perm)));
+		json_object_object_add(o, "perm",
+				       json_object_new_string(proto_perm_name(pc->perm)));
 		json_object_array_add(cmds, o);
 	}
 	json_object_object_add(r, "commands", cmds);
@@ -1009,7 +1012,8 @@ static void cmd_mark(struct control_conn *conn, struct proto_request *req)
 		return;
 	}
 	if (!c->ops || !c->ops->mark) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE, "markers are not available", NULL);
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE, "markers are not available",
+			    NULL);
 		return;
 	}
 	ret = c->ops->mark(c->ctx, text, &conn->peer, &seq, &err);

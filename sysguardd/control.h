@@ -67,7 +67,7 @@ void control_error_add_diag(struct control_error *err, const char *file, unsigne
 struct control_policy_src {
 	const char *path;
 	const char *text;
-	const char *name;  /* inline: how to call it in error messages (file:line:col); may be NULL */
+	const char *name;  /* inline: its name in error positions (file:line:col); may be NULL */
 };
 
 /* block.add / block.remove, validated for shape only; the address is the daemon's to parse. */

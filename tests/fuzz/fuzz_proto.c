@@ -32,7 +32,8 @@ static int fz_policy(void *ctx, const struct control_policy_src *src,
 		     struct control_error *err)
 {
 	if (src->text && strlen(src->text) % 2) {
-		snprintf(err->message, sizeof(err->message), "%s:1:1: odd", src->name ? src->name : "x");
+		snprintf(err->message, sizeof(err->message), "%s:1:1: odd",
+			 src->name ? src->name : "x");
 		err->details = json_object_new_array();
 		return -EBADMSG;
 	}
