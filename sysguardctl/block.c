@@ -150,6 +150,8 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 		{ "ttl", required_argument, NULL, 't' },
 		{ "comment", required_argument, NULL, 'm' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ "bind", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,8 +160,14 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 	uint64_t ttl;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "P:t:m:i:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "P:t:m:i:g:bh", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'g':
+			json_object_object_add(args, "cgroup", json_object_new_string(optarg));
+			break;
+		case 'b':
+			json_object_object_add(args, "bind", json_object_new_boolean(1));
+			break;
 		case 'P':
 			if (strcmp(optarg, "tcp") != 0 && strcmp(optarg, "udp") != 0 &&
 			    strcmp(optarg, "any") != 0) {
@@ -197,14 +205,17 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 			if (add)
 				printf("usage: %s block ADDR[/PREFIX][:PORT[-PORT]] "
 				       "[--proto tcp|udp] [--ttl DURATION] [--comment TEXT]\n"
+				       "       [--cgroup PATH] [--bind]\n"
 				       "  block connections to an address (root); IPv6 with a port "
 				       "in brackets: [2001:db8::1]:443\n"
-				       "  DURATION: seconds, or a number with s, m, h, d or w\n",
+				       "  DURATION: seconds, or a number with s, m, h, d or w\n"
+				       "  --cgroup: only processes in that cgroup v2 path and below\n"
+				       "  --bind: forbid binding (listening) instead of connecting\n",
 				       ctl_progname);
 			else
 				printf("usage: %s unblock ADDR[/PREFIX][:PORT[-PORT]] "
-				       "[--proto tcp|udp] | --id ID\n"
-				       "  remove the blocks that match (root)\n", ctl_progname);
+				       "[--proto tcp|udp] [--cgroup PATH] [--bind] | --id ID\n"
+				       "  remove the block that matches (root)\n", ctl_progname);
 			return EXIT_OK;
 		default:
 			json_object_put(args);

@@ -27,9 +27,10 @@ static const struct ctl_cmd commands[] = {
 	{ "policy", cmd_policy, "show | check FILE | load FILE | reload",
 	  "show, check, load or reload the policy" },
 	{ "block", cmd_block, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--ttl DURATION] "
-			      "[--comment TEXT]", "block connections to an address" },
-	{ "unblock", cmd_unblock, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] | --id ID",
-	  "remove a block" },
+			      "[--comment TEXT] [--cgroup PATH] [--bind]",
+	  "block connections to an address" },
+	{ "unblock", cmd_unblock, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--cgroup PATH] "
+				  "[--bind] | --id ID", "remove a block" },
 	{ "blocks", cmd_blocks, "", "list the blocks" },
 	{ "mark", cmd_mark, "TEXT...", "inject a marker event and print its sequence number" },
 	{ "version", cmd_version, "", "show the client, daemon and protocol versions" },

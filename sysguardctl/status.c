@@ -40,15 +40,22 @@ static void print_duration(uint64_t s)
 	printf("%llus", (unsigned long long)(s % 60));
 }
 
-/* "name count  name count ..." for an object of counters; "none" when all zero. */
-static void print_counts(const char *label, struct json_object *o)
+/*
+ * "name count  name count ..." for an object of counters (or of objects, from
+ * which field is taken); "none" when all are zero.
+ */
+static void print_counts(const char *label, struct json_object *o, const char *field)
 {
 	bool any = false;
 
 	printf("%-11s", label);
 	if (o && json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, key, val) {
-			if (json_object_get_int64(val) == 0)
+		json_object_object_foreach(o, key, v) {
+			struct json_object *val = v;
+
+			if (field && json_object_is_type(v, json_type_object))
+				val = ctl_get(v, field);
+			if (!val || json_object_get_int64(val) == 0)
 				continue;
 			printf("%s%s %lld", any ? "  " : "", key,
 			       (long long)json_object_get_int64(val));
@@ -108,19 +115,41 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	printf("\n");
 	if (ctl_get(r, "programs"))
 		print_programs(ctl, ctl_get(r, "programs"));
-	if (ctl_get(r, "events"))
-		print_counts("events:", ctl_get(r, "events"));
+	if (ctl_get(r, "events")) {
+		print_counts("events:", ctl_get(r, "events"), "emitted");
+		print_counts("filtered:", ctl_get(r, "events"), "filtered_in_kernel");
+	}
 	if (ctl_get(r, "drops"))
-		print_counts("drops:", ctl_get(r, "drops"));
+		print_counts("drops:", ctl_get(r, "drops"), NULL);
+	if (ctl_get(r, "alerts") || ctl_get(r, "blocks"))
+		printf("%-11s%lld alerts, %lld blocks\n", "verdicts:",
+		       (long long)json_object_get_int64(ctl_get(r, "alerts")),
+		       (long long)json_object_get_int64(ctl_get(r, "blocks")));
 	if (pol) {
 		const char *src = ctl_get_str(pol, "source");
-
+		const char *kf = ctl_get_str(pol, "kernel_filter");
 		struct json_object *rules = ctl_get(pol, "rules");
 
 		printf("%-11s%s, %d rules\n", "policy:", src ? src : "(none)",
 		       json_object_is_type(rules, json_type_array) ?
 		       (int)json_object_array_length(rules) : json_object_get_int(rules));
+		if (kf && *kf)
+			printf("%-11s%s\n", "in kernel:", kf);
 	}
+	if (ctl_get(r, "enforcement")) {
+		if (json_object_get_boolean(ctl_get(r, "enforcement.available")))
+			printf("%-11s%lld block rules on %s\n", "enforcing:",
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.rules")),
+			       ctl_get_str(r, "enforcement.cgroup") ?
+			       ctl_get_str(r, "enforcement.cgroup") : "?");
+		else
+			printf("%-11sunavailable: %s\n", "enforcing:",
+			       ctl_get_str(r, "enforcement.reason") ?
+			       ctl_get_str(r, "enforcement.reason") : "?");
+	}
+	if (ctl_get(r, "processes"))
+		printf("%-11s%lld tracked\n", "processes:",
+		       (long long)json_object_get_int64(ctl_get(r, "processes.tracked")));
 	printf("%-11s%d (%d subscribed)", "clients:",
 	       json_object_get_int(ctl_get(r, "control.clients")),
 	       json_object_get_int(ctl_get(r, "control.subscribers")));

@@ -859,7 +859,7 @@ static int parse_block(struct json_object *args, bool remove, struct control_blo
 		       struct proto_error *err)
 {
 	static const char *const keys[] = { "addr", "prefix", "port", "port_end", "proto",
-					    "ttl_sec", "comment", "id", NULL };
+					    "ttl_sec", "comment", "id", "cgroup", "bind", NULL };
 	const char *proto = NULL;
 	int64_t n;
 	int r;
@@ -934,6 +934,12 @@ static int parse_block(struct json_object *args, bool remove, struct control_blo
 		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
 				       "'comment' is for block.add only");
 	r = proto_arg_string(args, "comment", PROTO_COMMENT_MAX, &b->comment, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_string(args, "cgroup", 255, &b->cgroup, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_bool(args, "bind", &b->bind, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	return 0;

@@ -79,6 +79,8 @@ struct control_block {
 	int proto;             /* IPPROTO_TCP, IPPROTO_UDP, or 0 for any */
 	uint32_t ttl_sec;      /* 0: until removed */
 	const char *comment;   /* NULL if not given */
+	const char *cgroup;    /* NULL: every cgroup; else a cgroup v2 path */
+	bool bind;             /* a rule on bind (listening) rather than on outbound traffic */
 	const char *id;        /* block.remove by rule id; NULL otherwise */
 };
 
