@@ -259,38 +259,16 @@ static __always_inline int verdict6(struct bpf_sock_addr *ctx, __u8 hook)
 	report(ctx, &c.m, AF_INET6, addr, 16);
 	return 0;
 }
-SEC("cgroup/connect4")
-int enf_connect4(struct bpf_sock_addr *ctx)
-{
-	return verdict4(ctx, SG_HOOK_CONNECT);
-}
+#define ENFORCE_PROG(name, verdict, hook)                                       \
+	SEC("cgroup/" #name)                                                    \
+	int enf_##name(struct bpf_sock_addr *ctx)                               \
+	{                                                                       \
+		return verdict(ctx, hook);                                      \
+	}
 
-SEC("cgroup/connect6")
-int enf_connect6(struct bpf_sock_addr *ctx)
-{
-	return verdict6(ctx, SG_HOOK_CONNECT);
-}
-
-SEC("cgroup/sendmsg4")
-int enf_sendmsg4(struct bpf_sock_addr *ctx)
-{
-	return verdict4(ctx, SG_HOOK_SENDMSG);
-}
-
-SEC("cgroup/sendmsg6")
-int enf_sendmsg6(struct bpf_sock_addr *ctx)
-{
-	return verdict6(ctx, SG_HOOK_SENDMSG);
-}
-
-SEC("cgroup/bind4")
-int enf_bind4(struct bpf_sock_addr *ctx)
-{
-	return verdict4(ctx, SG_HOOK_BIND);
-}
-
-SEC("cgroup/bind6")
-int enf_bind6(struct bpf_sock_addr *ctx)
-{
-	return verdict6(ctx, SG_HOOK_BIND);
-}
+ENFORCE_PROG(connect4, verdict4, SG_HOOK_CONNECT)
+ENFORCE_PROG(connect6, verdict6, SG_HOOK_CONNECT)
+ENFORCE_PROG(sendmsg4, verdict4, SG_HOOK_SENDMSG)
+ENFORCE_PROG(sendmsg6, verdict6, SG_HOOK_SENDMSG)
+ENFORCE_PROG(bind4, verdict4, SG_HOOK_BIND)
+ENFORCE_PROG(bind6, verdict6, SG_HOOK_BIND)

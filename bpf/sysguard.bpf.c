@@ -946,17 +946,21 @@ static __always_inline int net_enter(struct trace_event_raw_sys_enter *ctx, __u3
 	return stash_enter(ctx, sc);
 }
 
-#define FILE_PROGS(name, sc)                                                    \
+/* A syscall's entry and exit programs, named after their family (see kernel.c). */
+#define SYSCALL_PROGS(family, name, sc)                                         \
 	SEC("tp/syscalls/sys_enter_" #name)                                     \
-	int file_enter_##name(struct trace_event_raw_sys_enter *ctx)            \
+	int family##_enter_##name(struct trace_event_raw_sys_enter *ctx)        \
 	{                                                                       \
-		return file_enter(ctx, sc);                                     \
+		return family##_enter(ctx, sc);                                 \
 	}                                                                       \
 	SEC("tp/syscalls/sys_exit_" #name)                                      \
-	int file_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
+	int family##_exit_##name(struct trace_event_raw_sys_exit *ctx)          \
 	{                                                                       \
-		return file_exit(ctx);                                          \
+		return family##_exit(ctx);                                      \
 	}
+
+#define FILE_PROGS(name, sc) SYSCALL_PROGS(file, name, sc)
+#define NET_PROGS(name, sc) SYSCALL_PROGS(net, name, sc)
 
 FILE_PROGS(open, SG_SC_OPEN)
 FILE_PROGS(openat, SG_SC_OPENAT)
@@ -1058,18 +1062,6 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 	rec_submit(r, off);
 	return 0;
 }
-
-#define NET_PROGS(name, sc)                                                     \
-	SEC("tp/syscalls/sys_enter_" #name)                                     \
-	int net_enter_##name(struct trace_event_raw_sys_enter *ctx)             \
-	{                                                                       \
-		return net_enter(ctx, sc);                                      \
-	}                                                                       \
-	SEC("tp/syscalls/sys_exit_" #name)                                      \
-	int net_exit_##name(struct trace_event_raw_sys_exit *ctx)               \
-	{                                                                       \
-		return net_exit(ctx);                                           \
-	}
 
 NET_PROGS(connect, SG_SC_CONNECT)
 NET_PROGS(bind, SG_SC_BIND)
