@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 #include <event2/event.h>
 #include "config.h"
+#include "journal.h"
 #include "kernel.h"
 #include "log.h"
 #include "pipeline.h"
 #include "proctable.h"
+#include "service.h"
 #include "sink.h"
 
 struct daemon {
@@ -32,6 +34,7 @@ struct daemon {
 	struct proctable *pt;
 	struct pipeline *pipe;
 	struct sink *sink;
+	struct journal *journal;        /* service: alerts etc. to the journal, or NULL */
 	struct event *ring_ev;
 	struct event *batch_ev;
 	struct event *tick_ev;
@@ -119,15 +122,19 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 
 	if (sig == SIGHUP) {
-		int r = d->sink ? sink_reopen(d->sink) : 0;
+		int r;
 
+		service_reloading(); /* service: RELOADING=1 ... READY=1 around the reload */
+		r = d->sink ? sink_reopen(d->sink) : 0;
 		if (r < 0)
 			sg_log(LOG_ERR, "cannot reopen '%s': %s", sink_path(d->sink), strerror(-r));
 		else
 			sg_log(LOG_INFO, "SIGHUP: output reopened");
+		service_ready("Reloaded"); /* service */
 		return;
 	}
 	sg_log(LOG_INFO, "%s: shutting down", strsignal(sig));
+	service_stopping(); /* service */
 	event_base_loopbreak(d->base);
 }
 
@@ -247,8 +254,9 @@ static int start(struct daemon *d)
 		sg_log(LOG_WARNING, "cannot read /proc: %s", strerror(-r));
 
 	out = d->cfg.output;
+	/* service: under systemd stdout is the journal, so events go to the file */
 	if (!*out)
-		out = d->foreground ? "-" : SG_OUTPUT_DEFAULT;
+		out = d->foreground && !log_fd_is_journal(STDOUT_FILENO) ? "-" : SG_OUTPUT_DEFAULT;
 	if (strcmp(out, "-") != 0 || d->foreground) {
 		if (strcmp(out, "-") != 0) {
 			char dir[4096], *slash;
@@ -269,6 +277,17 @@ static int start(struct daemon *d)
 		pipeline_add_sink(d->pipe, d->sink);
 	}
 
+	/* service: selected events to the journal when running under systemd */
+	if ((service_managed() || log_fd_is_journal(STDERR_FILENO)) &&
+	    (d->cfg.journal_actions || d->cfg.journal_drops)) {
+		struct journal_opts jo = { .actions = d->cfg.journal_actions,
+					   .drops = d->cfg.journal_drops };
+
+		d->journal = journal_new(&jo);
+		if (!d->journal || pipeline_add_observer(d->pipe, journal_publish, d->journal) < 0)
+			return -ENOMEM;
+	}
+
 	d->base = event_base_new();
 	if (!d->base) {
 		sg_log(LOG_ERR, "cannot create the event loop");
@@ -279,6 +298,9 @@ static int start(struct daemon *d)
 	d->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (!d->ring_ev || !d->batch_ev || !d->tick_ev)
 		return -ENOMEM;
+	r = service_init(d->base); /* service: the watchdog timer */
+	if (r < 0)
+		return r;
 	{
 		struct timeval batch = { 0, d->cfg.batch_ms * 1000 }, tick = { 1, 0 };
 
@@ -302,6 +324,7 @@ static void stop(struct daemon *d)
 {
 	if (d->kernel && d->pipe)
 		consume(d); /* what is still in the ring */
+	service_fini(); /* service */
 	for (size_t i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
@@ -315,6 +338,7 @@ static void stop(struct daemon *d)
 	if (d->pipe)
 		pipeline_flush(d->pipe);
 	sink_close(d->sink);
+	journal_free(d->journal); /* service */
 	pipeline_free(d->pipe);
 	proctable_free(d->pt);
 	if (d->base)
@@ -387,7 +411,8 @@ int main(int argc, char **argv)
 	}
 	if (verbose)
 		d.cfg.log_level = LOG_DEBUG;
-	log_init("sysguardd", d.cfg.log_level, getenv("JOURNAL_STREAM") && !d.foreground);
+	/* service: diagnostics to the journal when stderr is connected to it */
+	log_init("sysguardd", d.cfg.log_level, log_fd_is_journal(STDERR_FILENO));
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "sysguardd: must run as root (it loads BPF programs)\n");
@@ -403,6 +428,16 @@ int main(int argc, char **argv)
 	}
 	r = start(&d);
 	report_ready(&d, r == 0);
+	/* service: READY=1 once attached, policy loaded, socket listening (all in start()) */
+	if (r == 0) {
+		char status[256];
+
+		snprintf(status, sizeof(status), "Watching; events to '%s'",
+			 d.sink ? sink_path(d.sink) : "nowhere");
+		service_ready(status);
+	} else {
+		service_failed(-r, "Start-up failed: %s", strerror(-r));
+	}
 	if (r == 0) {
 		event_base_dispatch(d.base);
 		d.exit_code = 0;
