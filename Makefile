@@ -117,7 +117,10 @@ systest: all $(TOOLS_BIN)
 
 DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
 	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
-	iproute2 mandoc procps
+	iproute2 mandoc procps \
+	build-essential debhelper \
+	qemu-system-x86 busybox-static kmod
+# (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier)
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 
