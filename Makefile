@@ -39,9 +39,9 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_SRC  := bpf/sysguard.bpf.c
-BPF_OBJ  := $(BUILD)/sysguard.bpf.o
-SKEL     := $(BUILD)/sysguard.skel.h
+BPF_SRC  := $(wildcard bpf/*.bpf.c)
+BPF_OBJ  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRC))
+SKEL     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRC))
 
 SHARED_SRC := $(wildcard shared/*.c)
 DAEMON_SRC := $(filter-out sysguardd/main.c,$(wildcard sysguardd/*.c))
@@ -59,6 +59,7 @@ TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
 .PHONY: all clean deps test check unit systest bench install uninstall
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BUILD)/sysguardd $(if $(CTL_SRC),$(BUILD)/sysguardctl)
 
@@ -67,15 +68,15 @@ $(BUILD)/vmlinux.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BPF_OBJ): $(BPF_SRC) bpf/sysguard.h $(BUILD)/vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/sysguard.h $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf \
 		-Wall -Wno-unused-function -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(SKEL): $(BPF_OBJ)
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name sysguard_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(BUILD)/obj/%.o: %.c $(SKEL) $(wildcard shared/*.h sysguardd/*.h sysguardctl/*.h bpf/*.h)
 	$(call msg,CC,$@)

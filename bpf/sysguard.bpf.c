@@ -25,6 +25,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define EPERM 1
 #define EBADF 9
 #define ENOTSOCK 88
 #define DATA_MASK (SG_DATA_MAX - 1)
@@ -74,6 +75,63 @@ struct {
 	__type(key, __u32);
 	__type(value, struct stash);
 } stash SEC(".maps");
+
+/* shared with bpf/enforce.bpf.c (same definition; userspace reuses the fd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_BLOCKED_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} blocked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_filter);
+} filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sg_pathkey);
+	__type(value, __u32);
+} path_prefix SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sg_pathkey);
+	__type(value, __u32);
+} path_suffix SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} excl_uid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[SG_COMM_LEN]);
+	__type(value, __u32);
+} excl_comm SEC(".maps");
+
+struct fscratch {
+	char path[SG_UPATH_MAX];
+	struct sg_pathkey key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fscratch);
+} fscratch SEC(".maps");
 
 struct exec_stash {
 	__u64 argv;
@@ -330,6 +388,128 @@ static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __
 			c->stash_full++;
 	}
 	return 0;
+}
+
+static __always_inline void count_filtered(__u32 type)
+{
+	struct sg_counters *c = ctrs();
+
+	if (c && type < SG_EV_KERNEL_MAX)
+		c->filtered[type]++;
+}
+
+/* Excluded by uid or comm (file and network events only). */
+static __always_inline int excluded(const struct sg_filter *f)
+{
+	if (f->flags & SG_FILT_EXCL_UID) {
+		__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+		if (bpf_map_lookup_elem(&excl_uid, &uid))
+			return 1;
+	}
+	if (f->flags & SG_FILT_EXCL_COMM) {
+		char comm[SG_COMM_LEN] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (bpf_map_lookup_elem(&excl_comm, comm))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether an absolute path may interest a rule: a stored prefix, or a stored
+ * suffix (the last SG_PATH_KEY bytes, written backwards), for this kind of
+ * open.  n counts the NUL.
+ */
+static __always_inline int path_wanted(struct fscratch *fs, long n, __u32 want)
+{
+	__u32 len = n - 1, keylen = len < SG_PATH_KEY ? len : SG_PATH_KEY;
+	__u32 *v;
+
+	__builtin_memcpy(fs->key.data, fs->path, SG_PATH_KEY);
+	fs->key.prefixlen = keylen * 8;
+	v = bpf_map_lookup_elem(&path_prefix, &fs->key);
+	if (v && (*v & want))
+		return 1;
+	for (int i = 0; i < SG_PATH_KEY; i++) {
+		if (i >= keylen)
+			break;
+		fs->key.data[i] = fs->path[(len - 1 - i) & (SG_UPATH_MAX - 1)];
+	}
+	v = bpf_map_lookup_elem(&path_suffix, &fs->key);
+	return v && (*v & want);
+}
+
+/*
+ * The in-kernel filter at an open's entry: 0 drops it before anything is
+ * stashed or reserved.  Reads the path only when the policy filters on it; a
+ * path that cannot be read here, or a relative one, goes on to userspace.
+ */
+static __always_inline int open_wanted(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	struct sg_filter *f;
+	struct fscratch *fs;
+	const char *upath;
+	__u32 zero = 0, flags, mode, want;
+	long n;
+
+	f = bpf_map_lookup_elem(&filter, &zero);
+	if (!f)
+		return 1;
+	switch (sc) {
+	case SG_SC_OPEN:
+		upath = (const char *)ctx->args[0];
+		flags = ctx->args[1];
+		break;
+	case SG_SC_OPENAT:
+		upath = (const char *)ctx->args[1];
+		flags = ctx->args[2];
+		break;
+	case SG_SC_OPENAT2: {
+		__u64 hflags = 0;
+
+		upath = (const char *)ctx->args[1];
+		bpf_probe_read_user(&hflags, sizeof(hflags), (void *)ctx->args[2]);
+		flags = hflags;
+		break;
+	}
+	default: /* creat */
+		upath = (const char *)ctx->args[0];
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+	}
+	if ((flags & 3) != 0 || (flags & (O_CREAT | O_TRUNC))) {
+		mode = f->mode[SG_FK_OPEN_WRITE];
+		want = SG_PK_WRITE;
+	} else {
+		mode = f->mode[SG_EV_OPEN];
+		want = SG_PK_READ;
+	}
+	if (mode == SG_FM_PASS)
+		return !excluded(f);
+	if (mode == SG_FM_DROP || excluded(f))
+		return 0;
+	fs = bpf_map_lookup_elem(&fscratch, &zero);
+	if (!fs)
+		return 1;
+	n = bpf_probe_read_user_str(fs->path, sizeof(fs->path), upath);
+	if (n <= 1 || fs->path[0] != '/')
+		return 1; /* unreadable now, or relative: userspace decides */
+	return path_wanted(fs, n, want);
+}
+
+/* The filter for other file and network syscalls: by kind, and exclusions. */
+static __always_inline int kind_wanted(__u32 type)
+{
+	struct sg_filter *f;
+	__u32 zero = 0;
+
+	f = bpf_map_lookup_elem(&filter, &zero);
+	if (!f || type >= SG_EV_KERNEL_MAX)
+		return 1;
+	if (f->mode[type] == SG_FM_DROP)
+		return 0;
+	return !excluded(f);
 }
 
 static __always_inline int stash_take(struct stash *out)
@@ -676,11 +856,49 @@ static __always_inline int file_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+static __always_inline int file_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	int wanted;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	switch (sc) {
+	case SG_SC_OPEN: case SG_SC_OPENAT: case SG_SC_OPENAT2: case SG_SC_CREAT:
+		wanted = open_wanted(ctx, sc);
+		if (!wanted)
+			count_filtered(SG_EV_OPEN);
+		break;
+	case SG_SC_RENAME: case SG_SC_RENAMEAT: case SG_SC_RENAMEAT2:
+		wanted = kind_wanted(SG_EV_RENAME);
+		if (!wanted)
+			count_filtered(SG_EV_RENAME);
+		break;
+	default:
+		wanted = kind_wanted(SG_EV_UNLINK);
+		if (!wanted)
+			count_filtered(SG_EV_UNLINK);
+	}
+	return wanted ? stash_enter(ctx, sc) : 0;
+}
+
+static __always_inline int net_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	__u32 type = sc == SG_SC_CONNECT ? SG_EV_CONNECT : sc == SG_SC_BIND ? SG_EV_BIND : SG_EV_LISTEN;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	if (!kind_wanted(type)) {
+		count_filtered(type);
+		return 0;
+	}
+	return stash_enter(ctx, sc);
+}
+
 #define FILE_PROGS(name, sc)                                                    \
 	SEC("tp/syscalls/sys_enter_" #name)                                     \
 	int file_enter_##name(struct trace_event_raw_sys_enter *ctx)            \
 	{                                                                       \
-		return stash_enter(ctx, sc);                                    \
+		return file_enter(ctx, sc);                                     \
 	}                                                                       \
 	SEC("tp/syscalls/sys_exit_" #name)                                      \
 	int file_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
@@ -716,6 +934,15 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 	if (stash_take(&s))
 		return 0;
 	type = s.sc == SG_SC_CONNECT ? SG_EV_CONNECT : s.sc == SG_SC_BIND ? SG_EV_BIND : SG_EV_LISTEN;
+	if (ret == -EPERM && type != SG_EV_LISTEN) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		/* stopped by enforcement, which reported it: one event, not two */
+		if (bpf_map_lookup_elem(&blocked, &tid)) {
+			bpf_map_delete_elem(&blocked, &tid);
+			return 0;
+		}
+	}
 	r = rec_begin(type, s.sc);
 	if (!r)
 		return 0;
@@ -784,7 +1011,7 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 	SEC("tp/syscalls/sys_enter_" #name)                                     \
 	int net_enter_##name(struct trace_event_raw_sys_enter *ctx)             \
 	{                                                                       \
-		return stash_enter(ctx, sc);                                    \
+		return net_enter(ctx, sc);                                      \
 	}                                                                       \
 	SEC("tp/syscalls/sys_exit_" #name)                                      \
 	int net_exit_##name(struct trace_event_raw_sys_exit *ctx)               \

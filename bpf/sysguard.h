@@ -45,6 +45,7 @@ enum sg_type {
 #define SG_F_CWD_UNRES    (1u << 6)
 #define SG_F_NO_ENTER     (1u << 7) /* syscall entry not seen (stash miss) */
 #define SG_F_PATH_FAULT   (1u << 8) /* user path could not be read */
+#define SG_F_BLOCKED      (1u << 9) /* stopped by an enforcement program */
 
 /* Which syscall produced a record (payload .syscall). */
 enum sg_syscall {
@@ -122,7 +123,54 @@ struct sg_net {           /* data: unix socket path (sun_path bytes) */
 	__u8 addr[16];    /* IPv4 in the first 4 bytes */
 	__u32 backlog;
 	__u16 unix_len;
-	__u16 __pad;
+	__u16 hook;       /* SG_HOOK_* when SG_F_BLOCKED */
+	__u32 rule;       /* the block rule's slot when SG_F_BLOCKED */
+	__u32 __pad;
+};
+
+/* ---- enforcement (bpf/enforce.bpf.c) ---- */
+
+#define SG_BLOCK_PER_PREFIX 8   /* rules sharing one address prefix */
+
+/* Where a rule applies (sg_block_ent.hooks) and which hook stopped a call. */
+#define SG_HOOK_CONNECT   (1u << 0) /* connect4/6 */
+#define SG_HOOK_SENDMSG   (1u << 1) /* sendmsg4/6: unconnected UDP */
+#define SG_HOOK_BIND      (1u << 2) /* bind4/6 */
+
+struct sg_lpm4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct sg_lpm6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct sg_block_ent {
+	__u16 port_lo;        /* host order; 0-65535 is any port */
+	__u16 port_hi;
+	__u8 proto;           /* IPPROTO_TCP, IPPROTO_UDP, 0 any */
+	__u8 hooks;           /* SG_HOOK_* */
+	__u16 cg_level;       /* with cgroup_id: its level in the hierarchy */
+	__u32 rule;           /* slot in the hits map */
+	__u32 __pad;
+	__u64 cgroup_id;      /* 0: every cgroup; else this cgroup and its descendants */
+	__u64 expires_ns;     /* CLOCK_BOOTTIME; 0: never */
+};
+
+/*
+ * Threads whose last connect/bind an enforcement program stopped (map
+ * "blocked", tid -> hook): that program reports the attempt, so the syscall
+ * exit must not report it a second time.
+ */
+#define SG_BLOCKED_MAX 4096
+
+/* The value for one prefix: every rule on exactly that prefix. */
+struct sg_block_val {
+	__u32 prefixlen;
+	__u32 n;
+	struct sg_block_ent ent[SG_BLOCK_PER_PREFIX];
 };
 
 /* Per-CPU counters (map "counters", one value, key 0). */
@@ -130,7 +178,47 @@ struct sg_counters {
 	__u64 seen[SG_EV_KERNEL_MAX];    /* records the programs tried to emit */
 	__u64 dropped[SG_EV_KERNEL_MAX]; /* of those, lost to a full ring */
 	__u64 stash_full;                /* syscall entries not stashed */
+	__u64 filtered[SG_EV_KERNEL_MAX]; /* dropped at entry by the in-kernel filter */
 	__u64 __pad[3];
+};
+
+/*
+ * In-kernel filtering (map "filter", one value), derived by userspace from the
+ * loaded policy and rewritten on every reload: what each kind of file and
+ * network event needs.  Process events always reach userspace (the process
+ * table lives on them).  All zero means: pass everything.
+ */
+enum sg_fmode {
+	SG_FM_PASS = 0,     /* every event of this kind goes to userspace */
+	SG_FM_DROP = 1,     /* no rule can act on it: dropped at syscall entry */
+	SG_FM_PATH = 2,     /* only absolute paths found in the path tries (and relative ones) */
+};
+
+#define SG_FK_OPEN_WRITE SG_EV_KERNEL_MAX /* mode[] index: opens with write intent */
+#define SG_FK_MAX (SG_EV_KERNEL_MAX + 1)
+
+#define SG_FILT_EXCL_UID  (1u << 0) /* map excl_uid holds uids whose file/net events are not wanted */
+#define SG_FILT_EXCL_COMM (1u << 1) /* map excl_comm likewise, by comm */
+
+struct sg_filter {
+	__u8 mode[16];      /* enum sg_fmode per SG_EV_* (SG_EV_OPEN: read-only opens) and SG_FK_* */
+	__u32 flags;        /* SG_FILT_* */
+	__u32 __pad;
+};
+
+/*
+ * The path tries: "path_prefix" holds path prefixes, "path_suffix" path
+ * suffixes written backwards, both cut to SG_PATH_KEY bytes (a shorter key
+ * matches more paths, never fewer).  The value says for which opens: bit 0
+ * read-only ones, bit 1 ones with write intent.
+ */
+#define SG_PATH_KEY 64
+#define SG_PK_READ  (1u << 0)
+#define SG_PK_WRITE (1u << 1)
+
+struct sg_pathkey {
+	__u32 prefixlen;    /* in bits */
+	char data[SG_PATH_KEY];
 };
 
 /* Kernel-side configuration (rodata, set between open and load). */

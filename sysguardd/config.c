@@ -28,54 +28,66 @@ void config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 	c->journal_actions = (1u << SG_ACT_ALERT) | (1u << SG_ACT_BLOCK);
 	c->journal_drops = true;
+	c->enforce = true;
+	c->release_on_stop = false;
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/sysguard");
+}
+
+/* An unsigned decimal: digits only (strtoull alone takes blanks, '+' and '-'). */
+static int parse_u64(const char *s, char **end, unsigned long long *ret)
+{
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*ret = strtoull(s, end, 10);
+	return errno ? -EINVAL : 0;
 }
 
 int config_parse_size(const char *s, uint64_t *ret)
 {
 	unsigned long long v;
+	unsigned int shift = 0;
 	char *end;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (parse_u64(s, &end, &v) < 0)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	}
-	if (*end == 'i' && end[1] == 'B')
+	if (shift && *end == 'i' && end[1] == 'B')
 		end += 2;
 	else if (*end == 'B')
 		end++;
-	if (*end)
+	if (*end || v > UINT64_MAX >> shift)
 		return -EINVAL;
-	*ret = v;
+	*ret = v << shift;
 	return 0;
 }
 
 int config_parse_duration_ms(const char *s, uint64_t *ret)
 {
-	unsigned long long v;
+	unsigned long long v, mul;
 	char *end;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (parse_u64(s, &end, &v) < 0)
 		return -EINVAL;
 	if (strcmp(end, "ms") == 0)
-		;
+		mul = 1;
 	else if (*end == '\0' || strcmp(end, "s") == 0)
-		v *= 1000;
+		mul = 1000;
 	else if (strcmp(end, "m") == 0)
-		v *= 60 * 1000;
+		mul = 60 * 1000;
 	else if (strcmp(end, "h") == 0)
-		v *= 3600 * 1000;
+		mul = 3600 * 1000;
 	else if (strcmp(end, "d") == 0)
-		v *= 86400 * 1000;
+		mul = 86400 * 1000;
 	else
 		return -EINVAL;
-	*ret = v;
+	if (v > UINT64_MAX / mul)
+		return -EINVAL;
+	*ret = v * mul;
 	return 0;
 }
 
@@ -234,6 +246,33 @@ static int parse_journal(struct cfgparse *p, struct config *c, yaml_node_t *map)
 	return 0;
 }
 
+static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'enforcement' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+
+		if (!strcmp(name, "enabled")) {
+			if (get_bool(p, v, &c->enforce) < 0)
+				return -EINVAL;
+		} else if (!strcmp(name, "release_on_stop")) {
+			if (get_bool(p, v, &c->release_on_stop) < 0)
+				return -EINVAL;
+		} else if (!strcmp(name, "pin_dir")) {
+			if (get_str(p, v, c->pin_dir, sizeof(c->pin_dir)) < 0)
+				return -EINVAL;
+			if (strncmp(c->pin_dir, "/sys/fs/bpf/", 12) != 0)
+				return fail(p, v, "'enforcement.pin_dir' must be under /sys/fs/bpf/%s", "");
+		} else {
+			return fail(p, k, "unknown setting 'enforcement.%s'", name);
+		}
+	}
+	return 0;
+}
+
 static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 {
 	yaml_node_t *k, *v;
@@ -260,6 +299,8 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 			r = parse_ring(p, c, v);
 		else if (!strcmp(name, "journal"))
 			r = parse_journal(p, c, v);
+		else if (!strcmp(name, "enforcement"))
+			r = parse_enforcement(p, c, v);
 		else if (!strcmp(name, "process_table_size")) {
 			uint32_t n;
 

@@ -31,6 +31,9 @@ struct config {
 	int log_level;               /* LOG_ERR .. LOG_DEBUG */
 	uint32_t journal_actions;    /* bit (1 << enum sg_action) */
 	bool journal_drops;
+	bool enforce;                /* load the network enforcement programs */
+	bool release_on_stop;        /* clean stop: detach enforcement (default: keep it) */
+	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
 };
 
 void config_defaults(struct config *c);

@@ -15,9 +15,11 @@ _Static_assert(sizeof(struct sg_exec) == 24, "sg_exec is part of the ABI");
 _Static_assert(sizeof(struct sg_fork) == 8, "sg_fork is part of the ABI");
 _Static_assert(sizeof(struct sg_exit) == 8, "sg_exit is part of the ABI");
 _Static_assert(sizeof(struct sg_file) == 32, "sg_file is part of the ABI");
-_Static_assert(sizeof(struct sg_net) == 40, "sg_net is part of the ABI");
-_Static_assert(SG_DATA_OFF == 104, "the data offset is part of the ABI");
-_Static_assert(sizeof(struct sg_counters) == 2 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
+_Static_assert(sizeof(struct sg_net) == 48, "sg_net is part of the ABI");
+_Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
+_Static_assert(sizeof(struct sg_block_ent) == 32, "sg_block_ent is part of the ABI");
+_Static_assert(sizeof(struct sg_block_val) == 8 + 32 * SG_BLOCK_PER_PREFIX, "sg_block_val");
+_Static_assert(sizeof(struct sg_counters) == 3 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -102,7 +104,7 @@ static int take_path(struct decoder *d, struct cursor *c, size_t plen, size_t dl
 	}
 	if (plen == 0) {
 		*resolved = false;
-		return 0;
+		return dlen ? -EINVAL : 0; /* no path, so no walk either */
 	}
 	if (unres) {
 		const char *s;
@@ -130,7 +132,7 @@ static void decode_exec(struct decoder *d, const struct sg_hdr *h, const struct 
 	ev->result = x->ret;
 	ev->exec.at_flags = x->at_flags;
 	if (take_str(c, x->filename_len, d->filename, sizeof(d->filename)) < 0 ||
-	    take(c, x->argv_len, &argv) < 0) {
+	    x->argv_len > SG_ARGV_BYTES || take(c, x->argv_len, &argv) < 0) {
 		*err = -EINVAL;
 		return;
 	}
@@ -244,6 +246,8 @@ static void decode_net(struct decoder *d, const struct sg_net *n,
 	ev->net.protocol = n->protocol;
 	ev->net.port = n->port;
 	ev->net.backlog = n->backlog;
+	ev->net.block_slot = n->rule;
+	ev->net.block_hook = n->hook;
 	memcpy(ev->net.addr, n->addr, sizeof(ev->net.addr));
 	ev->net.unix_path = NULL;
 	if (n->unix_len > SG_UNIX_PATH || take(c, n->unix_len, &s) < 0) {

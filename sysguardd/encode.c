@@ -249,13 +249,14 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 			jw_key(&w, "result");
 			jw_int(&w, ev->result);
 			if (ev->result < 0) {
-				const char *name = strerrorname_np(-ev->result);
+				int64_t err = -(int64_t)ev->result; /* INT32_MIN too */
+				const char *name = err <= INT32_MAX ? strerrorname_np(err) : NULL;
 
 				jw_key(&w, "error");
 				if (name)
 					jw_str(&w, name);
 				else
-					jw_int(&w, -ev->result);
+					jw_int(&w, err);
 			}
 		}
 	}

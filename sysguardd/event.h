@@ -105,6 +105,8 @@ struct sg_event {
 			uint16_t port;
 			const char *unix_path;   /* AF_UNIX; '@' first for abstract */
 			uint32_t backlog;        /* listen */
+			uint32_t block_slot;     /* SG_F_BLOCKED: the rule's slot */
+			int block_hook;          /* SG_F_BLOCKED: SG_HOOK_* that stopped it */
 		} net;
 		struct {
 			const char *text;

@@ -299,3 +299,10 @@ const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i)
 {
 	return i < k->nprogs ? &k->progs[i] : NULL;
 }
+
+int kernel_map_fd(const struct kernel *k, const char *name)
+{
+	int fd = bpf_object__find_map_fd_by_name(k->skel->obj, name);
+
+	return fd < 0 ? -ENOENT : fd;
+}

@@ -54,6 +54,9 @@ const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);
 const char *kernel_family_name(enum sg_family f);
 const char *kernel_prog_state_name(enum prog_state s);
 
+/* The fd of one of the tracing object's maps (shared with enforcement), or -ENOENT. */
+int kernel_map_fd(const struct kernel *k, const char *name);
+
 /* Mount tracefs and bpffs where they are missing. Returns 0 or -errno. */
 int kernel_mount_fs(char *err, size_t errlen);
 

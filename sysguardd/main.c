@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <event2/event.h>
 #include "config.h"
+#include "enforce.h"
 #include "journal.h"
 #include "kernel.h"
 #include "log.h"
@@ -31,6 +32,9 @@ struct daemon {
 	bool foreground;
 	struct event_base *base;
 	struct kernel *kernel;
+	struct enforce *enforce;        /* NULL: enforcement off or unavailable */
+	char enforce_why[256];          /* why it is unavailable */
+	char block_label[256];          /* the rule id of the block being judged */
 	struct proctable *pt;
 	struct pipeline *pipe;
 	struct sink *sink;
@@ -91,6 +95,55 @@ static void on_batch(evutil_socket_t fd, short what, void *arg)
 	consume(arg);
 }
 
+/* A block_change event: who changed what (uid 0 for expiry and policy). */
+static void report_block_change(struct daemon *d, const char *op, const struct enforce_rule *r,
+				uint32_t uid)
+{
+	struct sg_event ev;
+	char text[512];
+
+	enforce_rule_format(r, text, sizeof(text));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_BLOCKCHG;
+	ev.blockchg.op = op;
+	ev.blockchg.rule = text;
+	ev.blockchg.source = r->source;
+	ev.blockchg.by_uid = uid;
+	pipeline_inject(d->pipe, &ev);
+}
+
+static void on_expired(void *arg, const struct enforce_rule *r)
+{
+	report_block_change(arg, "expire", r, 0);
+}
+
+/* The verdict: enforcement's own reports first, then the policy. */
+static void judge(void *ctx, struct sg_event *ev)
+{
+	struct daemon *d = ctx;
+
+	if (ev->type < SG_EV_KERNEL_MAX && (ev->kflags & SG_F_BLOCKED)) {
+		const struct enforce_rule *r =
+			d->enforce ? enforce_by_slot(d->enforce, ev->net.block_slot) : NULL;
+
+		ev->verdict.action = SG_ACT_BLOCK;
+		ev->verdict.enforced = true;
+		ev->verdict.severity = SG_SEV_HIGH;
+		if (!r) {
+			snprintf(d->block_label, sizeof(d->block_label), "block-slot-%u",
+				 ev->net.block_slot);
+		} else if (!strcmp(r->source, "runtime")) {
+			int n = snprintf(d->block_label, sizeof(d->block_label), "runtime:");
+
+			enforce_rule_format(r, d->block_label + n, sizeof(d->block_label) - n);
+		} else {
+			snprintf(d->block_label, sizeof(d->block_label), "%s", r->source);
+		}
+		ev->verdict.rule_id = d->block_label;
+		return;
+	}
+}
+
 /* Once a second: report drops as an event, keep the clocks in step. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -99,6 +152,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct sg_event ev;
 
 	pipeline_sync_clock(d->pipe);
+	if (d->enforce && enforce_expire(d->enforce, on_expired, d) > 0)
+		pipeline_flush(d->pipe);
 	if (kernel_counters(d->kernel, &now) < 0)
 		return;
 	memset(&ev, 0, sizeof(ev));
@@ -224,7 +279,7 @@ static void report_programs(struct daemon *d)
 
 static int start(struct daemon *d)
 {
-	struct pipeline_hooks hooks = { .ctx = d };
+	struct pipeline_hooks hooks = { .judge = judge, .ctx = d };
 	struct kernel_opts ko;
 	char err[512];
 	const char *out;
@@ -247,6 +302,26 @@ static int start(struct daemon *d)
 	if (r < 0) {
 		sg_log(LOG_ERR, "%s", err);
 		return r;
+	}
+	if (d->cfg.enforce) {
+		struct enforce_opts eo = {
+			.state_dir = d->cfg.state_dir,
+			.release_on_stop = d->cfg.release_on_stop,
+			.pin_dir = d->cfg.pin_dir,
+		};
+
+		r = enforce_open(&d->enforce, d->kernel, &eo, d->enforce_why,
+				 sizeof(d->enforce_why));
+		if (r < 0) {
+			/* monitoring goes on; status and block commands say why */
+			sg_log(LOG_WARNING, "network enforcement unavailable: %s", d->enforce_why);
+			d->enforce = NULL;
+		} else {
+			sg_log(LOG_INFO, "network enforcement on cgroup '%s', %zu rules",
+			       enforce_cgroup_root(d->enforce), enforce_count(d->enforce));
+		}
+	} else {
+		snprintf(d->enforce_why, sizeof(d->enforce_why), "switched off in the configuration");
 	}
 	/* after attaching, so that nothing started in between is missed */
 	r = proctable_seed(d->pt, "/proc");
@@ -320,7 +395,7 @@ static int start(struct daemon *d)
 	return 0;
 }
 
-static void stop(struct daemon *d)
+static void stop(struct daemon *d, bool clean)
 {
 	if (d->kernel && d->pipe)
 		consume(d); /* what is still in the ring */
@@ -334,6 +409,7 @@ static void stop(struct daemon *d)
 		event_free(d->batch_ev);
 	if (d->ring_ev)
 		event_free(d->ring_ev);
+	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)
 		pipeline_flush(d->pipe);
@@ -444,6 +520,6 @@ int main(int argc, char **argv)
 	} else {
 		d.exit_code = 1;
 	}
-	stop(&d);
+	stop(&d, d.exit_code == 0);
 	return d.exit_code;
 }

@@ -43,9 +43,8 @@ int path_from_walk(char *out, size_t outlen, const char *walk, size_t len)
 
 size_t path_normalize(char *path)
 {
-	size_t starts[512]; /* where each output component begins */
-	size_t depth = 0, w = 0, r = 0;
-	int absolute = path[0] == '/';
+	size_t w = 0, r = 0;
+	size_t absolute = path[0] == '/';
 
 	if (absolute)
 		w = r = 1;
@@ -63,20 +62,22 @@ size_t path_normalize(char *path)
 		if (l == 1 && path[b] == '.')
 			continue;
 		if (l == 2 && path[b] == '.' && path[b + 1] == '.') {
-			if (depth && !(w - starts[depth - 1] == 2 && path[starts[depth - 1]] == '.' &&
-				       path[starts[depth - 1] + 1] == '.')) {
-				w = starts[--depth];
-				if (w > (size_t)absolute)
+			/* the last component written: back from w to the previous '/' */
+			size_t s = w;
+
+			while (s > absolute && path[s - 1] != '/')
+				s--;
+			if (w > absolute && !(w - s == 2 && path[s] == '.' && path[s + 1] == '.')) {
+				w = s;
+				if (w > absolute)
 					w--; /* the separator before it */
 				continue;
 			}
 			if (absolute)
 				continue; /* "/.." is "/" */
 		}
-		if (w > (size_t)absolute)
+		if (w > absolute)
 			path[w++] = '/';
-		if (depth < sizeof(starts) / sizeof(starts[0]))
-			starts[depth++] = w;
 		memmove(path + w, path + b, l);
 		w += l;
 	}

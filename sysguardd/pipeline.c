@@ -8,7 +8,7 @@
 #include <time.h>
 #include "decode.h"
 #include "encode.h"
-#include "limits.h"
+#include "sg_limits.h"
 #include "log.h"
 #include "pipeline.h"
 #include "proctable.h"

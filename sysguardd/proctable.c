@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "limits.h"
+#include "sg_limits.h"
 #include "proctable.h"
 
 struct rcstr {
@@ -216,7 +216,8 @@ static struct pnode *touch(struct proctable *pt, const struct sg_event *ev)
 		lru_unlink(n);
 		lru_push(pt, n);
 	}
-	n->pub.ppid = ev->proc.ppid;
+	if (ev->proc.ppid) /* 0: the hook could not tell (enforcement) */
+		n->pub.ppid = ev->proc.ppid;
 	n->pub.uid = ev->proc.uid;
 	n->pub.gid = ev->proc.gid;
 	memcpy(n->pub.comm, ev->proc.comm, sizeof(n->pub.comm));
@@ -249,6 +250,9 @@ void proctable_update(struct proctable *pt, const struct sg_event *ev)
 			n = find(pt, ev->proc.pid);
 			if (!n)
 				return;
+		} else {
+			lru_unlink(child); /* a reused pid: the new process was just seen */
+			lru_push(pt, child);
 		}
 		child->pub.ppid = n->pub.pid;
 		child->pub.uid = n->pub.uid;
@@ -285,6 +289,8 @@ void proctable_enrich(struct proctable *pt, struct sg_event *ev)
 	ev->proc.entry = n ? &n->pub : NULL;
 	if (!ev->proc.exe && n)
 		ev->proc.exe = n->pub.exe;
+	if (!ev->proc.ppid && n)
+		ev->proc.ppid = n->pub.ppid;
 }
 
 /* ---- seeding from /proc ---- */

@@ -3,8 +3,8 @@
  * Every hard limit of sysguard in one place: user-controllable resources are
  * bounded by one of these.
  */
-#ifndef SG_LIMITS_H
-#define SG_LIMITS_H
+#ifndef SG_SG_LIMITS_H
+#define SG_SG_LIMITS_H
 
 #define SG_PROCTABLE_MAX     65536   /* processes tracked */
 #define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
@@ -19,5 +19,13 @@
 #define SG_ANCESTORS_MAX     16      /* ancestors a rule may look at */
 #define SG_BLOCK_RULES_MAX   200000  /* network block rules */
 #define SG_DEDUP_SLOTS       8192    /* deduplication window entries */
+#define SG_DEDUP_TEXT        512     /* bytes of target text kept per dedup entry */
+#define SG_DEDUP_WINDOW_MAX  3600    /* seconds: longest dedup window */
+#define SG_POLICY_ID_MAX     64      /* bytes of a rule id */
+#define SG_POLICY_LISTS_MAX  1024    /* named lists in a policy */
+#define SG_POLICY_VALUES_MAX 65536   /* values in one condition (lists expanded) */
+#define SG_POLICY_DEPTH_MAX  64      /* YAML nesting depth of a policy file */
+#define SG_POLICY_NOT_MAX    4       /* 'not' nested in 'not' */
+#define SG_POLICY_DIAG_MAX   200     /* messages kept from one policy load */
 
-#endif /* SG_LIMITS_H */
+#endif /* SG_SG_LIMITS_H */

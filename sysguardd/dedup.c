@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The deduplication table: open addressing over a power-of-two array, a probe
+ * of DEDUP_PROBE slots, keyed by a 64-bit FNV-1a hash of (pid, type, action,
+ * target).  Each entry keeps a copy of the last suppressed event with its
+ * strings in a fixed text buffer, so that its summary can be emitted after
+ * the decoder's buffers are gone.  No allocation after dedup_new().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dedup.h"
+#include "sg_limits.h"
+
+#define DEDUP_PROBE 8
+
+struct dslot {
+	uint64_t hash;           /* 0: free */
+	uint32_t pid;
+	int type;
+	int action;
+	uint64_t start_ns;       /* first occurrence: the window starts here */
+	uint32_t count;          /* suppressed since */
+	struct sg_event last;    /* the last suppressed one, strings in text */
+	char text[SG_DEDUP_TEXT];
+};
+
+struct dedup {
+	struct dslot *slots;
+	size_t mask;
+	uint64_t window_ns;
+	dedup_emit_fn emit;
+	void *arg;
+	struct dedup_stats st;
+};
+
+struct dedup *dedup_new(size_t slots, uint64_t window_ns, dedup_emit_fn emit, void *arg)
+{
+	struct dedup *d;
+	size_t n = 1;
+
+	if (!emit) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!slots)
+		slots = SG_DEDUP_SLOTS;
+	while (n < slots || n < DEDUP_PROBE)
+		n <<= 1;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->slots = calloc(n, sizeof(*d->slots));
+	if (!d->slots) {
+		free(d);
+		return NULL;
+	}
+	d->mask = n - 1;
+	d->window_ns = window_ns;
+	d->emit = emit;
+	d->arg = arg;
+	return d;
+}
+
+void dedup_free(struct dedup *d)
+{
+	if (!d)
+		return;
+	free(d->slots);
+	free(d);
+}
+
+void dedup_set_window(struct dedup *d, uint64_t window_ns)
+{
+	d->window_ns = window_ns;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	/* the NUL separates consecutive strings */
+	return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1);
+}
+
+static uint64_t key_hash(const struct sg_event *ev)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv(h, &ev->proc.pid, sizeof(ev->proc.pid));
+	h = fnv(h, &ev->type, sizeof(ev->type));
+	h = fnv(h, &ev->verdict.action, sizeof(ev->verdict.action));
+	switch (ev->type) {
+	case SG_EV_EXEC:
+		h = fnv_str(h, ev->exec.filename);
+		break;
+	case SG_EV_FORK:
+		h = fnv(h, &ev->fork.child_pid, sizeof(ev->fork.child_pid));
+		break;
+	case SG_EV_EXIT:
+		h = fnv(h, &ev->exit.code, sizeof(ev->exit.code));
+		h = fnv(h, &ev->exit.signal, sizeof(ev->exit.signal));
+		break;
+	case SG_EV_OPEN:
+	case SG_EV_RENAME:
+	case SG_EV_UNLINK:
+		h = fnv_str(h, ev->file.path);
+		h = fnv_str(h, ev->type == SG_EV_RENAME ? ev->file.new_path : NULL);
+		break;
+	case SG_EV_CONNECT:
+	case SG_EV_BIND:
+	case SG_EV_LISTEN:
+		h = fnv(h, &ev->net.family, sizeof(ev->net.family));
+		h = fnv(h, ev->net.addr, sizeof(ev->net.addr));
+		h = fnv(h, &ev->net.port, sizeof(ev->net.port));
+		h = fnv_str(h, ev->net.unix_path);
+		break;
+	}
+	return h ? h : 1;
+}
+
+/* Copies s into the slot's text; NULL when it does not fit (or truncates when must). */
+static const char *keep(char **pos, size_t *left, const char *s, size_t len, bool must)
+{
+	char *r = *pos;
+
+	if (!s)
+		return NULL;
+	if (len + 1 > *left) {
+		if (!must || *left < 4)
+			return NULL;
+		len = *left - 4;
+		memcpy(r, s, len);
+		memcpy(r + len, "...", 4);
+		*pos += *left;
+		*left = 0;
+		return r;
+	}
+	memcpy(r, s, len);
+	r[len] = '\0';
+	*pos += len + 1;
+	*left -= len + 1;
+	return r;
+}
+
+static void save(struct dslot *s, const struct sg_event *ev)
+{
+	struct sg_event *e = &s->last;
+	char *pos = s->text;
+	size_t left = sizeof(s->text);
+
+#define KEEP(x, must) ((x) = keep(&pos, &left, (x), (x) ? strlen(x) : 0, (must)))
+	*e = *ev;
+	e->proc.entry = NULL;
+	KEEP(e->verdict.rule_id, true);
+	switch (e->type) {
+	case SG_EV_EXEC:
+		KEEP(e->exec.filename, true);
+		KEEP(e->proc.exe, false);
+		e->exec.argv = keep(&pos, &left, e->exec.argv, e->exec.argv_len, false);
+		if (!e->exec.argv && e->exec.argc) {
+			e->exec.argv_len = 0;
+			e->exec.argc = 0;
+			e->exec.argv_truncated = true;
+		}
+		KEEP(e->exec.cwd, false);
+		break;
+	case SG_EV_OPEN:
+	case SG_EV_RENAME:
+	case SG_EV_UNLINK:
+		KEEP(e->file.path, true);
+		if (e->type == SG_EV_RENAME)
+			KEEP(e->file.new_path, true);
+		KEEP(e->proc.exe, false);
+		break;
+	case SG_EV_CONNECT:
+	case SG_EV_BIND:
+	case SG_EV_LISTEN:
+		KEEP(e->net.unix_path, true);
+		KEEP(e->proc.exe, false);
+		break;
+	default:
+		KEEP(e->proc.exe, false);
+		break;
+	}
+#undef KEEP
+}
+
+/* Emits the summary of an entry with repeats, and frees it. */
+static int close_slot(struct dedup *d, struct dslot *s)
+{
+	int n = 0;
+
+	if (s->hash && s->count) {
+		s->last.verdict.repeat = s->count;
+		d->emit(&s->last, d->arg);
+		d->st.summaries++;
+		n = 1;
+	}
+	if (s->hash)
+		d->st.open--;
+	s->hash = 0;
+	s->count = 0;
+	return n;
+}
+
+static bool expired(const struct dedup *d, const struct dslot *s, uint64_t now_ns)
+{
+	return now_ns >= s->start_ns && now_ns - s->start_ns >= d->window_ns;
+}
+
+/* Which slot to reuse: a free one, else an expired one, else the oldest. */
+static int rank(const struct dedup *d, const struct dslot *s, uint64_t now_ns)
+{
+	return !s->hash ? 0 : expired(d, s, now_ns) ? 1 : 2;
+}
+
+int dedup_submit(struct dedup *d, struct sg_event *ev, uint64_t now_ns)
+{
+	struct dslot *victim = NULL;
+	uint64_t h;
+
+	if (!d->window_ns || ev->type <= 0 || ev->type >= SG_EV_KERNEL_MAX ||
+	    (ev->verdict.action != SG_ACT_LOG && ev->verdict.action != SG_ACT_ALERT))
+		return 1;
+	h = key_hash(ev);
+	for (size_t i = 0; i < DEDUP_PROBE; i++) {
+		struct dslot *s = &d->slots[(h + i) & d->mask];
+
+		if (s->hash == h && s->pid == ev->proc.pid && s->type == ev->type &&
+		    s->action == (int)ev->verdict.action) {
+			if (!expired(d, s, now_ns)) {
+				s->count++;
+				save(s, ev);
+				d->st.suppressed++;
+				return 0;
+			}
+			close_slot(d, s);
+			victim = s;
+			break;
+		}
+		if (!victim || rank(d, s, now_ns) < rank(d, victim, now_ns) ||
+		    (rank(d, s, now_ns) == rank(d, victim, now_ns) &&
+		     s->start_ns < victim->start_ns))
+			victim = s;
+	}
+	if (victim->hash) {
+		if (!expired(d, victim, now_ns))
+			d->st.evictions++;
+		close_slot(d, victim);
+	}
+	victim->hash = h;
+	victim->pid = ev->proc.pid;
+	victim->type = ev->type;
+	victim->action = ev->verdict.action;
+	victim->start_ns = now_ns;
+	victim->count = 0;
+	d->st.open++;
+	return 1;
+}
+
+int dedup_flush(struct dedup *d, uint64_t now_ns)
+{
+	int n = 0;
+
+	for (size_t i = 0; i <= d->mask; i++) {
+		struct dslot *s = &d->slots[i];
+
+		if (s->hash && expired(d, s, now_ns))
+			n += close_slot(d, s);
+	}
+	return n;
+}
+
+int dedup_flush_all(struct dedup *d)
+{
+	int n = 0;
+
+	for (size_t i = 0; i <= d->mask; i++)
+		n += close_slot(d, &d->slots[i]);
+	return n;
+}
+
+void dedup_stats(const struct dedup *d, struct dedup_stats *ret)
+{
+	*ret = d->st;
+}

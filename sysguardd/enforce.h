@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Network enforcement: the cgroup sock_addr programs of bpf/enforce.bpf.c on
+ * the cgroup v2 root, their rule maps, and the rules behind them.  Rules come
+ * from two sources: runtime (sysguardctl block), saved atomically in the state
+ * directory, and block rules of the policy, replaced as a set on every
+ * (re)load.  Maps and links are pinned under bpffs so that enforcement
+ * survives a crash or restart of the daemon; the next start re-adopts them
+ * and swaps in its programs with one link update each (no window).
+ */
+#ifndef SG_ENFORCE_H
+#define SG_ENFORCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+
+#define SG_PIN_DIR "/sys/fs/bpf/sysguard"
+
+struct kernel;
+
+struct enforce_rule {
+	struct addr_cidr net;
+	uint16_t port_lo, port_hi;   /* 0-65535: any port */
+	uint8_t proto;               /* IPPROTO_TCP, IPPROTO_UDP, 0 any */
+	uint8_t hooks;               /* SG_HOOK_*: connect+sendmsg, or bind */
+	char cgroup[256];            /* "" every cgroup; else a path under the cgroup2 root */
+	uint64_t cgroup_id;
+	uint16_t cg_level;
+	int64_t created;             /* unix seconds */
+	int64_t expires;             /* unix seconds, 0 never */
+	char comment[256];
+	char source[128];            /* "runtime", or the policy rule id */
+	uint32_t slot;               /* in the hits map */
+};
+
+struct enforce_opts {
+	const char *state_dir;       /* blocks.json lives here */
+	const char *pin_dir;         /* default SG_PIN_DIR */
+	bool release_on_stop;        /* clean stop: detach and unpin everything */
+};
+
+struct enforce;
+
+/* Returns 0 or -errno with a one-line reason in err. */
+int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_opts *o, char *err,
+		 size_t errlen);
+/* clean: a deliberate stop (SIGTERM); false on a failed start-up. */
+void enforce_close(struct enforce *e, bool clean);
+
+/*
+ * Parse "ADDR[/PREFIX][:PORT[-PORT]]" ("[v6]:port" for IPv6) with options into
+ * a rule.  proto: "tcp", "udp" or NULL; cgroup: a path or NULL; ttl_sec 0 for
+ * none.  Returns 0 or -EINVAL with the reason in err.
+ */
+int enforce_rule_parse(struct enforce_rule *r, const char *target, const char *proto, bool bind,
+		       const char *cgroup, uint64_t ttl_sec, const char *comment, char *err,
+		       size_t errlen);
+
+/* The rule as text: "10.0.0.0/8:443 tcp connect cgroup=/x". */
+int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len);
+
+/* Add a runtime rule: -EEXIST if the same rule is there, -ENOSPC when full. */
+int enforce_add(struct enforce *e, struct enforce_rule *r, char *err, size_t errlen);
+/* Remove the runtime rule equal to r: -ENOENT if there is none. */
+int enforce_remove(struct enforce *e, const struct enforce_rule *r, char *err, size_t errlen);
+
+/* Replace every policy-sourced rule by rules[0..n) (a policy (re)load). */
+int enforce_set_policy_rules(struct enforce *e, const struct enforce_rule *rules, size_t n,
+			     char *err, size_t errlen);
+
+/* Drop expired rules; calls cb for each. Returns how many. */
+int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce_rule *r),
+		   void *arg);
+
+size_t enforce_count(const struct enforce *e);
+const struct enforce_rule *enforce_get(const struct enforce *e, size_t i);
+const struct enforce_rule *enforce_by_slot(const struct enforce *e, uint32_t slot);
+uint64_t enforce_hits(const struct enforce *e, uint32_t slot);
+const char *enforce_cgroup_root(const struct enforce *e);
+
+/* Where cgroup v2 is mounted ("/sys/fs/cgroup" or ".../unified"): 0 or -ENOENT. */
+int enforce_find_cgroup2(char *buf, size_t len);
+
+#endif /* SG_ENFORCE_H */

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Writing the in-kernel filter (see kfilter.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "event.h"
+#include "kernel.h"
+#include "kfilter.h"
+
+void kfilter_spec_init(struct kfilter_spec *s)
+{
+	memset(s, 0, sizeof(*s)); /* SG_FM_PASS is 0 */
+}
+
+void kfilter_spec_fini(struct kfilter_spec *s)
+{
+	free(s->prefixes);
+	free(s->suffixes);
+	free(s->uids);
+	free(s->comms);
+	memset(s, 0, sizeof(*s));
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, *cap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+static int add_path(struct kfilter_path **arr, size_t *n, size_t *cap, const char *p, size_t len,
+		    uint32_t kinds)
+{
+	struct kfilter_path *e;
+
+	if (len > SG_PATH_KEY)
+		len = SG_PATH_KEY; /* a shorter key matches more paths, never fewer */
+	for (size_t i = 0; i < *n; i++) {
+		if (strlen((*arr)[i].s) == len && memcmp((*arr)[i].s, p, len) == 0) {
+			(*arr)[i].kinds |= kinds;
+			return 0;
+		}
+	}
+	if (grow((void **)arr, cap, *n, sizeof(**arr)) < 0)
+		return -ENOMEM;
+	e = &(*arr)[(*n)++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->s, p, len);
+	e->kinds = kinds;
+	return 0;
+}
+
+int kfilter_add_prefix(struct kfilter_spec *s, const char *p, size_t len, uint32_t kinds)
+{
+	return add_path(&s->prefixes, &s->nprefixes, &s->capprefixes, p, len, kinds);
+}
+
+int kfilter_add_suffix(struct kfilter_spec *s, const char *p, size_t len, uint32_t kinds)
+{
+	/* keep the last SG_PATH_KEY bytes: the end is what a suffix is about */
+	if (len > SG_PATH_KEY) {
+		p += len - SG_PATH_KEY;
+		len = SG_PATH_KEY;
+	}
+	return add_path(&s->suffixes, &s->nsuffixes, &s->capsuffixes, p, len, kinds);
+}
+
+int kfilter_add_uid(struct kfilter_spec *s, uint32_t uid)
+{
+	for (size_t i = 0; i < s->nuids; i++)
+		if (s->uids[i] == uid)
+			return 0;
+	if (grow((void **)&s->uids, &s->capuids, s->nuids, sizeof(*s->uids)) < 0)
+		return -ENOMEM;
+	s->uids[s->nuids++] = uid;
+	return 0;
+}
+
+int kfilter_add_comm(struct kfilter_spec *s, const char *comm)
+{
+	char c[SG_COMM_LEN] = { 0 };
+
+	strncpy(c, comm, SG_COMM_LEN - 1);
+	for (size_t i = 0; i < s->ncomms; i++)
+		if (memcmp(s->comms[i], c, SG_COMM_LEN) == 0)
+			return 0;
+	if (grow((void **)&s->comms, &s->capcomms, s->ncomms, sizeof(*s->comms)) < 0)
+		return -ENOMEM;
+	memcpy(s->comms[s->ncomms++], c, SG_COMM_LEN);
+	return 0;
+}
+
+static void make_key(struct sg_pathkey *k, const char *s, bool reverse)
+{
+	size_t len = strlen(s);
+
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = len * 8;
+	for (size_t i = 0; i < len; i++)
+		k->data[i] = reverse ? s[len - 1 - i] : s[i];
+}
+
+static uint32_t kinds_in(const struct kfilter_path *arr, size_t n, const struct sg_pathkey *k,
+			 bool reverse)
+{
+	struct sg_pathkey t;
+
+	for (size_t i = 0; i < n; i++) {
+		make_key(&t, arr[i].s, reverse);
+		if (t.prefixlen == k->prefixlen && memcmp(t.data, k->data, k->prefixlen / 8) == 0)
+			return arr[i].kinds;
+	}
+	return 0;
+}
+
+/* Add (widening what is there), or, in the second pass, trim to exactly arr. */
+static int sync_trie(int fd, const struct kfilter_path *arr, size_t n, bool reverse, bool trim)
+{
+	struct sg_pathkey key, next;
+	void *prev = NULL;
+
+	if (!trim) {
+		for (size_t i = 0; i < n; i++) {
+			uint32_t v = 0;
+
+			make_key(&key, arr[i].s, reverse);
+			bpf_map_lookup_elem(fd, &key, &v);
+			v |= arr[i].kinds;
+			if (bpf_map_update_elem(fd, &key, &v, BPF_ANY) < 0)
+				return -errno;
+		}
+		return 0;
+	}
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		uint32_t want = kinds_in(arr, n, &next, reverse);
+
+		if (!want) {
+			bpf_map_delete_elem(fd, &next);
+			prev = NULL;
+			continue;
+		}
+		bpf_map_update_elem(fd, &next, &want, BPF_ANY);
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+static bool has_uid(const struct kfilter_spec *s, uint32_t uid)
+{
+	for (size_t i = 0; i < s->nuids; i++)
+		if (s->uids[i] == uid)
+			return true;
+	return false;
+}
+
+static bool has_comm(const struct kfilter_spec *s, const char *c)
+{
+	for (size_t i = 0; i < s->ncomms; i++)
+		if (memcmp(s->comms[i], c, SG_COMM_LEN) == 0)
+			return true;
+	return false;
+}
+
+int kfilter_apply(struct kernel *k, const struct kfilter_spec *s)
+{
+	int fpre = kernel_map_fd(k, "path_prefix"), fsuf = kernel_map_fd(k, "path_suffix");
+	int fuid = kernel_map_fd(k, "excl_uid"), fcomm = kernel_map_fd(k, "excl_comm");
+	int ffil = kernel_map_fd(k, "filter");
+	struct sg_filter f;
+	uint32_t zero = 0, one = 1;
+	int r;
+
+	if (fpre < 0 || fsuf < 0 || fuid < 0 || fcomm < 0 || ffil < 0)
+		return -ENOENT;
+	/* 1. widen: the new paths join the old ones */
+	r = sync_trie(fpre, s->prefixes, s->nprefixes, false, false);
+	if (r == 0)
+		r = sync_trie(fsuf, s->suffixes, s->nsuffixes, true, false);
+	if (r < 0)
+		return r;
+	/* 2. exclusions the new policy drops stop first (showing more is safe) */
+	{
+		uint32_t key, next, *prev = NULL;
+
+		while (bpf_map_get_next_key(fuid, prev, &next) == 0) {
+			if (!has_uid(s, next)) {
+				bpf_map_delete_elem(fuid, &next);
+				prev = NULL;
+				continue;
+			}
+			key = next;
+			prev = &key;
+		}
+	}
+	{
+		char key[SG_COMM_LEN], next[SG_COMM_LEN], *prev = NULL;
+
+		while (bpf_map_get_next_key(fcomm, prev, next) == 0) {
+			if (!has_comm(s, next)) {
+				bpf_map_delete_elem(fcomm, next);
+				prev = NULL;
+				continue;
+			}
+			memcpy(key, next, sizeof(key));
+			prev = key;
+		}
+	}
+	for (size_t i = 0; i < s->nuids; i++)
+		if (bpf_map_update_elem(fuid, &s->uids[i], &one, BPF_ANY) < 0)
+			return -errno;
+	for (size_t i = 0; i < s->ncomms; i++)
+		if (bpf_map_update_elem(fcomm, s->comms[i], &one, BPF_ANY) < 0)
+			return -errno;
+	/* 3. the modes, in one update */
+	memset(&f, 0, sizeof(f));
+	memcpy(f.mode, s->mode, sizeof(s->mode));
+	f.flags = (s->nuids ? SG_FILT_EXCL_UID : 0) | (s->ncomms ? SG_FILT_EXCL_COMM : 0);
+	if (bpf_map_update_elem(ffil, &zero, &f, BPF_ANY) < 0)
+		return -errno;
+	/* 4. trim what only the old policy wanted */
+	sync_trie(fpre, s->prefixes, s->nprefixes, false, true);
+	sync_trie(fsuf, s->suffixes, s->nsuffixes, true, true);
+	return 0;
+}
+
+int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len)
+{
+	static const char *const modes[] = { "pass", "drop", "path" };
+	size_t o = 0;
+
+	for (int t = SG_EV_OPEN; t < SG_FK_MAX; t++) {
+		const char *name = t == SG_EV_OPEN ? "open(read)" :
+				   t == SG_FK_OPEN_WRITE ? "open(write)" : sg_type_name(t);
+		int n = snprintf(buf + o, len - o, "%s%s=%s", o ? " " : "", name,
+				 modes[s->mode[t] < 3 ? s->mode[t] : 0]);
+
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += n;
+	}
+	if (o < len)
+		o += snprintf(buf + o, len - o, " prefixes=%zu suffixes=%zu excluded_uids=%zu "
+			      "excluded_comms=%zu", s->nprefixes, s->nsuffixes, s->nuids, s->ncomms);
+	return o;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy engine: loads YAML policies (a file, or a directory of *.yaml
+ * merged in lexical order) into a precompiled form, and gives every event a
+ * verdict (action, severity, the id of the first matching rule).  Loading
+ * collects every error and warning with file:line:column; matching allocates
+ * nothing.  A policy is immutable once loaded except for its hit counters and
+ * the per-rule enforceable flag; the daemon swaps whole policies on reload.
+ * The language is documented in sysguard.policy(5).
+ */
+#ifndef SG_POLICY_H
+#define SG_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "addr.h"
+#include "event.h"
+
+struct policy;
+struct proctable;
+struct proc_entry;
+struct json_object;
+
+/* One message of a load: an error, or a warning that does not stop the load. */
+struct policy_diag_msg {
+	char *file;              /* NULL: not about a file */
+	unsigned int line, col;  /* 1-based; 0: no position */
+	bool warning;
+	char *text;
+};
+
+struct policy_diag {
+	struct policy_diag_msg *msgs;
+	size_t n, cap;
+	unsigned int errors, warnings;
+	bool truncated;          /* more than SG_POLICY_DIAG_MAX messages */
+};
+
+void policy_diag_init(struct policy_diag *d);
+void policy_diag_fini(struct policy_diag *d);
+/* "file:line:col: text" for errors, "file:line:col: warning: text" for warnings. */
+void policy_diag_print(const struct policy_diag *d, FILE *f);
+
+/*
+ * Load a policy file, or every *.yaml of a directory (names starting with '.'
+ * are skipped) in strcmp order.  Every problem goes into diag (which may be
+ * NULL).  Returns 0 and sets *ret when there is no error (warnings allowed);
+ * -EINVAL when the policy has errors, another -errno when it could not be
+ * read; *ret is untouched on failure.
+ */
+int policy_load(const char *path, struct policy **ret, struct policy_diag *diag);
+
+/* The same for a policy held in memory; name is used in messages. */
+int policy_load_string(const char *name, const char *text, size_t len, struct policy **ret,
+		       struct policy_diag *diag);
+
+void policy_free(struct policy *p);
+
+/*
+ * How the evaluator finds a process's entry and its parents.  policy_eval()
+ * uses the process table; tests may supply their own.
+ */
+struct policy_lineage {
+	const struct proc_entry *(*get)(void *arg, uint32_t pid);
+	const struct proc_entry *(*parent)(void *arg, const struct proc_entry *e);
+	void *arg;
+};
+
+/*
+ * Judge ev and fill ev->verdict (action, severity, rule_id pointing into p,
+ * enforced, repeat = 1).  Returns the action.  Excluded events and events
+ * judged 'allow' are not to be emitted.  Types the kernel does not produce
+ * (marks, drops, ...) are always 'log' and not counted.  pt may be NULL.
+ */
+int policy_eval(const struct policy *p, struct sg_event *ev, const struct proctable *pt);
+int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
+			const struct policy_lineage *lineage);
+
+/* Dedup window of the policy ('defaults: {dedup_window: 2s}'), 0: no dedup. */
+uint64_t policy_dedup_window_ns(const struct policy *p);
+
+/* Where the policy came from (the path given to policy_load). */
+const char *policy_source(const struct policy *p);
+
+struct policy_rule_info {
+	const char *id;
+	const char *file;
+	unsigned int line;
+	enum sg_action action;
+	enum sg_severity severity;
+	bool enabled;
+	bool enforceable;
+	uint32_t events;         /* 1u << enum sg_type, plus POLICY_EV_WRITE */
+	uint64_t hits;
+};
+
+#define POLICY_EV_WRITE (1u << 31) /* 'write': an open with write intent */
+
+size_t policy_rule_count(const struct policy *p);
+int policy_rule_info(const struct policy *p, size_t i, struct policy_rule_info *ret);
+
+/*
+ * Mark rule i as carried out by an enforcer: its block verdicts then say
+ * enforced = true.  Until then every block rule is monitor-only (enforced =
+ * false).  Block rules that no enforcer could carry out (see
+ * policy_net_blocks) give a warning with their position when loaded.
+ */
+int policy_rule_set_enforceable(struct policy *p, size_t i, bool on);
+
+/* One kernel-enforceable piece of a block rule. */
+struct policy_net_block {
+	size_t rule;             /* index for policy_rule_set_enforceable() */
+	const char *id;          /* the rule's id, alive as long as the policy */
+	bool connect, bind;      /* the hooks: the rule's events */
+	struct addr_cidr net;    /* 0.0.0.0/0 and ::/0 when the rule names no address */
+	uint16_t port_lo, port_hi; /* 0-65535 when it names no port */
+	uint8_t proto;           /* IPPROTO_TCP, IPPROTO_UDP, or 0 for both */
+};
+
+typedef int (*policy_net_block_fn)(void *arg, const struct policy_net_block *b);
+
+/*
+ * The block rules the network enforcer can carry out: enabled, action block,
+ * events within connect and bind, no exceptions, and only 'in' conditions on
+ * net.addr, net.port, net.proto and net.family.  Each is expanded into the
+ * product of its addresses, port ranges and protocols (a 'match' list gives
+ * the union of its sets), and fn is called once per piece, in policy order.
+ * Returns the number of pieces, or the first negative value fn returns.
+ */
+int policy_net_blocks(const struct policy *p, policy_net_block_fn fn, void *arg);
+
+struct policy_stats {
+	uint64_t evaluated;      /* kernel events judged */
+	uint64_t excluded;       /* of those, matched by 'exclude' */
+	uint64_t defaulted;      /* of those, matched by no rule */
+};
+
+void policy_stats(const struct policy *p, struct policy_stats *ret);
+
+/* Copy the hit counters of rules whose id is in both (call before the swap). */
+void policy_carry_counters(struct policy *newp, const struct policy *old);
+
+/* The normalized policy (see sysguard.policy(5)): canonical, deterministic YAML. */
+int policy_dump(const struct policy *p, FILE *f);
+/* The same into a malloc'ed NUL-terminated string. */
+int policy_dump_string(const struct policy *p, char **ret);
+
+/*
+ * For 'policy show': {"source": path, "rules": [{"id", "action", "severity",
+ * "enabled", "enforceable", "hits", "events"}...], "stats": {...},
+ * "normalized": the text of policy_dump}.
+ */
+int policy_to_json(const struct policy *p, struct json_object **ret);
+
+/*
+ * sysguardd -n/--check-policy PATH: load, print every message to err, and with
+ * verbose the normalized policy to out.  Returns the exit code: 0 valid
+ * (warnings allowed), 1 errors or unreadable.
+ */
+int policy_check_main(const char *path, bool verbose, FILE *out, FILE *err);
+
+#endif /* SG_POLICY_H */

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The policy's outward forms: the normalized dump (canonical YAML: lists
+ * expanded, values sorted and unique, keys in a fixed order, one rule per
+ * block; it parses back to the same policy), the JSON summary for the control
+ * socket, and the --check-policy entry point.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "policy_int.h"
+
+static bool plain_ok(const char *s)
+{
+	static const char *const reserved[] = { "true", "false", "yes", "no", "on", "off",
+						"null", "y", "n", NULL };
+
+	size_t digits = strspn(s, "0123456789");
+
+	if (!*s || *s == '-' || *s == '$' || *s == '~')
+		return false;
+	/* 123 and 1.5 would be numbers to other YAML readers */
+	if (digits && (!s[digits] || (s[digits] == '.' && !s[digits + 1 + strspn(s + digits + 1,
+									       "0123456789")])))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("/_.~+=@%^-", *p)))
+			return false;
+	for (size_t i = 0; reserved[i]; i++)
+		if (strcasecmp(s, reserved[i]) == 0)
+			return false;
+	return true;
+}
+
+/* A string as a YAML scalar that the policy parser reads back as s. */
+static void put_str(FILE *f, const char *s)
+{
+	if (plain_ok(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	if (*s == '$')
+		fputc('$', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void put_duration(FILE *f, uint64_t ns)
+{
+	if (ns == 0)
+		fputs("0", f);
+	else if (ns % 60000000000ull == 0)
+		fprintf(f, "%llum", (unsigned long long)(ns / 60000000000ull));
+	else if (ns % 1000000000ull == 0)
+		fprintf(f, "%llus", (unsigned long long)(ns / 1000000000ull));
+	else
+		fprintf(f, "%llums", (unsigned long long)(ns / 1000000ull));
+}
+
+static void put_fieldcond(FILE *f, const struct pfieldcond *fc);
+
+static void put_values(FILE *f, enum pfield field, const struct pop *op)
+{
+	const struct pfield_desc *fd = &policy_fields[field];
+	bool first = true;
+	char buf[ADDR_STR_MAX];
+
+	if (op->kind == OP_NOT) {
+		put_fieldcond(f, op->not);
+		return;
+	}
+	fputc('[', f);
+	switch (fd->kind) {
+	case PK_STR:
+	case PK_ARGV:
+		for (size_t i = 0; i < op->n; i++) {
+			bool glob = op->kind == OP_GLOB || op->kind == OP_ARG;
+
+			fputs(i ? ", " : "", f);
+			put_str(f, glob ? op->globs[i].pat : op->strs[i]);
+		}
+		break;
+	case PK_NUM:
+		for (size_t i = 0; i < op->n; i++) {
+			fputs(i ? ", " : "", f);
+			if (op->ranges[i].lo == op->ranges[i].hi)
+				fprintf(f, "%u", op->ranges[i].lo);
+			else
+				fprintf(f, "%u-%u", op->ranges[i].lo, op->ranges[i].hi);
+		}
+		break;
+	case PK_ADDR:
+		for (size_t i = 0; i < op->n; i++) {
+			fputs(i ? ", " : "", f);
+			if (addr_format_cidr(&op->cidrs[i], buf, sizeof(buf)) == 0)
+				put_str(f, buf);
+		}
+		break;
+	case PK_ENUM:
+		for (int b = 0; b < 32; b++)
+			if (op->mask & (1u << b)) {
+				fputs(first ? "" : ", ", f);
+				fputs(fd->enum_names[b], f);
+				first = false;
+			}
+		break;
+	case PK_BOOL:
+		if (op->mask & 1) {
+			fputs("false", f);
+			first = false;
+		}
+		if (op->mask & 2)
+			fputs(first ? "true" : ", true", f);
+		break;
+	}
+	fputc(']', f);
+}
+
+/* Operators in the order of their names. */
+static const enum pop_kind op_order[] = { OP_ARG, OP_CONTAINS, OP_GLOB, OP_IN, OP_NOT,
+					  OP_PREFIX, OP_SUFFIX };
+
+static void put_fieldcond(FILE *f, const struct pfieldcond *fc)
+{
+	bool first = true;
+
+	fputc('{', f);
+	for (size_t k = 0; k < sizeof(op_order) / sizeof(op_order[0]); k++)
+		for (size_t i = 0; i < fc->nops; i++) {
+			if (fc->ops[i].kind != op_order[k])
+				continue;
+			fprintf(f, "%s%s: ", first ? "" : ", ", policy_op_names[op_order[k]]);
+			put_values(f, fc->field, &fc->ops[i]);
+			first = false;
+		}
+	fputc('}', f);
+}
+
+static int cmp_cond_name(const void *a, const void *b)
+{
+	const struct pfieldcond *x = *(const struct pfieldcond *const *)a;
+	const struct pfieldcond *y = *(const struct pfieldcond *const *)b;
+
+	return strcmp(policy_fields[x->field].name, policy_fields[y->field].name);
+}
+
+/* A condition set as a block mapping; first line after "- " when dash. */
+static void put_condset(FILE *f, const struct pcondset *cs, int indent, bool dash)
+{
+	const struct pfieldcond *sorted[FLD_MAX];
+
+	for (size_t i = 0; i < cs->n; i++)
+		sorted[i] = &cs->conds[i];
+	qsort(sorted, cs->n, sizeof(*sorted), cmp_cond_name);
+	for (size_t i = 0; i < cs->n; i++) {
+		if (dash && i == 0)
+			fprintf(f, "%*s- ", indent - 2, "");
+		else
+			fprintf(f, "%*s", indent, "");
+		fprintf(f, "%s: ", policy_fields[sorted[i]->field].name);
+		put_fieldcond(f, sorted[i]);
+		fputc('\n', f);
+	}
+}
+
+static void put_rule(FILE *f, const struct prule *r)
+{
+	const char *names[32];
+	int n;
+
+	fputs("  - id: ", f);
+	put_str(f, r->id);
+	fprintf(f, "\n    action: %s\n    description: ", sg_action_name(r->action));
+	put_str(f, r->description ? r->description : "");
+	fprintf(f, "\n    enabled: %s\n    events: [", r->enabled ? "true" : "false");
+	n = policy_events_names(r->events, names, 32);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", names[i]);
+	fputs("]\n", f);
+	if (r->nexcept) {
+		fputs("    except:\n", f);
+		for (size_t i = 0; i < r->nexcept; i++)
+			put_condset(f, &r->except[i], 8, true);
+	} else {
+		fputs("    except: []\n", f);
+	}
+	if (r->nmatch == 1) {
+		fputs("    match:\n", f);
+		put_condset(f, &r->match[0], 6, false);
+	} else if (r->nmatch > 1) {
+		fputs("    match:\n", f);
+		for (size_t i = 0; i < r->nmatch; i++)
+			put_condset(f, &r->match[i], 8, true);
+	} else {
+		fputs("    match: {}\n", f);
+	}
+	fprintf(f, "    severity: %s\n    tags: [", sg_severity_name(r->severity));
+	for (size_t i = 0; i < r->ntags; i++) {
+		fputs(i ? ", " : "", f);
+		put_str(f, r->tags[i]);
+	}
+	fputs("]\n", f);
+}
+
+int policy_dump(const struct policy *p, FILE *f)
+{
+	fprintf(f, "version: 1\ndefaults:\n  action: %s\n  dedup_window: ",
+		sg_action_name(p->def_action));
+	put_duration(f, p->dedup_window_ns);
+	fprintf(f, "\n  severity: %s\n", sg_severity_name(p->def_severity));
+	if (p->nexclude) {
+		fputs("exclude:\n", f);
+		for (size_t i = 0; i < p->nexclude; i++)
+			put_condset(f, &p->exclude[i], 4, true);
+	} else {
+		fputs("exclude: []\n", f);
+	}
+	if (p->nrules) {
+		fputs("rules:\n", f);
+		for (size_t i = 0; i < p->nrules; i++)
+			put_rule(f, &p->rules[i]);
+	} else {
+		fputs("rules: []\n", f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+int policy_dump_string(const struct policy *p, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	r = policy_dump(p, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
+}
+
+static int json_add(struct json_object *o, const char *k, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, k, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct json_object *rule_json(const struct policy *p, size_t i)
+{
+	const struct prule *r = &p->rules[i];
+	struct json_object *o = json_object_new_object(), *ev;
+	const char *names[32];
+	int n, q = 0;
+
+	if (!o)
+		return NULL;
+	ev = json_object_new_array();
+	n = policy_events_names(r->events, names, 32);
+	for (int k = 0; ev && k < n; k++)
+		if (json_object_array_add(ev, json_object_new_string(names[k])) < 0)
+			q = -ENOMEM;
+	q |= json_add(o, "id", json_object_new_string(r->id));
+	q |= json_add(o, "action", json_object_new_string(sg_action_name(r->action)));
+	q |= json_add(o, "severity", json_object_new_string(sg_severity_name(r->severity)));
+	q |= json_add(o, "enabled", json_object_new_boolean(r->enabled));
+	q |= json_add(o, "enforceable", json_object_new_boolean(r->enforceable));
+	q |= json_add(o, "hits", json_object_new_int64((int64_t)p->ctr->hits[i]));
+	q |= json_add(o, "events", ev);
+	if (q) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int policy_to_json(const struct policy *p, struct json_object **ret)
+{
+	struct json_object *o = json_object_new_object(), *rules, *stats;
+	char *text = NULL;
+	int r = 0;
+
+	if (!o)
+		return -ENOMEM;
+	rules = json_object_new_array();
+	for (size_t i = 0; rules && i < p->nrules; i++) {
+		struct json_object *rj = rule_json(p, i);
+
+		if (!rj || json_object_array_add(rules, rj) < 0) {
+			json_object_put(rj);
+			r = -ENOMEM;
+			break;
+		}
+	}
+	stats = json_object_new_object();
+	if (stats) {
+		const struct policy_counters *c = p->ctr;
+
+		r |= json_add(stats, "evaluated", json_object_new_int64((int64_t)c->evaluated));
+		r |= json_add(stats, "excluded", json_object_new_int64((int64_t)c->excluded));
+		r |= json_add(stats, "defaulted", json_object_new_int64((int64_t)c->defaulted));
+	}
+	r |= json_add(o, "source", json_object_new_string(p->source));
+	r |= json_add(o, "rules", rules);
+	r |= json_add(o, "stats", stats);
+	if (r == 0) {
+		r = policy_dump_string(p, &text);
+		if (r == 0)
+			r = json_add(o, "normalized", json_object_new_string(text));
+		free(text);
+	}
+	if (r) {
+		json_object_put(o);
+		return r < 0 ? r : -ENOMEM;
+	}
+	*ret = o;
+	return 0;
+}
+
+int policy_check_main(const char *path, bool verbose, FILE *out, FILE *err)
+{
+	struct policy_diag diag;
+	struct policy *p = NULL;
+	int r;
+
+	policy_diag_init(&diag);
+	r = policy_load(path, &p, &diag);
+	policy_diag_print(&diag, err);
+	if (r < 0 && diag.n == 0)
+		fprintf(err, "%s: %s\n", path, strerror(-r));
+	policy_diag_fini(&diag);
+	if (r < 0)
+		return 1;
+	if (verbose && (policy_dump(p, out) < 0 || fflush(out) != 0)) {
+		fprintf(err, "%s: cannot write the normalized policy\n", path);
+		r = -EIO;
+	}
+	policy_free(p);
+	return r < 0 ? 1 : 0;
+}

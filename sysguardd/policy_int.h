@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals shared by the policy engine's files (policy_yaml.c: YAML to a node
+ * tree with marks; policy_parse.c: tree to compiled policy; policy_eval.c: the
+ * matcher; policy_dump.c: normalized dump, JSON, --check-policy).  Not for use
+ * outside sysguardd/policy*.c.
+ */
+#ifndef SG_POLICY_INT_H
+#define SG_POLICY_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+#include "sg_limits.h"
+#include "policy.h"
+
+/* A bump allocator: everything of one policy (or one parse) is freed at once. */
+struct arena {
+	struct arena_chunk *head;
+};
+
+void *policy_arena_alloc(struct arena *a, size_t n);     /* zeroed; NULL on ENOMEM */
+char *policy_arena_strndup(struct arena *a, const char *s, size_t n);
+void policy_arena_free(struct arena *a);
+
+/* A position in a policy file. */
+struct pmark {
+	const char *file;
+	unsigned int line, col;  /* 1-based */
+};
+
+void policy_diag_add(struct policy_diag *d, const struct pmark *m, bool warning,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The YAML document as a tree; map items are key, value, key, value... */
+enum ynode_type { YN_SCALAR, YN_SEQ, YN_MAP };
+
+struct ynode {
+	enum ynode_type type;
+	struct pmark mark;
+	const char *str;         /* scalar, NUL-terminated */
+	size_t len;
+	bool plain;              /* an unquoted scalar */
+	struct ynode **items;
+	size_t n;                /* items (2 per pair in a map) */
+};
+
+/* Parse text into *ret (NULL for an empty document); errors go into d. */
+int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_t len,
+		      struct ynode **ret, struct policy_diag *d);
+
+/* Fields a condition can test. */
+enum pfield {
+	FLD_EVENT,
+	FLD_PROC_EXE, FLD_PROC_COMM, FLD_PROC_NAME, FLD_PROC_ARGV,
+	FLD_PROC_UID, FLD_PROC_GID, FLD_PROC_PID, FLD_PROC_PPID,
+	FLD_PARENT_EXE, FLD_PARENT_COMM, FLD_PARENT_NAME,
+	FLD_ANC_EXE, FLD_ANC_COMM, FLD_ANC_NAME,
+	FLD_FILE_PATH, FLD_FILE_NEW_PATH, FLD_FILE_NAME, FLD_FILE_WRITE, FLD_FILE_TRUNC,
+	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO,
+	FLD_EXEC_FILENAME,
+	FLD_RESULT,
+	FLD_MAX,
+};
+
+/* What kind of value a field has. */
+enum pkind { PK_STR, PK_ARGV, PK_NUM, PK_BOOL, PK_ADDR, PK_ENUM };
+
+struct pfield_desc {
+	const char *name;
+	enum pkind kind;
+	uint32_t events;         /* events the field exists for (policy event mask) */
+	const char *const *enum_names; /* PK_ENUM: value i is bit i */
+};
+
+extern const struct pfield_desc policy_fields[FLD_MAX];
+
+enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_MAX };
+
+extern const char *const policy_op_names[OP_MAX];
+
+/* A glob pattern, classified at load time. */
+enum pglob_kind { GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_FNMATCH };
+
+struct pglob {
+	enum pglob_kind kind;
+	const char *pat;         /* as written, for the dump */
+	const char *s;           /* the literal part (exact/prefix/suffix/contains) */
+	size_t len;
+};
+
+struct pfieldcond;
+
+struct prange {
+	uint32_t lo, hi;         /* inclusive */
+};
+
+struct pop {
+	enum pop_kind kind;
+	size_t n;
+	const char **strs;       /* strings: sorted, unique */
+	size_t *lens;
+	struct pglob *globs;     /* OP_GLOB, OP_ARG: sorted by pattern */
+	struct prange *ranges;   /* PK_NUM, sorted */
+	struct addr_cidr *cidrs; /* PK_ADDR, sorted */
+	uint32_t mask;           /* PK_ENUM, PK_BOOL (bit 0 false, bit 1 true) */
+	struct pfieldcond *not;  /* OP_NOT */
+};
+
+/* All operators of one field hold (AND). */
+struct pfieldcond {
+	enum pfield field;
+	size_t nops;
+	struct pop *ops;         /* sorted by kind */
+	struct pmark mark;
+};
+
+/* All conditions of a set hold (AND). */
+struct pcondset {
+	size_t n;
+	struct pfieldcond *conds; /* cheapest first */
+	struct pmark mark;
+};
+
+struct prule {
+	const char *id;
+	const char *description;
+	struct pmark mark;
+	uint32_t events;
+	size_t nmatch;           /* 0: every event of the rule's types */
+	struct pcondset *match;  /* any of them (OR) */
+	size_t nexcept;
+	struct pcondset *except;
+	enum sg_action action;
+	enum sg_severity severity;
+	bool enabled;
+	bool enforceable;
+	size_t ntags;
+	const char **tags;       /* sorted, unique */
+};
+
+struct policy_counters {
+	uint64_t evaluated, excluded, defaulted;
+	uint64_t hits[];
+};
+
+struct policy {
+	struct arena arena;
+	const char *source;
+	enum sg_action def_action;
+	enum sg_severity def_severity;
+	uint64_t dedup_window_ns;
+	size_t nexclude;
+	struct pcondset *exclude;
+	size_t nrules;
+	struct prule *rules;
+	/* enabled rules per kernel event type, in policy order */
+	uint32_t *by_type[SG_EV_KERNEL_MAX];
+	size_t nby_type[SG_EV_KERNEL_MAX];
+	struct policy_counters *ctr; /* the only mutable part while in use */
+};
+
+/* Whether the kernel could enforce r (a block rule); why not, if not. */
+bool policy_rule_netblockable(const struct prule *r, const char **why);
+
+/* The policy event mask of an event: 1 << type, plus POLICY_EV_WRITE for writing opens. */
+uint32_t policy_event_mask(const struct sg_event *ev);
+
+/* Canonical event-mask names, in dump order. */
+int policy_events_names(uint32_t mask, const char **names, size_t max);
+
+#endif /* SG_POLICY_INT_H */

@@ -1,0 +1,349 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The policy engine in the real daemon: every detection of the default
+policy triggered by the real command an attacker would run, everyday
+commands staying quiet, allow/exclude, dedup summaries, monitor-only block
+verdicts, and SIGHUP reloads (a broken policy keeps the old one)."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import REPO, SGACT, SYSGUARDD, sgact
+
+DEFAULT = os.path.join(REPO, "policies", "default.yaml")
+
+
+def policy_engine_built():
+    p = subprocess.run([SYSGUARDD, "--check-policy", DEFAULT], capture_output=True, text=True)
+    if p.returncode == 2 and "not in this build" in p.stderr:
+        pytest.skip("sysguardd has no policy engine wired in (--check-policy)")
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.fixture
+def dflt(daemon_factory):
+    """A daemon on the shipped default policy."""
+    policy_engine_built()
+    return daemon_factory(policy=DEFAULT)
+
+
+def alerts(daemon, pid=None, rule=None):
+    daemon.read()
+    return [e for e in daemon.events if e.get("action") == "alert"
+            and (pid is None or e["proc"]["pid"] == pid)
+            and (rule is None or e.get("rule") == rule)]
+
+
+def wait_rule(daemon, rule, pid=None, type_=None, action="alert"):
+    return daemon.wait_for(lambda e: e.get("rule") == rule and e.get("action") == action
+                           and (pid is None or e["proc"]["pid"] == pid)
+                           and (type_ is None or e["type"] == type_),
+                           what="rule %s%s" % (rule, "" if pid is None else " for pid %d" % pid))
+
+
+class Ran:
+    def __init__(self, pid):
+        self.pid = pid
+
+
+def run(daemon, *argv):
+    """Run a command and return it (with .pid) once the daemon has seen its exec.
+    It is started through timeout(1), so that its parent is not this Python
+    interpreter (which matters to some rules)."""
+    p = subprocess.Popen(["/usr/bin/timeout", "20"] + list(argv), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    p.wait()
+    ev = daemon.wait_for(lambda e: e["type"] == "exec" and e["proc"]["ppid"] == p.pid,
+                         what="exec of %s" % argv[0])
+    return Ran(ev["proc"]["pid"])
+
+
+def exec_pid(daemon, exe_base, argv_has):
+    ev = daemon.wait_for(lambda e: e["type"] == "exec"
+                         and os.path.basename(e["proc"].get("exe") or "") == exe_base
+                         and any(argv_has in a for a in e["exec"]["argv"]),
+                         what="exec of %s" % exe_base)
+    return ev["proc"]["pid"]
+
+
+# ---------------------------------------------------------------- detections
+
+def test_persistence_cron_and_ld_preload(dflt, tmp):
+    name = "/etc/cron.d/.sgtest-" + uuid.uuid4().hex  # cron ignores names with a dot
+    try:
+        pid, res = sgact("pid", "open", name, "wc")
+        assert res["open"][0] >= 0
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)
+    ev = wait_rule(dflt, "persistence-cron", pid)
+    assert ev["severity"] == "high" and ev["file"]["path"] == name
+    # an attempt is enough: O_WRONLY without O_CREAT fails when the file is absent
+    if not os.path.exists("/etc/ld.so.preload"):
+        pid, res = sgact("pid", "open", "/etc/ld.so.preload", "w")
+        ev = wait_rule(dflt, "persistence-ld-preload", pid)
+        assert ev["severity"] == "critical"
+
+
+def test_persistence_user_files(dflt, tmp):
+    os.makedirs(os.path.join(tmp, ".ssh"))
+    pid, _ = sgact("pid", "open", os.path.join(tmp, ".ssh", "authorized_keys"), "wc",
+                   "open", os.path.join(tmp, ".bashrc"), "wc",
+                   "open", os.path.join(tmp, ".config-systemd-user-x"), "wc")
+    wait_rule(dflt, "persistence-authorized-keys", pid)
+    wait_rule(dflt, "persistence-shell-rc", pid)
+    unit_dir = os.path.join(tmp, ".config", "systemd", "user")
+    os.makedirs(unit_dir)
+    src = os.path.join(tmp, "x.service")
+    open(src, "w").close()
+    pid, _ = sgact("pid", "rename", src, os.path.join(unit_dir, "x.service"))
+    wait_rule(dflt, "persistence-systemd-unit", pid, type_="rename")
+
+
+def test_credential_reads(dflt, tmp):
+    p = run(dflt, "/bin/cat", "/etc/shadow")
+    ev = wait_rule(dflt, "cred-shadow-read", p.pid)
+    assert ev["file"]["path"] == "/etc/shadow"
+    key = os.path.join(tmp, "id_ed25519")
+    with open(key, "w") as f:
+        f.write("not a key\n")
+    p = run(dflt, "/bin/cat", key)
+    wait_rule(dflt, "cred-ssh-private-key", p.pid)
+    aws = os.path.join(tmp, ".aws")
+    os.makedirs(aws)
+    open(os.path.join(aws, "credentials"), "w").close()
+    p = run(dflt, "/bin/cat", os.path.join(aws, "credentials"))
+    wait_rule(dflt, "cred-cloud", p.pid)
+    # the public key is not a secret
+    open(key + ".pub", "w").close()
+    p = run(dflt, "/bin/cat", key + ".pub")
+    dflt.marker()
+    assert not alerts(dflt, p.pid)
+
+
+def test_execution(dflt, tmp):
+    prog = os.path.join(tmp, "true")
+    shutil.copy("/bin/true", prog)
+    p = run(dflt, prog)
+    wait_rule(dflt, "exec-from-temp", p.pid, type_="exec")
+    # a shell started by a script interpreter
+    marker = uuid.uuid4().hex
+    run(dflt, "/usr/bin/python3", "-c", "import os; os.system('true %s')" % marker)
+    sh = exec_pid(dflt, "dash", marker)
+    wait_rule(dflt, "exec-shell-from-interpreter", sh)
+    # decoded text piped into a shell through sh -c
+    marker = uuid.uuid4().hex
+    run(dflt, "/bin/sh", "-c", "echo dHJ1ZQo= | base64 -d | sh # %s" % marker)
+    sh = exec_pid(dflt, "dash", marker)
+    ev = wait_rule(dflt, "exec-download-pipe-shell", sh)
+    assert ev["severity"] == "high"
+
+
+def test_evasion(dflt, tmp):
+    hist = os.path.join(tmp, ".bash_history")
+    open(hist, "w").close()
+    p = run(dflt, "/bin/rm", hist)
+    wait_rule(dflt, "evasion-history-tamper", p.pid, type_="unlink")
+    log = "/var/log/sgtest-%s.log" % uuid.uuid4().hex
+    try:
+        pid, _ = sgact("pid", "open", log, "wc", "unlink", log)
+    finally:
+        if os.path.exists(log):
+            os.unlink(log)
+    wait_rule(dflt, "evasion-log-tamper", pid, type_="open")
+    wait_rule(dflt, "evasion-log-tamper", pid, type_="unlink")
+    target = os.path.join(tmp, "suid")
+    open(target, "w").close()
+    p = run(dflt, "/bin/chmod", "u+s", target)
+    wait_rule(dflt, "evasion-setuid", p.pid)
+    p = run(dflt, "/bin/chmod", "0755", target)
+    dflt.marker()
+    assert not alerts(dflt, p.pid)
+
+
+def listener(family=socket.AF_INET, addr="127.0.0.1"):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    s.listen(5)
+    return s
+
+
+def test_c2_shell_connect(dflt):
+    srv = listener()
+    port = srv.getsockname()[1]
+    try:
+        p = run(dflt, "/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d" % port)
+    finally:
+        srv.close()
+    ev = wait_rule(dflt, "c2-shell-connect", p.pid, type_="connect")
+    assert ev["severity"] == "critical"
+
+
+def test_c2_interpreter_odd_port(dflt):
+    # a non-blocking connect to TEST-NET-1 returns at once (EINPROGRESS)
+    code = ("import socket; s = socket.socket(); s.setblocking(False); "
+            "s.connect_ex(('192.0.2.1', 4444))")
+    p = run(dflt, "/usr/bin/python3", "-c", code)
+    ev = wait_rule(dflt, "c2-interpreter-odd-port", p.pid, type_="connect")
+    assert ev["net"]["port"] == 4444
+
+
+@pytest.mark.parametrize("tool", ["nc", "ncat", "socat", "nmap"])
+def test_c2_net_tool_exec(dflt, tool):
+    path = shutil.which(tool)
+    if not path:
+        pytest.skip("%s is not installed" % tool)
+    p = run(dflt, path, "-h")
+    wait_rule(dflt, "c2-net-tool-exec", p.pid, type_="exec")
+
+
+# ------------------------------------------------------------------- quiet
+
+def test_benign_commands_stay_quiet(dflt, tmp):
+    pids = []
+    for argv in (["/bin/ls", "-la", "/etc"], ["/bin/cat", "/etc/hostname"],
+                 ["/bin/cat", "/etc/passwd"], ["/usr/bin/id"], ["/bin/date"],
+                 ["/usr/bin/sort", "/etc/services"], ["/bin/cp", "/etc/hosts", tmp],
+                 ["/bin/mkdir", os.path.join(tmp, "d")], ["/bin/touch", os.path.join(tmp, "f")]):
+        pids.append(run(dflt, *argv).pid)
+    dflt.marker()
+    assert not [e for e in alerts(dflt) if e["proc"]["pid"] in pids]
+    # execs are logged as the audit trail, their file opens are not emitted
+    for pid in pids:
+        evs = dflt.by_pid(pid)
+        assert [e["type"] for e in evs if e["type"] not in ("exec", "exit", "fork")] == []
+        ex = [e for e in evs if e["type"] == "exec"]
+        assert ex and ex[0]["action"] == "log" and ex[0]["rule"] == "audit-exec"
+
+
+# ------------------------------------------- allow, exclude, dedup, block
+
+def write(path, text):
+    tmpname = path + ".tmp"
+    with open(tmpname, "w") as f:
+        f.write(text)
+    os.rename(tmpname, path)
+
+
+POLICY_A = """version: 1
+defaults: {action: log, dedup_window: 1s}
+exclude:
+  - {proc.name: sort}
+rules:
+  - {id: quiet-true, events: [exec, exit, open], match: {proc.name: "true"}, action: allow}
+  - {id: shadow, events: [open], match: {file.path: /etc/shadow}, action: alert, severity: high}
+  # a process condition: the kernel cannot enforce it, so it stays monitor-only
+  - id: block-port
+    events: [connect]
+    match: {net.port: %d, net.addr: 127.0.0.0/8, proc.name: sgact}
+    action: block
+  - {id: rule-a, events: [exec], match: {proc.argv: {contains: sgreload}}, action: alert}
+"""
+
+
+def test_allow_exclude_dedup_block(daemon_factory, tmp):
+    policy_engine_built()
+    srv = listener()
+    port = srv.getsockname()[1]
+    path = os.path.join(tmp, "policy.yaml")
+    write(path, POLICY_A % port)
+    d = daemon_factory(policy=path)
+    try:
+        # the block rule loads with a monitor-only warning on the log
+        assert any("monitor-only" in l for l in d.stderr_lines), d.stderr()
+        t = subprocess.Popen(["/usr/bin/timeout", "20", "/bin/true"])
+        s = subprocess.Popen(["/usr/bin/timeout", "20", "/usr/bin/sort", "/etc/hostname"],
+                             stdout=subprocess.DEVNULL)
+        t.wait()
+        s.wait()
+        pid, res = sgact("pid", "open", "/etc/shadow", "r", "open", "/etc/shadow", "r",
+                         "open", "/etc/shadow", "r", "open", "/etc/shadow", "r",
+                         "connect", "127.0.0.1", port)
+    finally:
+        srv.close()
+    d.marker()
+    # allow and exclude: nothing from true and sort (children of the timeouts)
+    d.read()
+    assert [e for e in d.events if e["proc"]["ppid"] in (t.pid, s.pid)] == []
+    # the timeouts themselves are logged
+    assert d.by_pid(t.pid, "exec") and d.by_pid(s.pid, "exec")
+    # block: reported, not enforced (the connect went through)
+    ev = wait_rule(d, "block-port", pid, action="block")
+    assert ev["enforced"] is False and res["connect"] == [0]
+    # dedup: the first open at once, the other three in one summary
+    first = [e for e in d.by_pid(pid, "open") if e.get("rule") == "shadow"]
+    assert len(first) >= 1 and "repeat" not in first[0]
+    summary = d.wait_for(lambda e: e["proc"]["pid"] == pid and e.get("rule") == "shadow"
+                         and e.get("repeat", 1) > 1, timeout=10, what="dedup summary")
+    assert summary["repeat"] == 3
+    assert len([e for e in d.by_pid(pid, "open") if e.get("rule") == "shadow"]) == 2
+
+
+POLICY_B = """version: 1
+defaults: {action: log}
+rules:
+  - {id: rule-b, events: [exec], match: {proc.argv: {contains: sgreload}}, action: alert}
+"""
+
+POLICY_BROKEN = """version: 1
+rules:
+  - {id: rule-c, events: [exec], match: {proc.argv: {contains: sgreload}}, action: explode}
+"""
+
+
+def trigger_until(daemon, rule, timeout=15):
+    """Run a marked exec until its event carries rule (a reload is asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = "sgreload-" + uuid.uuid4().hex
+        subprocess.run(["/bin/echo", text], stdout=subprocess.DEVNULL, check=True)
+        ev = daemon.wait_for(lambda e: e["type"] == "exec" and text in e["exec"]["argv"],
+                             what="exec " + text)
+        if ev.get("rule") == rule:
+            return ev
+        if time.monotonic() > deadline:
+            raise AssertionError("still %r, expected %r" % (ev.get("rule"), rule))
+        time.sleep(0.1)
+
+
+def test_reload(daemon_factory, tmp):
+    policy_engine_built()
+    path = os.path.join(tmp, "policy.yaml")
+    write(path, POLICY_A % 1)
+    d = daemon_factory(policy=path)
+    trigger_until(d, "rule-a", timeout=2)
+    # a broken policy is refused, with its position, and the old one stays
+    write(path, POLICY_BROKEN)
+    nlog = len(d.stderr_lines)
+    d.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while not any("policy.yaml:3:" in l for l in d.stderr_lines[nlog:]):
+        assert time.monotonic() < deadline, "no error logged:\n" + d.stderr()
+        time.sleep(0.05)
+    assert any("explode" in l for l in d.stderr_lines[nlog:])
+    trigger_until(d, "rule-a", timeout=2)
+    # a good one replaces it
+    write(path, POLICY_B)
+    d.proc.send_signal(signal.SIGHUP)
+    trigger_until(d, "rule-b")
+    assert d.proc.poll() is None
+
+
+def test_check_policy_flag(tmp):
+    policy_engine_built()
+    p = subprocess.run([SYSGUARDD, "-v", "--check-policy", DEFAULT], capture_output=True,
+                       text=True)
+    assert p.returncode == 0 and p.stderr == ""
+    assert p.stdout.startswith("version: 1\n") and "  - id: audit-exec\n" in p.stdout
+    bad = os.path.join(tmp, "bad.yaml")
+    write(bad, POLICY_BROKEN)
+    p = subprocess.run([SYSGUARDD, "-n", bad], capture_output=True, text=True)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == ("%s:3:84: unknown action 'explode' (expected allow, log, alert, block)\n"
+                        % bad)
