@@ -50,7 +50,10 @@ def config_settings():
     """Setting names as config.c parses them: (section or None, name)."""
     src = read(os.path.join(REPO, "sysguardd", "config.c"))
     found = []
-    for fn, section in (("parse_root", None), ("parse_ring", "ring"), ("parse_journal", "journal")):
+    for fn, section in (("parse_root", None), ("parse_ring", "ring"), ("parse_journal", "journal"),
+                        ("parse_enforcement", "enforcement")):
+        if "static int %s(" % fn not in src:
+            continue
         body = src[src.index("static int %s(" % fn):]
         body = body[:body.index("\n}\n")]
         for name in re.findall(r'strcmp\(name, "([a-z_]+)"\)', body):
