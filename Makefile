@@ -57,7 +57,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS_SRC  := $(wildcard tests/tools/*.c)
 TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
-.PHONY: all clean deps test check unit systest bench install uninstall
+.PHONY: all clean deps test check unit systest bench install uninstall vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -193,3 +193,7 @@ uninstall:
 	done
 	$(Q)rmdir $(DESTDIR)$(CONFDIR)/policies.d $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DATADIR)/sysguard 2>/dev/null || true
 	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+
+# Only the VM tier: sysguardd as a systemd service, systemd as PID 1 in qemu (root).
+vmtest: all
+	$(Q)tests/vm/run-tier $(BUILD)
