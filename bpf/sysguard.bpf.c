@@ -442,6 +442,34 @@ static __always_inline int path_wanted(struct fscratch *fs, long n, __u32 want)
 }
 
 /*
+ * Whether userspace would normalise the path into another one ("//", "/./",
+ * "/../", a trailing "/." or "/.."): such a path is not judged here, since
+ * its raw bytes may not show the prefix that its normal form has.
+ */
+static __always_inline int path_unnormal(const char *p, __u32 len)
+{
+	int st = 0; /* 1: after '/', 2: after "/.", 3: after "/.." */
+
+	for (int i = 0; i < SG_UPATH_MAX; i++) {
+		char c;
+
+		if (i >= len)
+			break;
+		c = p[i];
+		if (c == '/') {
+			if (st != 0)
+				return 1;
+			st = 1;
+		} else if (c == '.' && (st == 1 || st == 2)) {
+			st++;
+		} else {
+			st = 0;
+		}
+	}
+	return st >= 2;
+}
+
+/*
  * The in-kernel filter at an open's entry: 0 drops it before anything is
  * stashed or reserved.  Reads the path only when the policy filters on it; a
  * path that cannot be read here, or a relative one, goes on to userspace.
@@ -495,6 +523,8 @@ static __always_inline int open_wanted(struct trace_event_raw_sys_enter *ctx, __
 	n = bpf_probe_read_user_str(fs->path, sizeof(fs->path), upath);
 	if (n <= 1 || fs->path[0] != '/')
 		return 1; /* unreadable now, or relative: userspace decides */
+	if (path_unnormal(fs->path, n - 1))
+		return 1;
 	return path_wanted(fs, n, want);
 }
 

@@ -243,8 +243,9 @@ int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len)
 	for (int t = SG_EV_OPEN; t < SG_FK_MAX; t++) {
 		const char *name = t == SG_EV_OPEN ? "open(read)" :
 				   t == SG_FK_OPEN_WRITE ? "open(write)" : sg_type_name(t);
-		int n = snprintf(buf + o, len - o, "%s%s=%s", o ? " " : "", name,
-				 modes[s->mode[t] < 3 ? s->mode[t] : 0]);
+		int n = snprintf(buf + o, len - o, "%s%s=%s%s%s%s", o ? " " : "", name,
+				 modes[s->mode[t] < 3 ? s->mode[t] : 0], s->why[t] ? "(" : "",
+				 s->why[t] ? s->why[t] : "", s->why[t] ? ")" : "");
 
 		if (n < 0 || (size_t)n >= len - o)
 			break;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include "sysguard.h"
 
 struct kernel;
@@ -24,6 +25,7 @@ struct kfilter_path {
 
 struct kfilter_spec {
 	uint8_t mode[SG_FK_MAX];     /* enum sg_fmode */
+	const char *why[SG_FK_MAX];  /* the rule that makes a kind pass (points into the policy) */
 	struct kfilter_path *prefixes;
 	size_t nprefixes, capprefixes;
 	struct kfilter_path *suffixes; /* as written, not reversed */

@@ -14,14 +14,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <event2/event.h>
 #include "config.h"
+#include "dedup.h"
 #include "enforce.h"
 #include "journal.h"
 #include "kernel.h"
+#include "kfilter.h"
 #include "log.h"
 #include "pipeline.h"
+#include "policy.h"
 #include "proctable.h"
 #include "service.h"
 #include "sink.h"
@@ -47,6 +51,10 @@ struct daemon {
 	uint64_t start_ns;
 	int ready_fd;                   /* the parent waits on it when daemonizing */
 	int exit_code;
+	struct policy *policy;          /* NULL: none loaded, everything is logged */
+	const char *policy_path;        /* where it came from */
+	struct dedup *dedup;
+	char kfilter_desc[512];
 };
 
 static void usage(FILE *out)
@@ -117,6 +125,177 @@ static void on_expired(void *arg, const struct enforce_rule *r)
 	report_block_change(arg, "expire", r, 0);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void dedup_emit(struct sg_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+
+	pipeline_emit(d->pipe, ev);
+}
+
+/* Where the policy comes from: the configured path, else the shipped default. */
+static const char *policy_path(struct daemon *d)
+{
+	if (strcmp(d->cfg.policy, SG_POLICY_DEFAULT) == 0 && access(SG_POLICY_DEFAULT, F_OK) < 0 &&
+	    access(SG_POLICY_SHIPPED, F_OK) == 0)
+		return SG_POLICY_SHIPPED;
+	return d->cfg.policy;
+}
+
+/* Parse and check a policy; every message is logged as file:line:col. */
+static int parse_policy(const char *path, struct policy **ret)
+{
+	struct policy_diag diag;
+	int r;
+
+	policy_diag_init(&diag);
+	r = policy_load(path, ret, &diag);
+	for (size_t i = 0; i < diag.n; i++) {
+		const struct policy_diag_msg *m = &diag.msgs[i];
+
+		sg_log(m->warning ? LOG_WARNING : LOG_ERR, "%s:%u:%u: %s%s", m->file ? m->file : path,
+		       m->line, m->col, m->warning ? "warning: " : "", m->text);
+	}
+	if (r < 0 && diag.n == 0)
+		sg_log(LOG_ERR, "cannot load the policy '%s': %s", path, strerror(-r));
+	policy_diag_fini(&diag);
+	return r;
+}
+
+struct block_compile {
+	struct enforce_rule *rules;
+	size_t n, cap;
+};
+
+static int collect_block(void *arg, const struct policy_net_block *b)
+{
+	struct block_compile *bc = arg;
+	struct enforce_rule *r;
+
+	if (bc->n == bc->cap) {
+		size_t cap = bc->cap ? bc->cap * 2 : 16;
+		struct enforce_rule *n = realloc(bc->rules, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		bc->rules = n;
+		bc->cap = cap;
+	}
+	r = &bc->rules[bc->n++];
+	memset(r, 0, sizeof(*r));
+	r->net = b->net;
+	r->port_lo = b->port_lo;
+	r->port_hi = b->port_hi;
+	r->proto = b->proto;
+	r->hooks = (b->connect ? SG_HOOK_CONNECT | SG_HOOK_SENDMSG : 0) | (b->bind ? SG_HOOK_BIND : 0);
+	if (r->proto == IPPROTO_TCP)
+		r->hooks &= ~SG_HOOK_SENDMSG;
+	r->created = time(NULL);
+	snprintf(r->source, sizeof(r->source), "%s", b->id);
+	return 0;
+}
+
+static int mark_enforceable(void *arg, const struct policy_net_block *b)
+{
+	policy_rule_set_enforceable(arg, b->rule, true);
+	return 0;
+}
+
+/*
+ * Put a parsed policy in force: its block rules into the kernel maps, its
+ * filter into the kernel, then the swap.  The old policy stays when any step
+ * fails.  Runs between events, so no event sees half of it.
+ */
+static int apply_policy(struct daemon *d, struct policy *p, const char *path)
+{
+	struct block_compile bc = { 0 };
+	struct kfilter_spec spec;
+	struct sg_event ev;
+	char err[256];
+	int r;
+
+	if (p) {
+		r = policy_net_blocks(p, collect_block, &bc);
+		if (r < 0) {
+			free(bc.rules);
+			return r;
+		}
+	}
+	if (d->enforce) {
+		r = enforce_set_policy_rules(d->enforce, bc.rules, bc.n, err, sizeof(err));
+		if (r < 0) {
+			sg_log(LOG_ERR, "policy '%s' refused: %s", path, err);
+			free(bc.rules);
+			return r;
+		}
+		if (p)
+			policy_net_blocks(p, mark_enforceable, p);
+	} else if (bc.n) {
+		sg_log(LOG_WARNING, "%zu block rules of '%s' are monitor-only: network enforcement "
+		       "is unavailable (%s)", bc.n, path, d->enforce_why);
+	}
+	free(bc.rules);
+
+	policy_kfilter(p, &spec);
+	r = kfilter_apply(d->kernel, &spec);
+	if (r < 0)
+		sg_log(LOG_WARNING, "cannot update the in-kernel filter: %s: every event goes "
+		       "to userspace", strerror(-r));
+	kfilter_describe(&spec, d->kfilter_desc, sizeof(d->kfilter_desc));
+	kfilter_spec_fini(&spec);
+
+	if (d->dedup) {
+		dedup_flush_all(d->dedup);
+		dedup_set_window(d->dedup, p ? policy_dedup_window_ns(p) : 0);
+	}
+	if (p && d->policy)
+		policy_carry_counters(p, d->policy);
+	policy_free(d->policy);
+	d->policy = p;
+	d->policy_path = path;
+	sg_log(LOG_INFO, "policy '%s' in force: %zu rules; kernel filter: %s", path,
+	       p ? policy_rule_count(p) : 0, d->kfilter_desc);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_POLICY;
+	ev.policy.source = path;
+	ev.policy.rules = p ? policy_rule_count(p) : 0;
+	ev.policy.ok = true;
+	pipeline_inject(d->pipe, &ev);
+	return 0;
+}
+
+/* SIGHUP: parse in full, then swap; a policy with errors changes nothing. */
+static void reload_policy(struct daemon *d)
+{
+	const char *path = policy_path(d);
+	struct policy *p = NULL;
+	struct sg_event ev;
+	int r;
+
+	r = parse_policy(path, &p);
+	if (r == 0)
+		r = apply_policy(d, p, path);
+	if (r == 0)
+		return;
+	policy_free(p);
+	sg_log(LOG_ERR, "policy reload from '%s' refused; the policy in force is unchanged", path);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_POLICY;
+	ev.policy.source = path;
+	ev.policy.ok = false;
+	ev.policy.error = "the new policy has errors; the old one stays in force";
+	pipeline_inject(d->pipe, &ev);
+	pipeline_flush(d->pipe);
+}
+
 /* The verdict: enforcement's own reports first, then the policy. */
 static void judge(void *ctx, struct sg_event *ev)
 {
@@ -142,6 +321,12 @@ static void judge(void *ctx, struct sg_event *ev)
 		ev->verdict.rule_id = d->block_label;
 		return;
 	}
+	if (!d->policy)
+		return;
+	policy_eval(d->policy, ev, d->pt);
+	/* a repeat inside the dedup window waits to be summarised */
+	if (ev->verdict.action != SG_ACT_ALLOW && d->dedup && dedup_submit(d->dedup, ev, mono_ns()) == 0)
+		ev->verdict.action = SG_ACT_ALLOW;
 }
 
 /* Once a second: report drops as an event, keep the clocks in step. */
@@ -152,6 +337,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct sg_event ev;
 
 	pipeline_sync_clock(d->pipe);
+	if (d->dedup && dedup_flush(d->dedup, mono_ns()) > 0)
+		pipeline_flush(d->pipe);
 	if (d->enforce && enforce_expire(d->enforce, on_expired, d) > 0)
 		pipeline_flush(d->pipe);
 	if (kernel_counters(d->kernel, &now) < 0)
@@ -185,6 +372,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 			sg_log(LOG_ERR, "cannot reopen '%s': %s", sink_path(d->sink), strerror(-r));
 		else
 			sg_log(LOG_INFO, "SIGHUP: output reopened");
+		consume(d); /* what the old policy should judge */
+		reload_policy(d);
+		pipeline_flush(d->pipe);
 		service_ready("Reloaded"); /* service */
 		return;
 	}
@@ -281,9 +471,25 @@ static int start(struct daemon *d)
 {
 	struct pipeline_hooks hooks = { .judge = judge, .ctx = d };
 	struct kernel_opts ko;
+	struct policy *policy = NULL;
+	const char *ppath = policy_path(d);
 	char err[512];
 	const char *out;
 	int r, sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+	/* a policy with errors stops the start, before anything is attached */
+	if (access(ppath, F_OK) == 0 || strcmp(ppath, SG_POLICY_DEFAULT) != 0) {
+		r = parse_policy(ppath, &policy);
+		if (r < 0) {
+			sg_log(LOG_ERR, "cannot start with the policy '%s'", ppath);
+			return r;
+		}
+	} else {
+		sg_log(LOG_WARNING, "no policy at '%s' or '%s': every event is logged",
+		       SG_POLICY_DEFAULT, SG_POLICY_SHIPPED);
+		ppath = "(none)";
+	}
+	d->dedup = dedup_new(0, 0, dedup_emit, d);
 
 	d->pt = proctable_new(d->cfg.proctable_max);
 	d->pipe = d->pt ? pipeline_new(d->pt, &hooks) : NULL;
@@ -322,6 +528,11 @@ static int start(struct daemon *d)
 		}
 	} else {
 		snprintf(d->enforce_why, sizeof(d->enforce_why), "switched off in the configuration");
+	}
+	r = apply_policy(d, policy, ppath);
+	if (r < 0) {
+		policy_free(policy);
+		return r;
 	}
 	/* after attaching, so that nothing started in between is missed */
 	r = proctable_seed(d->pt, "/proc");
@@ -410,9 +621,13 @@ static void stop(struct daemon *d, bool clean)
 	if (d->ring_ev)
 		event_free(d->ring_ev);
 	enforce_close(d->enforce, clean);
+	if (d->dedup && d->pipe)
+		dedup_flush_all(d->dedup);
 	kernel_close(d->kernel);
 	if (d->pipe)
 		pipeline_flush(d->pipe);
+	dedup_free(d->dedup);
+	policy_free(d->policy);
 	sink_close(d->sink);
 	journal_free(d->journal); /* service */
 	pipeline_free(d->pipe);
@@ -463,10 +678,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check) {
-		fprintf(stderr, "sysguardd: --check-policy: the policy engine is not in this build\n");
-		return 2;
-	}
+	if (check)
+		return policy_check_main(check, verbose > 0, stdout, stderr);
 
 	config_defaults(&d.cfg);
 	d.cfg.output[0] = '\0'; /* "auto": stdout in the foreground, the log file otherwise */

@@ -130,6 +130,14 @@ typedef int (*policy_net_block_fn)(void *arg, const struct policy_net_block *b);
  */
 int policy_net_blocks(const struct policy *p, policy_net_block_fn fn, void *arg);
 
+struct kfilter_spec;
+
+/*
+ * The in-kernel filter this policy allows (sysguardd/policy_kfilter.c): what
+ * no rule can act on is dropped at syscall entry.  p NULL: pass everything.
+ */
+int policy_kfilter(const struct policy *p, struct kfilter_spec *spec);
+
 struct policy_stats {
 	uint64_t evaluated;      /* kernel events judged */
 	uint64_t excluded;       /* of those, matched by 'exclude' */
