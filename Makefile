@@ -109,12 +109,14 @@ $(BUILD)/tests/tools/%: tests/tools/%.c
 unit: $(UNIT_BIN)
 
 # The whole suite, every tier; ends with one "N passed, N failed, N skipped" line.
-test check: all $(UNIT_BIN) $(TOOLS_BIN)
+test check: all $(UNIT_BIN) $(TOOLS_BIN) bench-tools
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all
 
 # Only the system tests (root), e.g. make systest PYTEST_ARGS='-k network'
 systest: all $(TOOLS_BIN)
 	$(Q)cd tests/system && BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q $(PYTEST_ARGS)
+
+-include tests/bench/bench.mk
 
 DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
 	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \

@@ -443,8 +443,8 @@ static __always_inline int path_wanted(struct fscratch *fs, long n, __u32 want)
 
 /*
  * Whether userspace would normalise the path into another one ("//", "/./",
- * "/../", a trailing "/." or "/.."): such a path is not judged here, since
- * its raw bytes may not show the prefix that its normal form has.
+ * "/../", a trailing "/", "/." or "/.."): such a path is not judged here,
+ * since its raw bytes may not show the prefix or suffix its normal form has.
  */
 static __always_inline int path_unnormal(const char *p, __u32 len)
 {
@@ -466,7 +466,7 @@ static __always_inline int path_unnormal(const char *p, __u32 len)
 			st = 0;
 		}
 	}
-	return st >= 2;
+	return st != 0 && len > 1;
 }
 
 /*
@@ -521,8 +521,8 @@ static __always_inline int open_wanted(struct trace_event_raw_sys_enter *ctx, __
 	if (!fs)
 		return 1;
 	n = bpf_probe_read_user_str(fs->path, sizeof(fs->path), upath);
-	if (n <= 1 || fs->path[0] != '/')
-		return 1; /* unreadable now, or relative: userspace decides */
+	if (n <= 1 || n >= SG_UPATH_MAX || fs->path[0] != '/')
+		return 1; /* unreadable now, cut short (its end is unknown), or relative */
 	if (path_unnormal(fs->path, n - 1))
 		return 1;
 	return path_wanted(fs, n, want);

@@ -256,3 +256,73 @@ int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len)
 			      "excluded_comms=%zu", s->nprefixes, s->nsuffixes, s->nuids, s->ncomms);
 	return o;
 }
+
+static bool unnormal(const char *path)
+{
+	const char *p = path;
+	int st = 0;
+
+	for (; *p; p++) {
+		if (*p == '/') {
+			if (st != 0)
+				return true;
+			st = 1;
+		} else if (*p == '.' && (st == 1 || st == 2)) {
+			st++;
+		} else {
+			st = 0;
+		}
+	}
+	return st != 0 && p - path > 1;
+}
+
+/* An LPM hit: a stored key no longer than the lookup key and equal on its length. */
+static bool trie_hit(const struct kfilter_path *arr, size_t n, const char *key, size_t keylen,
+		     uint32_t want)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(arr[i].s);
+
+		if (l <= keylen && memcmp(arr[i].s, key, l) == 0 && (arr[i].kinds & want))
+			return true;
+	}
+	return false;
+}
+
+bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool write, uint32_t uid,
+			 const char *comm)
+{
+	int mode = s->mode[write ? SG_FK_OPEN_WRITE : SG_EV_OPEN];
+	uint32_t want = write ? SG_PK_WRITE : SG_PK_READ;
+	size_t len = strlen(path), keylen;
+	char rev[SG_PATH_KEY];
+
+	if (mode == SG_FM_DROP)
+		return false;
+	for (size_t i = 0; i < s->nuids; i++)
+		if (s->uids[i] == uid)
+			return false;
+	for (size_t i = 0; i < s->ncomms; i++)
+		if (strncmp(s->comms[i], comm, SG_COMM_LEN - 1) == 0)
+			return false;
+	if (mode == SG_FM_PASS)
+		return true;
+	if (len == 0 || path[0] != '/' || len >= SG_UPATH_MAX || unnormal(path))
+		return true;
+	keylen = len < SG_PATH_KEY ? len : SG_PATH_KEY;
+	if (trie_hit(s->prefixes, s->nprefixes, path, keylen, want))
+		return true;
+	for (size_t i = 0; i < keylen; i++)
+		rev[i] = path[len - 1 - i];
+	/* the suffix trie holds suffixes written backwards */
+	for (size_t i = 0; i < s->nsuffixes; i++) {
+		size_t l = strlen(s->suffixes[i].s);
+		bool eq = l <= keylen && (s->suffixes[i].kinds & want);
+
+		for (size_t j = 0; eq && j < l; j++)
+			eq = rev[j] == s->suffixes[i].s[l - 1 - j];
+		if (eq)
+			return true;
+	}
+	return false;
+}

@@ -11,6 +11,7 @@
 #ifndef SG_KFILTER_H
 #define SG_KFILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -45,6 +46,14 @@ int kfilter_add_comm(struct kfilter_spec *s, const char *comm);
 
 /* Write spec into the kernel's maps. Returns 0 or -errno. */
 int kfilter_apply(struct kernel *k, const struct kfilter_spec *s);
+
+/*
+ * What the kernel side decides for an open of path (bpf/sysguard.bpf.c,
+ * open_wanted()), computed in userspace: for tests that check the filter
+ * never hides what a rule acts on.  Keep the two in step.
+ */
+bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool write, uint32_t uid,
+			 const char *comm);
 
 /* One line for logs and status: "open(read)=path open(write)=path rename=pass ..." */
 int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len);
