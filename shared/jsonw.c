@@ -100,6 +100,11 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* Bytes that need no escaping and no UTF-8 check: ASCII from space up, but the quote and backslash. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
+};
+
 static void put_escaped(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -109,7 +114,7 @@ static void put_escaped(struct jsonw *w, const char *str, size_t n)
 	while (i < n) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (plain[c]) {
 			run++;
 			i++;
 			continue;
@@ -170,20 +175,35 @@ void jw_str(struct jsonw *w, const char *s)
 	jw_strn(w, s, strlen(s));
 }
 
+/* Digits of v, written backwards from end; returns where they start. */
+static char *utoa_rev(uint64_t v, char *end)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void jw_int(struct jsonw *w, int64_t v)
 {
-	char b[24];
+	char b[24], *end = b + sizeof(b), *s;
 
 	sep(w);
-	put(w, b, snprintf(b, sizeof(b), "%lld", (long long)v));
+	/* negate in unsigned arithmetic: INT64_MIN has no positive int64 */
+	s = utoa_rev(v < 0 ? -(uint64_t)v : (uint64_t)v, end);
+	if (v < 0)
+		*--s = '-';
+	put(w, s, end - s);
 }
 
 void jw_uint(struct jsonw *w, uint64_t v)
 {
-	char b[24];
+	char b[24], *end = b + sizeof(b), *s;
 
 	sep(w);
-	put(w, b, snprintf(b, sizeof(b), "%llu", (unsigned long long)v));
+	s = utoa_rev(v, end);
+	put(w, s, end - s);
 }
 
 void jw_bool(struct jsonw *w, bool v)

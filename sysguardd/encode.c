@@ -32,14 +32,32 @@ const char *encode_syscall_name(int sc)
 
 int encode_time(char *buf, size_t len, uint64_t ns)
 {
+	/* the date and time change once a second: format them once a second */
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[64]; /* "2026-11-21T06:38:40." */
 	time_t sec = ns / 1000000000;
-	struct tm tm;
+	uint32_t frac = ns % 1000000000;
 
-	if (!gmtime_r(&sec, &tm))
-		return -EINVAL;
-	return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			(unsigned)(ns % 1000000000));
+	if (len < 31)
+		return -ENOSPC;
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		if (!gmtime_r(&sec, &tm))
+			return -EINVAL;
+		snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		cached_sec = sec;
+	}
+	memcpy(buf, cached, 20);
+	for (int i = 28; i >= 20; i--) {
+		buf[i] = '0' + frac % 10;
+		frac /= 10;
+	}
+	buf[29] = 'Z';
+	buf[30] = '\0';
+	return 30;
 }
 
 const char *encode_family_name(int family)

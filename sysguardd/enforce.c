@@ -303,7 +303,8 @@ static int sync_all(struct enforce *e)
 {
 	int r = 0;
 
-	qsort(e->rules, e->n, sizeof(*e->rules), cmp_rule_prefix);
+	if (e->n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(e->rules, e->n, sizeof(*e->rules), cmp_rule_prefix);
 	for (size_t i = 0; i < e->n; i++) {
 		if (i > 0 && addr_cidr_cmp(&e->rules[i].net, &e->rules[i - 1].net) == 0)
 			continue;

@@ -283,6 +283,7 @@ int kernel_counters(const struct kernel *k, struct sg_counters *sum)
 		for (int t = 0; t < SG_EV_KERNEL_MAX; t++) {
 			sum->seen[t] += vals[c].seen[t];
 			sum->dropped[t] += vals[c].dropped[t];
+			sum->filtered[t] += vals[c].filtered[t];
 		}
 		sum->stash_full += vals[c].stash_full;
 	}

@@ -14,11 +14,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <event2/event.h>
+#include <json-c/json.h>
 #include "config.h"
+#include "control.h"
 #include "dedup.h"
+#include "encode.h"
 #include "enforce.h"
 #include "journal.h"
 #include "kernel.h"
@@ -52,7 +56,9 @@ struct daemon {
 	int ready_fd;                   /* the parent waits on it when daemonizing */
 	int exit_code;
 	struct policy *policy;          /* NULL: none loaded, everything is logged */
-	const char *policy_path;        /* where it came from */
+	char policy_src[4096];          /* where it came from */
+	int64_t policy_loaded_at;       /* unix seconds */
+	struct control *ctl;
 	struct dedup *dedup;
 	char kfilter_desc[512];
 };
@@ -213,14 +219,16 @@ static int mark_enforceable(void *arg, const struct policy_net_block *b)
  * filter into the kernel, then the swap.  The old policy stays when any step
  * fails.  Runs between events, so no event sees half of it.
  */
-static int apply_policy(struct daemon *d, struct policy *p, const char *path)
+static int apply_policy(struct daemon *d, struct policy *p, const char *src)
 {
+	char path[sizeof(d->policy_src)];
 	struct block_compile bc = { 0 };
 	struct kfilter_spec spec;
 	struct sg_event ev;
 	char err[256];
 	int r;
 
+	snprintf(path, sizeof(path), "%s", src); /* src may be d->policy_src itself */
 	if (p) {
 		r = policy_net_blocks(p, collect_block, &bc);
 		if (r < 0) {
@@ -259,33 +267,24 @@ static int apply_policy(struct daemon *d, struct policy *p, const char *path)
 		policy_carry_counters(p, d->policy);
 	policy_free(d->policy);
 	d->policy = p;
-	d->policy_path = path;
+	snprintf(d->policy_src, sizeof(d->policy_src), "%s", path);
+	d->policy_loaded_at = time(NULL);
 	sg_log(LOG_INFO, "policy '%s' in force: %zu rules; kernel filter: %s", path,
 	       p ? policy_rule_count(p) : 0, d->kfilter_desc);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SG_EV_POLICY;
-	ev.policy.source = path;
+	ev.policy.source = d->policy_src;
 	ev.policy.rules = p ? policy_rule_count(p) : 0;
 	ev.policy.ok = true;
 	pipeline_inject(d->pipe, &ev);
 	return 0;
 }
 
-/* SIGHUP: parse in full, then swap; a policy with errors changes nothing. */
-static void reload_policy(struct daemon *d)
+static void report_refused(struct daemon *d, const char *path)
 {
-	const char *path = policy_path(d);
-	struct policy *p = NULL;
 	struct sg_event ev;
-	int r;
 
-	r = parse_policy(path, &p);
-	if (r == 0)
-		r = apply_policy(d, p, path);
-	if (r == 0)
-		return;
-	policy_free(p);
 	sg_log(LOG_ERR, "policy reload from '%s' refused; the policy in force is unchanged", path);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SG_EV_POLICY;
@@ -294,6 +293,22 @@ static void reload_policy(struct daemon *d)
 	ev.policy.error = "the new policy has errors; the old one stays in force";
 	pipeline_inject(d->pipe, &ev);
 	pipeline_flush(d->pipe);
+}
+
+/* SIGHUP: parse in full, then swap; a policy with errors changes nothing. */
+static void reload_policy(struct daemon *d)
+{
+	const char *path = policy_path(d);
+	struct policy *p = NULL;
+	int r;
+
+	r = parse_policy(path, &p);
+	if (r == 0)
+		r = apply_policy(d, p, path);
+	if (r == 0)
+		return;
+	policy_free(p);
+	report_refused(d, path);
 }
 
 /* The verdict: enforcement's own reports first, then the policy. */
@@ -467,15 +482,407 @@ static void report_programs(struct daemon *d)
 	       proctable_count(d->pt));
 }
 
+/* ---- the control socket's commands ---- */
+
+static void publish(void *ctx, const struct sg_event *ev, const char *json, size_t len)
+{
+	struct daemon *d = ctx;
+
+	control_publish(d->ctl, ev, json, len);
+}
+
+#define JADD(o, k, v) json_object_object_add((o), (k), (v))
+
+static int op_status(void *ctx, struct json_object *out, struct control_error *err)
+{
+	struct daemon *d = ctx;
+	const struct pipeline_stats *st = pipeline_stats(d->pipe);
+	struct json_object *progs = json_object_new_object(), *evs = json_object_new_object();
+	struct json_object *drops = json_object_new_object(), *filt = json_object_new_object();
+	struct json_object *pol = json_object_new_object(), *enf = json_object_new_object();
+	struct json_object *proc = json_object_new_object(), *out_o = json_object_new_object();
+	struct sg_counters k;
+	bool have_k = kernel_counters(d->kernel, &k) == 0;
+	uint64_t total_drops = 0;
+
+	JADD(out, "version", json_object_new_string(SG_VERSION));
+	JADD(out, "pid", json_object_new_int(getpid()));
+	JADD(out, "uptime_sec", json_object_new_int64((int64_t)((now_ns() - d->start_ns) / 1000000000)));
+	for (size_t i = 0; i < kernel_prog_count(d->kernel); i++) {
+		const struct kernel_prog *p = kernel_prog(d->kernel, i);
+		struct json_object *o = json_object_new_object();
+
+		JADD(o, "hook", json_object_new_string(p->hook));
+		JADD(o, "family", json_object_new_string(kernel_family_name(p->family)));
+		JADD(o, "state", json_object_new_string(kernel_prog_state_name(p->state)));
+		JADD(o, "attached", json_object_new_boolean(p->state == PROG_ATTACHED));
+		if (p->state != PROG_ATTACHED)
+			JADD(o, "error", json_object_new_string(p->reason));
+		JADD(progs, p->name, o);
+	}
+	JADD(out, "programs", progs);
+	for (int t = 1; t < SG_EV_MAX; t++) {
+		struct json_object *o = json_object_new_object();
+
+		JADD(o, "received", json_object_new_uint64(st->received[t]));
+		JADD(o, "emitted", json_object_new_uint64(st->emitted[t]));
+		JADD(o, "allowed", json_object_new_uint64(st->allowed[t]));
+		if (t < SG_EV_KERNEL_MAX && have_k) {
+			JADD(o, "seen_in_kernel", json_object_new_uint64(k.seen[t]));
+			JADD(o, "filtered_in_kernel", json_object_new_uint64(k.filtered[t]));
+			JADD(drops, sg_type_name(t), json_object_new_uint64(k.dropped[t]));
+			total_drops += k.dropped[t];
+			JADD(filt, sg_type_name(t), json_object_new_uint64(k.filtered[t]));
+		}
+		JADD(evs, sg_type_name(t), o);
+	}
+	JADD(out, "events", evs);
+	JADD(drops, "total", json_object_new_uint64(total_drops));
+	JADD(drops, "output", json_object_new_uint64(d->sink ? sink_dropped(d->sink) : 0));
+	JADD(drops, "malformed", json_object_new_uint64(st->malformed));
+	JADD(out, "drops", drops);
+	JADD(out, "alerts", json_object_new_uint64(st->alerts));
+	JADD(out, "blocks", json_object_new_uint64(st->blocks));
+	JADD(pol, "source", json_object_new_string(d->policy_src));
+	JADD(pol, "rules", json_object_new_int64(d->policy ? (int64_t)policy_rule_count(d->policy) : 0));
+	JADD(pol, "loaded_at", json_object_new_int64(d->policy_loaded_at));
+	JADD(pol, "kernel_filter", json_object_new_string(d->kfilter_desc));
+	JADD(out, "policy", pol);
+	JADD(enf, "available", json_object_new_boolean(d->enforce != NULL));
+	if (d->enforce) {
+		JADD(enf, "cgroup", json_object_new_string(enforce_cgroup_root(d->enforce)));
+		JADD(enf, "rules", json_object_new_int64((int64_t)enforce_count(d->enforce)));
+		JADD(enf, "release_on_stop", json_object_new_boolean(d->cfg.release_on_stop));
+	} else {
+		JADD(enf, "reason", json_object_new_string(d->enforce_why));
+	}
+	JADD(out, "enforcement", enf);
+	if (d->journal) { /* service: what the journal sink sent and could not send */
+		struct json_object *jo = json_object_new_object();
+		struct journal_stats js;
+
+		journal_get_stats(d->journal, &js);
+		JADD(jo, "sent", json_object_new_uint64(js.sent));
+		JADD(jo, "failed", json_object_new_uint64(js.failed));
+		JADD(jo, "truncated", json_object_new_uint64(js.truncated));
+		JADD(jo, "diagnostics_lost", json_object_new_uint64(log_dropped()));
+		JADD(out, "journal", jo);
+	}
+	JADD(proc, "tracked", json_object_new_int64((int64_t)proctable_count(d->pt)));
+	JADD(proc, "evicted", json_object_new_uint64(proctable_evictions(d->pt)));
+	JADD(out, "processes", proc);
+	JADD(out_o, "path", json_object_new_string(d->sink ? sink_path(d->sink) : ""));
+	JADD(out_o, "written", json_object_new_uint64(d->sink ? sink_written(d->sink) : 0));
+	JADD(out, "output", out_o);
+	return 0;
+}
+
+static int op_mark(void *ctx, const char *text, const struct control_peer *peer, uint64_t *ret_seq,
+		   struct control_error *err)
+{
+	struct daemon *d = ctx;
+	struct sg_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_MARK;
+	ev.mark.text = text;
+	pipeline_inject(d->pipe, &ev);
+	pipeline_flush(d->pipe);
+	*ret_seq = pipeline_last_seq(d->pipe);
+	return 0;
+}
+
+static void diag_out(const struct policy_diag *dg, struct json_object *errors,
+		     struct control_error *err)
+{
+	for (size_t i = 0; i < dg->n; i++) {
+		const struct policy_diag_msg *m = &dg->msgs[i];
+		struct json_object *o;
+
+		if (m->warning)
+			continue;
+		if (!errors) {
+			control_error_add_diag(err, m->file, m->line, m->col, m->text);
+			continue;
+		}
+		o = json_object_new_object();
+		JADD(o, "file", json_object_new_string(m->file ? m->file : ""));
+		JADD(o, "line", json_object_new_int(m->line));
+		JADD(o, "column", json_object_new_int(m->col));
+		JADD(o, "message", json_object_new_string(m->text));
+		json_object_array_add(errors, o);
+	}
+}
+
+static int load_src(const struct control_policy_src *src, struct policy **p, struct policy_diag *dg)
+{
+	if (src->path)
+		return policy_load(src->path, p, dg);
+	return policy_load_string(src->name ? src->name : "inline", src->text, strlen(src->text), p,
+				  dg);
+}
+
+static int op_policy_check(void *ctx, const struct control_policy_src *src,
+			   const struct control_peer *peer, struct json_object *out,
+			   struct control_error *err)
+{
+	struct json_object *errors = json_object_new_array();
+	struct policy *p = NULL;
+	struct policy_diag dg;
+	int r;
+
+	policy_diag_init(&dg);
+	r = load_src(src, &p, &dg);
+	diag_out(&dg, errors, err);
+	policy_diag_fini(&dg);
+	if (r < 0 && r != -EINVAL) {
+		json_object_put(errors);
+		return control_error_set(err, r == -ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_INTERNAL,
+					 "'%s': %s", src->path ? src->path : "inline", strerror(-r));
+	}
+	JADD(out, "valid", json_object_new_boolean(r == 0));
+	JADD(out, "rules", json_object_new_int64(p ? (int64_t)policy_rule_count(p) : 0));
+	JADD(out, "errors", errors);
+	policy_free(p);
+	return 0;
+}
+
+/* Load and put in force; a policy with errors changes nothing. */
+static int load_and_apply(struct daemon *d, const struct control_policy_src *src,
+			  struct json_object *out, struct control_error *err)
+{
+	const char *name = src->path ? src->path : "inline";
+	struct policy *p = NULL;
+	struct policy_diag dg;
+	int r;
+
+	policy_diag_init(&dg);
+	r = load_src(src, &p, &dg);
+	if (r == -EINVAL) {
+		diag_out(&dg, NULL, err);
+		policy_diag_fini(&dg);
+		sg_log(LOG_ERR, "policy '%s' refused: it has errors; the policy in force is unchanged",
+		       name);
+		report_refused(d, name);
+		return control_error_set(err, PROTO_E_INVALID_POLICY, "the policy has errors; "
+					 "the policy in force is unchanged");
+	}
+	policy_diag_fini(&dg);
+	if (r < 0)
+		return control_error_set(err, r == -ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_INTERNAL,
+					 "'%s': %s", name, strerror(-r));
+	r = apply_policy(d, p, name);
+	if (r < 0) {
+		policy_free(p);
+		return control_error_set(err, PROTO_E_INTERNAL, "the policy could not be put in "
+					 "force: %s", strerror(-r));
+	}
+	pipeline_flush(d->pipe);
+	JADD(out, "source", json_object_new_string(d->policy_src));
+	JADD(out, "rules", json_object_new_int64((int64_t)policy_rule_count(p)));
+	return 0;
+}
+
+static int op_policy_load(void *ctx, const struct control_policy_src *src,
+			  const struct control_peer *peer, struct json_object *out,
+			  struct control_error *err)
+{
+	struct daemon *d = ctx;
+	int r = load_and_apply(d, src, out, err);
+
+	/* a path loaded this way is what later reloads read */
+	if (r == 0 && src->path)
+		snprintf(d->cfg.policy, sizeof(d->cfg.policy), "%s", src->path);
+	return r;
+}
+
+static int op_policy_reload(void *ctx, const struct control_peer *peer, struct json_object *out,
+			    struct control_error *err)
+{
+	struct daemon *d = ctx;
+	struct control_policy_src src = { .path = policy_path(d) };
+
+	return load_and_apply(d, &src, out, err);
+}
+
+static int op_policy_show(void *ctx, struct json_object *out, struct control_error *err)
+{
+	struct daemon *d = ctx;
+	struct json_object *j = NULL;
+
+	if (!d->policy)
+		return control_error_set(err, PROTO_E_NOT_FOUND, "no policy is loaded: every event "
+					 "is logged");
+	if (policy_to_json(d->policy, &j) < 0)
+		return -EIO;
+	json_object_object_foreach(j, key, val)
+		JADD(out, key, json_object_get(val));
+	json_object_put(j);
+	return 0;
+}
+
+static int rule_from_block(struct daemon *d, const struct control_block *b, struct enforce_rule *r,
+			   struct control_error *err)
+{
+	char target[256], why[256];
+	bool v6 = strchr(b->addr, ':') != NULL;
+	int n;
+
+	n = snprintf(target, sizeof(target), "%s%s", v6 && b->port >= 0 ? "[" : "", b->addr);
+	if (b->prefix >= 0)
+		n += snprintf(target + n, sizeof(target) - n, "/%d", b->prefix);
+	if (v6 && b->port >= 0)
+		n += snprintf(target + n, sizeof(target) - n, "]");
+	if (b->port >= 0)
+		n += snprintf(target + n, sizeof(target) - n, ":%d", b->port);
+	if (b->port_end >= 0 && b->port_end != b->port)
+		n += snprintf(target + n, sizeof(target) - n, "-%d", b->port_end);
+	if (enforce_rule_parse(r, target, b->proto == IPPROTO_TCP ? "tcp" :
+			       b->proto == IPPROTO_UDP ? "udp" : NULL, b->bind, b->cgroup,
+			       b->ttl_sec, b->comment, why, sizeof(why)) < 0)
+		return control_error_set(err, PROTO_E_INVALID_ARGUMENT, "%s", why);
+	return 0;
+}
+
+static struct json_object *rule_json(struct daemon *d, const struct enforce_rule *r)
+{
+	struct json_object *o = json_object_new_object();
+	char addr[ADDR_STR_MAX], text[512], id[16], when[40];
+
+	snprintf(id, sizeof(id), "%u", r->slot);
+	enforce_rule_format(r, text, sizeof(text));
+	inet_ntop(r->net.family, r->net.addr, addr, sizeof(addr));
+	JADD(o, "id", json_object_new_string(id));
+	JADD(o, "rule", json_object_new_string(text));
+	JADD(o, "addr", json_object_new_string(addr));
+	JADD(o, "prefix", json_object_new_int(r->net.prefix));
+	if (!(r->port_lo == 0 && r->port_hi == 65535)) {
+		JADD(o, "port", json_object_new_int(r->port_lo));
+		JADD(o, "port_end", json_object_new_int(r->port_hi));
+	}
+	JADD(o, "proto", json_object_new_string(r->proto == IPPROTO_TCP ? "tcp" :
+						r->proto == IPPROTO_UDP ? "udp" : "any"));
+	JADD(o, "direction", json_object_new_string(r->hooks & SG_HOOK_BIND ? "bind" : "outbound"));
+	if (r->cgroup[0])
+		JADD(o, "cgroup", json_object_new_string(r->cgroup));
+	JADD(o, "source", json_object_new_string(r->source));
+	JADD(o, "hits", json_object_new_uint64(enforce_hits(d->enforce, r->slot)));
+	encode_time(when, sizeof(when), (uint64_t)r->created * 1000000000ull);
+	JADD(o, "created", json_object_new_string(when));
+	if (r->expires) {
+		encode_time(when, sizeof(when), (uint64_t)r->expires * 1000000000ull);
+		JADD(o, "expires", json_object_new_string(when));
+	}
+	if (r->comment[0])
+		JADD(o, "comment", json_object_new_string(r->comment));
+	return o;
+}
+
+static int no_enforcement(struct daemon *d, struct control_error *err)
+{
+	return control_error_set(err, PROTO_E_NOT_AVAILABLE, "network enforcement is unavailable: %s",
+				 d->enforce_why);
+}
+
+static int op_block_add(void *ctx, const struct control_block *b, const struct control_peer *peer,
+			struct json_object *out, struct control_error *err)
+{
+	struct daemon *d = ctx;
+	struct enforce_rule r;
+	char why[256];
+	int ret;
+
+	if (!d->enforce)
+		return no_enforcement(d, err);
+	ret = rule_from_block(d, b, &r, err);
+	if (ret < 0)
+		return ret;
+	ret = enforce_add(d->enforce, &r, why, sizeof(why));
+	if (ret < 0)
+		return control_error_set(err, ret == -EEXIST ? PROTO_E_EXISTS :
+					 ret == -EINVAL ? PROTO_E_INVALID_ARGUMENT : PROTO_E_INTERNAL,
+					 "%s", why);
+	report_block_change(d, "add", &r, peer->uid);
+	pipeline_flush(d->pipe);
+	JADD(out, "rule", rule_json(d, enforce_by_slot(d->enforce, r.slot)));
+	return 0;
+}
+
+static int op_block_remove(void *ctx, const struct control_block *b,
+			   const struct control_peer *peer, struct json_object *out,
+			   struct control_error *err)
+{
+	struct daemon *d = ctx;
+	struct enforce_rule r;
+	char why[256];
+	int ret;
+
+	if (!d->enforce)
+		return no_enforcement(d, err);
+	if (b->id) {
+		const struct enforce_rule *found = NULL;
+		unsigned long slot;
+		char *end;
+
+		errno = 0;
+		slot = strtoul(b->id, &end, 10);
+		if (!errno && *end == '\0' && end != b->id)
+			found = enforce_by_slot(d->enforce, slot);
+		if (!found || strcmp(found->source, "runtime") != 0)
+			return control_error_set(err, PROTO_E_NOT_FOUND, "no runtime block rule "
+						 "with id '%s'", b->id);
+		r = *found;
+	} else {
+		ret = rule_from_block(d, b, &r, err);
+		if (ret < 0)
+			return ret;
+	}
+	ret = enforce_remove(d->enforce, &r, why, sizeof(why));
+	if (ret < 0)
+		return control_error_set(err, ret == -ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_INTERNAL,
+					 "%s", why);
+	report_block_change(d, "remove", &r, peer->uid);
+	pipeline_flush(d->pipe);
+	JADD(out, "removed", json_object_new_int(1));
+	return 0;
+}
+
+static int op_block_list(void *ctx, struct json_object *out, struct control_error *err)
+{
+	struct daemon *d = ctx;
+	struct json_object *rules = json_object_new_array();
+
+	if (!d->enforce) {
+		json_object_put(rules);
+		return no_enforcement(d, err);
+	}
+	for (size_t i = 0; i < enforce_count(d->enforce); i++)
+		json_object_array_add(rules, rule_json(d, enforce_get(d->enforce, i)));
+	JADD(out, "rules", rules);
+	return 0;
+}
+
+static const struct control_ops ctl_ops = {
+	.status = op_status,
+	.mark = op_mark,
+	.policy_check = op_policy_check,
+	.policy_load = op_policy_load,
+	.policy_reload = op_policy_reload,
+	.policy_show = op_policy_show,
+	.block_add = op_block_add,
+	.block_remove = op_block_remove,
+	.block_list = op_block_list,
+};
+
 static int start(struct daemon *d)
 {
-	struct pipeline_hooks hooks = { .judge = judge, .ctx = d };
+	struct pipeline_hooks hooks = { .judge = judge, .publish = publish, .ctx = d };
 	struct kernel_opts ko;
 	struct policy *policy = NULL;
 	const char *ppath = policy_path(d);
 	char err[512];
 	const char *out;
-	int r, sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	int r, sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
 	/* a policy with errors stops the start, before anything is attached */
 	if (access(ppath, F_OK) == 0 || strcmp(ppath, SG_POLICY_DEFAULT) != 0) {
@@ -491,11 +898,69 @@ static int start(struct daemon *d)
 	}
 	d->dedup = dedup_new(0, 0, dedup_emit, d);
 
+	/* the socket before BPF: a second daemon is refused before it loads anything */
+	d->base = event_base_new();
+	if (!d->base) {
+		sg_log(LOG_ERR, "cannot create the event loop");
+		return -ENOMEM;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a client gone mid-write is an EPIPE, not a signal */
+	if (d->cfg.socket[0]) {
+		struct control_options co = {
+			.path = d->cfg.socket,
+			.admin_group = d->cfg.admin_group[0] ? d->cfg.admin_group : NULL,
+			.version = SG_VERSION,
+			.log = sg_log,
+		};
+
+		d->ctl = control_new(d->base, &co, &ctl_ops, d);
+		if (!d->ctl) {
+			r = errno ? -errno : -EIO;
+			sg_log(LOG_ERR, "cannot open the control socket '%s'", d->cfg.socket);
+			return r;
+		}
+	}
+
 	d->pt = proctable_new(d->cfg.proctable_max);
 	d->pipe = d->pt ? pipeline_new(d->pt, &hooks) : NULL;
 	if (!d->pipe) {
 		sg_log(LOG_ERR, "out of memory");
 		return -ENOMEM;
+	}
+
+	out = d->cfg.output;
+	/* service: under systemd stdout is the journal, so events go to the file */
+	if (!*out)
+		out = d->foreground && !log_fd_is_journal(STDOUT_FILENO) ? "-" : SG_OUTPUT_DEFAULT;
+	if (strcmp(out, "-") != 0 || d->foreground) {
+		if (strcmp(out, "-") != 0) {
+			char dir[4096], *slash;
+
+			snprintf(dir, sizeof(dir), "%s", out);
+			slash = strrchr(dir, '/');
+			if (slash && slash != dir) {
+				*slash = '\0';
+				mkdir(dir, 0750);
+			}
+		}
+		d->sink = sink_open(out, 0);
+		if (!d->sink) {
+			r = -errno;
+			sg_log(LOG_ERR, "cannot open the output '%s': %s", out, strerror(errno));
+			return r;
+		}
+		pipeline_add_sink(d->pipe, d->sink);
+	}
+
+	/* service: selected events to the journal when running under systemd */
+	if ((service_managed() || log_fd_is_journal(STDERR_FILENO)) &&
+	    (d->cfg.journal_actions || d->cfg.journal_drops)) {
+		struct journal_opts jo = { .actions = d->cfg.journal_actions,
+					   .drops = d->cfg.journal_drops };
+
+		d->journal = journal_new(&jo);
+		if (!d->journal || pipeline_add_observer(d->pipe, journal_publish, d->journal) < 0)
+			return -ENOMEM;
 	}
 
 	memset(&ko, 0, sizeof(ko));
@@ -539,46 +1004,6 @@ static int start(struct daemon *d)
 	if (r < 0)
 		sg_log(LOG_WARNING, "cannot read /proc: %s", strerror(-r));
 
-	out = d->cfg.output;
-	/* service: under systemd stdout is the journal, so events go to the file */
-	if (!*out)
-		out = d->foreground && !log_fd_is_journal(STDOUT_FILENO) ? "-" : SG_OUTPUT_DEFAULT;
-	if (strcmp(out, "-") != 0 || d->foreground) {
-		if (strcmp(out, "-") != 0) {
-			char dir[4096], *slash;
-
-			snprintf(dir, sizeof(dir), "%s", out);
-			slash = strrchr(dir, '/');
-			if (slash && slash != dir) {
-				*slash = '\0';
-				mkdir(dir, 0750);
-			}
-		}
-		d->sink = sink_open(out, 0);
-		if (!d->sink) {
-			r = -errno;
-			sg_log(LOG_ERR, "cannot open the output '%s': %s", out, strerror(errno));
-			return r;
-		}
-		pipeline_add_sink(d->pipe, d->sink);
-	}
-
-	/* service: selected events to the journal when running under systemd */
-	if ((service_managed() || log_fd_is_journal(STDERR_FILENO)) &&
-	    (d->cfg.journal_actions || d->cfg.journal_drops)) {
-		struct journal_opts jo = { .actions = d->cfg.journal_actions,
-					   .drops = d->cfg.journal_drops };
-
-		d->journal = journal_new(&jo);
-		if (!d->journal || pipeline_add_observer(d->pipe, journal_publish, d->journal) < 0)
-			return -ENOMEM;
-	}
-
-	d->base = event_base_new();
-	if (!d->base) {
-		sg_log(LOG_ERR, "cannot create the event loop");
-		return -ENOMEM;
-	}
 	d->ring_ev = event_new(d->base, kernel_ring_fd(d->kernel), EV_READ | EV_PERSIST, on_ring, d);
 	d->batch_ev = event_new(d->base, -1, EV_PERSIST, on_batch, d);
 	d->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
@@ -620,9 +1045,12 @@ static void stop(struct daemon *d, bool clean)
 		event_free(d->batch_ev);
 	if (d->ring_ev)
 		event_free(d->ring_ev);
-	enforce_close(d->enforce, clean);
 	if (d->dedup && d->pipe)
 		dedup_flush_all(d->dedup);
+	if (d->pipe)
+		pipeline_flush(d->pipe);
+	control_free(d->ctl);
+	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)
 		pipeline_flush(d->pipe);

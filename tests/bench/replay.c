@@ -24,7 +24,7 @@
 #if __has_include("sg_limits.h")
 #include "sg_limits.h"
 #else
-#include "limits.h"
+#include "sg_limits.h"
 #endif
 #include "pipeline.h"
 #include "proctable.h"

@@ -1,0 +1,1526 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The control socket of sysguardd.  Owns the listening Unix socket (created
+ * with a stale socket removed, group and mode set), the list of connections
+ * (credentials from SO_PEERCRED/SO_PEERGROUPS, one request per line, bounded
+ * input and output, idle timeout), the dispatch of commands to the daemon's
+ * struct control_ops with read-only versus privileged checks, and the
+ * subscribers: server-side filters, a bounded output queue each, and dropped
+ * events counted and reported with {"missed": N} once the queue has drained.
+ * Single-threaded: everything runs from the daemon's event loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include "control.h"
+#include "event.h"
+#include "sg_limits.h"
+
+#ifndef SG_VERSION
+#define SG_VERSION "unknown"
+#endif
+
+#define CONTROL_CLOSE_SEC     5        /* to flush a last error line */
+#define CONTROL_ACCEPT_PAUSE  1        /* seconds accept stays off after EMFILE */
+#define CONTROL_ACCEPT_BURST  64       /* connections accepted per wakeup */
+#define EVENT_PREFIX          "{\"event\":"
+#define EVENT_SUFFIX          "}\n"
+#define EVENT_WRAP            (sizeof(EVENT_PREFIX) - 1 + sizeof(EVENT_SUFFIX) - 1)
+
+#define LOG(c, prio, ...)                                \
+	do {                                             \
+		if ((c)->log)                            \
+			(c)->log(prio, __VA_ARGS__);     \
+	} while (0)
+
+struct control_filter {
+	uint64_t types;          /* bit per event type; 0: any */
+	uint32_t actions;        /* bit per action; 0: any */
+	uint32_t *pids;
+	size_t npids;
+	char *comm;
+	bool comm_exact;
+	char *exe;
+	bool exe_exact;
+	char **rules;
+	size_t nrules;
+	bool marks;              /* markers pass whatever the filter says */
+};
+
+struct control_conn {
+	TAILQ_ENTRY(control_conn) entry;      /* control.conns */
+	TAILQ_ENTRY(control_conn) sub_entry;  /* control.subs, when subscribed */
+	struct control *c;
+	struct bufferevent *bev;
+	struct control_peer peer;
+	bool subscribed;
+	bool closing;            /* flushing a last line, then freed */
+	bool paused;             /* reading stopped until the output drains */
+	bool dropping;           /* queue overflowed: dropping until it drains */
+	uint64_t missed;         /* since the last {"missed"} notice */
+	size_t scanned;          /* input bytes known to hold no newline */
+	bool denied_logged;      /* log one refusal per connection, count them all */
+	struct control_filter filter;
+};
+
+TAILQ_HEAD(conn_list, control_conn);
+
+struct control {
+	struct event_base *base;
+	const struct control_ops *ops;
+	void *ctx;
+	void (*log)(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	char *path;
+	char *version;
+	int fd;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	gid_t sock_gid;          /* members of it may use read-only commands */
+	bool have_admin_gid;
+	gid_t admin_gid;
+	unsigned int max_clients;
+	struct timeval idle_tv;
+	struct timeval stall_tv;
+	size_t queue_max;
+	struct event *ev_accept;
+	struct event *ev_resume;  /* re-enables accept after EMFILE */
+	bool accept_paused;
+	struct conn_list conns;
+	struct conn_list subs;
+	unsigned int nconns;
+	unsigned int nsubs;
+	struct control_stats stats;
+	time_t started;
+	char *scratch;            /* one wrapped event line, built once per publish */
+	size_t scratch_size;
+};
+
+static void conn_free(struct control_conn *conn);
+static void conn_process_input(struct control_conn *conn);
+static void log_denied(struct control_conn *conn, const char *what);
+
+/* --- replies -------------------------------------------------------------------------------- */
+
+static void conn_send(struct control_conn *conn, struct json_object *o)
+{
+	struct evbuffer *out = bufferevent_get_output(conn->bev);
+	const char *s;
+	size_t len;
+
+	if (!o) {
+		static const char oom[] =
+			"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"internal\","
+			"\"message\":\"out of memory\"}}\n";
+		evbuffer_add(out, oom, sizeof(oom) - 1);
+		return;
+	}
+	s = proto_serialize(o, &len);
+	if (s) {
+		evbuffer_add(out, s, len);
+		evbuffer_add(out, "\n", 1);
+	}
+	json_object_put(o);
+}
+
+static void reply_ok(struct control_conn *conn, struct json_object *id, struct json_object *result)
+{
+	conn_send(conn, proto_reply_ok(id, result));
+}
+
+static void reply_error(struct control_conn *conn, struct json_object *id, enum proto_errcode code,
+			const char *message, struct json_object *details)
+{
+	conn_send(conn, proto_reply_error(id, code, message, details));
+}
+
+static void reply_proto_error(struct control_conn *conn, struct json_object *id,
+			      const struct proto_error *err)
+{
+	reply_error(conn, id, err->code, err->message, NULL);
+}
+
+/* Finish a callback: reply with result on success, or with the callback's error. */
+static void reply_op(struct control_conn *conn, struct json_object *id, int r,
+		     struct json_object *result, struct control_error *err)
+{
+	enum proto_errcode code;
+	char msg[PROTO_MESSAGE_MAX];
+
+	if (r >= 0) {
+		json_object_put(err->details);
+		reply_ok(conn, id, result);
+		return;
+	}
+	json_object_put(result);
+	code = err->code != PROTO_E_NONE ? err->code : proto_error_from_errno(r);
+	if (code == PROTO_E_NONE)
+		code = PROTO_E_INTERNAL;
+	if (err->message[0])
+		snprintf(msg, sizeof(msg), "%s", err->message);
+	else
+		snprintf(msg, sizeof(msg), "%s", strerror(-r));
+	reply_error(conn, id, code, msg, err->details);
+}
+
+int control_error_set(struct control_error *err, enum proto_errcode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	switch (code) {
+	case PROTO_E_INVALID_ARGUMENT:
+		return -EINVAL;
+	case PROTO_E_NOT_FOUND:
+		return -ENOENT;
+	case PROTO_E_EXISTS:
+		return -EEXIST;
+	case PROTO_E_PERMISSION_DENIED:
+		return -EPERM;
+	case PROTO_E_NOT_AVAILABLE:
+		return -ENOTSUP;
+	case PROTO_E_INVALID_POLICY:
+		return -EBADMSG;
+	case PROTO_E_BUSY:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+void control_error_add_diag(struct control_error *err, const char *file, unsigned int line,
+			    unsigned int column, const char *message)
+{
+	struct json_object *d;
+
+	if (!err->details)
+		err->details = json_object_new_array();
+	d = json_object_new_object();
+	if (!err->details || !d) {
+		json_object_put(d);
+		return;
+	}
+	if (file)
+		json_object_object_add(d, "file", json_object_new_string(file));
+	if (line)
+		json_object_object_add(d, "line", json_object_new_int64(line));
+	if (column)
+		json_object_object_add(d, "column", json_object_new_int64(column));
+	json_object_object_add(d, "message", json_object_new_string(message ? message : ""));
+	json_object_array_add(err->details, d);
+}
+
+/* --- connections ---------------------------------------------------------------------------- */
+
+static void conn_close_after_flush(struct control_conn *conn)
+{
+	struct timeval tv = { CONTROL_CLOSE_SEC, 0 };
+
+	if (conn->closing)
+		return;
+	conn->closing = true;
+	bufferevent_disable(conn->bev, EV_READ);
+	bufferevent_set_timeouts(conn->bev, NULL, &tv);
+	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
+		conn_free(conn);
+}
+
+static void filter_clear(struct control_filter *f)
+{
+	free(f->pids);
+	free(f->comm);
+	free(f->exe);
+	for (size_t i = 0; i < f->nrules; i++)
+		free(f->rules[i]);
+	free(f->rules);
+	memset(f, 0, sizeof(*f));
+}
+
+static void conn_free(struct control_conn *conn)
+{
+	struct control *c;
+
+	if (!conn)
+		return;
+	c = conn->c;
+	if (conn->subscribed) {
+		TAILQ_REMOVE(&c->subs, conn, sub_entry);
+		c->nsubs--;
+	}
+	TAILQ_REMOVE(&c->conns, conn, entry);
+	c->nconns--;
+	bufferevent_free(conn->bev);
+	filter_clear(&conn->filter);
+	free(conn);
+}
+
+static bool gid_in(gid_t gid, const gid_t *groups, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Is the peer in group gid?  Its primary gid, else its supplementary groups as
+ * the kernel recorded them at connect time (SO_PEERGROUPS), else (old kernels)
+ * the groups of its user from the group database.
+ */
+static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	bool found = false;
+
+	if (cred->gid == gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		return gid_in(gid, groups, (int)(len / sizeof(gid_t)));
+	if (errno == ERANGE && len <= 65536 * sizeof(gid_t)) {
+		groups = malloc(len);
+		if (groups && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+			found = gid_in(gid, groups, (int)(len / sizeof(gid_t)));
+		free(groups);
+		return found;
+	}
+	if (errno == ENOPROTOOPT) {
+		struct passwd pw, *res = NULL;
+		char buf[4096];
+		int n = 64;
+
+		if (getpwuid_r(cred->uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+			return false;
+		if (getgrouplist(pw.pw_name, pw.pw_gid, small, &n) < 0)
+			return false;
+		return gid_in(gid, small, n);
+	}
+	return false;
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+static void refuse(struct control *c, int fd, enum proto_errcode code, const char *msg)
+{
+	char line[256];
+	int n = proto_error_line(line, sizeof(line), code, msg);
+
+	if (n > 0 && send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		LOG(c, LOG_DEBUG, "control: refusing a connection: %m");
+	close(fd);
+}
+
+static void conn_new(struct control *c, int fd)
+{
+	struct control_conn *conn;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (c->nconns >= c->max_clients) {
+		c->stats.refused++;
+		if (c->stats.refused == 1 || c->stats.refused % 1000 == 0)
+			LOG(c, LOG_WARNING, "control: too many clients (%u), refusing connections "
+			    "(%llu so far)", c->max_clients, (unsigned long long)c->stats.refused);
+		refuse(c, fd, PROTO_E_TOO_MANY_CLIENTS, "too many clients");
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		LOG(c, LOG_WARNING, "control: SO_PEERCRED: %m");
+		close(fd);
+		return;
+	}
+	conn = calloc(1, sizeof(*conn));
+	if (!conn) {
+		refuse(c, fd, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	conn->c = c;
+	conn->peer.uid = cred.uid;
+	conn->peer.gid = cred.gid;
+	conn->peer.pid = cred.pid;
+	conn->peer.member = cred.uid == 0 || peer_in_group(fd, &cred, c->sock_gid);
+	conn->peer.admin = cred.uid == 0 ||
+			   (c->have_admin_gid && peer_in_group(fd, &cred, c->admin_gid));
+	conn->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!conn->bev) {
+		free(conn);
+		refuse(c, fd, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	TAILQ_INSERT_TAIL(&c->conns, conn, entry);
+	c->nconns++;
+	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb, conn_event_cb, conn);
+	/* The write callback runs whenever the output queue has drained completely. */
+	bufferevent_setwatermark(conn->bev, EV_WRITE, 0, 0);
+	bufferevent_set_timeouts(conn->bev, &c->idle_tv, &c->idle_tv);
+	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+	LOG(c, LOG_DEBUG, "control: connection from uid %u pid %d", (unsigned int)cred.uid,
+	    (int)cred.pid);
+}
+
+static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	c->accept_paused = false;
+	event_add(c->ev_accept, NULL);
+}
+
+static void accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	for (int i = 0; i < CONTROL_ACCEPT_BURST; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				struct timeval tv = { CONTROL_ACCEPT_PAUSE, 0 };
+
+				/* Out of descriptors: stop accepting for a while. */
+				if (!c->accept_paused)
+					LOG(c, LOG_WARNING, "control: accept: %m; pausing");
+				c->accept_paused = true;
+				event_del(c->ev_accept);
+				evtimer_add(c->ev_resume, &tv);
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+				LOG(c, LOG_WARNING, "control: accept: %m");
+			}
+			return;
+		}
+		conn_new(c, fd);
+	}
+}
+
+/* --- subscription filters ------------------------------------------------------------------- */
+
+/* Call fn for a string or for each string of an array; the count is bounded. */
+typedef int (*filter_add_fn)(struct control_filter *f, const char *s, struct proto_error *err);
+
+static int for_each_string(struct json_object *args, const char *key, filter_add_fn fn,
+			   struct control_filter *f, struct proto_error *err)
+{
+	struct json_object *v;
+	size_t n;
+
+	if (!json_object_object_get_ex(args, key, &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_string))
+		return fn(f, json_object_get_string(v), err);
+	if (!json_object_is_type(v, json_type_array))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'%s' must be a string or an array of strings", key);
+	n = json_object_array_length(v);
+	if (n > PROTO_FILTER_MAX)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'%s' has more than %d entries", key, PROTO_FILTER_MAX);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(v, i);
+		int r;
+
+		if (!json_object_is_type(s, json_type_string))
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "'%s' must be a string or an array of strings", key);
+		r = fn(f, json_object_get_string(s), err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_type(struct control_filter *f, const char *s, struct proto_error *err)
+{
+	int t = sg_type_from_name(s);
+
+	if (t < 0 || t >= 64)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "unknown event type '%.64s'",
+				       s);
+	f->types |= 1ull << t;
+	return 0;
+}
+
+static int add_action(struct control_filter *f, const char *s, struct proto_error *err)
+{
+	int a = sg_action_from_name(s);
+
+	if (a < 0 || a >= 32)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "unknown action '%.64s'", s);
+	f->actions |= 1u << a;
+	return 0;
+}
+
+static int add_rule(struct control_filter *f, const char *s, struct proto_error *err)
+{
+	char **rules;
+
+	if (strlen(s) > PROTO_STRING_MAX)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'rule' is too long");
+	rules = realloc(f->rules, (f->nrules + 1) * sizeof(*rules));
+	if (!rules)
+		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
+	f->rules = rules;
+	f->rules[f->nrules] = strdup(s);
+	if (!f->rules[f->nrules])
+		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
+	f->nrules++;
+	return 0;
+}
+
+static int parse_pids(struct control_filter *f, struct json_object *args, struct proto_error *err)
+{
+	struct json_object *v;
+	size_t n = 1;
+
+	if (!json_object_object_get_ex(args, "pid", &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		if (n > PROTO_FILTER_MAX || n == 0)
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "'pid' must have 1 to %d entries", PROTO_FILTER_MAX);
+	} else if (!json_object_is_type(v, json_type_int)) {
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'pid' must be an integer or an array of integers");
+	}
+	f->pids = calloc(n, sizeof(*f->pids));
+	if (!f->pids)
+		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_is_type(v, json_type_array) ?
+					json_object_array_get_idx(v, i) : v;
+		int64_t pid;
+
+		if (!json_object_is_type(p, json_type_int))
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "'pid' must be an integer or an array of integers");
+		pid = json_object_get_int64(p);
+		if (pid < 1 || pid > INT32_MAX)
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "'pid' must be between 1 and %d", INT32_MAX);
+		f->pids[f->npids++] = (uint32_t)pid;
+	}
+	return 0;
+}
+
+/* One of key (substring) or key_exact (whole string) may be given. */
+static int parse_match(struct json_object *args, const char *key, const char *key_exact,
+		       char **ret, bool *ret_exact, struct proto_error *err)
+{
+	const char *sub = NULL, *exact = NULL;
+	int r;
+
+	r = proto_arg_string(args, key, PROTO_STRING_MAX, &sub, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_string(args, key_exact, PROTO_STRING_MAX, &exact, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (sub && exact)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "give '%s' or '%s', not both", key, key_exact);
+	if (!sub && !exact)
+		return 0;
+	*ret = strdup(sub ? sub : exact);
+	if (!*ret)
+		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
+	*ret_exact = exact != NULL;
+	return 0;
+}
+
+static int filter_parse(struct control_filter *f, struct json_object *args,
+			struct proto_error *err)
+{
+	static const char *const keys[] = { "type", "action", "pid", "comm", "comm_exact", "exe",
+					    "exe_exact", "rule", "marks", NULL };
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->marks = true;
+	if (!args)
+		return 0;
+	if ((r = proto_args_check_keys(args, keys, err)) < 0 ||
+	    (r = for_each_string(args, "type", add_type, f, err)) < 0 ||
+	    (r = for_each_string(args, "action", add_action, f, err)) < 0 ||
+	    (r = for_each_string(args, "rule", add_rule, f, err)) < 0 ||
+	    (r = parse_pids(f, args, err)) < 0 ||
+	    (r = parse_match(args, "comm", "comm_exact", &f->comm, &f->comm_exact, err)) < 0 ||
+	    (r = parse_match(args, "exe", "exe_exact", &f->exe, &f->exe_exact, err)) < 0)
+		return r;
+	r = proto_arg_bool(args, "marks", &f->marks, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return 0;
+}
+
+static bool str_match(const char *have, const char *want, bool exact)
+{
+	if (!have)
+		return false;
+	return exact ? strcmp(have, want) == 0 : strstr(have, want) != NULL;
+}
+
+static bool filter_match(const struct control_filter *f, const struct sg_event *ev)
+{
+	bool hit;
+
+	if (!ev)
+		return true;
+	if (ev->type == SG_EV_MARK && f->marks)
+		return true;
+	if (f->types && (ev->type < 0 || ev->type >= 64 || !(f->types & (1ull << ev->type))))
+		return false;
+	if (f->actions && ((unsigned int)ev->verdict.action >= 32 ||
+			   !(f->actions & (1u << ev->verdict.action))))
+		return false;
+	if (f->npids) {
+		hit = false;
+		for (size_t i = 0; i < f->npids && !hit; i++)
+			hit = f->pids[i] == ev->proc.pid;
+		if (!hit)
+			return false;
+	}
+	if (f->comm && !str_match(ev->proc.comm, f->comm, f->comm_exact))
+		return false;
+	if (f->exe && !str_match(ev->proc.exe, f->exe, f->exe_exact))
+		return false;
+	if (f->nrules) {
+		if (!ev->verdict.rule_id)
+			return false;
+		hit = false;
+		for (size_t i = 0; i < f->nrules && !hit; i++)
+			hit = strcmp(f->rules[i], ev->verdict.rule_id) == 0;
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+/* --- commands ------------------------------------------------------------------------------- */
+
+static void cmd_hello(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct json_object *r = json_object_new_object(), *cmds, *peer, *lim;
+	static const char *const keys[] = { "client", NULL };
+	struct proto_error err;
+
+	if (proto_args_check_keys(req->args, keys, &err) < 0) {
+		json_object_put(r);
+		reply_proto_error(conn, req->id, &err);
+		return;
+	}
+	if (!r) {
+		conn_send(conn, NULL);
+		return;
+	}
+	json_object_object_add(r, "protocol", json_object_new_int(PROTO_VERSION));
+	json_object_object_add(r, "daemon", json_object_new_string("sysguardd"));
+	json_object_object_add(r, "version", json_object_new_string(c->version));
+	cmds = json_object_new_array();
+	for (int i = 0; i < PROTO_CMD_MAX; i++) {
+		const struct proto_command *pc = proto_command_get(i);
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(pc->name));
+		json_object_object_add(o, "perm",
+				       json_object_new_string(proto_perm_name(pc->perm)));
+		json_object_array_add(cmds, o);
+	}
+	json_object_object_add(r, "commands", cmds);
+	peer = json_object_new_object();
+	json_object_object_add(peer, "uid", json_object_new_int64(conn->peer.uid));
+	json_object_object_add(peer, "gid", json_object_new_int64(conn->peer.gid));
+	json_object_object_add(peer, "pid", json_object_new_int64(conn->peer.pid));
+	json_object_object_add(peer, "access",
+			       json_object_new_string(conn->peer.admin ? "admin" :
+						      conn->peer.member ? "read" : "none"));
+	json_object_object_add(r, "peer", peer);
+	lim = json_object_new_object();
+	json_object_object_add(lim, "line_max", json_object_new_int(SG_CTL_LINE_MAX));
+	json_object_object_add(lim, "queue_max", json_object_new_int64((int64_t)c->queue_max));
+	json_object_object_add(lim, "clients_max", json_object_new_int64(c->max_clients));
+	json_object_object_add(lim, "idle_sec", json_object_new_int64(c->idle_tv.tv_sec));
+	json_object_object_add(r, "limits", lim);
+	reply_ok(conn, req->id, r);
+}
+
+static struct json_object *control_stats_json(const struct control *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "socket", json_object_new_string(c->path));
+	json_object_object_add(o, "clients", json_object_new_int64(c->nconns));
+	json_object_object_add(o, "subscribers", json_object_new_int64(c->nsubs));
+	json_object_object_add(o, "clients_max", json_object_new_int64(c->max_clients));
+	json_object_object_add(o, "published", json_object_new_uint64(c->stats.published));
+	json_object_object_add(o, "delivered", json_object_new_uint64(c->stats.delivered));
+	json_object_object_add(o, "missed", json_object_new_uint64(c->stats.missed));
+	json_object_object_add(o, "refused", json_object_new_uint64(c->stats.refused));
+	json_object_object_add(o, "denied", json_object_new_uint64(c->stats.denied));
+	return o;
+}
+
+static void cmd_status(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct json_object *r = json_object_new_object();
+	struct control_error err = { 0 };
+	struct proto_error perr;
+	int ret = 0;
+
+	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
+		json_object_put(r);
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	if (!r) {
+		conn_send(conn, NULL);
+		return;
+	}
+	if (c->ops && c->ops->status) {
+		ret = c->ops->status(c->ctx, r, &err);
+	} else {
+		json_object_object_add(r, "version", json_object_new_string(c->version));
+		json_object_object_add(r, "uptime_sec",
+				       json_object_new_int64((int64_t)(time(NULL) - c->started)));
+	}
+	if (ret >= 0)
+		json_object_object_add(r, "control", control_stats_json(c));
+	reply_op(conn, req->id, ret, r, &err);
+}
+
+static void cmd_subscribe(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct proto_error err;
+	struct json_object *r;
+
+	if (filter_parse(&conn->filter, req->args, &err) < 0) {
+		filter_clear(&conn->filter);
+		reply_proto_error(conn, req->id, &err);
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "subscribed", json_object_new_boolean(1));
+	json_object_object_add(r, "filter", req->args ? json_object_get(req->args) :
+							json_object_new_object());
+	reply_ok(conn, req->id, r);
+	conn->subscribed = true;
+	TAILQ_INSERT_TAIL(&c->subs, conn, sub_entry);
+	c->nsubs++;
+	/*
+	 * A subscriber only receives: no idle timeout, and its slow reading is its own
+	 * loss; but one that reads nothing at all for stall_sec while events wait is
+	 * gone, and its queue is given back.
+	 */
+	bufferevent_set_timeouts(conn->bev, NULL, &c->stall_tv);
+	LOG(c, LOG_DEBUG, "control: uid %u pid %d subscribed", (unsigned int)conn->peer.uid,
+	    (int)conn->peer.pid);
+}
+
+static void cmd_policy_show(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct control_error err = { 0 };
+	struct json_object *r;
+	struct proto_error perr;
+
+	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	if (!c->ops || !c->ops->policy_show) {
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
+			    "the policy engine is not available", NULL);
+		return;
+	}
+	r = json_object_new_object();
+	reply_op(conn, req->id, c->ops->policy_show(c->ctx, r, &err), r, &err);
+}
+
+static int parse_policy_src(struct control_conn *conn, struct json_object *args,
+			    struct control_policy_src *src, struct proto_error *err)
+{
+	static const char *const keys[] = { "path", "text", "name", NULL };
+	int r;
+
+	memset(src, 0, sizeof(*src));
+	if ((r = proto_args_check_keys(args, keys, err)) < 0)
+		return r;
+	r = proto_arg_string(args, "path", PROTO_STRING_MAX, &src->path, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_string(args, "text", SG_CTL_LINE_MAX, &src->text, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_string(args, "name", PROTO_STRING_MAX, &src->name, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (!src->path == !src->text)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "give exactly one of 'path' and 'text'");
+	if (src->path && src->path[0] != '/')
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'path' must be absolute");
+	if (src->path && src->name)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'name' goes with 'text' only");
+	/* The daemon reads paths as root: only those who could load a policy may name one. */
+	if (src->path && !conn->peer.admin) {
+		proto_error_set(err, PROTO_E_PERMISSION_DENIED,
+				"only administrators may have the daemon read a policy by path; "
+				"send its text instead");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void cmd_policy_check_load(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct control_policy_src src;
+	struct control_error err = { 0 };
+	struct proto_error perr;
+	struct json_object *r;
+	bool load = req->cmd->cmd == PROTO_CMD_POLICY_LOAD;
+	int ret;
+
+	ret = parse_policy_src(conn, req->args, &src, &perr);
+	if (ret < 0) {
+		if (ret == -EPERM)
+			log_denied(conn, req->cmd->name);
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	if (!c->ops || !(load ? c->ops->policy_load : c->ops->policy_check)) {
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
+			    "the policy engine is not available", NULL);
+		return;
+	}
+	r = json_object_new_object();
+	if (load) {
+		LOG(c, LOG_NOTICE, "control: uid %u pid %d loads a policy from '%s'",
+		    (unsigned int)conn->peer.uid, (int)conn->peer.pid,
+		    src.path ? src.path : src.name ? src.name : "(inline text)");
+		ret = c->ops->policy_load(c->ctx, &src, &conn->peer, r, &err);
+	} else {
+		ret = c->ops->policy_check(c->ctx, &src, &conn->peer, r, &err);
+	}
+	reply_op(conn, req->id, ret, r, &err);
+}
+
+static void cmd_policy_reload(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct control_error err = { 0 };
+	struct proto_error perr;
+	struct json_object *r;
+
+	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	if (!c->ops || !c->ops->policy_reload) {
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
+			    "the policy engine is not available", NULL);
+		return;
+	}
+	LOG(c, LOG_NOTICE, "control: uid %u pid %d reloads the policy",
+	    (unsigned int)conn->peer.uid, (int)conn->peer.pid);
+	r = json_object_new_object();
+	reply_op(conn, req->id, c->ops->policy_reload(c->ctx, &conn->peer, r, &err), r, &err);
+}
+
+static int parse_block(struct json_object *args, bool remove, struct control_block *b,
+		       struct proto_error *err)
+{
+	static const char *const keys[] = { "addr", "prefix", "port", "port_end", "proto",
+					    "ttl_sec", "comment", "id", "cgroup", "bind", NULL };
+	const char *proto = NULL;
+	int64_t n;
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	b->prefix = b->port = b->port_end = -1;
+	if ((r = proto_args_check_keys(args, keys, err)) < 0)
+		return r;
+	r = proto_arg_string(args, "addr", 64, &b->addr, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (remove) {
+		r = proto_arg_string(args, "id", 64, &b->id, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (!b->addr == !b->id)
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "give exactly one of 'addr' and 'id'");
+	} else if (!b->addr) {
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "missing 'addr'");
+	} else if (json_object_object_get_ex(args, "id", NULL)) {
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'id' is assigned by the daemon");
+	}
+	if (b->addr && b->addr[0] == '\0')
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'addr' is empty");
+	if (b->id && (json_object_object_length(args) != 1))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'id' cannot be combined with other arguments");
+
+	r = proto_arg_int(args, "prefix", 0, 128, &n, err);
+	if (r == 0)
+		b->prefix = (int)n;
+	else if (r != -ENOENT)
+		return r;
+	r = proto_arg_int(args, "port", 0, 65535, &n, err);
+	if (r == 0)
+		b->port = (int)n;
+	else if (r != -ENOENT)
+		return r;
+	r = proto_arg_int(args, "port_end", 0, 65535, &n, err);
+	if (r == 0)
+		b->port_end = (int)n;
+	else if (r != -ENOENT)
+		return r;
+	if (b->port_end >= 0 && (b->port < 0 || b->port_end < b->port))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'port_end' needs 'port' and must not be below it");
+	r = proto_arg_string(args, "proto", 8, &proto, err);
+	if (r == 0) {
+		if (strcmp(proto, "tcp") == 0)
+			b->proto = IPPROTO_TCP;
+		else if (strcmp(proto, "udp") == 0)
+			b->proto = IPPROTO_UDP;
+		else if (strcmp(proto, "any") == 0)
+			b->proto = 0;
+		else
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "'proto' must be \"tcp\", \"udp\" or \"any\"");
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	if (remove && json_object_object_get_ex(args, "ttl_sec", NULL))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'ttl_sec' is for block.add only");
+	r = proto_arg_int(args, "ttl_sec", 0, UINT32_MAX - 1, &n, err);
+	if (r == 0)
+		b->ttl_sec = (uint32_t)n;
+	else if (r != -ENOENT)
+		return r;
+	if (remove && json_object_object_get_ex(args, "comment", NULL))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "'comment' is for block.add only");
+	r = proto_arg_string(args, "comment", PROTO_COMMENT_MAX, &b->comment, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_string(args, "cgroup", 255, &b->cgroup, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = proto_arg_bool(args, "bind", &b->bind, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return 0;
+}
+
+static void cmd_block(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct control_error err = { 0 };
+	struct proto_error perr;
+	struct control_block b;
+	struct json_object *r;
+	bool have;
+	int ret;
+
+	if (req->cmd->cmd == PROTO_CMD_BLOCK_LIST) {
+		if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
+			reply_proto_error(conn, req->id, &perr);
+			return;
+		}
+	} else if (parse_block(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &perr) < 0) {
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	switch (req->cmd->cmd) {
+	case PROTO_CMD_BLOCK_ADD:
+		have = c->ops && c->ops->block_add;
+		break;
+	case PROTO_CMD_BLOCK_REMOVE:
+		have = c->ops && c->ops->block_remove;
+		break;
+	default:
+		have = c->ops && c->ops->block_list;
+		break;
+	}
+	if (!have) {
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
+			    "network blocking is not available in this build", NULL);
+		return;
+	}
+	r = json_object_new_object();
+	switch (req->cmd->cmd) {
+	case PROTO_CMD_BLOCK_ADD:
+		LOG(c, LOG_NOTICE, "control: uid %u pid %d adds a block on '%s'",
+		    (unsigned int)conn->peer.uid, (int)conn->peer.pid, b.addr);
+		ret = c->ops->block_add(c->ctx, &b, &conn->peer, r, &err);
+		break;
+	case PROTO_CMD_BLOCK_REMOVE:
+		LOG(c, LOG_NOTICE, "control: uid %u pid %d removes the block on '%s'",
+		    (unsigned int)conn->peer.uid, (int)conn->peer.pid, b.addr ? b.addr : b.id);
+		ret = c->ops->block_remove(c->ctx, &b, &conn->peer, r, &err);
+		break;
+	default:
+		ret = c->ops->block_list(c->ctx, r, &err);
+		break;
+	}
+	reply_op(conn, req->id, ret, r, &err);
+}
+
+static void cmd_mark(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	static const char *const keys[] = { "text", NULL };
+	struct control_error err = { 0 };
+	struct proto_error perr;
+	const char *text = NULL;
+	uint64_t seq = 0;
+	struct json_object *r;
+	int ret;
+
+	if ((ret = proto_args_check_keys(req->args, keys, &perr)) < 0 ||
+	    (ret = proto_arg_string(req->args, "text", PROTO_MARK_MAX, &text, &perr)) < 0) {
+		if (ret == -ENOENT)
+			proto_error_set(&perr, PROTO_E_INVALID_ARGUMENT, "missing 'text'");
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	if (!c->ops || !c->ops->mark) {
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE, "markers are not available",
+			    NULL);
+		return;
+	}
+	ret = c->ops->mark(c->ctx, text, &conn->peer, &seq, &err);
+	r = json_object_new_object();
+	if (ret >= 0)
+		json_object_object_add(r, "seq", json_object_new_uint64(seq));
+	reply_op(conn, req->id, ret, r, &err);
+}
+
+/* Count a refused command; log the first one of each connection at warning level. */
+static void log_denied(struct control_conn *conn, const char *what)
+{
+	struct control *c = conn->c;
+
+	c->stats.denied++;
+	LOG(c, conn->denied_logged ? LOG_DEBUG : LOG_WARNING,
+	    "control: denied '%s' to uid %u pid %d", what, (unsigned int)conn->peer.uid,
+	    (int)conn->peer.pid);
+	conn->denied_logged = true;
+}
+
+static bool allowed(const struct control_conn *conn, enum proto_perm perm)
+{
+	switch (perm) {
+	case PROTO_PERM_ANY:
+		return true;
+	case PROTO_PERM_READ:
+		return conn->peer.member || conn->peer.admin;
+	case PROTO_PERM_ADMIN:
+		return conn->peer.admin;
+	}
+	return false;
+}
+
+static void conn_handle_line(struct control_conn *conn, const char *line, size_t len)
+{
+	struct proto_request req;
+	struct proto_error err;
+
+	if (proto_request_parse(line, len, &req, &err) < 0) {
+		reply_proto_error(conn, req.id, &err);
+		proto_request_clear(&req);
+		return;
+	}
+	if (!allowed(conn, req.cmd->perm)) {
+		log_denied(conn, req.cmd->name);
+		reply_error(conn, req.id, PROTO_E_PERMISSION_DENIED,
+			    req.cmd->perm == PROTO_PERM_ADMIN ?
+			    "this command needs administrator rights" :
+			    "this command needs membership of the socket's group", NULL);
+		proto_request_clear(&req);
+		return;
+	}
+	switch (req.cmd->cmd) {
+	case PROTO_CMD_HELLO:
+	case PROTO_CMD_VERSION:
+		cmd_hello(conn, &req);
+		break;
+	case PROTO_CMD_STATUS:
+		cmd_status(conn, &req);
+		break;
+	case PROTO_CMD_SUBSCRIBE:
+		cmd_subscribe(conn, &req);
+		break;
+	case PROTO_CMD_POLICY_SHOW:
+		cmd_policy_show(conn, &req);
+		break;
+	case PROTO_CMD_POLICY_CHECK:
+	case PROTO_CMD_POLICY_LOAD:
+		cmd_policy_check_load(conn, &req);
+		break;
+	case PROTO_CMD_POLICY_RELOAD:
+		cmd_policy_reload(conn, &req);
+		break;
+	case PROTO_CMD_BLOCK_ADD:
+	case PROTO_CMD_BLOCK_REMOVE:
+	case PROTO_CMD_BLOCK_LIST:
+		cmd_block(conn, &req);
+		break;
+	case PROTO_CMD_MARK:
+		cmd_mark(conn, &req);
+		break;
+	case PROTO_CMD_MAX:
+		break;
+	}
+	proto_request_clear(&req);
+}
+
+/* --- I/O callbacks -------------------------------------------------------------------------- */
+
+/* Handle every complete line in the input, as long as the output has room. */
+static void conn_process_input(struct control_conn *conn)
+{
+	struct control *c = conn->c;
+	struct evbuffer *in = bufferevent_get_input(conn->bev);
+	struct evbuffer *out = bufferevent_get_output(conn->bev);
+
+	while (!conn->closing) {
+		struct evbuffer_ptr eol, start;
+		size_t eol_len = 0, avail = evbuffer_get_length(in);
+		char *line;
+
+		if (avail == 0)
+			break;
+		if (conn->subscribed) {
+			/* A subscriber only receives: whatever it sends is ignored. */
+			evbuffer_drain(in, avail);
+			break;
+		}
+		if (evbuffer_get_length(out) >= c->queue_max) {
+			/* The client sends requests but does not read replies: wait. */
+			conn->paused = true;
+			bufferevent_disable(conn->bev, EV_READ);
+			break;
+		}
+		/* Search only the bytes not searched before: a line trickling in stays O(n). */
+		if (conn->scanned > avail ||
+		    evbuffer_ptr_set(in, &start, conn->scanned, EVBUFFER_PTR_SET) < 0)
+			conn->scanned = 0;
+		eol = evbuffer_search_eol(in, conn->scanned ? &start : NULL, &eol_len,
+					  EVBUFFER_EOL_LF);
+		if (eol.pos < 0) {
+			if (avail >= SG_CTL_LINE_MAX)
+				goto too_long;
+			conn->scanned = avail;
+			break;
+		}
+		conn->scanned = 0;
+		if ((size_t)eol.pos + 1 > SG_CTL_LINE_MAX)
+			goto too_long;
+		line = (char *)evbuffer_pullup(in, eol.pos + 1);
+		if (!line) {
+			reply_error(conn, NULL, PROTO_E_INTERNAL, "out of memory", NULL);
+			conn_close_after_flush(conn);
+			return;
+		}
+		conn_handle_line(conn, line, (size_t)eol.pos);
+		evbuffer_drain(in, eol.pos + 1);
+	}
+	return;
+
+too_long:
+	LOG(c, LOG_INFO, "control: line too long from uid %u pid %d; closing",
+	    (unsigned int)conn->peer.uid, (int)conn->peer.pid);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	reply_error(conn, NULL, PROTO_E_LINE_TOO_LONG, "request line longer than 65536 bytes",
+		    NULL);
+	conn_close_after_flush(conn);
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	conn_process_input(arg);
+}
+
+/* Called each time the output queue has drained completely. */
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_conn *conn = arg;
+	struct control *c = conn->c;
+
+	if (conn->closing) {
+		conn_free(conn);
+		return;
+	}
+	if (conn->dropping) {
+		conn->dropping = false;
+		conn_send(conn, proto_missed_new(conn->missed));
+		LOG(c, LOG_INFO, "control: subscriber uid %u pid %d missed %llu events",
+		    (unsigned int)conn->peer.uid, (int)conn->peer.pid,
+		    (unsigned long long)conn->missed);
+		conn->missed = 0;
+	}
+	if (conn->paused) {
+		conn->paused = false;
+		bufferevent_enable(conn->bev, EV_READ);
+		conn_process_input(conn);
+	}
+}
+
+/* Has the peer closed its socket altogether (not just shut down its write side)? */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_conn *conn = arg;
+
+	if (what & BEV_EVENT_ERROR) {
+		conn_free(conn);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		if (conn->closing || (what & BEV_EVENT_WRITING)) {
+			LOG(conn->c, LOG_INFO, "control: uid %u pid %d read nothing for too long; "
+			    "closing", (unsigned int)conn->peer.uid, (int)conn->peer.pid);
+			conn_free(conn);
+			return;
+		}
+		evbuffer_drain(bufferevent_get_input(bev),
+			       evbuffer_get_length(bufferevent_get_input(bev)));
+		reply_error(conn, NULL, PROTO_E_TIMEOUT, "idle for too long", NULL);
+		conn_close_after_flush(conn);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		if (conn->subscribed) {
+			/*
+			 * A subscriber that only shut down its write side (socat, nc)
+			 * keeps receiving; one that closed altogether is gone.
+			 */
+			if (peer_gone(bufferevent_getfd(bev)))
+				conn_free(conn);
+			else
+				bufferevent_disable(bev, EV_READ);
+			return;
+		}
+		/* A request sent before a half-close still gets its reply. */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_free(conn);
+		else
+			conn_close_after_flush(conn);
+	}
+}
+
+/* --- publishing ----------------------------------------------------------------------------- */
+
+void control_publish(struct control *c, const struct sg_event *ev, const char *json, size_t len)
+{
+	struct control_conn *conn;
+	size_t line_len = len + EVENT_WRAP;
+	bool built = false;
+
+	if (!c || c->nsubs == 0 || !json)
+		return;
+	c->stats.published++;
+	TAILQ_FOREACH(conn, &c->subs, sub_entry) {
+		struct evbuffer *out;
+
+		if (conn->closing || !filter_match(&conn->filter, ev))
+			continue;
+		out = bufferevent_get_output(conn->bev);
+		if (conn->dropping || evbuffer_get_length(out) + line_len > c->queue_max) {
+			conn->dropping = true;
+			conn->missed++;
+			c->stats.missed++;
+			continue;
+		}
+		if (line_len <= c->scratch_size) {
+			if (!built) {
+				memcpy(c->scratch, EVENT_PREFIX, sizeof(EVENT_PREFIX) - 1);
+				memcpy(c->scratch + sizeof(EVENT_PREFIX) - 1, json, len);
+				memcpy(c->scratch + sizeof(EVENT_PREFIX) - 1 + len, EVENT_SUFFIX,
+				       sizeof(EVENT_SUFFIX) - 1);
+				built = true;
+			}
+			evbuffer_add(out, c->scratch, line_len);
+		} else {
+			evbuffer_add(out, EVENT_PREFIX, sizeof(EVENT_PREFIX) - 1);
+			evbuffer_add(out, json, len);
+			evbuffer_add(out, EVENT_SUFFIX, sizeof(EVENT_SUFFIX) - 1);
+		}
+		c->stats.delivered++;
+	}
+}
+
+bool control_has_subscribers(const struct control *c)
+{
+	return c && c->nsubs > 0;
+}
+
+void control_get_stats(const struct control *c, struct control_stats *ret)
+{
+	*ret = c->stats;
+	ret->clients = c->nconns;
+	ret->subscribers = c->nsubs;
+}
+
+/* --- the socket ----------------------------------------------------------------------------- */
+
+/* Create the socket's directory (last component only) 0750, group gid when known. */
+static int make_dir(struct control *c, const char *path, gid_t gid, bool have_gid)
+{
+	char *dir = strdup(path), *slash;
+	int r = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		goto out;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0) {
+		if (errno != EEXIST) {
+			r = -errno;
+			LOG(c, LOG_ERR, "control: cannot create '%s': %m", dir);
+		}
+		goto out;
+	}
+	if (chmod(dir, 0750) < 0 || (have_gid && chown(dir, (uid_t)-1, gid) < 0)) {
+		r = -errno;
+		LOG(c, LOG_ERR, "control: cannot set the owner and mode of '%s': %m", dir);
+	}
+out:
+	free(dir);
+	return r;
+}
+
+/* Remove a stale socket at path; refuse when a live daemon answers or when it is no socket. */
+static int remove_stale(struct control *c, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		LOG(c, LOG_ERR, "control: '%s' exists and is not a socket; not touching it",
+		    sa->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 || r == -EAGAIN || r == -EINPROGRESS) {
+		LOG(c, LOG_ERR, "control: another daemon is listening on '%s'", sa->sun_path);
+		return -EADDRINUSE;
+	}
+	if (r != -ECONNREFUSED) {
+		LOG(c, LOG_ERR, "control: cannot probe '%s': %s", sa->sun_path, strerror(-r));
+		return r;
+	}
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	LOG(c, LOG_INFO, "control: removed the stale socket '%s'", sa->sun_path);
+	return 0;
+}
+
+static int resolve_group(struct control *c, const char *name, gid_t *ret)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int r;
+
+	r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (r != 0 || !res)
+		return r ? -r : -ENOENT;
+	*ret = gr.gr_gid;
+	return 0;
+}
+
+static int control_listen(struct control *c, const char *group)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool have_gid = false;
+	struct stat st;
+	mode_t old;
+	gid_t gid = 0;
+	int r;
+
+	if (strlen(c->path) >= sizeof(sa.sun_path) || c->path[0] != '/') {
+		LOG(c, LOG_ERR, "control: bad socket path '%s'", c->path);
+		return -EINVAL;
+	}
+	strcpy(sa.sun_path, c->path);
+
+	if (group && *group) {
+		if (resolve_group(c, group, &gid) == 0)
+			have_gid = true;
+		else
+			LOG(c, LOG_WARNING, "control: group '%s' does not exist; only root and "
+			    "root's group can use '%s'", group, c->path);
+	}
+	r = make_dir(c, c->path, gid, have_gid);
+	if (r < 0)
+		return r;
+	r = remove_stale(c, &sa);
+	if (r < 0)
+		return r;
+
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		return -errno;
+	/* Nobody but us may connect before the group and mode are set. */
+	old = umask(0177);
+	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0) {
+		r = -errno;
+		LOG(c, LOG_ERR, "control: bind '%s': %m", c->path);
+		return r;
+	}
+	if (have_gid && chown(c->path, (uid_t)-1, gid) < 0)
+		LOG(c, LOG_WARNING, "control: cannot give '%s' to group '%s': %m", c->path, group);
+	if (chmod(c->path, 0660) < 0 || stat(c->path, &st) < 0) {
+		r = -errno;
+		LOG(c, LOG_ERR, "control: chmod '%s': %m", c->path);
+		unlink(c->path);
+		return r;
+	}
+	c->sock_dev = st.st_dev;
+	c->sock_ino = st.st_ino;
+	c->sock_gid = st.st_gid;
+	if (listen(c->fd, SOMAXCONN) < 0) {
+		r = -errno;
+		unlink(c->path);
+		return r;
+	}
+	return 0;
+}
+
+struct control *control_new(struct event_base *base, const struct control_options *opts,
+			    const struct control_ops *ops, void *ctx)
+{
+	static const struct control_options defaults = { 0 };
+	struct control *c;
+	int r;
+
+	if (!base) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!opts)
+		opts = &defaults;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fd = -1;
+	c->base = base;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->log = opts->log;
+	c->started = time(NULL);
+	TAILQ_INIT(&c->conns);
+	TAILQ_INIT(&c->subs);
+	c->max_clients = opts->max_clients ? opts->max_clients : SG_CTL_CLIENTS_MAX;
+	c->idle_tv.tv_sec = opts->idle_sec ? opts->idle_sec : SG_CTL_IDLE_SEC;
+	c->stall_tv.tv_sec = opts->stall_sec ? opts->stall_sec : CONTROL_STALL_SEC;
+	c->queue_max = opts->queue_max ? opts->queue_max : SG_CTL_QUEUE_MAX;
+	c->path = strdup(opts->path ? opts->path : PROTO_SOCKET_DEFAULT);
+	c->version = strdup(opts->version ? opts->version : SG_VERSION);
+	c->scratch_size = SG_JSON_LINE_MAX + EVENT_WRAP;
+	c->scratch = malloc(c->scratch_size);
+	if (!c->path || !c->version || !c->scratch) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (opts->admin_group && *opts->admin_group) {
+		if (resolve_group(c, opts->admin_group, &c->admin_gid) == 0)
+			c->have_admin_gid = true;
+		else
+			LOG(c, LOG_WARNING, "control: admin group '%s' does not exist; only root "
+			    "may change the policy", opts->admin_group);
+	}
+	r = control_listen(c, opts->group ? opts->group : PROTO_GROUP_DEFAULT);
+	if (r < 0)
+		goto fail;
+	c->ev_accept = event_new(base, c->fd, EV_READ | EV_PERSIST, accept_cb, c);
+	c->ev_resume = evtimer_new(base, accept_resume_cb, c);
+	if (!c->ev_accept || !c->ev_resume || event_add(c->ev_accept, NULL) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	LOG(c, LOG_INFO, "control: listening on '%s'", c->path);
+	return c;
+
+fail:
+	control_free(c);
+	errno = -r;
+	return NULL;
+}
+
+void control_free(struct control *c)
+{
+	struct stat st;
+
+	if (!c)
+		return;
+	while (!TAILQ_EMPTY(&c->conns))
+		conn_free(TAILQ_FIRST(&c->conns));
+	if (c->ev_accept)
+		event_free(c->ev_accept);
+	if (c->ev_resume)
+		event_free(c->ev_resume);
+	if (c->fd >= 0) {
+		/* Remove the socket only if it is still ours. */
+		if (c->path && stat(c->path, &st) == 0 && st.st_dev == c->sock_dev &&
+		    st.st_ino == c->sock_ino)
+			unlink(c->path);
+		close(c->fd);
+	}
+	free(c->scratch);
+	free(c->path);
+	free(c->version);
+	free(c);
+}
