@@ -56,7 +56,7 @@ def test_unit_essentials():
     text = open(UNIT_IN).read()
     for line in ("Type=notify", "ExecStart=@SBINDIR@/sysguardd --foreground",
                  "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "WatchdogSec=",
-                 "RuntimeDirectory=sysguard", "RuntimeDirectoryMode=0750", "StateDirectory=sysguard",
+                 "RuntimeDirectory=sysguard", "StateDirectory=sysguard",
                  "LogsDirectory=sysguard", "NoNewPrivileges=yes", "ProtectSystem=strict"):
         assert line in text, line
 
