@@ -63,6 +63,13 @@ struct {
 	__type(value, struct sg_counters);
 } counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_LOST_PIDS);
+	__type(key, __u32);
+	__type(value, struct sg_pidlost);
+} lost_by_pid SEC(".maps");
+
 struct stash {
 	__u64 args[6];
 	__u32 sc;
@@ -213,8 +220,23 @@ static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 		return;
 	if (c)
 		c->seen[type]++;
-	if (bpf_ringbuf_output(&events, r, size, flags) && c)
-		c->dropped[type]++;
+	if (bpf_ringbuf_output(&events, r, size, flags)) {
+		__u32 pid = r->hdr.pid;
+		struct sg_pidlost *pl;
+
+		if (c)
+			c->dropped[type]++;
+		/* the slow path only: who lost what */
+		pl = bpf_map_lookup_elem(&lost_by_pid, &pid);
+		if (!pl) {
+			struct sg_pidlost zero = {};
+
+			bpf_map_update_elem(&lost_by_pid, &pid, &zero, BPF_NOEXIST);
+			pl = bpf_map_lookup_elem(&lost_by_pid, &pid);
+		}
+		if (pl)
+			__sync_fetch_and_add(&pl->lost[type], 1);
+	}
 }
 
 static __always_inline struct sg_rec *scratch_rec(void)

@@ -221,6 +221,17 @@ struct sg_pathkey {
 	char data[SG_PATH_KEY];
 };
 
+/*
+ * Records lost to a full ring, per process (map "lost_by_pid", LRU, touched
+ * only when a reserve fails): cumulative, so that a drop report can say
+ * exactly what each process lost.
+ */
+#define SG_LOST_PIDS 1024
+
+struct sg_pidlost {
+	__u64 lost[SG_EV_KERNEL_MAX];
+};
+
 /* Kernel-side configuration (rodata, set between open and load). */
 struct sg_kconfig {
 	__u32 self_pid;        /* the daemon's tgid: excluded */

@@ -385,6 +385,30 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 			jw_uint(&w, ev->drop.lost[t]);
 		}
 		jw_obj_close(&w);
+		if (ev->drop.npids) {
+			jw_key(&w, "by_pid");
+			jw_arr_open(&w);
+			for (size_t i = 0; i < ev->drop.npids; i++) {
+				const struct sg_droppid *p = &ev->drop.pids[i];
+
+				jw_obj_open(&w);
+				jw_key(&w, "pid");
+				jw_uint(&w, p->pid);
+				jw_key(&w, "comm");
+				jw_str(&w, p->comm);
+				jw_key(&w, "lost_total");
+				jw_obj_open(&w);
+				for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+					if (!p->lost[t])
+						continue;
+					jw_key(&w, sg_type_name(t));
+					jw_uint(&w, p->lost[t]);
+				}
+				jw_obj_close(&w);
+				jw_obj_close(&w);
+			}
+			jw_arr_close(&w);
+		}
 		jw_obj_close(&w);
 		break;
 	case SG_EV_BLOCKCHG:

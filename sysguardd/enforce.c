@@ -41,6 +41,7 @@ struct enforce {
 	struct enforce_rule *rules;
 	size_t n, cap;
 	uint8_t *slot_used;          /* NSLOTS bytes */
+	uint32_t slot_next;          /* where the next free slot is looked for */
 };
 
 static const char *const prog_names[6] = {
@@ -217,41 +218,52 @@ static void make_key(const struct addr_cidr *c, void *key)
 	}
 }
 
-/* Rebuild and write the value of one prefix from the rule list. */
-static int sync_prefix(struct enforce *e, const struct addr_cidr *c)
+static int add_ent(struct sg_block_val *v, const struct enforce_rule *r)
 {
-	struct sg_block_val v;
+	struct sg_block_ent *ent;
+
+	if (v->n == SG_BLOCK_PER_PREFIX)
+		return -E2BIG;
+	ent = &v->ent[v->n++];
+	ent->port_lo = r->port_lo;
+	ent->port_hi = r->port_hi;
+	ent->proto = r->proto;
+	ent->hooks = r->hooks;
+	ent->cg_level = r->cg_level;
+	ent->cgroup_id = r->cgroup[0] ? r->cgroup_id : 0;
+	ent->rule = r->slot;
+	ent->expires_ns = r->expires ? boot_ns_of(r->expires) : 0;
+	return 0;
+}
+
+/* Write (or delete, when empty) the value of prefix c. */
+static int write_prefix(struct enforce *e, const struct addr_cidr *c, const struct sg_block_val *v)
+{
 	struct sg_lpm6 key; /* big enough for both */
 	int fd = prefix_fd(e, c->family);
 
-	memset(&v, 0, sizeof(v));
-	v.prefixlen = c->prefix;
-	for (size_t i = 0; i < e->n; i++) {
-		const struct enforce_rule *r = &e->rules[i];
-		struct sg_block_ent *ent;
-
-		if (addr_cidr_cmp(&r->net, c) != 0)
-			continue;
-		if (v.n == SG_BLOCK_PER_PREFIX)
-			return -E2BIG;
-		ent = &v.ent[v.n++];
-		ent->port_lo = r->port_lo;
-		ent->port_hi = r->port_hi;
-		ent->proto = r->proto;
-		ent->hooks = r->hooks;
-		ent->cg_level = r->cg_level;
-		ent->cgroup_id = r->cgroup[0] ? r->cgroup_id : 0;
-		ent->rule = r->slot;
-		ent->expires_ns = r->expires ? boot_ns_of(r->expires) : 0;
-	}
 	memset(&key, 0, sizeof(key));
 	make_key(c, &key);
-	if (v.n == 0) {
+	if (v->n == 0) {
 		if (bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
 			return -errno;
 		return 0;
 	}
-	return bpf_map_update_elem(fd, &key, &v, BPF_ANY) < 0 ? -errno : 0;
+	return bpf_map_update_elem(fd, &key, v, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* Rebuild and write the value of one prefix from the rule list: O(rules). */
+static int sync_prefix(struct enforce *e, const struct addr_cidr *c)
+{
+	struct sg_block_val v;
+
+	memset(&v, 0, sizeof(v));
+	v.prefixlen = c->prefix;
+	for (size_t i = 0; i < e->n; i++) {
+		if (addr_cidr_cmp(&e->rules[i].net, c) == 0 && add_ent(&v, &e->rules[i]) < 0)
+			return -E2BIG;
+	}
+	return write_prefix(e, c, &v);
 }
 
 static int count_on_prefix(const struct enforce *e, const struct addr_cidr *c)
@@ -262,6 +274,25 @@ static int count_on_prefix(const struct enforce *e, const struct addr_cidr *c)
 		if (addr_cidr_cmp(&e->rules[i].net, c) == 0)
 			n++;
 	return n;
+}
+
+/* Whether a rule holds prefix c; the rules must be sorted (after sync_all). */
+static bool sorted_has(const struct enforce *e, const struct addr_cidr *c)
+{
+	size_t lo = 0, hi = e->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = addr_cidr_cmp(&e->rules[mid].net, c);
+
+		if (r == 0)
+			return true;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 /* Delete map prefixes that no rule holds (after a bulk write). */
@@ -283,7 +314,7 @@ static void prune_family(struct enforce *e, int family)
 			c.prefix = next.prefixlen;
 			memcpy(c.addr, next.addr, 16);
 		}
-		if (count_on_prefix(e, &c) == 0) {
+		if (!sorted_has(e, &c)) {
 			bpf_map_delete_elem(fd, &next);
 			prev = NULL; /* restart: the iteration order changed */
 			continue;
@@ -299,17 +330,26 @@ static int cmp_rule_prefix(const void *a, const void *b)
 			     &((const struct enforce_rule *)b)->net);
 }
 
+/* Sort the rules and write every prefix from its run of rules: O(n log n). */
 static int sync_all(struct enforce *e)
 {
 	int r = 0;
 
 	if (e->n) /* qsort(NULL, 0, ...) is undefined */
 		qsort(e->rules, e->n, sizeof(*e->rules), cmp_rule_prefix);
-	for (size_t i = 0; i < e->n; i++) {
-		if (i > 0 && addr_cidr_cmp(&e->rules[i].net, &e->rules[i - 1].net) == 0)
-			continue;
-		r = sync_prefix(e, &e->rules[i].net);
-		if (r < 0) {
+	for (size_t i = 0, j; i < e->n; i = j) {
+		struct sg_block_val v;
+		int w = 0;
+
+		memset(&v, 0, sizeof(v));
+		v.prefixlen = e->rules[i].net.prefix;
+		for (j = i; j < e->n && addr_cidr_cmp(&e->rules[j].net, &e->rules[i].net) == 0; j++)
+			if (w == 0)
+				w = add_ent(&v, &e->rules[j]);
+		if (w == 0)
+			w = write_prefix(e, &e->rules[i].net, &v);
+		r = w ? w : r;
+		if (w < 0) {
 			char t[ADDR_STR_MAX];
 
 			addr_format_cidr(&e->rules[i].net, t, sizeof(t));
@@ -323,8 +363,11 @@ static int sync_all(struct enforce *e)
 
 static int slot_alloc(struct enforce *e, uint32_t *ret)
 {
-	for (uint32_t s = 0; s < NSLOTS; s++) {
+	for (uint32_t k = 0; k < NSLOTS; k++) {
+		uint32_t s = (e->slot_next + k) % NSLOTS;
+
 		if (!e->slot_used[s]) {
+			e->slot_next = s + 1;
 			uint64_t zero = 0;
 
 			e->slot_used[s] = 1;

@@ -43,6 +43,13 @@ enum sg_severity {
 
 struct proc_entry;
 
+/* In a drop report: what one process has lost since the daemon started. */
+struct sg_droppid {
+	uint32_t pid;
+	char comm[SG_COMM_LEN + 1];
+	uint64_t lost[SG_EV_KERNEL_MAX];
+};
+
 struct sg_verdict {
 	enum sg_action action;
 	enum sg_severity severity;
@@ -115,6 +122,8 @@ struct sg_event {
 			uint64_t lost[SG_EV_KERNEL_MAX]; /* per kernel type, since the last report */
 			uint64_t total;
 			const char *where;       /* "ring", "subscriber", ... */
+			const struct sg_droppid *pids; /* whose cumulative losses changed */
+			size_t npids;
 		} drop;
 		struct {
 			const char *op;          /* "add", "remove", "expire" */

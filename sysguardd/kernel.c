@@ -307,3 +307,22 @@ int kernel_map_fd(const struct kernel *k, const char *name)
 
 	return fd < 0 ? -ENOENT : fd;
 }
+
+int kernel_lost_by_pid(const struct kernel *k,
+		       void (*cb)(void *arg, uint32_t pid, const uint64_t *lost), void *arg)
+{
+	int fd = bpf_map__fd(k->skel->maps.lost_by_pid);
+	__u32 key, next, *prev = NULL;
+	struct sg_pidlost v;
+	int n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0) {
+			cb(arg, next, (const uint64_t *)v.lost);
+			n++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
+}

@@ -48,6 +48,10 @@ int kernel_consume(struct kernel *k);
 /* Sum of the per-CPU counters. */
 int kernel_counters(const struct kernel *k, struct sg_counters *sum);
 
+/* Every process that lost records: cb(arg, pid, cumulative lost per type). */
+int kernel_lost_by_pid(const struct kernel *k,
+		       void (*cb)(void *arg, uint32_t pid, const uint64_t *lost), void *arg);
+
 size_t kernel_prog_count(const struct kernel *k);
 const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);
 

@@ -61,6 +61,10 @@ struct daemon {
 	struct control *ctl;
 	struct dedup *dedup;
 	char kfilter_desc[512];
+	struct sg_droppid *lost_seen;   /* per-process losses already reported */
+	size_t nlost_seen;
+	struct sg_droppid lost_changed[32];
+	size_t nlost_changed;
 };
 
 static void usage(FILE *out)
@@ -344,6 +348,32 @@ static void judge(void *ctx, struct sg_event *ev)
 		ev->verdict.action = SG_ACT_ALLOW;
 }
 
+/* Collect the processes whose losses grew since the last report. */
+static void lost_cb(void *arg, uint32_t pid, const uint64_t *lost)
+{
+	struct daemon *d = arg;
+	struct sg_droppid *s = NULL;
+	const struct proc_entry *pe;
+
+	for (size_t i = 0; i < d->nlost_seen; i++)
+		if (d->lost_seen[i].pid == pid)
+			s = &d->lost_seen[i];
+	if (!s) {
+		if (d->nlost_seen == SG_LOST_PIDS)
+			return;
+		s = &d->lost_seen[d->nlost_seen++];
+		memset(s, 0, sizeof(*s));
+		s->pid = pid;
+	}
+	if (memcmp(s->lost, lost, sizeof(s->lost)) == 0)
+		return;
+	memcpy(s->lost, lost, sizeof(s->lost));
+	pe = proctable_get(d->pt, pid);
+	snprintf(s->comm, sizeof(s->comm), "%s", pe ? pe->comm : "");
+	if (d->nlost_changed < sizeof(d->lost_changed) / sizeof(d->lost_changed[0]))
+		d->lost_changed[d->nlost_changed++] = *s;
+}
+
 /* Once a second: report drops as an event, keep the clocks in step. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -368,6 +398,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (ev.drop.total) {
 		sg_log(LOG_WARNING, "%llu events lost: the ring buffer was full",
 		       (unsigned long long)ev.drop.total);
+		if (!d->lost_seen)
+			d->lost_seen = calloc(SG_LOST_PIDS, sizeof(*d->lost_seen));
+		d->nlost_changed = 0;
+		if (d->lost_seen)
+			kernel_lost_by_pid(d->kernel, lost_cb, d);
+		ev.drop.pids = d->lost_changed;
+		ev.drop.npids = d->nlost_changed;
 		pipeline_inject(d->pipe, &ev);
 		pipeline_flush(d->pipe);
 	}
@@ -1033,8 +1070,10 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d, bool clean)
 {
-	if (d->kernel && d->pipe)
+	if (d->kernel && d->pipe) {
 		consume(d); /* what is still in the ring */
+		on_tick(-1, 0, d); /* and a last drop report */
+	}
 	service_fini(); /* service */
 	for (size_t i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])
@@ -1056,6 +1095,7 @@ static void stop(struct daemon *d, bool clean)
 		pipeline_flush(d->pipe);
 	dedup_free(d->dedup);
 	policy_free(d->policy);
+	free(d->lost_seen);
 	sink_close(d->sink);
 	journal_free(d->journal); /* service */
 	pipeline_free(d->pipe);
