@@ -57,7 +57,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS_SRC  := $(wildcard tests/tools/*.c)
 TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
-.PHONY: all clean deps test check unit systest bench install uninstall
+.PHONY: all clean deps test check unit systest bench install uninstall vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -120,9 +120,82 @@ systest: all $(TOOLS_BIN)
 
 DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
 	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
-	iproute2 mandoc procps
+	iproute2 mandoc procps \
+	build-essential debhelper \
+	qemu-system-x86 busybox-static kmod
+# (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier)
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- install / uninstall (issue 6) ----------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries under PREFIX; the unit,
+# sysusers.d and bash completion where systemd and bash-completion look for
+# them (pkg-config); configuration in /etc/sysguard, never overwriting a file
+# the administrator changed (the new version goes next to it as .dist).
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+SYSCONFDIR  ?= /etc
+pkgvar = $(or $(shell pkg-config --variable=$(1) $(2) 2>/dev/null),$(3))
+UNITDIR     ?= $(call pkgvar,systemdsystemunitdir,systemd,/lib/systemd/system)
+SYSUSERSDIR ?= $(call pkgvar,sysusersdir,systemd,/usr/lib/sysusers.d)
+COMPLETIONSDIR ?= $(call pkgvar,completionsdir,bash-completion,/usr/share/bash-completion/completions)
+CONFDIR     := $(SYSCONFDIR)/sysguard
+MANPAGES    := $(wildcard man/*.[0-9])
+COMPLETION  := $(wildcard sysguardctl/sysguardctl.bash-completion)
+POLICY_DEFAULT := $(wildcard policies/default.yaml)
+
+# $(call install_conf,SRC,DEST): install unless DEST exists and differs; then as DEST.dist
+install_conf = if [ -e "$(2)" ] && ! cmp -s "$(1)" "$(2)"; then \
+		install -m 0644 "$(1)" "$(2).dist"; \
+		echo "  KEEP     $(2) (changed; the new version is $(2).dist)"; \
+	else install -m 0644 "$(1)" "$(2)"; rm -f "$(2).dist"; fi
+
+$(BUILD)/sysguardd.service: systemd/sysguardd.service.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+install: all $(BUILD)/sysguardd.service
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(CONFDIR)/policies.d $(DESTDIR)$(DATADIR)/sysguard \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	$(Q)install -m 0755 $(BUILD)/sysguardd $(DESTDIR)$(SBINDIR)/sysguardd
+	$(Q)if [ -x $(BUILD)/sysguardctl ]; then install -m 0755 $(BUILD)/sysguardctl $(DESTDIR)$(BINDIR)/sysguardctl; fi
+	$(Q)install -m 0644 $(BUILD)/sysguardd.service $(DESTDIR)$(UNITDIR)/sysguardd.service
+	$(Q)install -m 0644 systemd/sysguard.sysusers $(DESTDIR)$(SYSUSERSDIR)/sysguard.conf
+	$(Q)$(call install_conf,conf/sysguard.yaml,$(DESTDIR)$(CONFDIR)/sysguard.yaml)
+	$(Q)$(if $(POLICY_DEFAULT),install -m 0644 $(POLICY_DEFAULT) $(DESTDIR)$(DATADIR)/sysguard/default.yaml;) \
+	$(if $(POLICY_DEFAULT),$(call install_conf,$(POLICY_DEFAULT),$(DESTDIR)$(CONFDIR)/policies.d/default.yaml);) true
+	$(Q)for m in $(MANPAGES); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	$(Q)$(if $(COMPLETION),install -d $(DESTDIR)$(COMPLETIONSDIR) && \
+		install -m 0644 $(COMPLETION) $(DESTDIR)$(COMPLETIONSDIR)/sysguardctl;) true
+	$(Q)if [ -z "$(DESTDIR)" ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/sysguard.conf 2>/dev/null || true; \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi; \
+	fi
+
+# Removes what install put there; configuration only if unchanged (and .dist copies).
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/sysguardd $(DESTDIR)$(BINDIR)/sysguardctl \
+		$(DESTDIR)$(UNITDIR)/sysguardd.service $(DESTDIR)$(SYSUSERSDIR)/sysguard.conf \
+		$(DESTDIR)$(COMPLETIONSDIR)/sysguardctl $(DESTDIR)$(DATADIR)/sysguard/default.yaml \
+		$(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	$(Q)for f in $(DESTDIR)$(CONFDIR)/sysguard.yaml:conf/sysguard.yaml \
+		$(if $(POLICY_DEFAULT),$(DESTDIR)$(CONFDIR)/policies.d/default.yaml:$(POLICY_DEFAULT)); do \
+		dst=$${f%%:*} src=$${f#*:}; rm -f "$$dst.dist"; \
+		if cmp -s "$$src" "$$dst"; then rm -f "$$dst"; \
+		elif [ -e "$$dst" ]; then echo "  KEEP     $$dst (changed)"; fi; \
+	done
+	$(Q)rmdir $(DESTDIR)$(CONFDIR)/policies.d $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DATADIR)/sysguard 2>/dev/null || true
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+
+# Only the VM tier: sysguardd as a systemd service, systemd as PID 1 in qemu (root).
+vmtest: all
+	$(Q)tests/vm/run-tier $(BUILD)

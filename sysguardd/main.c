@@ -24,12 +24,14 @@
 #include "dedup.h"
 #include "encode.h"
 #include "enforce.h"
+#include "journal.h"
 #include "kernel.h"
 #include "kfilter.h"
 #include "log.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
+#include "service.h"
 #include "sink.h"
 
 struct daemon {
@@ -44,6 +46,7 @@ struct daemon {
 	struct proctable *pt;
 	struct pipeline *pipe;
 	struct sink *sink;
+	struct journal *journal;        /* service: alerts etc. to the journal, or NULL */
 	struct event *ring_ev;
 	struct event *batch_ev;
 	struct event *tick_ev;
@@ -413,8 +416,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 
 	if (sig == SIGHUP) {
-		int r = d->sink ? sink_reopen(d->sink) : 0;
+		int r;
 
+		service_reloading(); /* service: RELOADING=1 ... READY=1 around the reload */
+		r = d->sink ? sink_reopen(d->sink) : 0;
 		if (r < 0)
 			sg_log(LOG_ERR, "cannot reopen '%s': %s", sink_path(d->sink), strerror(-r));
 		else
@@ -422,9 +427,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		consume(d); /* what the old policy should judge */
 		reload_policy(d);
 		pipeline_flush(d->pipe);
+		service_ready("Reloaded"); /* service */
 		return;
 	}
 	sg_log(LOG_INFO, "%s: shutting down", strsignal(sig));
+	service_stopping(); /* service */
 	event_base_loopbreak(d->base);
 }
 
@@ -587,6 +594,17 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		JADD(enf, "reason", json_object_new_string(d->enforce_why));
 	}
 	JADD(out, "enforcement", enf);
+	if (d->journal) { /* service: what the journal sink sent and could not send */
+		struct json_object *jo = json_object_new_object();
+		struct journal_stats js;
+
+		journal_get_stats(d->journal, &js);
+		JADD(jo, "sent", json_object_new_uint64(js.sent));
+		JADD(jo, "failed", json_object_new_uint64(js.failed));
+		JADD(jo, "truncated", json_object_new_uint64(js.truncated));
+		JADD(jo, "diagnostics_lost", json_object_new_uint64(log_dropped()));
+		JADD(out, "journal", jo);
+	}
 	JADD(proc, "tracked", json_object_new_int64((int64_t)proctable_count(d->pt)));
 	JADD(proc, "evicted", json_object_new_uint64(proctable_evictions(d->pt)));
 	JADD(out, "processes", proc);
@@ -948,8 +966,9 @@ static int start(struct daemon *d)
 	}
 
 	out = d->cfg.output;
+	/* service: under systemd stdout is the journal, so events go to the file */
 	if (!*out)
-		out = d->foreground ? "-" : SG_OUTPUT_DEFAULT;
+		out = d->foreground && !log_fd_is_journal(STDOUT_FILENO) ? "-" : SG_OUTPUT_DEFAULT;
 	if (strcmp(out, "-") != 0 || d->foreground) {
 		if (strcmp(out, "-") != 0) {
 			char dir[4096], *slash;
@@ -970,6 +989,16 @@ static int start(struct daemon *d)
 		pipeline_add_sink(d->pipe, d->sink);
 	}
 
+	/* service: selected events to the journal when running under systemd */
+	if ((service_managed() || log_fd_is_journal(STDERR_FILENO)) &&
+	    (d->cfg.journal_actions || d->cfg.journal_drops)) {
+		struct journal_opts jo = { .actions = d->cfg.journal_actions,
+					   .drops = d->cfg.journal_drops };
+
+		d->journal = journal_new(&jo);
+		if (!d->journal || pipeline_add_observer(d->pipe, journal_publish, d->journal) < 0)
+			return -ENOMEM;
+	}
 
 	memset(&ko, 0, sizeof(ko));
 	memcpy(ko.family, d->cfg.family, sizeof(ko.family));
@@ -1017,6 +1046,9 @@ static int start(struct daemon *d)
 	d->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (!d->ring_ev || !d->batch_ev || !d->tick_ev)
 		return -ENOMEM;
+	r = service_init(d->base); /* service: the watchdog timer */
+	if (r < 0)
+		return r;
 	{
 		struct timeval batch = { 0, d->cfg.batch_ms * 1000 }, tick = { 1, 0 };
 
@@ -1042,6 +1074,7 @@ static void stop(struct daemon *d, bool clean)
 		consume(d); /* what is still in the ring */
 		on_tick(-1, 0, d); /* and a last drop report */
 	}
+	service_fini(); /* service */
 	for (size_t i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
@@ -1064,6 +1097,7 @@ static void stop(struct daemon *d, bool clean)
 	policy_free(d->policy);
 	free(d->lost_seen);
 	sink_close(d->sink);
+	journal_free(d->journal); /* service */
 	pipeline_free(d->pipe);
 	proctable_free(d->pt);
 	if (d->base)
@@ -1134,7 +1168,8 @@ int main(int argc, char **argv)
 	}
 	if (verbose)
 		d.cfg.log_level = LOG_DEBUG;
-	log_init("sysguardd", d.cfg.log_level, getenv("JOURNAL_STREAM") && !d.foreground);
+	/* service: diagnostics to the journal when stderr is connected to it */
+	log_init("sysguardd", d.cfg.log_level, log_fd_is_journal(STDERR_FILENO));
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "sysguardd: must run as root (it loads BPF programs)\n");
@@ -1150,6 +1185,16 @@ int main(int argc, char **argv)
 	}
 	r = start(&d);
 	report_ready(&d, r == 0);
+	/* service: READY=1 once attached, policy loaded, socket listening (all in start()) */
+	if (r == 0) {
+		char status[256];
+
+		snprintf(status, sizeof(status), "Watching; events to '%s'",
+			 d.sink ? sink_path(d.sink) : "nowhere");
+		service_ready(status);
+	} else {
+		service_failed(-r, "Start-up failed: %s", strerror(-r));
+	}
 	if (r == 0) {
 		event_base_dispatch(d.base);
 		d.exit_code = 0;

@@ -2,6 +2,7 @@
 /*
  * The event pipeline (see pipeline.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,11 @@ struct pipeline {
 	struct pipeline_hooks hooks;
 	struct sink *sinks[MAX_SINKS];
 	size_t nsinks;
+	struct {
+		void (*fn)(void *ctx, const struct sg_event *ev, const char *json, size_t len);
+		void *ctx;
+	} observers[PIPELINE_OBSERVERS_MAX];
+	size_t nobservers;
 	struct encode_ctx ectx;
 	uint64_t seq;
 	struct pipeline_stats stats;
@@ -53,6 +59,18 @@ void pipeline_add_sink(struct pipeline *p, struct sink *s)
 		p->sinks[p->nsinks++] = s;
 }
 
+int pipeline_add_observer(struct pipeline *p,
+			  void (*fn)(void *ctx, const struct sg_event *ev, const char *json, size_t len),
+			  void *ctx)
+{
+	if (p->nobservers >= PIPELINE_OBSERVERS_MAX)
+		return -ENOSPC;
+	p->observers[p->nobservers].fn = fn;
+	p->observers[p->nobservers].ctx = ctx;
+	p->nobservers++;
+	return 0;
+}
+
 void pipeline_set_host(struct pipeline *p, const char *host)
 {
 	p->ectx.host = host;
@@ -83,6 +101,8 @@ void pipeline_emit(struct pipeline *p, struct sg_event *ev)
 		sink_write(p->sinks[i], p->line, len);
 	if (p->hooks.publish)
 		p->hooks.publish(p->hooks.ctx, ev, p->line, len);
+	for (size_t i = 0; i < p->nobservers; i++)
+		p->observers[i].fn(p->observers[i].ctx, ev, p->line, len);
 }
 
 static void judge_and_emit(struct pipeline *p, struct sg_event *ev)

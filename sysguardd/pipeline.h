@@ -40,6 +40,15 @@ struct pipeline *pipeline_new(struct proctable *pt, const struct pipeline_hooks 
 void pipeline_free(struct pipeline *p);
 void pipeline_add_sink(struct pipeline *p, struct sink *s);
 void pipeline_set_host(struct pipeline *p, const char *host);
+/*
+ * One more consumer of every emitted event, called after the sinks and the
+ * publish hook (the journal sink is one).  At most PIPELINE_OBSERVERS_MAX.
+ * Returns 0 or -ENOSPC.
+ */
+#define PIPELINE_OBSERVERS_MAX 4
+int pipeline_add_observer(struct pipeline *p,
+			  void (*fn)(void *ctx, const struct sg_event *ev, const char *json, size_t len),
+			  void *ctx);
 
 /* A ring-buffer record (the kernel_opts.sample callback). Returns 0. */
 int pipeline_record(void *p, const void *data, size_t size);

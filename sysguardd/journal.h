@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The journald sink: selected events (alerts and blocks by default, drop
+ * reports, enforcement and policy changes) as structured journal entries
+ * with a readable MESSAGE, a PRIORITY from the verdict, a MESSAGE_ID per
+ * kind of record and SYSGUARD_* fields (the mapping is in sysguard.yaml(5)).
+ * It speaks journald's native protocol itself on a non-blocking datagram
+ * socket, so a journal that is slow or gone costs a counted failure, never a
+ * stall of the pipeline.  The same transport carries the daemon's own
+ * diagnostics (log.c) when it runs under systemd.
+ */
+#ifndef SG_JOURNAL_H
+#define SG_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+
+#define JOURNAL_SOCKET_DEFAULT "/run/systemd/journal/socket"
+
+/* MESSAGE_ID of each kind of record (fixed; documented in sysguard.yaml(5)). */
+#define SG_MID_EVENT_LOG    "351569fccf4c43cf9b257c34e59191aa"
+#define SG_MID_EVENT_ALERT  "d259d97e9cb4443c86312fbc9277b4e9"
+#define SG_MID_EVENT_BLOCK  "a2ccdfec2988422cb970903741c6d0b9"
+#define SG_MID_DROP         "d734a4b4ce7941b7acc49a84a5da8841"
+#define SG_MID_BLOCK_CHANGE "a46807e5717a4fed9ec8803d945da203"
+#define SG_MID_POLICY       "b03c164f981b44e09f6134202b7ddf2a"
+#define SG_MID_MARK         "84639005fa29405d9d6b8c618fc667c4"
+
+struct journal_opts {
+	const char *socket;          /* NULL: JOURNAL_SOCKET_DEFAULT */
+	uint32_t actions;            /* bit (1 << enum sg_action): events sent */
+	bool drops;                  /* drop reports */
+	const char *identifier;      /* SYSLOG_IDENTIFIER; NULL: "sysguardd" */
+};
+
+struct journal_stats {
+	uint64_t sent;               /* entries the journal accepted */
+	uint64_t failed;             /* entries that could not be written (full, gone) */
+	uint64_t truncated;          /* entries sent without SYSGUARD_EVENT (too large) */
+	int last_error;              /* errno of the last failure, 0 if none */
+};
+
+struct journal;
+
+/*
+ * A sink sending to the journal socket.  Does not fail when the journal is
+ * not there (every entry then counts as failed; it reconnects now and then).
+ * Returns NULL with errno set only when out of memory.
+ */
+struct journal *journal_new(const struct journal_opts *opts);
+void journal_free(struct journal *j);
+
+/* Should this event go to the journal (the configured selection)? */
+bool journal_wants(const struct journal *j, const struct sg_event *ev);
+
+/*
+ * The pipeline observer: send ev (json: its encoded line, len bytes) if
+ * selected.  Never blocks.
+ */
+void journal_publish(void *j, const struct sg_event *ev, const char *json, size_t len);
+
+void journal_get_stats(const struct journal *j, struct journal_stats *ret);
+
+/* The syslog priority and MESSAGE_ID for an event (see sysguard.yaml(5)). */
+int journal_priority(const struct sg_event *ev);
+const char *journal_message_id(const struct sg_event *ev);
+
+/* The readable one-line MESSAGE for an event. Returns its length (truncated to len-1). */
+int journal_format_message(const struct sg_event *ev, char *buf, size_t len);
+
+/* One field of an entry: KEY (upper case, digits, '_') and a value of len bytes. */
+struct journal_field {
+	const char *key;
+	const char *value;
+	size_t len;
+};
+
+/*
+ * The transport: send one entry of n fields (values may contain newlines)
+ * to the journal socket at path.  Opens *fd when it is < 0.  Returns 0 or
+ * -errno (-EAGAIN when the journal is busy, -ENOENT or -ECONNREFUSED when it
+ * is gone, -EMSGSIZE when too large); never blocks.
+ */
+int journal_send_native(int *fd, const char *path, const struct journal_field *f, size_t n);
+
+#endif /* SG_JOURNAL_H */
