@@ -76,10 +76,14 @@ struct stash {
 	__u32 __pad;
 };
 
+/*
+ * The entry-to-exit stash lives in task storage: no global hash, no lock,
+ * no delete; a slot is free when its sc is 0.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct stash);
 } stash SEC(".maps");
 
@@ -393,22 +397,22 @@ static __always_inline __u32 put_upath(struct sg_rec *r, __u32 off, const char *
 
 static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct stash s;
+	struct stash *s;
 
-	if (is_self(pid_tgid))
+	if (is_self(bpf_get_current_pid_tgid()))
 		return 0;
-	s.sc = sc;
-	s.__pad = 0;
-	/* ctx may only be read at fixed offsets: copy the args in one go */
-	bpf_probe_read_kernel(s.args, sizeof(s.args), ctx->args);
-	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY)) {
+	s = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
 		struct sg_counters *c = ctrs();
 
 		if (c)
 			c->stash_full++;
+		return 0;
 	}
+	/* ctx may only be read at fixed offsets: copy the args in one go */
+	bpf_probe_read_kernel(s->args, sizeof(s->args), ctx->args);
+	s->sc = sc;
 	return 0;
 }
 
@@ -566,13 +570,12 @@ static __always_inline int kind_wanted(__u32 type)
 
 static __always_inline int stash_take(struct stash *out)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stash, &tid);
+	struct stash *s = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
 
-	if (!s)
+	if (!s || !s->sc)
 		return -1;
 	__builtin_memcpy(out, s, sizeof(*out));
-	bpf_map_delete_elem(&stash, &tid);
+	s->sc = 0;
 	return 0;
 }
 

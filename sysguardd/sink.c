@@ -33,7 +33,7 @@ struct sink *sink_open(const char *path, size_t buffer_bytes)
 
 	if (!s)
 		return NULL;
-	s->cap = buffer_bytes ? buffer_bytes : 4 << 20;
+	s->cap = buffer_bytes ? buffer_bytes : 1 << 20; /* flushed after every batch */
 	s->buf = malloc(s->cap);
 	s->saved_flags = -1;
 	if (!s->buf)
