@@ -122,8 +122,10 @@ DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev li
 	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
 	iproute2 mandoc procps \
 	build-essential debhelper \
-	qemu-system-x86 busybox-static kmod
-# (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier)
+	qemu-system-x86 busybox-static kmod \
+	netcat-openbsd ncat socat nmap
+# (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier;
+#  nc, ncat, socat, nmap: the default policy's network-tool detections are tested with them)
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 
