@@ -56,4 +56,5 @@ def test_delivered_plus_lost_equals_generated(daemon_factory, tmp):
                     lost = p["lost_total"].get("open", 0)  # cumulative: the last one counts
     assert lost > 0, "the flood did not overflow the ring"
     assert delivered > 0, "nothing was delivered"
+    print("loss accounting: generated %d, delivered %d, lost %d" % (N, delivered, lost))
     assert delivered + lost == N, (delivered, lost)
