@@ -13,32 +13,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "sysguard.h"
+#include "maps.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define AF_INET 2
 #define AF_INET6 10
 #define EPERM 1
-
-/* shared with sysguard.bpf.c: userspace hands us the daemon's maps */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SG_BLOCKED_MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} blocked SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sg_counters);
-} counters SEC(".maps");
 
 /* ours, pinned so that enforcement outlives the daemon */
 struct {
@@ -111,39 +92,27 @@ struct climb {
 	int hit;
 };
 
-static long climb4_step(__u32 i, void *data)
-{
-	struct climb *c = data;
-	struct sg_block_val *v = bpf_map_lookup_elem(&block4, &c->k4);
-
-	if (!v)
-		return 1;
-	if (val_matches(v, &c->m)) {
-		c->hit = 1;
-		return 1;
+/* One step: look up the key; a hit ends the climb, else the next shorter prefix. */
+#define CLIMB_STEP(name, map, key, maxlen)                                      \
+	static long name(__u32 i, void *data)                                   \
+	{                                                                       \
+		struct climb *c = data;                                         \
+		struct sg_block_val *v = bpf_map_lookup_elem(&map, &c->key);    \
+                                                                                \
+		if (!v)                                                         \
+			return 1;                                               \
+		if (val_matches(v, &c->m)) {                                    \
+			c->hit = 1;                                             \
+			return 1;                                               \
+		}                                                               \
+		if (v->prefixlen == 0 || v->prefixlen > maxlen)                 \
+			return 1;                                               \
+		c->key.prefixlen = v->prefixlen - 1;                            \
+		return 0;                                                       \
 	}
-	if (v->prefixlen == 0 || v->prefixlen > 32)
-		return 1;
-	c->k4.prefixlen = v->prefixlen - 1;
-	return 0;
-}
 
-static long climb6_step(__u32 i, void *data)
-{
-	struct climb *c = data;
-	struct sg_block_val *v = bpf_map_lookup_elem(&block6, &c->k6);
-
-	if (!v)
-		return 1;
-	if (val_matches(v, &c->m)) {
-		c->hit = 1;
-		return 1;
-	}
-	if (v->prefixlen == 0 || v->prefixlen > 128)
-		return 1;
-	c->k6.prefixlen = v->prefixlen - 1;
-	return 0;
-}
+CLIMB_STEP(climb4_step, block4, k4, 32)
+CLIMB_STEP(climb6_step, block6, k6, 128)
 
 static __always_inline int check4(const __u8 addr[4], struct climb *c)
 {
