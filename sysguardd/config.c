@@ -21,7 +21,7 @@ void config_defaults(struct config *c)
 	snprintf(c->policy, sizeof(c->policy), "%s", SG_POLICY_DEFAULT);
 	snprintf(c->socket, sizeof(c->socket), "%s", SG_SOCKET_DEFAULT);
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", SG_STATE_DEFAULT);
-	c->ring_bytes = 8u << 20;
+	c->ring_bytes = 4u << 20;
 	c->wakeup_bytes = 256u << 10;
 	c->batch_ms = 50;
 	c->proctable_max = 65536;

@@ -82,7 +82,7 @@ static void defaults(void **state)
 	assert_string_equal(c.socket, SG_SOCKET_DEFAULT);
 	assert_string_equal(c.state_dir, SG_STATE_DEFAULT);
 	assert_string_equal(c.admin_group, "");
-	assert_int_equal(c.ring_bytes, 8u << 20);
+	assert_int_equal(c.ring_bytes, 4u << 20);
 	assert_int_equal(c.ring_bytes & (c.ring_bytes - 1), 0);
 	assert_int_equal(c.wakeup_bytes, 256u << 10);
 	assert_int_equal(c.batch_ms, 50);
@@ -141,7 +141,7 @@ static void partial_file_keeps_the_rest(void **state)
 	assert_int_equal(load("ring:\n  batch: 1s\nlog_level: error\nfamilies: {file: yes}\n", &c), 0);
 	assert_int_equal(c.batch_ms, 1000);
 	assert_int_equal(c.log_level, LOG_ERR);
-	assert_int_equal(c.ring_bytes, 8u << 20);
+	assert_int_equal(c.ring_bytes, 4u << 20);
 	assert_true(c.family[SG_FAM_PROCESS]);
 	assert_true(c.family[SG_FAM_FILE]);
 	assert_string_equal(c.output, "-");
