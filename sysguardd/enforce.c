@@ -35,7 +35,8 @@ struct enforce {
 	struct enforce_bpf *skel;
 	struct bpf_link *links[6];
 	char pin_dir[256];
-	char state_path[4096];
+	char state_dir[4096];
+	char state_path[4200];
 	char cgroot[4096];
 	bool release_on_stop;
 	struct enforce_rule *rules;
@@ -419,7 +420,7 @@ static struct json_object *rule_to_json(const struct enforce_rule *r)
 static int state_save(struct enforce *e)
 {
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
-	char tmp[4200];
+	char tmp[4300];
 	const char *text;
 	int fd, r = 0, dfd;
 	size_t len;
@@ -449,21 +450,11 @@ static int state_save(struct enforce *e)
 		unlink(tmp);
 		goto out;
 	}
-	dfd = open(e->state_path, O_RDONLY | O_CLOEXEC);
+	/* the rename is durable once the directory is */
+	dfd = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
-		char dir[4096], *slash;
-
+		fsync(dfd);
 		close(dfd);
-		snprintf(dir, sizeof(dir), "%s", e->state_path);
-		slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = '\0';
-			dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd >= 0) {
-				fsync(dfd);
-				close(dfd);
-			}
-		}
 	}
 out:
 	json_object_put(root);
@@ -620,6 +611,7 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 	}
 	e->release_on_stop = o->release_on_stop;
 	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", o->pin_dir ? o->pin_dir : SG_PIN_DIR);
+	snprintf(e->state_dir, sizeof(e->state_dir), "%s", o->state_dir);
 	snprintf(e->state_path, sizeof(e->state_path), "%s/" STATE_FILE, o->state_dir);
 	r = enforce_find_cgroup2(e->cgroot, sizeof(e->cgroot));
 	if (r < 0) {

@@ -110,7 +110,7 @@ static enum sg_family prog_family(const char *name)
 }
 
 /* Is the hook there?  tracepoints: tracefs knows them; tp_btf: vmlinux BTF does. */
-static int hook_available(const char *sec, char *why, size_t whylen)
+static int hook_available(const char *sec, struct btf **vmlinux, char *why, size_t whylen)
 {
 	char path[256];
 
@@ -122,17 +122,18 @@ static int hook_available(const char *sec, char *why, size_t whylen)
 		return 0;
 	}
 	if (strncmp(sec, "tp_btf/", 7) == 0) {
-		struct btf *vmlinux = btf__load_vmlinux_btf();
 		char tname[128];
 		int found;
 
-		if (!vmlinux) {
+		/* parsed once for all programs, freed by the caller */
+		if (!*vmlinux)
+			*vmlinux = btf__load_vmlinux_btf();
+		if (!*vmlinux) {
 			snprintf(why, whylen, "no kernel BTF");
 			return 0;
 		}
 		snprintf(tname, sizeof(tname), "btf_trace_%s", sec + 7);
-		found = btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) >= 0;
-		btf__free(vmlinux);
+		found = btf__find_by_name_kind(*vmlinux, tname, BTF_KIND_TYPEDEF) >= 0;
 		if (!found)
 			snprintf(why, whylen, "raw tracepoint '%s' not in this kernel", sec + 7);
 		return found;
@@ -149,6 +150,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 
 int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, size_t errlen)
 {
+	struct btf *vmlinux = NULL;
 	struct bpf_program *prog;
 	struct kernel *k;
 	int r;
@@ -201,11 +203,12 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 			snprintf(p->reason, sizeof(p->reason), "family '%s' switched off",
 				 family_names[p->family]);
 			bpf_program__set_autoload(prog, false);
-		} else if (!hook_available(p->hook, p->reason, sizeof(p->reason))) {
+		} else if (!hook_available(p->hook, &vmlinux, p->reason, sizeof(p->reason))) {
 			p->state = PROG_UNAVAILABLE;
 			bpf_program__set_autoload(prog, false);
 		}
 	}
+	btf__free(vmlinux); /* before the load, which parses its own */
 
 	r = sysguard_bpf__load(k->skel);
 	if (r < 0) {

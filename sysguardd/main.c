@@ -135,14 +135,6 @@ static void on_expired(void *arg, const struct enforce_rule *r)
 	report_block_change(arg, "expire", r, 0);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void dedup_emit(struct sg_event *ev, void *arg)
 {
 	struct daemon *d = arg;
@@ -344,7 +336,7 @@ static void judge(void *ctx, struct sg_event *ev)
 		return;
 	policy_eval(d->policy, ev, d->pt);
 	/* a repeat inside the dedup window waits to be summarised */
-	if (ev->verdict.action != SG_ACT_ALLOW && d->dedup && dedup_submit(d->dedup, ev, mono_ns()) == 0)
+	if (ev->verdict.action != SG_ACT_ALLOW && d->dedup && dedup_submit(d->dedup, ev, now_ns()) == 0)
 		ev->verdict.action = SG_ACT_ALLOW;
 }
 
@@ -382,7 +374,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct sg_event ev;
 
 	pipeline_sync_clock(d->pipe);
-	if (d->dedup && dedup_flush(d->dedup, mono_ns()) > 0)
+	if (d->dedup && dedup_flush(d->dedup, now_ns()) > 0)
 		pipeline_flush(d->pipe);
 	if (d->enforce && enforce_expire(d->enforce, on_expired, d) > 0)
 		pipeline_flush(d->pipe);

@@ -38,6 +38,7 @@ struct proctable {
 	size_t max;
 	struct pnode lru;               /* sentinel: lru.next is the most recent */
 	uint32_t pending_exit;          /* removed at the next update */
+	struct pnode *last;             /* the node the last update touched */
 	uint64_t evictions;
 };
 
@@ -144,6 +145,8 @@ static void node_remove(struct proctable *pt, struct pnode *n)
 	lru_unlink(n);
 	set_exe(n, NULL);
 	set_argv(n, NULL, 0);
+	if (pt->last == n)
+		pt->last = NULL;
 	free(n);
 	pt->count--;
 }
@@ -234,9 +237,11 @@ void proctable_update(struct proctable *pt, const struct sg_event *ev)
 		if (n)
 			node_remove(pt, n);
 	}
+	pt->last = NULL;
 	if (ev->type >= SG_EV_KERNEL_MAX || ev->type == SG_EV_NONE)
 		return;
 	n = touch(pt, ev);
+	pt->last = n;
 	if (!n)
 		return;
 	switch (ev->type) {
@@ -247,7 +252,7 @@ void proctable_update(struct proctable *pt, const struct sg_event *ev)
 			if (!child)
 				return;
 			/* node_add may have evicted n if the table was full */
-			n = find(pt, ev->proc.pid);
+			n = pt->last = find(pt, ev->proc.pid);
 			if (!n)
 				return;
 		} else {
@@ -284,7 +289,9 @@ void proctable_update(struct proctable *pt, const struct sg_event *ev)
 
 void proctable_enrich(struct proctable *pt, struct sg_event *ev)
 {
-	struct pnode *n = find(pt, ev->proc.pid);
+	/* the update before found (or made) this process: no second lookup */
+	struct pnode *n = pt->last && pt->last->pub.pid == ev->proc.pid ? pt->last :
+			  find(pt, ev->proc.pid);
 
 	ev->proc.entry = n ? &n->pub : NULL;
 	if (!ev->proc.exe && n)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import SGACT, SYSGUARDD, sgact, need_root_bpf, Daemon
+from conftest import SGACT, SYSGUARDCTL, SYSGUARDD, sgact, need_root_bpf, Daemon
 
 
 def test_exec_fork_exit(daemon):
@@ -223,7 +223,14 @@ def test_family_switched_off(daemon_factory, tmp):
     d.marker()
     assert [e["type"] for e in d.by_pid(pid) if e["type"] not in ("exec", "exit", "fork")] == []
     assert d.by_pid(pid, "exec"), "process events must still flow"
-    assert any("'process' " not in l and "switched off" not in l for l in d.stderr_lines)
+    # switched-off programs are not attached, and status says why
+    st = json.loads(subprocess.run([SYSGUARDCTL, "--socket", d.socket, "--json", "status"],
+                                   capture_output=True, text=True, check=True).stdout)
+    progs = st["programs"].values()
+    assert {p["state"] for p in progs if p["family"] == "process"} == {"attached"}
+    for p in progs:
+        if p["family"] != "process":
+            assert p["state"] == "disabled" and "switched off" in p["error"], p
 
 
 def test_no_drops_at_light_load(daemon, tmp):
