@@ -100,6 +100,13 @@ struct {
 } path_suffix SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_pathhint);
+} path_hint SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
@@ -163,7 +170,7 @@ static __always_inline int is_self(__u64 pid_tgid)
 
 static __always_inline struct sg_rec *rec_begin(__u16 type, __u32 sc)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u32 zero = 0;
@@ -178,7 +185,7 @@ static __always_inline struct sg_rec *rec_begin(__u16 type, __u32 sc)
 	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	r->hdr.pid = pid_tgid >> 32;
 	r->hdr.tid = (__u32)pid_tgid;
-	r->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	r->hdr.ppid = task->real_parent->tgid; /* BTF loads: no helper call per hop */
 	r->hdr.uid = (__u32)uid_gid;
 	r->hdr.gid = uid_gid >> 32;
 	r->hdr.syscall = sc;
@@ -303,15 +310,16 @@ static __always_inline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry
 	return w.off;
 }
 
+/* (the fd array holds pointers to pointers, which BTF loads cannot follow) */
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct fdtable *fdt = task->files->fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || !fdt || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
@@ -319,13 +327,13 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 /* The directory a relative path was resolved from: the cwd or a dirfd. */
 static __always_inline __u32 put_dir(struct sg_rec *r, __u32 off, int dfd, __u16 unres_flag)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct dentry *d;
 	struct vfsmount *m;
 
 	if (dfd == AT_FDCWD) {
-		d = BPF_CORE_READ(task, fs, pwd.dentry);
-		m = BPF_CORE_READ(task, fs, pwd.mnt);
+		d = task->fs->pwd.dentry;
+		m = task->fs->pwd.mnt;
 	} else {
 		struct file *f = fd_file(task, dfd);
 
@@ -376,6 +384,23 @@ static __always_inline __u32 put_upath(struct sg_rec *r, __u32 off, const char *
 	return off;
 }
 
+/* How many arguments a traced syscall takes (its tracepoint's context has no more). */
+static __always_inline int sc_nargs(__u32 sc)
+{
+	switch (sc) {
+	case SG_SC_RENAMEAT2:
+		return 5;
+	case SG_SC_OPENAT: case SG_SC_OPENAT2: case SG_SC_RENAMEAT:
+		return 4;
+	case SG_SC_OPEN: case SG_SC_UNLINKAT: case SG_SC_CONNECT: case SG_SC_BIND:
+		return 3;
+	case SG_SC_CREAT: case SG_SC_RENAME: case SG_SC_LISTEN:
+		return 2;
+	default: /* unlink, rmdir */
+		return 1;
+	}
+}
+
 static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
 {
 	struct stash *s;
@@ -391,8 +416,17 @@ static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __
 			c->stash_full++;
 		return 0;
 	}
-	/* ctx may only be read at fixed offsets: copy the args in one go */
-	bpf_probe_read_kernel(s->args, sizeof(s->args), ctx->args);
+	/*
+	 * Plain loads, cheaper than a helper call; but only of the arguments
+	 * this syscall has, or the kernel refuses to attach the program.
+	 */
+	switch (sc_nargs(sc)) {
+	case 5: s->args[4] = ctx->args[4]; /* fallthrough */
+	case 4: s->args[3] = ctx->args[3]; /* fallthrough */
+	case 3: s->args[2] = ctx->args[2]; /* fallthrough */
+	case 2: s->args[1] = ctx->args[1]; /* fallthrough */
+	default: s->args[0] = ctx->args[0];
+	}
 	s->sc = sc;
 	return 0;
 }
@@ -446,6 +480,41 @@ static __always_inline int path_wanted(struct fscratch *fs, long n, __u32 want)
 	}
 	v = bpf_map_lookup_elem(&path_suffix, &fs->key);
 	return v && (*v & want);
+}
+
+static __always_inline int hint_bit(const __u64 *bits, __u32 b)
+{
+	return (bits[BOUND(b >> 6, SG_HINT_BITS / 64 - 1)] >> (b & 63)) & 1;
+}
+
+/*
+ * The pre-check in front of path_wanted() (struct sg_pathhint): 0 when no
+ * prefix or suffix in the tries can match this absolute path of len bytes.
+ * A few loads and multiplies instead of two trie lookups and a reversal,
+ * for the common open that no rule is about.
+ */
+static __always_inline int path_hinted(const struct fscratch *fs, __u32 len)
+{
+	const struct sg_pathhint *h;
+	__u32 zero = 0, x4;
+	__u64 x8;
+
+	h = bpf_map_lookup_elem(&path_hint, &zero);
+	if (!h || (h->flags & (SG_HINT_SHORT_PREFIX | SG_HINT_SHORT_SUFFIX)))
+		return 1;
+	if (len < 4)
+		return 0;
+	__builtin_memcpy(&x4, fs->path, 4);
+	if (hint_bit(h->pre4, sg_hint4(x4)))
+		return 1;
+	if (len >= 8) {
+		__builtin_memcpy(&x8, fs->path, 8);
+		if (hint_bit(h->pre8, sg_hint8(x8)))
+			return 1;
+	}
+	/* (past path[] lies key, inside the same map value) */
+	__builtin_memcpy(&x4, &fs->path[BOUND(len - 4, SG_UPATH_MAX - 1)], 4);
+	return hint_bit(h->suf4, sg_hint4(x4));
 }
 
 /*
@@ -532,6 +601,8 @@ static __always_inline int open_wanted(struct trace_event_raw_sys_enter *ctx, __
 		return 1; /* unreadable now, cut short (its end is unknown), or relative */
 	if (path_unnormal(fs->path, n - 1))
 		return 1;
+	if (!path_hinted(fs, n - 1))
+		return 0;
 	return path_wanted(fs, n, want);
 }
 
@@ -961,7 +1032,7 @@ FILE_PROGS(rmdir, SG_SC_RMDIR)
 
 static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct stash s;
 	struct sg_net *n;
 	struct sg_rec *r;
@@ -1015,23 +1086,27 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 	} else {
 		void *ua = (void *)s.args[1];
 		__u32 alen = s.args[2];
-		__u16 fam = 0;
+		union {
+			__u16 family;
+			struct sockaddr_in in;
+			struct sockaddr_in6 in6;
+		} sa = {};
+		__u16 fam;
 
-		bpf_probe_read_user(&fam, sizeof(fam), ua);
+		/* one user read: each costs more than the rest of this put together */
+		if (alen > sizeof(sa))
+			alen = sizeof(sa);
+		if (alen >= sizeof(sa.family))
+			bpf_probe_read_user(&sa, BOUND(alen, 31), ua);
+		fam = sa.family;
 		n->family = fam;
 		if (fam == AF_INET && alen >= sizeof(struct sockaddr_in)) {
-			struct sockaddr_in sin = {};
-
-			bpf_probe_read_user(&sin, sizeof(sin), ua);
-			n->port = bpf_ntohs(sin.sin_port);
-			__builtin_memcpy(n->addr, &sin.sin_addr, 4);
+			n->port = bpf_ntohs(sa.in.sin_port);
+			__builtin_memcpy(n->addr, &sa.in.sin_addr, 4);
 		} else if (fam == AF_INET6 && alen >= sizeof(struct sockaddr_in6)) {
-			struct sockaddr_in6 sin6 = {};
-
-			bpf_probe_read_user(&sin6, sizeof(sin6), ua);
-			n->port = bpf_ntohs(sin6.sin6_port);
-			__builtin_memcpy(n->addr, &sin6.sin6_addr, 16);
-		} else if (fam == AF_UNIX && alen > 2) {
+			n->port = bpf_ntohs(sa.in6.sin6_port);
+			__builtin_memcpy(n->addr, &sa.in6.sin6_addr, 16);
+		} else if (fam == AF_UNIX && (alen = s.args[2]) > 2) {
 			__u32 plen = alen - 2;
 
 			if (plen > SG_UNIX_PATH)

@@ -222,6 +222,37 @@ struct sg_pathkey {
 };
 
 /*
+ * A cheap pre-check in front of the path tries ("path_hint", one entry): bit
+ * sets, hashed, of the first 8 bytes of every prefix of 8 bytes or more, the
+ * first 4 of every shorter one, and the last 4 of every suffix.  An absolute
+ * path whose own bytes hit no bit cannot match the tries, and is dropped
+ * without looking them up; a hit only means "look".  Prefixes or suffixes
+ * under 4 bytes set a flag that sends every path to the tries.  Hashes are
+ * of the bytes as loaded in host order, the same on both sides.
+ */
+#define SG_HINT_BITS 4096
+#define SG_HINT_SHORT_PREFIX (1u << 0)
+#define SG_HINT_SHORT_SUFFIX (1u << 1)
+
+struct sg_pathhint {
+	__u64 pre8[SG_HINT_BITS / 64];
+	__u64 pre4[SG_HINT_BITS / 64];
+	__u64 suf4[SG_HINT_BITS / 64];
+	__u32 flags;        /* SG_HINT_* */
+	__u32 __pad;
+};
+
+static inline __u32 sg_hint8(__u64 x)
+{
+	return (__u32)((x * 0x9E3779B97F4A7C15ULL) >> 52); /* 12 bits */
+}
+
+static inline __u32 sg_hint4(__u32 x)
+{
+	return (__u32)((x * 0x9E3779B1u) >> 20); /* 12 bits */
+}
+
+/*
  * Records lost to a full ring, per process (map "lost_by_pid", LRU, touched
  * only when a reserve fails): cumulative, so that a drop report can say
  * exactly what each process lost.

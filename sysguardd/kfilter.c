@@ -157,6 +157,70 @@ static int sync_trie(int fd, const struct kfilter_path *arr, size_t n, bool reve
 	return 0;
 }
 
+static void hint_set(__u64 *bits, uint32_t b)
+{
+	bits[b >> 6] |= 1ULL << (b & 63);
+}
+
+static bool hint_get(const __u64 *bits, uint32_t b)
+{
+	return (bits[b >> 6] >> (b & 63)) & 1;
+}
+
+void kfilter_hint(const struct kfilter_spec *s, struct sg_pathhint *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < s->nprefixes; i++) {
+		const char *p = s->prefixes[i].s;
+		size_t len = strlen(p);
+		uint64_t x8;
+		uint32_t x4;
+
+		if (len >= 8) {
+			memcpy(&x8, p, 8);
+			hint_set(h->pre8, sg_hint8(x8));
+		} else if (len >= 4) {
+			memcpy(&x4, p, 4);
+			hint_set(h->pre4, sg_hint4(x4));
+		} else {
+			h->flags |= SG_HINT_SHORT_PREFIX;
+		}
+	}
+	for (size_t i = 0; i < s->nsuffixes; i++) {
+		const char *p = s->suffixes[i].s;
+		size_t len = strlen(p);
+		uint32_t x4;
+
+		if (len >= 4) {
+			memcpy(&x4, p + len - 4, 4);
+			hint_set(h->suf4, sg_hint4(x4));
+		} else {
+			h->flags |= SG_HINT_SHORT_SUFFIX;
+		}
+	}
+}
+
+bool kfilter_hint_passes(const struct sg_pathhint *h, const char *path, size_t len)
+{
+	uint64_t x8;
+	uint32_t x4;
+
+	if (h->flags & (SG_HINT_SHORT_PREFIX | SG_HINT_SHORT_SUFFIX))
+		return true;
+	if (len < 4)
+		return false;
+	memcpy(&x4, path, 4);
+	if (hint_get(h->pre4, sg_hint4(x4)))
+		return true;
+	if (len >= 8) {
+		memcpy(&x8, path, 8);
+		if (hint_get(h->pre8, sg_hint8(x8)))
+			return true;
+	}
+	memcpy(&x4, path + len - 4, 4);
+	return hint_get(h->suf4, sg_hint4(x4));
+}
+
 static bool has_uid(const struct kfilter_spec *s, uint32_t uid)
 {
 	for (size_t i = 0; i < s->nuids; i++)
@@ -177,14 +241,29 @@ int kfilter_apply(struct kernel *k, const struct kfilter_spec *s)
 {
 	int fpre = kernel_map_fd(k, "path_prefix"), fsuf = kernel_map_fd(k, "path_suffix");
 	int fuid = kernel_map_fd(k, "excl_uid"), fcomm = kernel_map_fd(k, "excl_comm");
-	int ffil = kernel_map_fd(k, "filter");
+	int ffil = kernel_map_fd(k, "filter"), fhint = kernel_map_fd(k, "path_hint");
+	struct sg_pathhint hint, old;
 	struct sg_filter f;
 	uint32_t zero = 0, one = 1;
 	int r;
 
-	if (fpre < 0 || fsuf < 0 || fuid < 0 || fcomm < 0 || ffil < 0)
+	if (fpre < 0 || fsuf < 0 || fuid < 0 || fcomm < 0 || ffil < 0 || fhint < 0)
 		return -ENOENT;
-	/* 1. widen: the new paths join the old ones */
+	/*
+	 * 1. widen: the new paths join the old ones, the hint first (a reader
+	 * may see it half written: every word is then old or old|new)
+	 */
+	kfilter_hint(s, &hint);
+	if (bpf_map_lookup_elem(fhint, &zero, &old) < 0)
+		return -errno;
+	for (size_t i = 0; i < SG_HINT_BITS / 64; i++) {
+		old.pre8[i] |= hint.pre8[i];
+		old.pre4[i] |= hint.pre4[i];
+		old.suf4[i] |= hint.suf4[i];
+	}
+	old.flags |= hint.flags;
+	if (bpf_map_update_elem(fhint, &zero, &old, BPF_ANY) < 0)
+		return -errno;
 	r = sync_trie(fpre, s->prefixes, s->nprefixes, false, false);
 	if (r == 0)
 		r = sync_trie(fsuf, s->suffixes, s->nsuffixes, true, false);
@@ -232,6 +311,8 @@ int kfilter_apply(struct kernel *k, const struct kfilter_spec *s)
 	/* 4. trim what only the old policy wanted */
 	sync_trie(fpre, s->prefixes, s->nprefixes, false, true);
 	sync_trie(fsuf, s->suffixes, s->nsuffixes, true, true);
+	if (bpf_map_update_elem(fhint, &zero, &hint, BPF_ANY) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -295,6 +376,7 @@ bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool wr
 	int mode = s->mode[write ? SG_FK_OPEN_WRITE : SG_EV_OPEN];
 	uint32_t want = write ? SG_PK_WRITE : SG_PK_READ;
 	size_t len = strlen(path), keylen;
+	struct sg_pathhint hint;
 	char rev[SG_PATH_KEY];
 
 	if (mode == SG_FM_DROP)
@@ -309,6 +391,9 @@ bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool wr
 		return true;
 	if (len == 0 || path[0] != '/' || len >= SG_UPATH_MAX || unnormal(path))
 		return true;
+	kfilter_hint(s, &hint);
+	if (!kfilter_hint_passes(&hint, path, len))
+		return false;
 	keylen = len < SG_PATH_KEY ? len : SG_PATH_KEY;
 	if (trie_hit(s->prefixes, s->nprefixes, path, keylen, want))
 		return true;

@@ -55,6 +55,14 @@ int kfilter_apply(struct kernel *k, const struct kfilter_spec *s);
 bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool write, uint32_t uid,
 			 const char *comm);
 
+/*
+ * The pre-check the kernel runs before the tries (struct sg_pathhint): built
+ * from spec, and its verdict on an absolute path of len bytes (false: no
+ * prefix or suffix of spec can match it).
+ */
+void kfilter_hint(const struct kfilter_spec *s, struct sg_pathhint *h);
+bool kfilter_hint_passes(const struct sg_pathhint *h, const char *path, size_t len);
+
 /* One line for logs and status: "open(read)=path open(write)=path rename=pass ..." */
 int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len);
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,110 @@ static void filter_drops_the_uninteresting(void **state)
 	policy_free(p);
 }
 
+/* Whether path matches a prefix or a suffix of spec, straight from the definitions. */
+static bool spec_matches(const struct kfilter_spec *spec, const char *path)
+{
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < spec->nprefixes; i++)
+		if (strncmp(path, spec->prefixes[i].s, strlen(spec->prefixes[i].s)) == 0)
+			return true;
+	for (size_t i = 0; i < spec->nsuffixes; i++) {
+		size_t l = strlen(spec->suffixes[i].s);
+
+		if (l <= len && memcmp(path + len - l, spec->suffixes[i].s, l) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The hint in front of the tries (struct sg_pathhint) may pass a path that
+ * matches nothing, never drop one that matches: random prefixes and suffixes
+ * of every length from 1 to 12, and paths made of them, cut at every length,
+ * with random bytes around.  It must also drop most paths that match nothing,
+ * or it would be no use.
+ */
+static void hint_never_drops_a_match(void **state)
+{
+	static const char alpha[] = "/abc.e_";
+	unsigned long dropped = 0, unmatched = 0;
+
+	srand(7);
+	for (int round = 0; round < 300; round++) {
+		struct kfilter_spec spec;
+		struct sg_pathhint hint;
+		char word[40][16];
+		int nwords = 1 + rand() % 6;
+
+		kfilter_spec_init(&spec);
+		for (int i = 0; i < nwords; i++) {
+			/* short ones rarely: they switch the hint off */
+			int l = round % 10 == 0 ? 1 + rand() % 12 : 4 + rand() % 9;
+
+			for (int j = 0; j < l; j++)
+				word[i][j] = alpha[rand() % (sizeof(alpha) - 1)];
+			word[i][0] = '/';
+			word[i][l] = 0;
+			if (rand() % 2)
+				kfilter_add_prefix(&spec, word[i], l, SG_PK_READ);
+			else
+				kfilter_add_suffix(&spec, word[i], l, SG_PK_READ);
+		}
+		kfilter_hint(&spec, &hint);
+		for (int t = 0; t < 400; t++) {
+			char path[64];
+			int n = 0, w = rand() % nwords;
+
+			path[n++] = '/';
+			if (t % 3 == 0) { /* a word in the middle of random bytes */
+				for (int j = rand() % 6; j > 0; j--)
+					path[n++] = alpha[rand() % (sizeof(alpha) - 1)];
+				n += sprintf(path + n, "%s", word[w]);
+			} else if (t % 3 == 1) { /* starting with one */
+				n = sprintf(path, "%s", word[w]);
+			}
+			for (int j = rand() % 8; j > 0; j--)
+				path[n++] = alpha[rand() % (sizeof(alpha) - 1)];
+			path[n] = 0;
+			for (int cut = n; cut >= 1; cut--) {
+				path[cut] = 0;
+				if (spec_matches(&spec, path)) {
+					if (!kfilter_hint_passes(&hint, path, cut))
+						fail_msg("hint drops '%s', which the tries match", path);
+				} else if (!(hint.flags & (SG_HINT_SHORT_PREFIX | SG_HINT_SHORT_SUFFIX))) {
+					unmatched++;
+					dropped += !kfilter_hint_passes(&hint, path, cut);
+				}
+			}
+		}
+		kfilter_spec_fini(&spec);
+	}
+	assert_true(unmatched > 10000);
+	assert_true(dropped > unmatched / 2);
+}
+
+/* A prefix or suffix under 4 bytes turns the hint off; it drops nothing then. */
+static void hint_short_words(void **state)
+{
+	struct kfilter_spec spec;
+	struct sg_pathhint hint;
+
+	kfilter_spec_init(&spec);
+	kfilter_add_prefix(&spec, "/etc/shadow", 11, SG_PK_READ);
+	kfilter_add_suffix(&spec, "/.bash_history", 14, SG_PK_READ);
+	kfilter_hint(&spec, &hint);
+	assert_false(kfilter_hint_passes(&hint, "/etc/hostname", 13));
+	assert_true(kfilter_hint_passes(&hint, "/etc/shadow-", 12));
+	assert_true(kfilter_hint_passes(&hint, "/home/u/.bash_history", 21));
+	assert_false(kfilter_hint_passes(&hint, "/e", 2));
+	kfilter_add_suffix(&spec, "~", 1, SG_PK_READ);
+	kfilter_hint(&spec, &hint);
+	assert_true(hint.flags & SG_HINT_SHORT_SUFFIX);
+	assert_true(kfilter_hint_passes(&hint, "/etc/hostname", 13));
+	kfilter_spec_fini(&spec);
+}
+
 /* A policy that logs by default wants everything; one without open rules drops opens. */
 static void modes(void **state)
 {
@@ -223,6 +328,8 @@ int main(void)
 		cmocka_unit_test(example_policies),
 		cmocka_unit_test(filter_drops_the_uninteresting),
 		cmocka_unit_test(modes),
+		cmocka_unit_test(hint_never_drops_a_match),
+		cmocka_unit_test(hint_short_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
