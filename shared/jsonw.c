@@ -19,12 +19,27 @@ void jw_init(struct jsonw *w, char *buf, size_t cap)
 
 static void put(struct jsonw *w, const char *s, size_t n)
 {
+	char *d;
+
 	if (w->overflow || w->len + n >= w->cap) {
 		w->overflow = true;
 		return;
 	}
-	memcpy(w->buf + w->len, s, n);
+	d = w->buf + w->len;
 	w->len += n;
+	/* most pieces are a few bytes: fixed-size copies, no library call */
+	if (n >= 8 && n <= 16) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else {
+		memcpy(d, s, n);
+	}
 }
 
 static void putc1(struct jsonw *w, char c)
@@ -105,6 +120,26 @@ static const unsigned char plain[256] = {
 	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
 };
 
+/*
+ * Whether 8 bytes are all plain (see plain[]): none under 0x20, none from
+ * 0x80 up, no quote, no backslash.  The zero-byte test it builds on may
+ * report a byte that is plain, never miss one that is not; a report only
+ * sends these bytes through the byte loop.
+ */
+static bool plain8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t v, q, b, ctl;
+
+	memcpy(&v, s, 8);
+	ctl = (v - 0x20 * ones) & ~v;
+	q = v ^ ('"' * ones);
+	q = (q - ones) & ~q;
+	b = v ^ ('\\' * ones);
+	b = (b - ones) & ~b;
+	return ((v | ctl | q | b) & high) == 0;
+}
+
 static void put_escaped(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -112,8 +147,16 @@ static void put_escaped(struct jsonw *w, const char *str, size_t n)
 
 	putc1(w, '"');
 	while (i < n) {
-		unsigned char c = s[i];
+		unsigned char c;
 
+		/* paths and names are mostly plain ASCII: eight bytes a step */
+		while (i + 8 <= n && plain8(s + i)) {
+			run += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = s[i];
 		if (plain[c]) {
 			run++;
 			i++;
@@ -152,7 +195,7 @@ static void put_escaped(struct jsonw *w, const char *str, size_t n)
 	putc1(w, '"');
 }
 
-void jw_key(struct jsonw *w, const char *key)
+void jw_key_str(struct jsonw *w, const char *key)
 {
 	sep(w);
 	put_escaped(w, key, strlen(key));
@@ -160,10 +203,29 @@ void jw_key(struct jsonw *w, const char *key)
 	w->need_comma[w->depth] = false;
 }
 
+void jw_keyn(struct jsonw *w, const char *quoted, size_t n)
+{
+	sep(w);
+	put(w, quoted, n);
+	w->need_comma[w->depth] = false;
+}
+
 void jw_strn(struct jsonw *w, const char *s, size_t n)
 {
 	sep(w);
 	put_escaped(w, s, n);
+}
+
+void jw_name(struct jsonw *w, const char *s)
+{
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	sep(w);
+	putc1(w, '"');
+	put(w, s, strlen(s));
+	putc1(w, '"');
 }
 
 void jw_str(struct jsonw *w, const char *s)

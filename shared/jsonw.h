@@ -29,8 +29,22 @@ void jw_obj_open(struct jsonw *w);
 void jw_obj_close(struct jsonw *w);
 void jw_arr_open(struct jsonw *w);
 void jw_arr_close(struct jsonw *w);
-void jw_key(struct jsonw *w, const char *key);
+/*
+ * A member name.  Names are string literals of plain ASCII (the macro refuses
+ * anything else at compile time), so they are written as they are, quotes
+ * and colon included, without an escaping pass.
+ */
+#define jw_key(w, key) jw_keyn((w), "\"" key "\":", sizeof(key) + 2)
+void jw_keyn(struct jsonw *w, const char *quoted, size_t n);
+/* A member name computed at run time: escaped like any string. */
+void jw_key_str(struct jsonw *w, const char *key);
 void jw_str(struct jsonw *w, const char *s);
+/*
+ * A string the program made itself from plain ASCII (a name from a table, a
+ * timestamp): written without the escaping pass.  Never for data that came
+ * from outside (paths, comms, argv, rule ids).
+ */
+void jw_name(struct jsonw *w, const char *s);
 void jw_strn(struct jsonw *w, const char *s, size_t n);
 void jw_int(struct jsonw *w, int64_t v);
 void jw_uint(struct jsonw *w, uint64_t v);

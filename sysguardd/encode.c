@@ -115,18 +115,18 @@ static void open_flags(struct jsonw *w, uint32_t f)
 	uint32_t acc = f & O_ACCMODE;
 
 	jw_arr_open(w);
-	jw_str(w, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : "O_RDWR");
+	jw_name(w, acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : "O_RDWR");
 	if ((f & O_TMPFILE) == O_TMPFILE)
-		jw_str(w, "O_TMPFILE");
+		jw_name(w, "O_TMPFILE");
 	else if (f & O_DIRECTORY)
-		jw_str(w, "O_DIRECTORY");
+		jw_name(w, "O_DIRECTORY");
 	if ((f & O_SYNC) == O_SYNC) {
-		jw_str(w, "O_SYNC");
+		jw_name(w, "O_SYNC");
 		f &= ~O_DSYNC;
 	}
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (f & bits[i].bit)
-			jw_str(w, bits[i].name);
+			jw_name(w, bits[i].name);
 	jw_arr_close(w);
 }
 
@@ -233,20 +233,20 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 	jw_uint(&w, ev->seq);
 	encode_time(ts, sizeof(ts), ev->ts_ns);
 	jw_key(&w, "time");
-	jw_str(&w, ts);
+	jw_name(&w, ts);
 	if (ctx && ctx->host) {
 		jw_key(&w, "host");
 		jw_str(&w, ctx->host);
 	}
 	jw_key(&w, "type");
-	jw_str(&w, sg_type_name(ev->type));
+	jw_name(&w, sg_type_name(ev->type));
 	jw_key(&w, "action");
-	jw_str(&w, sg_action_name(ev->verdict.action ? ev->verdict.action : SG_ACT_LOG));
+	jw_name(&w, sg_action_name(ev->verdict.action ? ev->verdict.action : SG_ACT_LOG));
 	if (ev->verdict.rule_id) {
 		jw_key(&w, "rule");
 		jw_str(&w, ev->verdict.rule_id);
 		jw_key(&w, "severity");
-		jw_str(&w, sg_severity_name(ev->verdict.severity));
+		jw_name(&w, sg_severity_name(ev->verdict.severity));
 	}
 	if (ev->verdict.action == SG_ACT_BLOCK) {
 		jw_key(&w, "enforced");
@@ -261,7 +261,7 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 		proc_obj(&w, ev, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
 		if (encode_syscall_name(ev->syscall)) {
 			jw_key(&w, "syscall");
-			jw_str(&w, encode_syscall_name(ev->syscall));
+			jw_name(&w, encode_syscall_name(ev->syscall));
 		}
 		if (ev->has_result) {
 			jw_key(&w, "result");
@@ -381,7 +381,7 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 		for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
 			if (!ev->drop.lost[t])
 				continue;
-			jw_key(&w, sg_type_name(t));
+			jw_key_str(&w, sg_type_name(t));
 			jw_uint(&w, ev->drop.lost[t]);
 		}
 		jw_obj_close(&w);
@@ -401,7 +401,7 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 				for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
 					if (!p->lost[t])
 						continue;
-					jw_key(&w, sg_type_name(t));
+					jw_key_str(&w, sg_type_name(t));
 					jw_uint(&w, p->lost[t]);
 				}
 				jw_obj_close(&w);

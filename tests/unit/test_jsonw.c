@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -149,13 +150,83 @@ static void escaping(void **state)
 	STR("a\0b", "\"a\\u0000b\"");
 	STR("\x7f~/", "\"\x7f~/\"");
 
-	/* keys are escaped the same way */
+	/* names computed at run time are escaped the same way */
 	begin();
 	jw_obj_open(&w);
-	jw_key(&w, "k\"\n");
+	jw_key_str(&w, "k\"\n");
 	jw_str(&w, "v");
+	jw_key(&w, "lit");
+	jw_name(&w, "2026-11-21T09:56:22.919174112Z");
+	jw_key(&w, "none");
+	jw_name(&w, NULL);
 	jw_obj_close(&w);
-	expect("{\"k\\\"\\n\":\"v\"}");
+	expect("{\"k\\\"\\n\":\"v\",\"lit\":\"2026-11-21T09:56:22.919174112Z\",\"none\":null}");
+}
+
+/* Reference escaper for ASCII, byte by byte. */
+static size_t ref_escape(const unsigned char *s, size_t n, char *out)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = c;
+		} else if (c == '\n') {
+			o += sprintf(out + o, "\\n");
+		} else if (c == '\t') {
+			o += sprintf(out + o, "\\t");
+		} else if (c == '\r') {
+			o += sprintf(out + o, "\\r");
+		} else if (c < 0x20) {
+			o += sprintf(out + o, "\\u%04x", c);
+		} else if (c >= 0x80) {
+			o += sprintf(out + o, "\\ufffd");
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o++] = '"';
+	out[o] = 0;
+	return o;
+}
+
+/*
+ * The eight-bytes-a-step scan: every length up to 40, with one byte that
+ * needs care (or none) at every position, matches the byte-by-byte reference;
+ * so do the short-copy paths of every length.
+ */
+static void scan_every_position(void **state)
+{
+	static const unsigned char special[] = { '"', '\\', '\n', 0x01, 0x1f, 0x7f, 0x80, 0xff, ' ', '~' };
+	unsigned char s[48];
+	char want[512];
+
+	for (size_t n = 0; n <= 40; n++) {
+		for (size_t pos = 0; pos <= n; pos++) {
+			for (size_t k = 0; k < sizeof(special); k++) {
+				for (size_t i = 0; i < n; i++)
+					s[i] = 'a' + (i % 26);
+				if (pos < n)
+					s[pos] = special[k];
+				ref_escape(s, n, want);
+				str_of((const char *)s, n, want);
+				if (pos == n)
+					break; /* no special byte: once is enough */
+			}
+		}
+		/* jw_name writes the same bytes, unescaped, for every length */
+		for (size_t i = 0; i < n; i++)
+			s[i] = 'A' + (i % 26);
+		s[n] = 0;
+		snprintf(want, sizeof(want), "\"%s\"", (const char *)s);
+		begin();
+		jw_name(&w, (const char *)s);
+		expect(want);
+	}
 }
 
 static void utf8_valid(void **state)
@@ -275,6 +346,7 @@ int main(void)
 		cmocka_unit_test(nesting_and_commas),
 		cmocka_unit_test(deepest_nesting),
 		cmocka_unit_test(escaping),
+		cmocka_unit_test(scan_every_position),
 		cmocka_unit_test(utf8_valid),
 		cmocka_unit_test(utf8_invalid),
 		cmocka_unit_test(overflow),
