@@ -1085,7 +1085,7 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 		}
 	} else {
 		void *ua = (void *)s.args[1];
-		__u32 alen = s.args[2];
+		__u32 alen = s.args[2], rlen = alen;
 		union {
 			__u16 family;
 			struct sockaddr_in in;
@@ -1094,10 +1094,10 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 		__u16 fam;
 
 		/* one user read: each costs more than the rest of this put together */
-		if (alen > sizeof(sa))
-			alen = sizeof(sa);
-		if (alen >= sizeof(sa.family))
-			bpf_probe_read_user(&sa, BOUND(alen, 31), ua);
+		if (rlen > sizeof(sa))
+			rlen = sizeof(sa);
+		if (rlen >= sizeof(sa.family))
+			bpf_probe_read_user(&sa, BOUND(rlen, 31), ua);
 		fam = sa.family;
 		n->family = fam;
 		if (fam == AF_INET && alen >= sizeof(struct sockaddr_in)) {
@@ -1106,7 +1106,7 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 		} else if (fam == AF_INET6 && alen >= sizeof(struct sockaddr_in6)) {
 			n->port = bpf_ntohs(sa.in6.sin6_port);
 			__builtin_memcpy(n->addr, &sa.in6.sin6_addr, 16);
-		} else if (fam == AF_UNIX && (alen = s.args[2]) > 2) {
+		} else if (fam == AF_UNIX && alen > 2) {
 			__u32 plen = alen - 2;
 
 			if (plen > SG_UNIX_PATH)

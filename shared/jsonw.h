@@ -30,9 +30,9 @@ void jw_obj_close(struct jsonw *w);
 void jw_arr_open(struct jsonw *w);
 void jw_arr_close(struct jsonw *w);
 /*
- * A member name.  Names are string literals of plain ASCII (the macro refuses
- * anything else at compile time), so they are written as they are, quotes
- * and colon included, without an escaping pass.
+ * A member name: a string literal (the macro refuses anything else at compile
+ * time) that needs no escaping, written as it is, quotes and colon included.
+ * A name made at run time goes through jw_key_str().
  */
 #define jw_key(w, key) jw_keyn((w), "\"" key "\":", sizeof(key) + 2)
 void jw_keyn(struct jsonw *w, const char *quoted, size_t n);
