@@ -390,11 +390,12 @@ static __always_inline int sc_nargs(__u32 sc)
 	switch (sc) {
 	case SG_SC_RENAMEAT2:
 		return 5;
-	case SG_SC_OPENAT: case SG_SC_OPENAT2: case SG_SC_RENAMEAT:
+	case SG_SC_OPENAT: case SG_SC_OPENAT2: case SG_SC_RENAMEAT: case SG_SC_FCHMODAT2:
 		return 4;
 	case SG_SC_OPEN: case SG_SC_UNLINKAT: case SG_SC_CONNECT: case SG_SC_BIND:
+	case SG_SC_FCHMODAT:
 		return 3;
-	case SG_SC_CREAT: case SG_SC_RENAME: case SG_SC_LISTEN:
+	case SG_SC_CREAT: case SG_SC_RENAME: case SG_SC_LISTEN: case SG_SC_CHMOD: case SG_SC_FCHMOD:
 		return 2;
 	default: /* unlink, rmdir */
 		return 1;
@@ -893,6 +894,9 @@ static __always_inline int file_exit(struct trace_event_raw_sys_exit *ctx)
 	case SG_SC_UNLINK: case SG_SC_UNLINKAT: case SG_SC_RMDIR:
 		type = SG_EV_UNLINK;
 		break;
+	case SG_SC_CHMOD: case SG_SC_FCHMOD: case SG_SC_FCHMODAT: case SG_SC_FCHMODAT2:
+		type = SG_EV_CHMOD;
+		break;
 	default:
 		type = SG_EV_OPEN;
 	}
@@ -955,6 +959,26 @@ static __always_inline int file_exit(struct trace_event_raw_sys_exit *ctx)
 		p1 = (void *)s.args[0];
 		f->flags = AT_REMOVEDIR;
 		break;
+	case SG_SC_CHMOD:
+		p1 = (void *)s.args[0];
+		f->mode = s.args[1];
+		break;
+	case SG_SC_FCHMOD:
+		/* no path: the fd's own walk stands for it (struct sg_file) */
+		f->dfd = s.args[0];
+		f->mode = s.args[1];
+		off = put_dir(r, off, f->dfd, SG_F_DIR_UNRES);
+		f->dir_len = off;
+		rec_submit(r, off);
+		return 0;
+	case SG_SC_FCHMODAT:
+	case SG_SC_FCHMODAT2:
+		f->dfd = s.args[0];
+		p1 = (void *)s.args[1];
+		f->mode = s.args[2];
+		if (s.sc == SG_SC_FCHMODAT2)
+			f->flags = s.args[3];
+		break;
 	}
 	off = put_upath(r, off, p1, f->dfd, &f->path_len, &f->dir_len, SG_F_DIR_UNRES);
 	if (p2)
@@ -979,6 +1003,11 @@ static __always_inline int file_enter(struct trace_event_raw_sys_enter *ctx, __u
 		wanted = kind_wanted(SG_EV_RENAME);
 		if (!wanted)
 			count_filtered(SG_EV_RENAME);
+		break;
+	case SG_SC_CHMOD: case SG_SC_FCHMOD: case SG_SC_FCHMODAT: case SG_SC_FCHMODAT2:
+		wanted = kind_wanted(SG_EV_CHMOD);
+		if (!wanted)
+			count_filtered(SG_EV_CHMOD);
 		break;
 	default:
 		wanted = kind_wanted(SG_EV_UNLINK);
@@ -1027,6 +1056,10 @@ FILE_PROGS(renameat2, SG_SC_RENAMEAT2)
 FILE_PROGS(unlink, SG_SC_UNLINK)
 FILE_PROGS(unlinkat, SG_SC_UNLINKAT)
 FILE_PROGS(rmdir, SG_SC_RMDIR)
+FILE_PROGS(chmod, SG_SC_CHMOD)
+FILE_PROGS(fchmod, SG_SC_FCHMOD)
+FILE_PROGS(fchmodat, SG_SC_FCHMODAT)
+FILE_PROGS(fchmodat2, SG_SC_FCHMODAT2)
 
 /* ---- network ---- */
 

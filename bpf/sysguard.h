@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 1
+#define SG_ABI_VERSION 2
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -32,7 +32,8 @@ enum sg_type {
 	SG_EV_CONNECT = 7,
 	SG_EV_BIND = 8,
 	SG_EV_LISTEN = 9,
-	SG_EV_KERNEL_MAX = 10, /* types below come from the kernel */
+	SG_EV_CHMOD = 10,
+	SG_EV_KERNEL_MAX = 11, /* types below come from the kernel */
 };
 
 /* hdr.flags */
@@ -55,6 +56,7 @@ enum sg_syscall {
 	SG_SC_RENAME, SG_SC_RENAMEAT, SG_SC_RENAMEAT2,
 	SG_SC_UNLINK, SG_SC_UNLINKAT, SG_SC_RMDIR,
 	SG_SC_CONNECT, SG_SC_BIND, SG_SC_LISTEN,
+	SG_SC_CHMOD, SG_SC_FCHMOD, SG_SC_FCHMODAT, SG_SC_FCHMODAT2,
 	SG_SC_MAX,
 };
 
@@ -100,11 +102,15 @@ struct sg_exit {
 	__u32 __pad;
 };
 
+/*
+ * open, rename, unlink and chmod.  chmod: mode is the new mode; fchmod has no
+ * path (path_len 0) and its fd's walk as the dir walk, which is then the path.
+ */
 struct sg_file {          /* data: path, dir walk, [new path, new dir walk] */
 	__s32 ret;
 	__s32 dfd;
 	__s32 dfd2;
-	__u32 flags;      /* open flags, or renameat2 / unlinkat flags */
+	__u32 flags;      /* open flags, or renameat2 / unlinkat / fchmodat2 flags */
 	__u32 mode;
 	__u16 path_len;
 	__u16 dir_len;

@@ -2,7 +2,7 @@
 /*
  * The deduplication table: open addressing over a power-of-two array, a probe
  * of DEDUP_PROBE slots, keyed by a 64-bit FNV-1a hash of (pid, type, action,
- * target).  Each entry keeps a copy of the last suppressed event with its
+ * target), the target as each type's row of the event table defines it.  Each entry keeps a copy of the last suppressed event with its
  * strings in a fixed text buffer, so that its summary can be emitted after
  * the decoder's buffers are gone.  No allocation after dedup_new().
  */
@@ -75,7 +75,7 @@ void dedup_set_window(struct dedup *d, uint64_t window_ns)
 	d->window_ns = window_ns;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+uint64_t dedup_hash(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
 
@@ -86,113 +86,72 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static uint64_t fnv_str(uint64_t h, const char *s)
+uint64_t dedup_hash_str(uint64_t h, const char *s)
 {
 	/* the NUL separates consecutive strings */
-	return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1);
+	return s ? dedup_hash(h, s, strlen(s) + 1) : dedup_hash(h, "", 1);
 }
 
-static uint64_t key_hash(const struct sg_event *ev)
+/* (pid, type, action) and the type's target (its row's dedup_key). */
+static uint64_t key_hash(const struct sg_evtype *t, const struct sg_event *ev)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	h = fnv(h, &ev->proc.pid, sizeof(ev->proc.pid));
-	h = fnv(h, &ev->type, sizeof(ev->type));
-	h = fnv(h, &ev->verdict.action, sizeof(ev->verdict.action));
-	switch (ev->type) {
-	case SG_EV_EXEC:
-		h = fnv_str(h, ev->exec.filename);
-		break;
-	case SG_EV_FORK:
-		h = fnv(h, &ev->fork.child_pid, sizeof(ev->fork.child_pid));
-		break;
-	case SG_EV_EXIT:
-		h = fnv(h, &ev->exit.code, sizeof(ev->exit.code));
-		h = fnv(h, &ev->exit.signal, sizeof(ev->exit.signal));
-		break;
-	case SG_EV_OPEN:
-	case SG_EV_RENAME:
-	case SG_EV_UNLINK:
-		h = fnv_str(h, ev->file.path);
-		h = fnv_str(h, ev->type == SG_EV_RENAME ? ev->file.new_path : NULL);
-		break;
-	case SG_EV_CONNECT:
-	case SG_EV_BIND:
-	case SG_EV_LISTEN:
-		h = fnv(h, &ev->net.family, sizeof(ev->net.family));
-		h = fnv(h, ev->net.addr, sizeof(ev->net.addr));
-		h = fnv(h, &ev->net.port, sizeof(ev->net.port));
-		h = fnv_str(h, ev->net.unix_path);
-		break;
-	}
+	h = dedup_hash(h, &ev->proc.pid, sizeof(ev->proc.pid));
+	h = dedup_hash(h, &ev->type, sizeof(ev->type));
+	h = dedup_hash(h, &ev->verdict.action, sizeof(ev->verdict.action));
+	if (t->dedup_key)
+		h = t->dedup_key(h, ev);
 	return h ? h : 1;
 }
 
-/* Copies s into the slot's text; NULL when it does not fit (or truncates when must). */
-static const char *keep(char **pos, size_t *left, const char *s, size_t len, bool must)
+/* Copies s into the keeper's text; NULL when it does not fit (or truncates when must). */
+static const char *keep(struct dedup_keep *k, const char *s, size_t len, bool must)
 {
-	char *r = *pos;
+	char *r = k->pos;
 
 	if (!s)
 		return NULL;
-	if (len + 1 > *left) {
-		if (!must || *left < 4)
+	if (len + 1 > k->left) {
+		if (!must || k->left < 4)
 			return NULL;
-		len = *left - 4;
+		len = k->left - 4;
 		memcpy(r, s, len);
 		memcpy(r + len, "...", 4);
-		*pos += *left;
-		*left = 0;
+		k->pos += k->left;
+		k->left = 0;
 		return r;
 	}
 	memcpy(r, s, len);
 	r[len] = '\0';
-	*pos += len + 1;
-	*left -= len + 1;
+	k->pos += len + 1;
+	k->left -= len + 1;
 	return r;
+}
+
+void dedup_keep_str(struct dedup_keep *k, const char **s, bool must)
+{
+	*s = keep(k, *s, *s ? strlen(*s) : 0, must);
+}
+
+void dedup_keep_mem(struct dedup_keep *k, const char **s, size_t len)
+{
+	*s = keep(k, *s, len, false);
 }
 
 static void save(struct dslot *s, const struct sg_event *ev)
 {
+	const struct sg_evtype *t = sg_evtype(ev->type);
+	struct dedup_keep k = { .pos = s->text, .left = sizeof(s->text) };
 	struct sg_event *e = &s->last;
-	char *pos = s->text;
-	size_t left = sizeof(s->text);
 
-#define KEEP(x, must) ((x) = keep(&pos, &left, (x), (x) ? strlen(x) : 0, (must)))
 	*e = *ev;
 	e->proc.entry = NULL;
-	KEEP(e->verdict.rule_id, true);
-	switch (e->type) {
-	case SG_EV_EXEC:
-		KEEP(e->exec.filename, true);
-		KEEP(e->proc.exe, false);
-		e->exec.argv = keep(&pos, &left, e->exec.argv, e->exec.argv_len, false);
-		if (!e->exec.argv && e->exec.argc) {
-			e->exec.argv_len = 0;
-			e->exec.argc = 0;
-			e->exec.argv_truncated = true;
-		}
-		KEEP(e->exec.cwd, false);
-		break;
-	case SG_EV_OPEN:
-	case SG_EV_RENAME:
-	case SG_EV_UNLINK:
-		KEEP(e->file.path, true);
-		if (e->type == SG_EV_RENAME)
-			KEEP(e->file.new_path, true);
-		KEEP(e->proc.exe, false);
-		break;
-	case SG_EV_CONNECT:
-	case SG_EV_BIND:
-	case SG_EV_LISTEN:
-		KEEP(e->net.unix_path, true);
-		KEEP(e->proc.exe, false);
-		break;
-	default:
-		KEEP(e->proc.exe, false);
-		break;
-	}
-#undef KEEP
+	dedup_keep_str(&k, &e->verdict.rule_id, true);
+	if (t->dedup_keep)
+		t->dedup_keep(&k, e); /* its strings, and the exe where it matters */
+	else
+		dedup_keep_str(&k, &e->proc.exe, false);
 }
 
 /* Emits the summary of an entry with repeats, and frees it. */
@@ -226,13 +185,14 @@ static int rank(const struct dedup *d, const struct dslot *s, uint64_t now_ns)
 
 int dedup_submit(struct dedup *d, struct sg_event *ev, uint64_t now_ns)
 {
+	const struct sg_evtype *t = sg_evtype(ev->type);
 	struct dslot *victim = NULL;
 	uint64_t h;
 
-	if (!d->window_ns || ev->type <= 0 || ev->type >= SG_EV_KERNEL_MAX ||
+	if (!d->window_ns || !t || !t->kernel ||
 	    (ev->verdict.action != SG_ACT_LOG && ev->verdict.action != SG_ACT_ALERT))
 		return 1;
-	h = key_hash(ev);
+	h = key_hash(t, ev);
 	for (size_t i = 0; i < DEDUP_PROBE; i++) {
 		struct dslot *s = &d->slots[(h + i) & d->mask];
 

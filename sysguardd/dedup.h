@@ -14,6 +14,8 @@
 #ifndef SG_DEDUP_H
 #define SG_DEDUP_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "event.h"
 
@@ -58,5 +60,23 @@ struct dedup_stats {
 };
 
 void dedup_stats(const struct dedup *d, struct dedup_stats *ret);
+
+/* For the types' dedup_key (ev_*.c): FNV-1a over bytes, and over a string (NULL as ""). */
+uint64_t dedup_hash(uint64_t h, const void *p, size_t n);
+uint64_t dedup_hash_str(uint64_t h, const char *s);
+
+/*
+ * For the types' dedup_keep: copy a string the event points at into the
+ * entry's text and point at the copy.  must: cut it to fit (ending in "...")
+ * rather than drop it; else it becomes NULL when it does not fit.
+ */
+struct dedup_keep {
+	char *pos;
+	size_t left;
+};
+
+void dedup_keep_str(struct dedup_keep *k, const char **s, bool must);
+/* len bytes (argv); NULL when they do not fit */
+void dedup_keep_mem(struct dedup_keep *k, const char **s, size_t len);
 
 #endif /* SG_DEDUP_H */

@@ -3,6 +3,8 @@
  * The event encoder: struct sg_event to one JSON object, in the schema that
  * proto/events.md documents and proto/event.schema.json checks.  Formats once
  * per event into a caller's buffer; every sink and subscriber shares the line.
+ * The envelope (seq, time, type, verdict, proc, syscall, result) is written
+ * here; each type's own member by its row of the event table (ev_*.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,19 +17,9 @@
 #include "encode.h"
 #include "jsonw.h"
 
-static const char *const syscall_names[SG_SC_MAX] = {
-	[SG_SC_NONE] = NULL,
-	[SG_SC_EXECVE] = "execve", [SG_SC_EXECVEAT] = "execveat",
-	[SG_SC_OPEN] = "open", [SG_SC_OPENAT] = "openat", [SG_SC_OPENAT2] = "openat2",
-	[SG_SC_CREAT] = "creat",
-	[SG_SC_RENAME] = "rename", [SG_SC_RENAMEAT] = "renameat", [SG_SC_RENAMEAT2] = "renameat2",
-	[SG_SC_UNLINK] = "unlink", [SG_SC_UNLINKAT] = "unlinkat", [SG_SC_RMDIR] = "rmdir",
-	[SG_SC_CONNECT] = "connect", [SG_SC_BIND] = "bind", [SG_SC_LISTEN] = "listen",
-};
-
 const char *encode_syscall_name(int sc)
 {
-	return sc > 0 && sc < SG_SC_MAX ? syscall_names[sc] : NULL;
+	return sg_syscall_name(sc);
 }
 
 int encode_time(char *buf, size_t len, uint64_t ns)
@@ -100,7 +92,7 @@ int encode_addr(char *buf, size_t len, int family, const uint8_t addr[16])
 	return -EAFNOSUPPORT;
 }
 
-static void open_flags(struct jsonw *w, uint32_t f)
+void encode_open_flags(struct jsonw *w, uint32_t f)
 {
 	static const struct {
 		uint32_t bit;
@@ -130,7 +122,7 @@ static void open_flags(struct jsonw *w, uint32_t f)
 	jw_arr_close(w);
 }
 
-static void argv_array(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
+void encode_argv(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
 {
 	size_t pos = 0;
 
@@ -144,7 +136,8 @@ static void argv_array(struct jsonw *w, const char *argv, size_t len, unsigned i
 	jw_arr_close(w);
 }
 
-static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct proc_entry *parent)
+static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct sg_evtype *type,
+		     const struct proc_entry *parent)
 {
 	jw_key(w, "proc");
 	jw_obj_open(w);
@@ -166,9 +159,9 @@ static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct pr
 	jw_uint(w, ev->proc.cgroup_id);
 	/* alerts and blocks carry the context a responder needs; the rest stay small */
 	if (ev->verdict.action >= SG_ACT_ALERT) {
-		if (ev->type != SG_EV_EXEC && ev->proc.entry && ev->proc.entry->argv) {
+		if (!type->own_argv && ev->proc.entry && ev->proc.entry->argv) {
 			jw_key(w, "argv");
-			argv_array(w, ev->proc.entry->argv, ev->proc.entry->argv_len,
+			encode_argv(w, ev->proc.entry->argv, ev->proc.entry->argv_len,
 				   ev->proc.entry->argc);
 		}
 		if (parent) {
@@ -186,42 +179,9 @@ static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct pr
 	jw_obj_close(w);
 }
 
-static void net_obj(struct jsonw *w, const struct sg_event *ev)
-{
-	const char *fam = encode_family_name(ev->net.family);
-	const char *proto = encode_proto_name(ev->net.sock_type, ev->net.protocol);
-	char addr[INET6_ADDRSTRLEN];
-
-	jw_key(w, "net");
-	jw_obj_open(w);
-	jw_key(w, "family");
-	if (fam)
-		jw_str(w, fam);
-	else
-		jw_int(w, ev->net.family);
-	jw_key(w, "proto");
-	jw_str(w, proto);
-	if (ev->net.family == AF_INET || ev->net.family == AF_INET6) {
-		jw_key(w, "addr");
-		if (encode_addr(addr, sizeof(addr), ev->net.family, ev->net.addr) == 0)
-			jw_str(w, addr);
-		else
-			jw_null(w);
-		jw_key(w, "port");
-		jw_uint(w, ev->net.port);
-	} else if (ev->net.family == AF_UNIX) {
-		jw_key(w, "unix_path");
-		jw_str(w, ev->net.unix_path);
-	}
-	if (ev->type == SG_EV_LISTEN) {
-		jw_key(w, "backlog");
-		jw_uint(w, ev->net.backlog);
-	}
-	jw_obj_close(w);
-}
-
 int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *buf, size_t len)
 {
+	const struct sg_evtype *type = sg_evtype(ev->type);
 	struct jsonw w;
 	char ts[40];
 
@@ -257,8 +217,8 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 		jw_uint(&w, ev->verdict.repeat);
 	}
 
-	if (ev->type < SG_EV_KERNEL_MAX) {
-		proc_obj(&w, ev, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
+	if (type && type->kernel) {
+		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
 		if (encode_syscall_name(ev->syscall)) {
 			jw_key(&w, "syscall");
 			jw_name(&w, encode_syscall_name(ev->syscall));
@@ -279,169 +239,10 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 		}
 	}
 
-	switch (ev->type) {
-	case SG_EV_EXEC:
-		jw_key(&w, "exec");
-		jw_obj_open(&w);
-		jw_key(&w, "filename");
-		jw_str(&w, ev->exec.filename);
-		jw_key(&w, "argv");
-		argv_array(&w, ev->exec.argv, ev->exec.argv_len, ev->exec.argc);
-		jw_key(&w, "argv_truncated");
-		jw_bool(&w, ev->exec.argv_truncated);
-		jw_key(&w, "cwd");
-		jw_str(&w, ev->exec.cwd);
-		if (ev->syscall == SG_SC_EXECVEAT) {
-			jw_key(&w, "at_flags");
-			jw_uint(&w, ev->exec.at_flags);
-		}
-		jw_obj_close(&w);
-		break;
-	case SG_EV_FORK:
-		jw_key(&w, "fork");
-		jw_obj_open(&w);
-		jw_key(&w, "child_pid");
-		jw_uint(&w, ev->fork.child_pid);
-		jw_obj_close(&w);
-		break;
-	case SG_EV_EXIT:
-		jw_key(&w, "exit");
-		jw_obj_open(&w);
-		jw_key(&w, "code");
-		jw_int(&w, ev->exit.code);
-		jw_key(&w, "signal");
-		if (ev->exit.signal) {
-			const char *sig = sigabbrev_np(ev->exit.signal);
-
-			if (sig) {
-				char name[24];
-
-				snprintf(name, sizeof(name), "SIG%s", sig);
-				jw_str(&w, name);
-			} else {
-				jw_int(&w, ev->exit.signal);
-			}
-		} else {
-			jw_null(&w);
-		}
-		jw_key(&w, "core_dumped");
-		jw_bool(&w, ev->exit.core);
-		jw_obj_close(&w);
-		break;
-	case SG_EV_OPEN:
-	case SG_EV_RENAME:
-	case SG_EV_UNLINK:
-		jw_key(&w, "file");
-		jw_obj_open(&w);
-		jw_key(&w, "path");
-		jw_str(&w, ev->file.path);
-		jw_key(&w, "resolved");
-		jw_bool(&w, ev->file.path_resolved);
-		if (ev->type == SG_EV_OPEN) {
-			jw_key(&w, "flags");
-			open_flags(&w, ev->file.flags);
-			jw_key(&w, "mode");
-			jw_uint(&w, ev->file.mode);
-			jw_key(&w, "write");
-			jw_bool(&w, ev->file.write);
-		} else if (ev->type == SG_EV_RENAME) {
-			jw_key(&w, "new_path");
-			jw_str(&w, ev->file.new_path);
-			jw_key(&w, "new_resolved");
-			jw_bool(&w, ev->file.new_path_resolved);
-			jw_key(&w, "flags");
-			jw_uint(&w, ev->file.flags);
-		} else {
-			jw_key(&w, "dir");
-			jw_bool(&w, ev->file.dir);
-		}
-		jw_obj_close(&w);
-		break;
-	case SG_EV_CONNECT:
-	case SG_EV_BIND:
-	case SG_EV_LISTEN:
-		net_obj(&w, ev);
-		break;
-	case SG_EV_MARK:
-		jw_key(&w, "mark");
-		jw_obj_open(&w);
-		jw_key(&w, "text");
-		jw_str(&w, ev->mark.text);
-		jw_obj_close(&w);
-		break;
-	case SG_EV_DROP:
-		jw_key(&w, "drop");
-		jw_obj_open(&w);
-		jw_key(&w, "where");
-		jw_str(&w, ev->drop.where);
-		jw_key(&w, "total");
-		jw_uint(&w, ev->drop.total);
-		jw_key(&w, "lost");
-		jw_obj_open(&w);
-		for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
-			if (!ev->drop.lost[t])
-				continue;
-			jw_key_str(&w, sg_type_name(t));
-			jw_uint(&w, ev->drop.lost[t]);
-		}
-		jw_obj_close(&w);
-		if (ev->drop.npids) {
-			jw_key(&w, "by_pid");
-			jw_arr_open(&w);
-			for (size_t i = 0; i < ev->drop.npids; i++) {
-				const struct sg_droppid *p = &ev->drop.pids[i];
-
-				jw_obj_open(&w);
-				jw_key(&w, "pid");
-				jw_uint(&w, p->pid);
-				jw_key(&w, "comm");
-				jw_str(&w, p->comm);
-				jw_key(&w, "lost_total");
-				jw_obj_open(&w);
-				for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
-					if (!p->lost[t])
-						continue;
-					jw_key_str(&w, sg_type_name(t));
-					jw_uint(&w, p->lost[t]);
-				}
-				jw_obj_close(&w);
-				jw_obj_close(&w);
-			}
-			jw_arr_close(&w);
-		}
-		jw_obj_close(&w);
-		break;
-	case SG_EV_BLOCKCHG:
-		jw_key(&w, "block_change");
-		jw_obj_open(&w);
-		jw_key(&w, "op");
-		jw_str(&w, ev->blockchg.op);
-		jw_key(&w, "rule");
-		jw_str(&w, ev->blockchg.rule);
-		jw_key(&w, "source");
-		jw_str(&w, ev->blockchg.source);
-		jw_key(&w, "by_uid");
-		jw_uint(&w, ev->blockchg.by_uid);
-		jw_obj_close(&w);
-		break;
-	case SG_EV_POLICY:
-		jw_key(&w, "policy");
-		jw_obj_open(&w);
-		jw_key(&w, "source");
-		jw_str(&w, ev->policy.source);
-		jw_key(&w, "rules");
-		jw_uint(&w, ev->policy.rules);
-		jw_key(&w, "ok");
-		jw_bool(&w, ev->policy.ok);
-		if (ev->policy.error) {
-			jw_key(&w, "error");
-			jw_str(&w, ev->policy.error);
-		}
-		jw_obj_close(&w);
-		break;
-	}
-	if (ev->type < SG_EV_KERNEL_MAX && (ev->kflags & (SG_F_TRUNC_PATH | SG_F_PATH_FAULT |
-							  SG_F_NO_ENTER))) {
+	if (type)
+		type->encode(&w, ev);
+	if (type && type->kernel && (ev->kflags & (SG_F_TRUNC_PATH | SG_F_PATH_FAULT |
+						      SG_F_NO_ENTER))) {
 		jw_key(&w, "incomplete");
 		jw_arr_open(&w);
 		if (ev->kflags & SG_F_TRUNC_PATH)

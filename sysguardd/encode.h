@@ -28,4 +28,10 @@ const char *encode_family_name(int family);
 const char *encode_proto_name(int sock_type, int protocol);
 int encode_addr(char *buf, size_t len, int family, const uint8_t addr[16]);
 
+struct jsonw;
+/* For the types' encoders: argv (argc NUL-terminated strings) as an array. */
+void encode_argv(struct jsonw *w, const char *argv, size_t len, unsigned int argc);
+/* open(2) flags as an array of names. */
+void encode_open_flags(struct jsonw *w, uint32_t flags);
+
 #endif /* SG_ENCODE_H */

@@ -1,27 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Names of event types, actions and severities: the one table that the JSON
- * encoder, the policy parser and the control protocol all use.
+ * The table of event types (one row each, defined beside its functions in
+ * ev_proc.c, ev_file.c, ev_net.c and ev_daemon.c), the names of syscalls,
+ * actions and severities: what the decoder, the encoder, the journal, dedup,
+ * the policy parser and the control protocol all ask.
  */
 #include <errno.h>
 #include <string.h>
 #include "event.h"
 
-static const char *const type_names[SG_EV_MAX] = {
-	[SG_EV_NONE] = "none",
-	[SG_EV_EXEC] = "exec",
-	[SG_EV_FORK] = "fork",
-	[SG_EV_EXIT] = "exit",
-	[SG_EV_OPEN] = "open",
-	[SG_EV_RENAME] = "rename",
-	[SG_EV_UNLINK] = "unlink",
-	[SG_EV_CONNECT] = "connect",
-	[SG_EV_BIND] = "bind",
-	[SG_EV_LISTEN] = "listen",
-	[SG_EV_MARK] = "mark",
-	[SG_EV_DROP] = "drop",
-	[SG_EV_BLOCKCHG] = "block_change",
-	[SG_EV_POLICY] = "policy",
+/* The rows, each defined beside its functions. */
+extern const struct sg_evtype sg_evtype_exec, sg_evtype_fork, sg_evtype_exit;
+extern const struct sg_evtype sg_evtype_open, sg_evtype_rename, sg_evtype_unlink, sg_evtype_chmod;
+extern const struct sg_evtype sg_evtype_connect, sg_evtype_bind, sg_evtype_listen;
+extern const struct sg_evtype sg_evtype_mark, sg_evtype_drop, sg_evtype_blockchg, sg_evtype_policy;
+
+static const struct sg_evtype *const types[SG_EV_MAX] = {
+	[SG_EV_EXEC] = &sg_evtype_exec,
+	[SG_EV_FORK] = &sg_evtype_fork,
+	[SG_EV_EXIT] = &sg_evtype_exit,
+	[SG_EV_OPEN] = &sg_evtype_open,
+	[SG_EV_RENAME] = &sg_evtype_rename,
+	[SG_EV_UNLINK] = &sg_evtype_unlink,
+	[SG_EV_CONNECT] = &sg_evtype_connect,
+	[SG_EV_BIND] = &sg_evtype_bind,
+	[SG_EV_LISTEN] = &sg_evtype_listen,
+	[SG_EV_CHMOD] = &sg_evtype_chmod,
+	[SG_EV_MARK] = &sg_evtype_mark,
+	[SG_EV_DROP] = &sg_evtype_drop,
+	[SG_EV_BLOCKCHG] = &sg_evtype_blockchg,
+	[SG_EV_POLICY] = &sg_evtype_policy,
+};
+
+static const char *const syscall_names[SG_SC_MAX] = {
+	[SG_SC_NONE] = NULL,
+	[SG_SC_EXECVE] = "execve", [SG_SC_EXECVEAT] = "execveat",
+	[SG_SC_OPEN] = "open", [SG_SC_OPENAT] = "openat", [SG_SC_OPENAT2] = "openat2",
+	[SG_SC_CREAT] = "creat",
+	[SG_SC_RENAME] = "rename", [SG_SC_RENAMEAT] = "renameat", [SG_SC_RENAMEAT2] = "renameat2",
+	[SG_SC_UNLINK] = "unlink", [SG_SC_UNLINKAT] = "unlinkat", [SG_SC_RMDIR] = "rmdir",
+	[SG_SC_CONNECT] = "connect", [SG_SC_BIND] = "bind", [SG_SC_LISTEN] = "listen",
+	[SG_SC_CHMOD] = "chmod", [SG_SC_FCHMOD] = "fchmod", [SG_SC_FCHMODAT] = "fchmodat",
+	[SG_SC_FCHMODAT2] = "fchmodat2",
 };
 
 static const char *const action_names[] = {
@@ -41,6 +61,16 @@ static const char *const severity_names[] = {
 	[SG_SEV_CRITICAL] = "critical",
 };
 
+const struct sg_evtype *sg_evtype(int type)
+{
+	return type > 0 && type < SG_EV_MAX ? types[type] : NULL;
+}
+
+const char *sg_syscall_name(int sc)
+{
+	return sc > 0 && sc < SG_SC_MAX ? syscall_names[sc] : NULL;
+}
+
 static int lookup(const char *const *names, int n, const char *name)
 {
 	for (int i = 1; i < n; i++)
@@ -51,14 +81,17 @@ static int lookup(const char *const *names, int n, const char *name)
 
 const char *sg_type_name(int type)
 {
-	if (type < 0 || type >= SG_EV_MAX || !type_names[type])
-		return "unknown";
-	return type_names[type];
+	const struct sg_evtype *t = sg_evtype(type);
+
+	return t ? t->name : type == SG_EV_NONE ? "none" : "unknown";
 }
 
 int sg_type_from_name(const char *name)
 {
-	return lookup(type_names, SG_EV_MAX, name);
+	for (int i = 1; i < SG_EV_MAX; i++)
+		if (types[i] && strcmp(types[i]->name, name) == 0)
+			return i;
+	return -EINVAL;
 }
 
 const char *sg_action_name(enum sg_action a)

@@ -99,8 +99,8 @@ struct sg_event {
 			const char *new_path;    /* rename only */
 			bool path_resolved;      /* false: relative, directory unknown */
 			bool new_path_resolved;
-			uint32_t flags;          /* open flags; renameat2/unlinkat flags */
-			uint32_t mode;
+			uint32_t flags;          /* open flags; renameat2/unlinkat/fchmodat2 flags */
+			uint32_t mode;           /* open: creation mode; chmod: the new mode */
 			bool write;              /* open with write intent */
 			bool dir;                /* rmdir or unlinkat(AT_REMOVEDIR) */
 		} file;
@@ -141,6 +141,73 @@ struct sg_event {
 
 	struct sg_verdict verdict;
 };
+
+/*
+ * One row per event type: everything the modules after the ring buffer need
+ * to know of it.  The decoder, the encoder, the journal sink, dedup, the
+ * policy parser and the kernel-filter derivation all ask this table; none of
+ * them switches on the type.  Adding a type: HACKING.md.
+ */
+struct decoder;
+struct sg_cursor;
+struct jsonw;
+struct journal_entry;
+struct sg_msg;
+struct dedup_keep;
+
+/* Groups of policy fields (sysguard.policy(5), FIELDS): which a type has. */
+enum sg_pfgroup {
+	SG_PFG_PROC = 1u << 0,     /* proc.*, parent.*, ancestor.*, result */
+	SG_PFG_EXEC = 1u << 1,     /* exec.filename */
+	SG_PFG_PATH = 1u << 2,     /* file.path, file.name */
+	SG_PFG_NEWPATH = 1u << 3,  /* file.new_path */
+	SG_PFG_OPEN = 1u << 4,     /* file.write, file.trunc */
+	SG_PFG_MODE = 1u << 5,     /* file.mode, file.setuid, file.setgid, file.exec */
+	SG_PFG_NET = 1u << 6,      /* net.* */
+};
+
+/* How the kernel may filter a type before userspace sees it (policy_kfilter.c). */
+enum sg_kfclass {
+	SG_KF_NONE = 0,            /* always delivered (the process table lives on them) */
+	SG_KF_KIND = 1,            /* dropped at syscall entry when no rule can act on it */
+	SG_KF_PATH = 2,            /* SG_KF_KIND, and by path prefix/suffix, read and write apart */
+};
+
+struct sg_evtype {
+	const char *name;          /* "exec": JSON "type", policy event, SYSGUARD_TYPE, filters */
+	bool kernel;               /* comes from the kernel: has proc, syscall and result */
+	bool own_argv;             /* carries its own argv (alerts then need not add proc.argv) */
+	bool journal_always;       /* sent to the journal whatever its action */
+	uint32_t pfields;          /* enum sg_pfgroup: the policy fields it has */
+	enum sg_kfclass kfilter;
+	size_t payload;            /* kernel: the sizeof() of its bpf/sysguard.h payload */
+	/* kernel: fill ev's part from the record's payload and data; 0 or -EINVAL */
+	int (*decode)(struct decoder *d, const struct sg_hdr *h, const void *payload,
+		      struct sg_cursor *c, struct sg_event *ev);
+	/* its member of the JSON object, e.g. "file":{...} (proto/events.md) */
+	void (*encode)(struct jsonw *w, const struct sg_event *ev);
+	/* its SYSGUARD_* journal fields beyond the common ones (sysguard.yaml(5)) */
+	void (*journal)(struct journal_entry *e, const struct sg_event *ev);
+	/*
+	 * The readable MESSAGE: kernel types write what the process did
+	 * ("opened /etc/shadow"), after "ACTION rule: comm (pid) "; the others
+	 * write all of it.
+	 */
+	void (*message)(struct sg_msg *m, const struct sg_event *ev);
+	/* the others: syslog priority and MESSAGE_ID (NULL: from the verdict) */
+	int (*priority)(const struct sg_event *ev);
+	const char *message_id;
+	/* dedup: what makes two events of this type the same (its target) */
+	uint64_t (*dedup_key)(uint64_t h, const struct sg_event *ev);
+	/* dedup: copy the strings ev points at into the keeper (they must outlive the decoder) */
+	void (*dedup_keep)(struct dedup_keep *k, struct sg_event *ev);
+};
+
+/* The row of a type, or NULL for an unknown one. */
+const struct sg_evtype *sg_evtype(int type);
+
+/* The name of a syscall (enum sg_syscall), or NULL. */
+const char *sg_syscall_name(int sc);
 
 const char *sg_type_name(int type);
 int sg_type_from_name(const char *name);       /* -EINVAL if unknown */

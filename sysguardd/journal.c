@@ -23,7 +23,6 @@
 #include "encode.h"
 #include "journal.h"
 
-#define MAX_FIELDS 40
 #define MESSAGE_MAX 1024
 
 struct journal {
@@ -37,13 +36,13 @@ struct journal {
 
 int journal_send_native(int *fd, const char *path, const struct journal_field *f, size_t n)
 {
-	struct iovec v[MAX_FIELDS * 5];
-	uint64_t lens[MAX_FIELDS];
+	struct iovec v[JOURNAL_FIELDS_MAX * 5];
+	uint64_t lens[JOURNAL_FIELDS_MAX];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct msghdr mh = { .msg_name = &sa, .msg_iov = v };
 	size_t nv = 0;
 
-	if (n > MAX_FIELDS)
+	if (n > JOURNAL_FIELDS_MAX)
 		return -E2BIG;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -104,29 +103,21 @@ void journal_free(struct journal *j)
 
 bool journal_wants(const struct journal *j, const struct sg_event *ev)
 {
-	switch (ev->type) {
-	case SG_EV_DROP:
+	const struct sg_evtype *t = sg_evtype(ev->type);
+
+	if (ev->type == SG_EV_DROP)
 		return j->drops;
-	case SG_EV_BLOCKCHG:
-	case SG_EV_POLICY:
+	if (t && t->journal_always)
 		return true;
-	default:
-		return (unsigned)ev->verdict.action < 32 && (j->actions & (1u << ev->verdict.action));
-	}
+	return (unsigned)ev->verdict.action < 32 && (j->actions & (1u << ev->verdict.action));
 }
 
 int journal_priority(const struct sg_event *ev)
 {
-	switch (ev->type) {
-	case SG_EV_DROP:
-		return LOG_WARNING;
-	case SG_EV_BLOCKCHG:
-		return LOG_NOTICE;
-	case SG_EV_POLICY:
-		return ev->policy.ok ? LOG_NOTICE : LOG_ERR;
-	case SG_EV_MARK:
-		return LOG_INFO;
-	}
+	const struct sg_evtype *t = sg_evtype(ev->type);
+
+	if (t && t->priority)
+		return t->priority(ev);
 	switch (ev->verdict.action) {
 	case SG_ACT_BLOCK:
 		return ev->verdict.severity == SG_SEV_CRITICAL ? LOG_CRIT : LOG_ERR;
@@ -143,16 +134,10 @@ int journal_priority(const struct sg_event *ev)
 
 const char *journal_message_id(const struct sg_event *ev)
 {
-	switch (ev->type) {
-	case SG_EV_DROP:
-		return SG_MID_DROP;
-	case SG_EV_BLOCKCHG:
-		return SG_MID_BLOCK_CHANGE;
-	case SG_EV_POLICY:
-		return SG_MID_POLICY;
-	case SG_EV_MARK:
-		return SG_MID_MARK;
-	}
+	const struct sg_evtype *t = sg_evtype(ev->type);
+
+	if (t && t->message_id)
+		return t->message_id;
 	switch (ev->verdict.action) {
 	case SG_ACT_BLOCK:
 		return SG_MID_EVENT_BLOCK;
@@ -163,15 +148,7 @@ const char *journal_message_id(const struct sg_event *ev)
 	}
 }
 
-/* A bounded string builder: appends until full, then marks the end with "...". */
-struct msgbuf {
-	char *buf;
-	size_t len, cap;
-	bool full;
-};
-
-static void mb_add(struct msgbuf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mb_add(struct msgbuf *m, const char *fmt, ...)
+void sg_msg_add(struct sg_msg *m, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -193,157 +170,54 @@ static void mb_add(struct msgbuf *m, const char *fmt, ...)
 	m->len += n;
 }
 
-static const char *str_or(const char *s, const char *dflt)
+const char *sg_msg_or(const char *s, const char *dflt)
 {
 	return s && *s ? s : dflt;
 }
 
-static void fmt_endpoint(struct msgbuf *m, const struct sg_event *ev)
-{
-	char a[64];
-
-	if (ev->net.family == AF_UNIX) {
-		mb_add(m, "unix socket %s", str_or(ev->net.unix_path, "(unnamed)"));
-	} else if (encode_addr(a, sizeof(a), ev->net.family, ev->net.addr) == 0) {
-		if (ev->net.family == AF_INET6)
-			mb_add(m, "[%s]:%u", a, ev->net.port);
-		else
-			mb_add(m, "%s:%u", a, ev->net.port);
-	} else {
-		mb_add(m, "an address of family %d", ev->net.family);
-	}
-}
-
-static void fmt_exec(struct msgbuf *m, const struct sg_event *ev)
-{
-	const char *a = ev->exec.argv, *end = a ? a + ev->exec.argv_len : NULL;
-
-	mb_add(m, "executed %s", str_or(ev->exec.filename, "?"));
-	/* argv[0] is usually the filename again: show the arguments after it */
-	if (a && a < end)
-		a += strnlen(a, end - a) + 1;
-	while (a && a < end) {
-		size_t l = strnlen(a, end - a);
-
-		mb_add(m, " %.*s", (int)l, a);
-		a += l + 1;
-	}
-	if (ev->exec.argv_truncated)
-		mb_add(m, " ...");
-}
-
 int journal_format_message(const struct sg_event *ev, char *buf, size_t len)
 {
-	struct msgbuf m = { .buf = buf, .cap = len };
-	const char *act = NULL;
+	const struct sg_evtype *t = sg_evtype(ev->type);
+	struct sg_msg m = { .buf = buf, .cap = len };
+	const char *act;
 
 	if (!len)
 		return 0;
 	buf[0] = '\0';
-	switch (ev->type) {
-	case SG_EV_DROP:
-		mb_add(&m, "lost %llu events (%s%s)", (unsigned long long)ev->drop.total,
-		       str_or(ev->drop.where, "?"),
-		       ev->drop.where && !strcmp(ev->drop.where, "ring") ? ": the ring buffer was full" : "");
-		return m.len;
-	case SG_EV_BLOCKCHG:
-		mb_add(&m, "enforcement rule %s: %s (source %s, uid %u)",
-		       !ev->blockchg.op ? "changed" :
-		       !strcmp(ev->blockchg.op, "add") ? "added" :
-		       !strcmp(ev->blockchg.op, "remove") ? "removed" :
-		       !strcmp(ev->blockchg.op, "expire") ? "expired" : ev->blockchg.op,
-		       str_or(ev->blockchg.rule, "?"), str_or(ev->blockchg.source, "?"),
-		       ev->blockchg.by_uid);
-		return m.len;
-	case SG_EV_POLICY:
-		if (ev->policy.ok)
-			mb_add(&m, "policy loaded from %s: %u rules", str_or(ev->policy.source, "?"),
-			       ev->policy.rules);
-		else
-			mb_add(&m, "policy from %s refused: %s", str_or(ev->policy.source, "?"),
-			       str_or(ev->policy.error, "error"));
-		return m.len;
-	case SG_EV_MARK:
-		mb_add(&m, "mark: %s", str_or(ev->mark.text, ""));
+	if (t && !t->kernel) {
+		t->message(&m, ev);
 		return m.len;
 	}
-
 	switch (ev->verdict.action) {
 	case SG_ACT_ALERT: act = "ALERT"; break;
 	case SG_ACT_BLOCK: act = "BLOCK"; break;
 	default: act = "LOG"; break;
 	}
 	if (ev->verdict.rule_id)
-		mb_add(&m, "%s %s: ", act, ev->verdict.rule_id);
+		sg_msg_add(&m, "%s %s: ", act, ev->verdict.rule_id);
 	else
-		mb_add(&m, "%s: ", act);
-	mb_add(&m, "%s (pid %u) ", str_or(ev->proc.comm, "?"), ev->proc.pid);
-	switch (ev->type) {
-	case SG_EV_EXEC:
-		fmt_exec(&m, ev);
-		break;
-	case SG_EV_FORK:
-		mb_add(&m, "forked pid %u", ev->fork.child_pid);
-		break;
-	case SG_EV_EXIT:
-		if (ev->exit.signal)
-			mb_add(&m, "was killed by %s%s", str_or(sigabbrev_np(ev->exit.signal), "a signal"),
-			       ev->exit.core ? " (core dumped)" : "");
-		else
-			mb_add(&m, "exited with status %d", ev->exit.code);
-		break;
-	case SG_EV_OPEN:
-		mb_add(&m, "%s %s", ev->file.write ? "wrote" : "opened", str_or(ev->file.path, "?"));
-		break;
-	case SG_EV_RENAME:
-		mb_add(&m, "renamed %s to %s", str_or(ev->file.path, "?"),
-		       str_or(ev->file.new_path, "?"));
-		break;
-	case SG_EV_UNLINK:
-		mb_add(&m, "removed %s%s", ev->file.dir ? "directory " : "", str_or(ev->file.path, "?"));
-		break;
-	case SG_EV_CONNECT:
-		mb_add(&m, "connected to ");
-		fmt_endpoint(&m, ev);
-		break;
-	case SG_EV_BIND:
-		mb_add(&m, "bound ");
-		fmt_endpoint(&m, ev);
-		break;
-	case SG_EV_LISTEN:
-		mb_add(&m, "listens on ");
-		fmt_endpoint(&m, ev);
-		break;
-	default:
-		mb_add(&m, "did '%s'", sg_type_name(ev->type));
-		break;
-	}
+		sg_msg_add(&m, "%s: ", act);
+	sg_msg_add(&m, "%s (pid %u) ", sg_msg_or(ev->proc.comm, "?"), ev->proc.pid);
+	if (t)
+		t->message(&m, ev);
+	else
+		sg_msg_add(&m, "did '%s'", sg_type_name(ev->type));
 	if (ev->has_result && ev->result < 0)
-		mb_add(&m, " (failed: %s)", str_or(strerrorname_np(-ev->result), "error"));
+		sg_msg_add(&m, " (failed: %s)", sg_msg_or(strerrorname_np(-ev->result), "error"));
 	if (ev->verdict.action == SG_ACT_BLOCK)
-		mb_add(&m, ev->verdict.enforced ? " [blocked]" : " [not enforced]");
+		sg_msg_add(&m, ev->verdict.enforced ? " [blocked]" : " [not enforced]");
 	if (ev->verdict.repeat > 1)
-		mb_add(&m, " (%u times)", ev->verdict.repeat);
+		sg_msg_add(&m, " (%u times)", ev->verdict.repeat);
 	return m.len;
 }
 
-/* Field storage for one entry: the values point into buf (or at the JSON line). */
-struct entry {
-	struct journal_field f[MAX_FIELDS];
-	size_t n;
-	char buf[4096];
-	size_t used;
-};
-
-static void add_raw(struct entry *e, const char *key, const char *value, size_t len)
+static void add_raw(struct journal_entry *e, const char *key, const char *value, size_t len)
 {
-	if (e->n < MAX_FIELDS)
+	if (e->n < JOURNAL_FIELDS_MAX)
 		e->f[e->n++] = (struct journal_field){ key, value, len };
 }
 
-static void add(struct entry *e, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void add(struct entry *e, const char *key, const char *fmt, ...)
+void journal_add(struct journal_entry *e, const char *key, const char *fmt, ...)
 {
 	size_t room = sizeof(e->buf) - e->used;
 	char *p = e->buf + e->used;
@@ -363,16 +237,17 @@ static void add(struct entry *e, const char *key, const char *fmt, ...)
 	add_raw(e, key, p, n);
 }
 
-static void add_str(struct entry *e, const char *key, const char *val)
+void journal_add_str(struct journal_entry *e, const char *key, const char *val)
 {
 	if (val)
-		add(e, key, "%s", val);
+		journal_add(e, key, "%s", val);
 }
 
 void journal_publish(void *ctx, const struct sg_event *ev, const char *json, size_t len)
 {
 	struct journal *j = ctx;
-	static struct entry e; /* one at a time: the daemon is single-threaded */
+	const struct sg_evtype *t = sg_evtype(ev->type);
+	static struct journal_entry e; /* one at a time: the daemon is single-threaded */
 	char msg[MESSAGE_MAX];
 	size_t nbase;
 	int r;
@@ -382,60 +257,36 @@ void journal_publish(void *ctx, const struct sg_event *ev, const char *json, siz
 	e.n = 0;
 	e.used = 0;
 	journal_format_message(ev, msg, sizeof(msg));
-	add(&e, "MESSAGE", "%s", msg);
-	add(&e, "PRIORITY", "%d", journal_priority(ev));
-	add(&e, "MESSAGE_ID", "%s", journal_message_id(ev));
-	add(&e, "SYSLOG_IDENTIFIER", "%s", j->ident);
-	add(&e, "SYSGUARD_TYPE", "%s", sg_type_name(ev->type));
-	add(&e, "SYSGUARD_SEQ", "%llu", (unsigned long long)ev->seq);
-	add(&e, "SYSGUARD_ACTION", "%s", sg_action_name(ev->verdict.action));
-	add_str(&e, "SYSGUARD_RULE", ev->verdict.rule_id);
+	journal_add(&e, "MESSAGE", "%s", msg);
+	journal_add(&e, "PRIORITY", "%d", journal_priority(ev));
+	journal_add(&e, "MESSAGE_ID", "%s", journal_message_id(ev));
+	journal_add(&e, "SYSLOG_IDENTIFIER", "%s", j->ident);
+	journal_add(&e, "SYSGUARD_TYPE", "%s", sg_type_name(ev->type));
+	journal_add(&e, "SYSGUARD_SEQ", "%llu", (unsigned long long)ev->seq);
+	journal_add(&e, "SYSGUARD_ACTION", "%s", sg_action_name(ev->verdict.action));
+	journal_add_str(&e, "SYSGUARD_RULE", ev->verdict.rule_id);
 	if (ev->verdict.severity != SG_SEV_NONE)
-		add(&e, "SYSGUARD_SEVERITY", "%s", sg_severity_name(ev->verdict.severity));
+		journal_add(&e, "SYSGUARD_SEVERITY", "%s", sg_severity_name(ev->verdict.severity));
 	if (ev->verdict.action == SG_ACT_BLOCK)
-		add(&e, "SYSGUARD_ENFORCED", "%d", ev->verdict.enforced ? 1 : 0);
-	if (ev->type > SG_EV_NONE && ev->type < SG_EV_KERNEL_MAX) {
-		add(&e, "SYSGUARD_PID", "%u", ev->proc.pid);
-		add(&e, "SYSGUARD_PPID", "%u", ev->proc.ppid);
-		add(&e, "SYSGUARD_UID", "%u", ev->proc.uid);
-		add_str(&e, "SYSGUARD_COMM", ev->proc.comm);
-		add_str(&e, "SYSGUARD_EXE", ev->proc.exe);
+		journal_add(&e, "SYSGUARD_ENFORCED", "%d", ev->verdict.enforced ? 1 : 0);
+	if (t && t->kernel) {
+		journal_add(&e, "SYSGUARD_PID", "%u", ev->proc.pid);
+		journal_add(&e, "SYSGUARD_PPID", "%u", ev->proc.ppid);
+		journal_add(&e, "SYSGUARD_UID", "%u", ev->proc.uid);
+		journal_add_str(&e, "SYSGUARD_COMM", ev->proc.comm);
+		journal_add_str(&e, "SYSGUARD_EXE", ev->proc.exe);
 		if (ev->has_result)
-			add(&e, "SYSGUARD_RESULT", "%d", ev->result);
+			journal_add(&e, "SYSGUARD_RESULT", "%d", ev->result);
 	}
-	switch (ev->type) {
-	case SG_EV_EXEC:
-		add_str(&e, "SYSGUARD_PATH", ev->exec.filename);
-		break;
-	case SG_EV_OPEN:
-	case SG_EV_UNLINK:
-		add_str(&e, "SYSGUARD_PATH", ev->file.path);
-		break;
-	case SG_EV_RENAME:
-		add_str(&e, "SYSGUARD_PATH", ev->file.path);
-		add_str(&e, "SYSGUARD_NEW_PATH", ev->file.new_path);
-		break;
-	case SG_EV_CONNECT:
-	case SG_EV_BIND:
-	case SG_EV_LISTEN: {
-		char a[64];
-
-		if (ev->net.family == AF_UNIX)
-			add_str(&e, "SYSGUARD_DADDR", ev->net.unix_path);
-		else if (encode_addr(a, sizeof(a), ev->net.family, ev->net.addr) == 0)
-			add(&e, "SYSGUARD_DADDR", "%s", a);
-		if (ev->net.family == AF_INET || ev->net.family == AF_INET6)
-			add(&e, "SYSGUARD_DPORT", "%u", ev->net.port);
-		break;
-	}
-	}
+	if (t && t->journal)
+		t->journal(&e, ev);
 	nbase = e.n;
 	add_raw(&e, "SYSGUARD_EVENT", json, len);
 	r = journal_send_native(&j->fd, j->path, e.f, e.n);
 	if (r == -EMSGSIZE || r == -ENOBUFS) {
 		/* larger than a datagram may be here: send it without the JSON line */
 		e.n = nbase;
-		add(&e, "SYSGUARD_EVENT_TRUNCATED", "1");
+		journal_add(&e, "SYSGUARD_EVENT_TRUNCATED", "1");
 		r = journal_send_native(&j->fd, j->path, e.f, e.n);
 		if (r == 0)
 			j->st.truncated++;

@@ -85,4 +85,29 @@ struct journal_field {
  */
 int journal_send_native(int *fd, const char *path, const struct journal_field *f, size_t n);
 
+/* One entry being built: its fields, their values in buf (or elsewhere). */
+#define JOURNAL_FIELDS_MAX 40
+struct journal_entry {
+	struct journal_field f[JOURNAL_FIELDS_MAX];
+	size_t n;
+	char buf[4096];
+	size_t used;
+};
+
+/* For the types' journal fields (ev_*.c): KEY=printf(fmt); a NULL val adds nothing. */
+void journal_add(struct journal_entry *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void journal_add_str(struct journal_entry *e, const char *key, const char *val);
+
+/* For the types' messages: a bounded string builder that ends a cut text with "...". */
+struct sg_msg {
+	char *buf;
+	size_t len, cap;
+	bool full;
+};
+
+void sg_msg_add(struct sg_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s, or dflt when s is NULL or empty */
+const char *sg_msg_or(const char *s, const char *dflt);
+
 #endif /* SG_JOURNAL_H */

@@ -316,21 +316,36 @@ int kfilter_apply(struct kernel *k, const struct kfilter_spec *s)
 	return 0;
 }
 
-int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len)
+static void describe_kind(const struct kfilter_spec *s, int kind, const char *name, char *buf,
+			  size_t len, size_t *o)
 {
 	static const char *const modes[] = { "pass", "drop", "path" };
+	int n;
+
+	if (*o >= len)
+		return;
+	n = snprintf(buf + *o, len - *o, "%s%s=%s%s%s%s", *o ? " " : "", name,
+		     modes[s->mode[kind] < 3 ? s->mode[kind] : 0], s->why[kind] ? "(" : "",
+		     s->why[kind] ? s->why[kind] : "", s->why[kind] ? ")" : "");
+	if (n < 0 || (size_t)n >= len - *o)
+		*o = len; /* full: nothing more */
+	else
+		*o += n;
+}
+
+int kfilter_describe(const struct kfilter_spec *s, char *buf, size_t len)
+{
 	size_t o = 0;
 
-	for (int t = SG_EV_OPEN; t < SG_FK_MAX; t++) {
-		const char *name = t == SG_EV_OPEN ? "open(read)" :
-				   t == SG_FK_OPEN_WRITE ? "open(write)" : sg_type_name(t);
-		int n = snprintf(buf + o, len - o, "%s%s=%s%s%s%s", o ? " " : "", name,
-				 modes[s->mode[t] < 3 ? s->mode[t] : 0], s->why[t] ? "(" : "",
-				 s->why[t] ? s->why[t] : "", s->why[t] ? ")" : "");
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+		const struct sg_evtype *et = sg_evtype(t);
 
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += n;
+		if (et->kfilter == SG_KF_PATH) {
+			describe_kind(s, t, "open(read)", buf, len, &o);
+			describe_kind(s, SG_FK_OPEN_WRITE, "open(write)", buf, len, &o);
+		} else if (et->kfilter == SG_KF_KIND) {
+			describe_kind(s, t, et->name, buf, len, &o);
+		}
 	}
 	if (o < len)
 		o += snprintf(buf + o, len - o, " prefixes=%zu suffixes=%zu excluded_uids=%zu "

@@ -110,7 +110,7 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 		for (int b = 0; b < 32; b++)
 			if (op->mask & (1u << b)) {
 				fputs(first ? "" : ", ", f);
-				fputs(fd->enum_names[b], f);
+				fputs(policy_enum_name(field, b), f);
 				first = false;
 			}
 		break;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include "policy_int.h"
 #include "proctable.h"
 
@@ -294,6 +295,9 @@ static bool num_value(struct ectx *c, enum pfield f, uint32_t *v)
 			return false;
 		*v = ev->net.port;
 		return true;
+	case FLD_FILE_MODE:
+		*v = ev->file.mode & 07777;
+		return true;
 	default:
 		return false;
 	}
@@ -326,6 +330,12 @@ static uint32_t enum_value(struct ectx *c, enum pfield f)
 		return ev->file.write ? 2 : 1;
 	case FLD_FILE_TRUNC:
 		return ev->file.flags & O_TRUNC ? 2 : 1;
+	case FLD_FILE_SETUID:
+		return ev->file.mode & S_ISUID ? 2 : 1;
+	case FLD_FILE_SETGID:
+		return ev->file.mode & S_ISGID ? 2 : 1;
+	case FLD_FILE_EXEC:
+		return ev->file.mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 2 : 1;
 	default:
 		return 0;
 	}
@@ -339,7 +349,7 @@ static bool op_any(struct ectx *c, enum pfield f, const struct pop *op)
 	size_t n, len;
 	uint32_t num;
 
-	if (!(fd->events & c->evmask))
+	if (!(policy_field_events[f] & c->evmask))
 		return false;
 	switch (fd->kind) {
 	case PK_STR:

@@ -59,6 +59,7 @@ enum pfield {
 	FLD_PARENT_EXE, FLD_PARENT_COMM, FLD_PARENT_NAME,
 	FLD_ANC_EXE, FLD_ANC_COMM, FLD_ANC_NAME,
 	FLD_FILE_PATH, FLD_FILE_NEW_PATH, FLD_FILE_NAME, FLD_FILE_WRITE, FLD_FILE_TRUNC,
+	FLD_FILE_MODE, FLD_FILE_SETUID, FLD_FILE_SETGID, FLD_FILE_EXEC,
 	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO,
 	FLD_EXEC_FILENAME,
 	FLD_RESULT,
@@ -71,11 +72,15 @@ enum pkind { PK_STR, PK_ARGV, PK_NUM, PK_BOOL, PK_ADDR, PK_ENUM };
 struct pfield_desc {
 	const char *name;
 	enum pkind kind;
-	uint32_t events;         /* events the field exists for (policy event mask) */
-	const char *const *enum_names; /* PK_ENUM: value i is bit i */
+	uint32_t group;          /* enum sg_pfgroup: the types that have it (event.h) */
+	const char *const *enum_names; /* PK_ENUM: value i is bit i (FLD_EVENT: the type table) */
 };
 
 extern const struct pfield_desc policy_fields[FLD_MAX];
+/* The policy event mask of the events a field exists for, from the type table. */
+extern uint32_t policy_field_events[FLD_MAX];
+/* The name of value bit of a PK_ENUM field, or NULL. */
+const char *policy_enum_name(enum pfield f, int bit);
 
 enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_MAX };
 

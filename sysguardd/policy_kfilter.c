@@ -3,9 +3,9 @@
  * Deriving the in-kernel filter from a compiled policy.  The filter may only
  * drop what no rule can act on, so every step errs towards passing:
  *   - a policy whose default action is not 'allow' wants everything;
- *   - a kind of event (read-only opens, opens with write intent, renames,
- *     unlinks, connects, binds, listens) that no non-allow rule names is
- *     dropped;
+ *   - a kind of event that the event table marks as filterable (read-only
+ *     opens, opens with write intent, renames, unlinks, chmods, connects,
+ *     binds, listens) that no non-allow rule names is dropped;
  *   - opens are filtered by path when every condition set of every rule that
  *     wants them restricts file.path or file.name to literal prefixes,
  *     suffixes or names; one set without such a condition passes them all;
@@ -22,11 +22,9 @@
 /* Policy event bits that make a rule want each filter kind. */
 static uint32_t kind_events(int kind)
 {
-	if (kind == SG_EV_OPEN)
-		return 1u << SG_EV_OPEN;                      /* read-only opens */
 	if (kind == SG_FK_OPEN_WRITE)
 		return (1u << SG_EV_OPEN) | POLICY_EV_WRITE;
-	return 1u << kind;
+	return 1u << kind;                 /* for opens: read-only ones */
 }
 
 static bool is_glob_char(char c)
@@ -200,48 +198,61 @@ static void derive_exclusions(const struct policy *p, struct kfilter_spec *spec)
 	}
 }
 
-int policy_kfilter(const struct policy *p, struct kfilter_spec *spec)
+/*
+ * One kind: dropped when no non-allow rule wants it; with paths (opens, read
+ * and write apart), filtered by path when every set that wants it restricts
+ * the path; else passed.
+ */
+static void derive_kind(const struct policy *p, struct kfilter_spec *spec, int kind, bool paths)
 {
-	static const int kinds[] = { SG_EV_OPEN, SG_FK_OPEN_WRITE, SG_EV_RENAME, SG_EV_UNLINK,
-				     SG_EV_CONNECT, SG_EV_BIND, SG_EV_LISTEN };
+	uint32_t ev = kind_events(kind);
+	uint32_t pk = kind == SG_FK_OPEN_WRITE ? SG_PK_WRITE : SG_PK_READ;
+	bool wanted = false, all = false;
 
-	kfilter_spec_init(spec);
-	if (!p || p->def_action != SG_ACT_ALLOW)
-		return 0; /* unmatched events are emitted: everything is wanted */
-	derive_exclusions(p, spec);
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		int kind = kinds[k];
-		uint32_t ev = kind_events(kind);
-		uint32_t pk = kind == SG_EV_OPEN ? SG_PK_READ : SG_PK_WRITE;
-		bool wanted = false, all = false;
+	for (size_t r = 0; r < p->nrules && !all; r++) {
+		const struct prule *rule = &p->rules[r];
 
-		for (size_t r = 0; r < p->nrules && !all; r++) {
-			const struct prule *rule = &p->rules[r];
-
-			if (!rule->enabled || rule->action == SG_ACT_ALLOW || !(rule->events & ev))
-				continue;
-			wanted = true;
-			if (kind != SG_EV_OPEN && kind != SG_FK_OPEN_WRITE)
-				continue;
-			if (rule->nmatch == 0) {
+		if (!rule->enabled || rule->action == SG_ACT_ALLOW || !(rule->events & ev))
+			continue;
+		wanted = true;
+		if (!paths)
+			continue;
+		if (rule->nmatch == 0) {
+			all = true;
+			spec->why[kind] = rule->id;
+			break;
+		}
+		for (size_t m = 0; m < rule->nmatch; m++) {
+			if (!condset_path_filtered(&rule->match[m], spec, pk)) {
 				all = true;
 				spec->why[kind] = rule->id;
 				break;
 			}
-			for (size_t m = 0; m < rule->nmatch; m++) {
-				if (!condset_path_filtered(&rule->match[m], spec, pk)) {
-					all = true;
-					spec->why[kind] = rule->id;
-					break;
-				}
-			}
 		}
-		if (!wanted)
-			spec->mode[kind] = SG_FM_DROP;
-		else if ((kind == SG_EV_OPEN || kind == SG_FK_OPEN_WRITE) && !all)
-			spec->mode[kind] = SG_FM_PATH;
-		else
-			spec->mode[kind] = SG_FM_PASS;
+	}
+	if (!wanted)
+		spec->mode[kind] = SG_FM_DROP;
+	else if (paths && !all)
+		spec->mode[kind] = SG_FM_PATH;
+	else
+		spec->mode[kind] = SG_FM_PASS;
+}
+
+int policy_kfilter(const struct policy *p, struct kfilter_spec *spec)
+{
+	kfilter_spec_init(spec);
+	if (!p || p->def_action != SG_ACT_ALLOW)
+		return 0; /* unmatched events are emitted: everything is wanted */
+	derive_exclusions(p, spec);
+	/* the kinds each type's row of the event table says the kernel can filter */
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+		const struct sg_evtype *et = sg_evtype(t);
+
+		if (et->kfilter == SG_KF_NONE)
+			continue;
+		derive_kind(p, spec, t, et->kfilter == SG_KF_PATH);
+		if (et->kfilter == SG_KF_PATH)
+			derive_kind(p, spec, SG_FK_OPEN_WRITE, true);
 	}
 	return 0;
 }

@@ -19,50 +19,85 @@
 #include <unistd.h>
 #include "policy_int.h"
 
-#define EVB(t) (1u << (t))
-#define EV_FILE (EVB(SG_EV_OPEN) | POLICY_EV_WRITE | EVB(SG_EV_RENAME) | EVB(SG_EV_UNLINK))
-#define EV_OPEN (EVB(SG_EV_OPEN) | POLICY_EV_WRITE)
-#define EV_NET (EVB(SG_EV_CONNECT) | EVB(SG_EV_BIND) | EVB(SG_EV_LISTEN))
-#define EV_ALL 0xffffffffu
-
-static const char *const event_names[32] = {
-	[SG_EV_EXEC] = "exec", [SG_EV_FORK] = "fork", [SG_EV_EXIT] = "exit",
-	[SG_EV_OPEN] = "open", [SG_EV_RENAME] = "rename", [SG_EV_UNLINK] = "unlink",
-	[SG_EV_CONNECT] = "connect", [SG_EV_BIND] = "bind", [SG_EV_LISTEN] = "listen",
-	[31] = "write",
-};
 static const char *const family_names[32] = { "inet", "inet6", "unix" };
 static const char *const proto_names[32] = { "tcp", "udp" };
 static const char *const result_names[32] = { "success", "failure" };
 
 const struct pfield_desc policy_fields[FLD_MAX] = {
-	[FLD_EVENT] = { "event", PK_ENUM, EV_ALL, event_names },
-	[FLD_PROC_EXE] = { "proc.exe", PK_STR, EV_ALL, NULL },
-	[FLD_PROC_COMM] = { "proc.comm", PK_STR, EV_ALL, NULL },
-	[FLD_PROC_NAME] = { "proc.name", PK_STR, EV_ALL, NULL },
-	[FLD_PROC_ARGV] = { "proc.argv", PK_ARGV, EV_ALL, NULL },
-	[FLD_PROC_UID] = { "proc.uid", PK_NUM, EV_ALL, NULL },
-	[FLD_PROC_GID] = { "proc.gid", PK_NUM, EV_ALL, NULL },
-	[FLD_PROC_PID] = { "proc.pid", PK_NUM, EV_ALL, NULL },
-	[FLD_PROC_PPID] = { "proc.ppid", PK_NUM, EV_ALL, NULL },
-	[FLD_PARENT_EXE] = { "parent.exe", PK_STR, EV_ALL, NULL },
-	[FLD_PARENT_COMM] = { "parent.comm", PK_STR, EV_ALL, NULL },
-	[FLD_PARENT_NAME] = { "parent.name", PK_STR, EV_ALL, NULL },
-	[FLD_ANC_EXE] = { "ancestor.exe", PK_STR, EV_ALL, NULL },
-	[FLD_ANC_COMM] = { "ancestor.comm", PK_STR, EV_ALL, NULL },
-	[FLD_ANC_NAME] = { "ancestor.name", PK_STR, EV_ALL, NULL },
-	[FLD_FILE_PATH] = { "file.path", PK_STR, EV_FILE, NULL },
-	[FLD_FILE_NEW_PATH] = { "file.new_path", PK_STR, EVB(SG_EV_RENAME), NULL },
-	[FLD_FILE_NAME] = { "file.name", PK_STR, EV_FILE, NULL },
-	[FLD_FILE_WRITE] = { "file.write", PK_BOOL, EV_OPEN, NULL },
-	[FLD_FILE_TRUNC] = { "file.trunc", PK_BOOL, EV_OPEN, NULL },
-	[FLD_NET_FAMILY] = { "net.family", PK_ENUM, EV_NET, family_names },
-	[FLD_NET_ADDR] = { "net.addr", PK_ADDR, EV_NET, NULL },
-	[FLD_NET_PORT] = { "net.port", PK_NUM, EV_NET, NULL },
-	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, EV_NET, proto_names },
-	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, EVB(SG_EV_EXEC), NULL },
-	[FLD_RESULT] = { "result", PK_ENUM, EV_ALL, result_names },
+	[FLD_EVENT] = { "event", PK_ENUM, SG_PFG_PROC, NULL },
+	[FLD_PROC_EXE] = { "proc.exe", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_PROC_COMM] = { "proc.comm", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_PROC_NAME] = { "proc.name", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_PROC_ARGV] = { "proc.argv", PK_ARGV, SG_PFG_PROC, NULL },
+	[FLD_PROC_UID] = { "proc.uid", PK_NUM, SG_PFG_PROC, NULL },
+	[FLD_PROC_GID] = { "proc.gid", PK_NUM, SG_PFG_PROC, NULL },
+	[FLD_PROC_PID] = { "proc.pid", PK_NUM, SG_PFG_PROC, NULL },
+	[FLD_PROC_PPID] = { "proc.ppid", PK_NUM, SG_PFG_PROC, NULL },
+	[FLD_PARENT_EXE] = { "parent.exe", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_PARENT_COMM] = { "parent.comm", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_PARENT_NAME] = { "parent.name", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_ANC_EXE] = { "ancestor.exe", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_ANC_COMM] = { "ancestor.comm", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_ANC_NAME] = { "ancestor.name", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_FILE_PATH] = { "file.path", PK_STR, SG_PFG_PATH, NULL },
+	[FLD_FILE_NEW_PATH] = { "file.new_path", PK_STR, SG_PFG_NEWPATH, NULL },
+	[FLD_FILE_NAME] = { "file.name", PK_STR, SG_PFG_PATH, NULL },
+	[FLD_FILE_WRITE] = { "file.write", PK_BOOL, SG_PFG_OPEN, NULL },
+	[FLD_FILE_TRUNC] = { "file.trunc", PK_BOOL, SG_PFG_OPEN, NULL },
+	[FLD_FILE_MODE] = { "file.mode", PK_NUM, SG_PFG_MODE, NULL },
+	[FLD_FILE_SETUID] = { "file.setuid", PK_BOOL, SG_PFG_MODE, NULL },
+	[FLD_FILE_SETGID] = { "file.setgid", PK_BOOL, SG_PFG_MODE, NULL },
+	[FLD_FILE_EXEC] = { "file.exec", PK_BOOL, SG_PFG_MODE, NULL },
+	[FLD_NET_FAMILY] = { "net.family", PK_ENUM, SG_PFG_NET, family_names },
+	[FLD_NET_ADDR] = { "net.addr", PK_ADDR, SG_PFG_NET, NULL },
+	[FLD_NET_PORT] = { "net.port", PK_NUM, SG_PFG_NET, NULL },
+	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, proto_names },
+	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, SG_PFG_EXEC, NULL },
+	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, result_names },
 };
+
+uint32_t policy_field_events[FLD_MAX];
+
+/* The policy event bits of the types that have a group of fields. */
+static uint32_t group_events(uint32_t group)
+{
+	uint32_t m = 0;
+
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+		const struct sg_evtype *et = sg_evtype(t);
+
+		if (et && (et->pfields & group))
+			m |= (1u << t) | (t == SG_EV_OPEN ? POLICY_EV_WRITE : 0);
+	}
+	return m;
+}
+
+/* Derived once, before main() and before any policy is read: the matcher reads it per event. */
+__attribute__((constructor)) static void fields_init(void)
+{
+	for (int f = 0; f < FLD_MAX; f++)
+		policy_field_events[f] = group_events(policy_fields[f].group);
+}
+
+/* The policy's event names: the kernel's types, and 'write' (a writing open). */
+static const char *event_name(int bit)
+{
+	const struct sg_evtype *t;
+
+	if (bit == 31)
+		return "write";
+	t = sg_evtype(bit);
+	return t && t->kernel ? t->name : NULL;
+}
+
+const char *policy_enum_name(enum pfield f, int bit)
+{
+	if (bit < 0 || bit >= 32)
+		return NULL;
+	if (f == FLD_EVENT)
+		return event_name(bit);
+	return policy_fields[f].enum_names ? policy_fields[f].enum_names[bit] : NULL;
+}
 
 const char *const policy_op_names[OP_MAX] = {
 	[OP_IN] = "in", [OP_PREFIX] = "prefix", [OP_SUFFIX] = "suffix",
@@ -74,8 +109,8 @@ int policy_events_names(uint32_t mask, const char **names, size_t max)
 	size_t n = 0;
 
 	for (int i = 0; i < 32; i++)
-		if ((mask & (1u << i)) && event_names[i] && n < max)
-			names[n++] = event_names[i];
+		if ((mask & (1u << i)) && event_name(i) && n < max)
+			names[n++] = event_name(i);
 	return (int)n;
 }
 
@@ -467,7 +502,7 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 			int bit = -1;
 
 			for (int b = 0; b < 32; b++)
-				if (fd->enum_names[b] && strcmp(fd->enum_names[b], e->str) == 0)
+				if (policy_enum_name(f, b) && strcmp(policy_enum_name(f, b), e->str) == 0)
 					bit = b;
 			if (bit < 0) {
 				char expected[160] = "";
@@ -475,8 +510,8 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 				int k = 0;
 
 				for (int b = 0; b < 32; b++)
-					if (fd->enum_names[b])
-						names[k++] = fd->enum_names[b];
+					if (policy_enum_name(f, b))
+						names[k++] = policy_enum_name(f, b);
 				for (int j = 0; j < k; j++) {
 					strcat(expected, names[j]);
 					if (j + 1 < k)
@@ -688,7 +723,7 @@ static int parse_condset(struct px *x, const struct ynode *v, uint32_t events, c
 			r = -EINVAL;
 			continue;
 		}
-		if (events && !(policy_fields[f].events & events)) {
+		if (events && !(policy_field_events[f] & events)) {
 			const char *names[32];
 			char buf[200] = "";
 			int n = policy_events_names(events, names, 32);
@@ -731,15 +766,22 @@ static int parse_events(struct px *x, const struct ynode *v, uint32_t *ret)
 
 		if (e->type == YN_SCALAR)
 			for (int b = 0; b < 32; b++)
-				if (event_names[b] && strcmp(event_names[b], e->str) == 0)
+				if (event_name(b) && strcmp(event_name(b), e->str) == 0)
 					bit = b;
 		if (bit < 0) {
+			char expected[256] = "";
+			const char *names[32];
+			int k = policy_events_names(0xffffffffu, names, 32);
+
+			for (int j = 0; j < k; j++) {
+				strcat(expected, names[j]);
+				if (j + 1 < k)
+					strcat(expected, ", ");
+			}
 			if (e->type != YN_SCALAR)
 				err(x, e, "an event type must be a string, not %s", type_name(e));
 			else
-				err(x, e, "unknown event type '%s' (expected %s)", e->str,
-				    "exec, fork, exit, open, rename, unlink, connect, bind, "
-				    "listen, write");
+				err(x, e, "unknown event type '%s' (expected %s)", e->str, expected);
 			r = -EINVAL;
 			continue;
 		}
@@ -1344,7 +1386,7 @@ static int compile(struct px *x)
 		uint32_t bits = 1u << t;
 
 		if (t == SG_EV_OPEN)
-			bits |= POLICY_EV_WRITE;
+			bits |= POLICY_EV_WRITE; /* 'write': an open with write intent */
 		n = 0;
 		for (size_t i = 0; i < p->nrules; i++)
 			n += p->rules[i].enabled && (p->rules[i].events & bits);
