@@ -385,6 +385,26 @@ static bool trie_hit(const struct kfilter_path *arr, size_t n, const char *key, 
 	return false;
 }
 
+static bool excluded(const struct kfilter_spec *s, uint32_t uid, const char *comm)
+{
+	for (size_t i = 0; i < s->nuids; i++)
+		if (s->uids[i] == uid)
+			return true;
+	for (size_t i = 0; i < s->ncomms; i++)
+		if (strncmp(s->comms[i], comm, SG_COMM_LEN - 1) == 0)
+			return true;
+	return false;
+}
+
+bool kfilter_kind_passes(const struct kfilter_spec *s, int type, uint32_t uid, const char *comm)
+{
+	const struct sg_evtype *t = sg_evtype(type);
+
+	if (!t || !t->kernel || t->kfilter == SG_KF_NONE)
+		return true; /* never filtered in the kernel */
+	return s->mode[type] != SG_FM_DROP && !excluded(s, uid, comm);
+}
+
 bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool write, uint32_t uid,
 			 const char *comm)
 {
@@ -394,14 +414,8 @@ bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool wr
 	struct sg_pathhint hint;
 	char rev[SG_PATH_KEY];
 
-	if (mode == SG_FM_DROP)
+	if (mode == SG_FM_DROP || excluded(s, uid, comm))
 		return false;
-	for (size_t i = 0; i < s->nuids; i++)
-		if (s->uids[i] == uid)
-			return false;
-	for (size_t i = 0; i < s->ncomms; i++)
-		if (strncmp(s->comms[i], comm, SG_COMM_LEN - 1) == 0)
-			return false;
 	if (mode == SG_FM_PASS)
 		return true;
 	if (len == 0 || path[0] != '/' || len >= SG_UPATH_MAX || unnormal(path))

@@ -56,6 +56,14 @@ bool kfilter_open_passes(const struct kfilter_spec *s, const char *path, bool wr
 			 const char *comm);
 
 /*
+ * The same for the other kinds the kernel filters (kind_wanted(): renames,
+ * unlinks, chmods, connects, binds, listens; the event table's SG_KF_KIND
+ * rows): the kind's mode and the exclusions.  Types the kernel never
+ * filters pass.
+ */
+bool kfilter_kind_passes(const struct kfilter_spec *s, int type, uint32_t uid, const char *comm);
+
+/*
  * The pre-check the kernel runs before the tries (struct sg_pathhint): built
  * from spec, and its verdict on an absolute path of len bytes (false: no
  * prefix or suffix of spec can match it).

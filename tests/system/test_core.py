@@ -139,6 +139,49 @@ def test_file_operations(daemon, tmp):
         assert e["proc"]["exe"] == os.path.realpath(SGACT)
 
 
+def test_chmod(daemon, tmp):
+    """chmod, fchmod, fchmodat and fchmodat2 each give one chmod event with the
+    path and the new mode decoded; a failed one carries its error."""
+    sub = os.path.join(tmp, "sub")
+    os.mkdir(sub)
+    for name in ("a", "b", "c", "d"):
+        open(os.path.join(sub, name), "w").close()
+    pid, res = sgact(
+        "pid", "chdir", tmp,
+        "chmod", "sub/a", "4755",                # relative to the cwd
+        "fchmod", os.path.join(sub, "b"), "2750",
+        "fchmodat", sub, "c", "1777",
+        "fchmodat2", sub, "d", "644",
+        "chmod", "sub/missing", "755",
+    )
+    assert res["chmod"] == [0, -errno.ENOENT]
+    daemon.marker()
+    evs = [e for e in daemon.by_pid(pid) if e["type"] == "chmod"]
+
+    def find(syscall, path):
+        for e in evs:
+            if e["syscall"] == syscall and e["file"]["path"] == path:
+                return e
+        raise AssertionError("no chmod/%s %s in %s" % (syscall, path,
+                             [(e["syscall"], e["file"]["path"]) for e in evs]))
+
+    e = find("chmod", os.path.join(sub, "a"))
+    assert e["result"] == 0 and e["file"]["resolved"] is True
+    assert (e["file"]["mode"], e["file"]["mode_octal"]) == (0o4755, "4755")
+    assert (e["file"]["setuid"], e["file"]["setgid"], e["file"]["exec"]) == (True, False, True)
+    e = find("fchmod", os.path.join(sub, "b"))
+    assert e["file"]["mode_octal"] == "2750" and e["file"]["setgid"] is True
+    e = find("fchmodat", os.path.join(sub, "c"))
+    assert e["file"]["sticky"] is True and e["file"]["setuid"] is False
+    if res["fchmodat2"] != [-errno.ENOSYS]:
+        e = find("fchmodat2", os.path.join(sub, "d"))
+        assert e["file"]["mode_octal"] == "0644" and e["file"]["exec"] is False
+    e = find("chmod", os.path.join(sub, "missing"))
+    assert e["result"] == -errno.ENOENT and e["error"] == "ENOENT"
+    assert os.stat(os.path.join(sub, "a")).st_mode & 0o7777 == 0o4755
+    assert len(evs) == (5 if res["fchmodat2"] != [-errno.ENOSYS] else 4)
+
+
 def _listener(family, addr):
     s = socket.socket(family, socket.SOCK_STREAM)
     s.bind((addr, 0))

@@ -167,6 +167,23 @@ def test_evasion(dflt, tmp):
     assert not alerts(dflt, p.pid)
 
 
+def test_setuid_by_syscall(dflt, tmp):
+    """A set-uid or set-gid bit set in a writable directory by any program (here
+    not chmod(1), whose exec the older rule watches) alerts from the chmod event
+    itself; a plain mode change stays quiet."""
+    target = os.path.join(tmp, "payload")
+    open(target, "w").close()
+    pid, _ = sgact("pid", "chmod", target, "4755", "fchmodat", tmp, "payload", "2755")
+    evs = [wait_rule(dflt, "evasion-setuid-writable", pid, type_="chmod")]
+    dflt.wait_for(lambda e: e.get("rule") == "evasion-setuid-writable" and e["type"] == "chmod"
+                  and e["proc"]["pid"] == pid and e["syscall"] == "fchmodat",
+                  what="the fchmodat alert")
+    assert evs[0]["file"]["path"] == target and evs[0]["severity"] == "high"
+    pid, _ = sgact("pid", "chmod", target, "755", "fchmod", target, "700")
+    dflt.marker()
+    assert not alerts(dflt, pid)
+
+
 def listener(family=socket.AF_INET, addr="127.0.0.1"):
     s = socket.socket(family, socket.SOCK_STREAM)
     s.bind((addr, 0))

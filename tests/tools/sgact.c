@@ -18,6 +18,10 @@
  *   unlink PATH               unlink(2)
  *   unlinkat DIR PATH         unlinkat(2), flags 0
  *   rmdirat DIR PATH          unlinkat(2) with AT_REMOVEDIR
+ *   chmod PATH MODE           chmod(2), MODE in octal
+ *   fchmod PATH MODE          open(2) PATH read-only, then fchmod(2) its fd
+ *   fchmodat DIR PATH MODE    fchmodat(2) relative to an fd on DIR
+ *   fchmodat2 DIR PATH MODE   fchmodat2(2), flags 0 (-ENOSYS before Linux 6.6)
  *   mkdir PATH                mkdir(2) (not traced; for set-up)
  *   rmdir PATH                rmdir(2)
  *   connect ADDR PORT         TCP connect to ADDR (IPv4 or IPv6 literal)
@@ -166,6 +170,28 @@ int main(int argc, char **argv)
 			r = syscall(SYS_unlinkat, dirfd_of(argv[i]), argv[i + 1],
 				    !strcmp(s, "rmdirat") ? AT_REMOVEDIR : 0);
 			i += 2;
+		} else if (!strcmp(s, "chmod")) {
+			need(argc, i, 2);
+			r = syscall(SYS_chmod, argv[i], (mode_t)strtoul(argv[i + 1], NULL, 8));
+			i += 2;
+		} else if (!strcmp(s, "fchmod")) {
+			int fd;
+
+			need(argc, i, 2);
+			fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+			r = fd < 0 ? fd : syscall(SYS_fchmod, fd, (mode_t)strtoul(argv[i + 1], NULL, 8));
+			if (fd >= 0)
+				close(fd);
+			i += 2;
+		} else if (!strcmp(s, "fchmodat") || !strcmp(s, "fchmodat2")) {
+			need(argc, i, 3);
+			if (!strcmp(s, "fchmodat"))
+				r = syscall(SYS_fchmodat, dirfd_of(argv[i]), argv[i + 1],
+					    (mode_t)strtoul(argv[i + 2], NULL, 8));
+			else
+				r = syscall(452 /* SYS_fchmodat2 */, dirfd_of(argv[i]), argv[i + 1],
+					    (mode_t)strtoul(argv[i + 2], NULL, 8), 0);
+			i += 3;
 		} else if (!strcmp(s, "mkdir")) {
 			need(argc, i, 1);
 			r = mkdir(argv[i++], 0755);

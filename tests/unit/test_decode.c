@@ -775,6 +775,58 @@ static void truncated_anywhere(void **state)
 	assert_string_equal(ev.file.new_path, "/f/g/e");
 }
 
+static void chmod_paths(void **state)
+{
+	struct sg_file *f;
+
+	/* chmod("/tmp//x", 04755): the mode as given, the path normalized */
+	rb_init(SG_EV_CHMOD, SG_SC_CHMOD, 0);
+	f = &rb.rec.u.file;
+	f->mode = 04755;
+	f->path_len = STR("/tmp//x");
+	assert_int_equal(decode(), 0);
+	assert_int_equal(ev.type, SG_EV_CHMOD);
+	assert_string_equal(ev.file.path, "/tmp/x");
+	assert_true(ev.file.path_resolved);
+	assert_int_equal(ev.file.mode, 04755);
+	assert_false(ev.file.write);
+
+	/* fchmodat(dfd, "f", 02750, 0): relative to the dirfd's walk */
+	rb_init(SG_EV_CHMOD, SG_SC_FCHMODAT, 0);
+	f = &rb.rec.u.file;
+	f->dfd = 5;
+	f->mode = 02750;
+	f->path_len = STR("f");
+	f->dir_len = WALK("b\0a\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.file.path, "/a/b/f");
+	assert_int_equal(ev.file.mode, 02750);
+
+	/* fchmod(fd, 0700): no path; the fd's walk is the file */
+	rb_init(SG_EV_CHMOD, SG_SC_FCHMOD, 0);
+	f = &rb.rec.u.file;
+	f->dfd = 3;
+	f->mode = 0700;
+	f->dir_len = WALK("f\0tmp\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.file.path, "/tmp/f");
+	assert_true(ev.file.path_resolved);
+
+	/* fchmod whose fd could not be walked: no path, the section skipped */
+	rb_init(SG_EV_CHMOD, SG_SC_FCHMOD, SG_F_DIR_UNRES);
+	f = &rb.rec.u.file;
+	f->dir_len = WALK("junk");
+	assert_int_equal(decode(), 0);
+	assert_null(ev.file.path);
+	assert_false(ev.file.path_resolved);
+
+	/* a walk longer than the record is refused */
+	rb_init(SG_EV_CHMOD, SG_SC_FCHMOD, 0);
+	f = &rb.rec.u.file;
+	f->dir_len = WALK("f\0") + 10;
+	assert_int_equal(decode(), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +845,7 @@ int main(void)
 		cmocka_unit_test_setup(open_write_intent, setup),
 		cmocka_unit_test_setup(rename_two_relative, setup),
 		cmocka_unit_test_setup(unlink_dir, setup),
+		cmocka_unit_test_setup(chmod_paths, setup),
 		cmocka_unit_test_setup(net_inet, setup),
 		cmocka_unit_test_setup(net_unix, setup),
 		cmocka_unit_test_setup(net_listen, setup),

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include "encode.h"
 #include "sg_limits.h"
@@ -611,6 +612,49 @@ static void rename_unlink_events(void **state)
 	bool_is("file.dir", false);
 }
 
+static void chmod_event(void **state)
+{
+	ev.type = SG_EV_CHMOD;
+	ev.syscall = SG_SC_FCHMODAT;
+	ev.has_result = true;
+	ev.file.path = "/tmp/x";
+	ev.file.path_resolved = true;
+	ev.file.mode = S_IFREG | 04755; /* only the permission bits are shown */
+	encode();
+	str_is("type", "chmod");
+	str_is("syscall", "fchmodat");
+	str_is("file.path", "/tmp/x");
+	uint_is("file.mode", 04755);
+	str_is("file.mode_octal", "4755");
+	bool_is("file.setuid", true);
+	bool_is("file.setgid", false);
+	bool_is("file.sticky", false);
+	bool_is("file.exec", true);
+	has_not("file.flags");
+	has_not("file.write");
+
+	ev.syscall = SG_SC_FCHMODAT2;
+	ev.file.mode = 03600;
+	ev.file.flags = 0x100;
+	encode();
+	str_is("file.mode_octal", "3600");
+	bool_is("file.setuid", false);
+	bool_is("file.setgid", true);
+	bool_is("file.sticky", true);
+	bool_is("file.exec", false);
+	uint_is("file.flags", 0x100);
+
+	/* fchmod of a descriptor whose path could not be walked */
+	ev.syscall = SG_SC_FCHMOD;
+	ev.file.path = NULL;
+	ev.file.path_resolved = false;
+	ev.file.flags = 0;
+	ev.file.mode = 0;
+	encode();
+	null_is("file.path");
+	str_is("file.mode_octal", "0000");
+}
+
 static void net_events(void **state)
 {
 	ev.type = SG_EV_CONNECT;
@@ -803,6 +847,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(exit_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(rename_unlink_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(chmod_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(net_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(addr_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(internal_events, setup, teardown),

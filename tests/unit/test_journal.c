@@ -159,6 +159,18 @@ static void test_alert_fields(void **state)
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(st.failed, 0);
 
+	/* a chmod: its path and the new mode as fields of their own */
+	make_open(&ev);
+	ev.type = SG_EV_CHMOD;
+	ev.file.path = "/tmp/x";
+	ev.file.mode = 02750;
+	journal_publish(j, &ev, json, strlen(json));
+	fake_recv(f);
+	assert_string_equal(fld(f, "SYSGUARD_TYPE"), "chmod");
+	assert_string_equal(fld(f, "SYSGUARD_PATH"), "/tmp/x");
+	assert_string_equal(fld(f, "SYSGUARD_MODE"), "2750");
+	make_open(&ev);
+
 	/* not selected: a 'log' event */
 	ev.verdict.action = SG_ACT_LOG;
 	journal_publish(j, &ev, json, strlen(json));
@@ -220,6 +232,14 @@ static void test_messages(void **state)
 	ev.type = SG_EV_LISTEN;
 	journal_format_message(&ev, m, sizeof(m));
 	assert_string_equal(m, "ALERT persistence-cron: bash (pid 1234) listens on [::1]:4444");
+
+	make_open(&ev);
+	ev.type = SG_EV_CHMOD;
+	ev.file.path = "/tmp/x";
+	ev.file.mode = 04755;
+	journal_format_message(&ev, m, sizeof(m));
+	assert_string_equal(m, "ALERT persistence-cron: bash (pid 1234) changed the mode of /tmp/x "
+			       "to 4755 (set-uid)");
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SG_EV_DROP;

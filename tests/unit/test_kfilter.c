@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "event.h"
 #include "kfilter.h"
 #include "path.h"
 #include "policy.h"
@@ -48,6 +49,53 @@ static const char *const exes[] = { "/usr/bin/cat", "/usr/bin/bash", "/usr/bin/p
 				    "/usr/bin/vim.basic", "/usr/sbin/sshd", "/usr/sbin/cron" };
 
 static unsigned long checked, acted;
+
+/*
+ * The same path as a rename (either way), an unlink and a chmod to a few
+ * modes: every kind the kernel filters by kind alone (kfilter_kind_passes()).
+ */
+static void check_other_kinds(const struct policy *p, const struct kfilter_spec *spec,
+			      const char *norm)
+{
+	static const int types[] = { SG_EV_RENAME, SG_EV_UNLINK, SG_EV_CHMOD };
+	static const uint32_t modes[] = { 0644, 0755, 04755, 02750, 06777, 01777 };
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			for (size_t c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
+				for (uint32_t uid = 0; uid <= 1000; uid += 1000) {
+					struct sg_event ev;
+					int act;
+
+					memset(&ev, 0, sizeof(ev));
+					ev.type = types[t];
+					ev.proc.pid = 4242;
+					ev.proc.ppid = 1;
+					ev.proc.uid = uid;
+					snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", comms[c]);
+					ev.proc.exe = exes[c];
+					ev.has_result = true;
+					ev.file.path = norm;
+					ev.file.path_resolved = norm[0] == '/';
+					ev.file.new_path = types[t] == SG_EV_RENAME ? "/tmp/y" : NULL;
+					ev.file.mode = modes[m];
+					act = policy_eval(p, &ev, NULL);
+					checked++;
+					if (act == SG_ACT_ALLOW || act == SG_ACT_NONE)
+						continue;
+					acted++;
+					if (!kfilter_kind_passes(spec, types[t], uid, comms[c]))
+						fail_msg("the kernel filter would hide a %s of '%s' (mode %o, "
+							 "%s) that rule '%s' acts on", sg_type_name(types[t]),
+							 norm, modes[m], comms[c],
+							 ev.verdict.rule_id ? ev.verdict.rule_id : "(default)");
+				}
+			}
+			if (types[t] != SG_EV_CHMOD)
+				break; /* the mode matters to chmod rules only */
+		}
+	}
+}
 
 /* Judge an open of path both ways; fail on any event the filter would hide. */
 static void check_path(const struct policy *p, const struct kfilter_spec *spec, const char *path)
@@ -91,6 +139,7 @@ static void check_path(const struct policy *p, const struct kfilter_spec *spec, 
 			}
 		}
 	}
+	check_other_kinds(p, spec, norm);
 }
 
 static void check_policy(const char *file)

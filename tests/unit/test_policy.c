@@ -587,6 +587,51 @@ static void test_files(void **state)
 	policy_free(p);
 }
 
+static void test_chmod(void **state)
+{
+	struct policy *p = load(HDR
+		"  - {id: suid, events: [chmod], match: [{file.setuid: true, file.path: {prefix: /tmp/}},"
+		" {file.setgid: true, file.path: {prefix: /tmp/}}], action: alert}\n"
+		"  - {id: exact, events: [chmod], match: {file.mode: 511, file.name: x}, action: alert}\n"
+		"  - {id: exe, events: [chmod], match: {file.exec: true, file.path: {prefix: /dev/shm/}},"
+		" action: log}\n");
+	struct sg_event ev;
+
+	ev = ev_open(20, "/tmp/a", false, 0);
+	ev.type = SG_EV_CHMOD;
+	ev.file.mode = 04755;
+	assert_string_equal(judge(p, &ev), "suid");
+	ev.file.mode = 02755;
+	assert_string_equal(judge(p, &ev), "suid");
+	ev.file.mode = 0755;
+	assert_string_equal(judge(p, &ev), "-");
+	ev.file.path = "/home/u/a";
+	ev.file.mode = 04755;
+	assert_string_equal(judge(p, &ev), "-");
+	/* file.mode: the permission bits only (0777 is 511) */
+	ev.file.path = "/srv/x";
+	ev.file.mode = S_IFREG | 0777;
+	assert_string_equal(judge(p, &ev), "exact");
+	ev.file.mode = 0776;
+	assert_string_equal(judge(p, &ev), "-");
+	ev.file.path = "/dev/shm/p";
+	ev.file.mode = 0700;
+	assert_string_equal(judge(p, &ev), "exe");
+	ev.file.mode = 0600;
+	assert_string_equal(judge(p, &ev), "-");
+	/* an open of the same path is not a chmod */
+	ev = ev_open(20, "/tmp/a", false, 0);
+	ev.file.mode = 04755;
+	assert_string_equal(judge(p, &ev), "-");
+	policy_free(p);
+
+	/* the mode fields exist for chmod only */
+	expect_error(HDR "  - {id: a, events: [open], action: log, match: {file.setuid: true}}\n",
+		     "field 'file.setuid' does not exist for events [open]");
+	expect_error(HDR "  - {id: a, events: [chmod], action: log, match: {file.write: true}}\n",
+		     "field 'file.write' does not exist for events [chmod]");
+}
+
 static void test_net(void **state)
 {
 	struct policy *p = load(HDR
@@ -1090,6 +1135,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_order_defaults, setup_tree),
 		cmocka_unit_test_setup(test_allow_and_exclude, setup_tree),
 		cmocka_unit_test_setup(test_files, setup_tree),
+		cmocka_unit_test_setup(test_chmod, setup_tree),
 		cmocka_unit_test_setup(test_net, setup_tree),
 		cmocka_unit_test_setup(test_events_field, setup_tree),
 		cmocka_unit_test_setup(test_block, setup_tree),
