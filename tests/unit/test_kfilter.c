@@ -50,6 +50,24 @@ static const char *const exes[] = { "/usr/bin/cat", "/usr/bin/bash", "/usr/bin/p
 
 static unsigned long checked, acted;
 
+/* A file event of one of the comms, for uid, on the normalized path norm. */
+static struct sg_event file_event(int type, uint32_t uid, size_t c, const char *norm)
+{
+	struct sg_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.proc.pid = 4242;
+	ev.proc.ppid = 1;
+	ev.proc.uid = uid;
+	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", comms[c]);
+	ev.proc.exe = exes[c];
+	ev.has_result = true;
+	ev.file.path = norm;
+	ev.file.path_resolved = norm[0] == '/';
+	return ev;
+}
+
 /*
  * The same path as a rename (either way), an unlink and a chmod to a few
  * modes: every kind the kernel filters by kind alone (kfilter_kind_passes()).
@@ -64,19 +82,9 @@ static void check_other_kinds(const struct policy *p, const struct kfilter_spec 
 		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 			for (size_t c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
 				for (uint32_t uid = 0; uid <= 1000; uid += 1000) {
-					struct sg_event ev;
+					struct sg_event ev = file_event(types[t], uid, c, norm);
 					int act;
 
-					memset(&ev, 0, sizeof(ev));
-					ev.type = types[t];
-					ev.proc.pid = 4242;
-					ev.proc.ppid = 1;
-					ev.proc.uid = uid;
-					snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", comms[c]);
-					ev.proc.exe = exes[c];
-					ev.has_result = true;
-					ev.file.path = norm;
-					ev.file.path_resolved = norm[0] == '/';
 					ev.file.new_path = types[t] == SG_EV_RENAME ? "/tmp/y" : NULL;
 					ev.file.mode = modes[m];
 					act = policy_eval(p, &ev, NULL);
@@ -110,21 +118,11 @@ static void check_path(const struct policy *p, const struct kfilter_spec *spec, 
 	for (int w = 0; w < 2; w++) {
 		for (size_t c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
 			for (uint32_t uid = 0; uid <= 1000; uid += 1000) {
-				struct sg_event ev;
+				struct sg_event ev = file_event(SG_EV_OPEN, uid, c, norm);
 				int act;
 
-				memset(&ev, 0, sizeof(ev));
-				ev.type = SG_EV_OPEN;
 				ev.syscall = SG_SC_OPENAT;
-				ev.proc.pid = 4242;
-				ev.proc.ppid = 1;
-				ev.proc.uid = uid;
-				snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", comms[c]);
-				ev.proc.exe = exes[c];
-				ev.has_result = true;
 				ev.result = 3;
-				ev.file.path = norm;
-				ev.file.path_resolved = norm[0] == '/';
 				ev.file.flags = w ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY;
 				ev.file.write = w;
 				act = policy_eval(p, &ev, NULL);
