@@ -717,6 +717,96 @@ static __always_inline __u32 put_argv_user(struct sg_rec *r, __u32 off, __u64 ar
 	return a.off;
 }
 
+/*
+ * fds 0, 1 and 2 of a new image: what kind each is and, for sockets, the
+ * endpoints; for regular files the walk of their path follows the section.
+ */
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+static __always_inline __u32 put_stdio(struct sg_rec *r, __u32 off, struct sg_exec *e)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *files[3];
+	__u32 d0 = off;
+
+	if (off > SG_DATA_MAX - 3 * sizeof(struct sg_stdio))
+		return off;
+	for (int fd = 0; fd < 3; fd++) {
+		struct sg_stdio st = {};
+		struct file *f = fd_file(task, fd);
+		struct inode *ino;
+		__u32 mode, rdev;
+
+		files[fd] = NULL;
+		if (f) {
+			ino = BPF_CORE_READ(f, f_inode);
+			mode = BPF_CORE_READ(ino, i_mode);
+			st.ino = BPF_CORE_READ(ino, i_ino);
+			switch (mode & S_IFMT) {
+			case S_IFIFO:
+				st.kind = SG_FD_PIPE;
+				break;
+			case S_IFREG:
+				st.kind = SG_FD_FILE;
+				files[fd] = f;
+				break;
+			case S_IFCHR: {
+				__u32 major;
+
+				rdev = BPF_CORE_READ(ino, i_rdev);
+				major = rdev >> 20;
+				st.rdev = rdev;
+				if (rdev == ((1u << 20) | 3))
+					st.kind = SG_FD_NULL;
+				else if (major == 4 || major == 5 || (major >= 136 && major <= 143))
+					st.kind = SG_FD_TTY;
+				else
+					st.kind = SG_FD_CHR;
+				break;
+			}
+			case S_IFSOCK: {
+				struct socket *sock = BPF_CORE_READ(f, private_data);
+				struct sock *sk = BPF_CORE_READ(sock, sk);
+
+				st.kind = SG_FD_SOCKET;
+				st.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+				if (st.family == AF_INET) {
+					BPF_CORE_READ_INTO(&st.laddr, sk, __sk_common.skc_rcv_saddr);
+					BPF_CORE_READ_INTO(&st.raddr, sk, __sk_common.skc_daddr);
+				} else if (st.family == AF_INET6) {
+					BPF_CORE_READ_INTO(&st.laddr, sk, __sk_common.skc_v6_rcv_saddr);
+					BPF_CORE_READ_INTO(&st.raddr, sk, __sk_common.skc_v6_daddr);
+				}
+				st.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+				st.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+				break;
+			}
+			default:
+				st.kind = SG_FD_OTHER;
+			}
+		}
+		__builtin_memcpy(DATA_AT(r, off), &st, sizeof(st));
+		off += sizeof(st);
+	}
+	e->stdio_len = off - d0;
+	/* the paths of regular files, after the section, their lengths in it */
+	for (int fd = 0; fd < 3; fd++) {
+		struct sg_stdio *st = (void *)DATA_AT(r, d0 + fd * sizeof(struct sg_stdio));
+		__u32 p0 = off;
+
+		if (!files[fd])
+			continue;
+		off = put_walk(r, off, BPF_CORE_READ(files[fd], f_path.dentry),
+			       BPF_CORE_READ(files[fd], f_path.mnt), 0);
+		st->path_len = off - p0;
+	}
+	return off;
+}
+
 static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32 sc)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -792,22 +882,44 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	if (ret == 0) {
 		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 
-		if (exe)
+		if (exe) {
+			struct inode *ino = BPF_CORE_READ(exe, f_inode);
+			char name[8] = {};
+
 			off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry),
 				       BPF_CORE_READ(exe, f_path.mnt), SG_F_EXE_UNRES);
-		else
+			/* fileless: no link left, or a memfd (named "memfd:...") */
+			if (BPF_CORE_READ(ino, __i_nlink) == 0)
+				r->hdr.flags |= SG_F_EXE_DELETED;
+			bpf_probe_read_kernel_str(name, sizeof(name),
+						  BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+			if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+			    name[4] == 'd' && name[5] == ':')
+				r->hdr.flags |= SG_F_EXE_MEMFD;
+			/* a pseudo file (a memfd) is its own parent: its name is the walk */
+			if (off == d0 && off <= SG_DATA_MAX - SG_NAME_MAX) {
+				long n = bpf_probe_read_kernel_str(DATA_AT(r, off), SG_NAME_MAX,
+								   BPF_CORE_READ(exe, f_path.dentry,
+										 d_name.name));
+
+				if (n > 0)
+					off += n;
+			}
+		} else
 			r->hdr.flags |= SG_F_EXE_UNRES;
 	} else {
 		r->hdr.flags |= SG_F_EXE_UNRES;
 	}
 	e->exe_len = off - d0;
 
-	/* the directory of a relative execveat name, while the dirfd is still open */
+		/* the directory of a relative execveat name, while the dirfd is still open */
 	if (ret < 0 && s && s->dfd != AT_FDCWD && e->filename_len && r->data[0] != '/') {
 		d0 = off;
 		off = put_dir(r, off, s->dfd, SG_F_DIR_UNRES);
 		e->dir_len = off - d0;
 	}
+	if (ret == 0)
+		off = put_stdio(r, off, e);
 	rec_submit(r, off);
 out:
 	if (s)

@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 2
+#define SG_ABI_VERSION 3
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -47,6 +47,8 @@ enum sg_type {
 #define SG_F_NO_ENTER     (1u << 7) /* syscall entry not seen (stash miss) */
 #define SG_F_PATH_FAULT   (1u << 8) /* user path could not be read */
 #define SG_F_BLOCKED      (1u << 9) /* stopped by an enforcement program */
+#define SG_F_EXE_MEMFD    (1u << 10) /* exec: the new image is a memfd (fileless) */
+#define SG_F_EXE_DELETED  (1u << 11) /* exec: the new image's file has no link left */
 
 /* Which syscall produced a record (payload .syscall). */
 enum sg_syscall {
@@ -80,7 +82,13 @@ struct sg_hdr {
  * the root, each NUL-terminated ("c\0b\0a\0" is /a/b/c; an empty section is /).
  */
 
-struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe walk, dir walk */
+/*
+ * exec: data: filename, argv (NUL-separated), cwd walk, exe walk, dir walk,
+ * then for a successful exec the stdio section (three struct sg_stdio, fds
+ * 0, 1 and 2 of the new image) followed by the walks of those that are
+ * regular files, in fd order.
+ */
+struct sg_exec {
 	__s32 ret;
 	__u32 at_flags;
 	__s32 dfd;        /* execveat's dirfd (AT_FDCWD for execve) */
@@ -90,6 +98,34 @@ struct sg_exec {          /* data: filename, argv (NUL-separated), cwd walk, exe
 	__u16 exe_len;
 	__u16 argc;       /* entries in argv */
 	__u16 dir_len;    /* walk of dfd: a failed execveat with a relative name only */
+	__u16 stdio_len;  /* 0 or 3 * sizeof(struct sg_stdio) */
+	__u16 __pad1;
+	__u32 __pad2;
+};
+
+/* What an exec'd image has as fd 0, 1 or 2 (struct sg_stdio.kind). */
+enum sg_fdkind {
+	SG_FD_CLOSED = 0,
+	SG_FD_TTY,        /* a terminal: tty, console, pts */
+	SG_FD_PIPE,       /* a pipe or FIFO */
+	SG_FD_SOCKET,
+	SG_FD_FILE,       /* a regular file */
+	SG_FD_NULL,       /* /dev/null */
+	SG_FD_CHR,        /* another character device */
+	SG_FD_OTHER,      /* a directory, an anonymous inode, ... */
+	SG_FD_MAX,
+};
+
+struct sg_stdio {
+	__u8 kind;        /* enum sg_fdkind */
+	__u8 family;      /* socket: AF_INET, AF_INET6, AF_UNIX, ... */
+	__u16 lport;      /* socket (inet): local port, host order */
+	__u16 rport;      /* socket (inet): remote port, host order */
+	__u16 path_len;   /* file: bytes of its walk after the stdio section */
+	__u32 ino;        /* pipe, file, socket: the inode number */
+	__u32 rdev;       /* character device: (major << 20) | minor */
+	__u8 laddr[16];   /* socket (inet): local address; IPv4 in the first 4 bytes */
+	__u8 raddr[16];   /* socket (inet): remote address */
 };
 
 struct sg_fork {

@@ -8,6 +8,7 @@
 
 #define SG_PROCTABLE_MAX     65536   /* processes tracked */
 #define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
+#define SG_PIPES_MAX         4096    /* stdio pipes of exec'd processes remembered (a power of 2) */
 #define SG_JSON_LINE_MAX     65536   /* one encoded event, and one protocol line */
 #define SG_CTL_LINE_MAX      65536   /* a request line on the control socket */
 #define SG_CTL_CLIENTS_MAX   128     /* control connections at once */

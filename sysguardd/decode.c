@@ -11,7 +11,8 @@
 #include "path.h"
 
 _Static_assert(sizeof(struct sg_hdr) == 64, "sg_hdr is part of the ABI");
-_Static_assert(sizeof(struct sg_exec) == 24, "sg_exec is part of the ABI");
+_Static_assert(sizeof(struct sg_exec) == 32, "sg_exec is part of the ABI");
+_Static_assert(sizeof(struct sg_stdio) == 48, "sg_stdio is part of the ABI");
 _Static_assert(sizeof(struct sg_fork) == 8, "sg_fork is part of the ABI");
 _Static_assert(sizeof(struct sg_exit) == 8, "sg_exit is part of the ABI");
 _Static_assert(sizeof(struct sg_file) == 32, "sg_file is part of the ABI");

@@ -23,6 +23,8 @@ struct decoder {
 	char path[PATH_MAX];
 	char path2[PATH_MAX];
 	char unix_path[SG_UNIX_PATH * 4 + 2];
+	char stdio_path[3][PATH_MAX];
+	char loader[PATH_MAX];
 	char scratch[PATH_MAX];
 	char join[2 * PATH_MAX];
 	uint64_t malformed;                 /* records refused */

@@ -6,16 +6,132 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include "decode.h"
 #include "dedup.h"
 #include "encode.h"
 #include "journal.h"
 #include "jsonw.h"
 #include "path.h"
+#include "proctable.h"
 
 /* ---- exec ---- */
+
+/* The stdio section and the walks of regular files after it (bpf/sysguard.h). */
+static int exec_stdio(struct decoder *d, const struct sg_exec *x, struct sg_cursor *c,
+		      struct sg_event *ev)
+{
+	struct sg_stdio st[3];
+	const char *s;
+
+	if (x->stdio_len != sizeof(st) || decode_take(c, sizeof(st), &s) < 0)
+		return -EINVAL;
+	memcpy(st, s, sizeof(st));
+	for (int i = 0; i < 3; i++) {
+		struct sg_fdinfo *fi = &ev->exec.stdio[i];
+
+		fi->kind = st[i].kind < SG_FD_MAX ? st[i].kind : SG_FD_OTHER;
+		fi->family = st[i].family;
+		fi->lport = st[i].lport;
+		fi->rport = st[i].rport;
+		fi->ino = st[i].ino;
+		fi->rdev = st[i].rdev;
+		memcpy(fi->laddr, st[i].laddr, sizeof(fi->laddr));
+		memcpy(fi->raddr, st[i].raddr, sizeof(fi->raddr));
+		fi->path = NULL;
+		fi->peer = NULL;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!st[i].path_len)
+			continue;
+		if (st[i].kind != SG_FD_FILE ||
+		    decode_walk(c, st[i].path_len, d->stdio_path[i], sizeof(d->stdio_path[i])) < 0)
+			return -EINVAL;
+		ev->exec.stdio[i].path = d->stdio_path[i];
+	}
+	ev->exec.has_stdio = true;
+	return 0;
+}
+
+/* ld.so's options that take a value (ld.so(8)) */
+static bool loader_option_has_value(const char *a)
+{
+	static const char *const opts[] = { "--library-path", "--inhibit-rpath", "--audit",
+					     "--preload", "--argv0", "--glibc-hwcaps-prefix",
+					     "--glibc-hwcaps-mask" };
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
+/*
+ * What really ran: a memfd or a file with no link left (fileless), an fd
+ * (fexecve, /proc/self/fd/N), or a program handed to the dynamic loader.
+ */
+static void exec_fileless(struct decoder *d, const struct sg_hdr *h, struct sg_event *ev)
+{
+	const char *base, *a, *end;
+	size_t l;
+
+	ev->exec.fileless = NULL;
+	ev->exec.via = NULL;
+	ev->exec.loader_target = NULL;
+	if (ev->proc.exe && (h->flags & SG_F_EXE_MEMFD)) {
+		ev->exec.fileless = "memfd";
+		if (ev->proc.exe[0] == '/') {
+			if (ev->exec.filename == ev->proc.exe)
+				ev->exec.filename++;
+			ev->proc.exe++; /* "memfd:NAME", as /proc/PID/exe says */
+		}
+	} else if (ev->proc.exe && (h->flags & SG_F_EXE_DELETED)) {
+		ev->exec.fileless = "deleted";
+		l = strlen(d->exe);
+		if (l + sizeof(" (deleted)") <= sizeof(d->exe))
+			memcpy(d->exe + l, " (deleted)", sizeof(" (deleted)"));
+	}
+	if ((ev->exec.at_flags & AT_EMPTY_PATH) ||
+	    !fnmatch("/proc/*/fd/*", d->filename, FNM_PATHNAME) ||
+	    !fnmatch("/dev/fd/*", d->filename, FNM_PATHNAME))
+		ev->exec.via = "fd";
+	if (!ev->proc.exe || ev->result < 0)
+		return;
+	base = strrchr(ev->proc.exe, '/');
+	base = base ? base + 1 : ev->proc.exe;
+	if (fnmatch("ld-linux*.so*", base, 0) && fnmatch("ld-*.so*", base, 0) && strcmp(base, "ld.so"))
+		return;
+	/* ld.so [OPTION]... PROGRAM [ARGS]: the first argument after the options */
+	a = ev->exec.argv;
+	end = a + ev->exec.argv_len;
+	if (a < end)
+		a += strnlen(a, end - a) + 1; /* argv[0] */
+	while (a < end && a[0] == '-' && a[1] == '-') {
+		bool value = loader_option_has_value(a);
+
+		a += strnlen(a, end - a) + 1;
+		if (value && a < end)
+			a += strnlen(a, end - a) + 1;
+	}
+	ev->exec.via = "loader";
+	if (a >= end || !*a)
+		return;
+	if (a[0] != '/' && ev->exec.cwd &&
+	    path_join(d->join, sizeof(d->join), ev->exec.cwd, a) >= 0) { /* relative to the cwd */
+		a = d->join;
+		end = a + strlen(a) + 1;
+	}
+	l = strnlen(a, end - a);
+	if (l >= sizeof(d->loader))
+		l = sizeof(d->loader) - 1;
+	memcpy(d->loader, a, l);
+	d->loader[l] = '\0';
+	ev->exec.loader_target = d->loader;
+}
 
 static int exec_decode(struct decoder *d, const struct sg_hdr *h, const void *payload,
 		       struct sg_cursor *c, struct sg_event *ev)
@@ -76,6 +192,8 @@ static int exec_decode(struct decoder *d, const struct sg_hdr *h, const void *pa
 	} else if (x->dir_len && decode_walk(c, x->dir_len, d->scratch, sizeof(d->scratch)) < 0) {
 		return -EINVAL;
 	}
+	if (x->stdio_len && exec_stdio(d, x, c, ev) < 0)
+		return -EINVAL;
 	if (d->filename[0] == '/') {
 		path_normalize(d->filename);
 	} else if (d->filename[0] && x->dfd == AT_FDCWD && ev->exec.cwd) {
@@ -87,7 +205,69 @@ static int exec_decode(struct decoder *d, const struct sg_hdr *h, const void *pa
 	} else if (!d->filename[0] && (x->at_flags & AT_EMPTY_PATH) && ev->proc.exe) {
 		ev->exec.filename = ev->proc.exe; /* fexecve(3) */
 	}
+	exec_fileless(d, h, ev);
 	return 0;
+}
+
+static void endpoint(struct jsonw *w, int family, const uint8_t *addr, uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN + 8], txt[INET6_ADDRSTRLEN];
+
+	if (encode_addr(txt, sizeof(txt), family, addr) < 0) {
+		jw_null(w);
+		return;
+	}
+	snprintf(a, sizeof(a), family == AF_INET6 ? "[%s]:%u" : "%s:%u", txt, port);
+	jw_str(w, a);
+}
+
+/* One of fds 0-2: its kind and what identifies it. */
+static void fd_encode(struct jsonw *w, const struct sg_fdinfo *fi)
+{
+	const char *fam;
+
+	jw_obj_open(w);
+	jw_key(w, "kind");
+	jw_name(w, sg_fdkind_names[fi->kind < SG_FD_MAX ? fi->kind : SG_FD_OTHER]);
+	switch (fi->kind) {
+	case SG_FD_PIPE:
+		jw_key(w, "inode");
+		jw_uint(w, fi->ino);
+		if (fi->peer) {
+			jw_key(w, "peer");
+			jw_obj_open(w);
+			jw_key(w, "pid");
+			jw_uint(w, fi->peer->pid);
+			jw_key(w, "comm");
+			jw_str(w, fi->peer->comm);
+			jw_key(w, "exe");
+			jw_str(w, fi->peer->exe);
+			jw_obj_close(w);
+		}
+		break;
+	case SG_FD_FILE:
+		jw_key(w, "path");
+		jw_str(w, fi->path);
+		break;
+	case SG_FD_SOCKET:
+		fam = encode_family_name(fi->family);
+		jw_key(w, "family");
+		if (fam)
+			jw_name(w, fam);
+		else
+			jw_int(w, fi->family);
+		if (fi->family == AF_INET || fi->family == AF_INET6) {
+			jw_key(w, "local");
+			endpoint(w, fi->family, fi->laddr, fi->lport);
+			jw_key(w, "remote");
+			endpoint(w, fi->family, fi->raddr, fi->rport);
+		} else {
+			jw_key(w, "inode");
+			jw_uint(w, fi->ino);
+		}
+		break;
+	}
+	jw_obj_close(w);
 }
 
 static void exec_encode(struct jsonw *w, const struct sg_event *ev)
@@ -105,6 +285,29 @@ static void exec_encode(struct jsonw *w, const struct sg_event *ev)
 	if (ev->syscall == SG_SC_EXECVEAT) {
 		jw_key(w, "at_flags");
 		jw_uint(w, ev->exec.at_flags);
+	}
+	if (ev->exec.fileless) {
+		jw_key(w, "fileless");
+		jw_name(w, ev->exec.fileless);
+	}
+	if (ev->exec.via) {
+		jw_key(w, "via");
+		jw_name(w, ev->exec.via);
+	}
+	if (ev->exec.loader_target) {
+		jw_key(w, "loader_target");
+		jw_str(w, ev->exec.loader_target);
+	}
+	if (ev->exec.has_stdio) {
+		jw_key(w, "stdio");
+		jw_obj_open(w);
+		jw_key(w, "stdin");
+		fd_encode(w, &ev->exec.stdio[0]);
+		jw_key(w, "stdout");
+		fd_encode(w, &ev->exec.stdio[1]);
+		jw_key(w, "stderr");
+		fd_encode(w, &ev->exec.stdio[2]);
+		jw_obj_close(w);
 	}
 	jw_obj_close(w);
 }
@@ -148,6 +351,11 @@ static void exec_keep(struct dedup_keep *k, struct sg_event *e)
 		e->exec.argv_truncated = true;
 	}
 	dedup_keep_str(k, &e->exec.cwd, false);
+	dedup_keep_str(k, &e->exec.loader_target, false);
+	for (int fd = 0; fd < 3; fd++) {
+		dedup_keep_str(k, &e->exec.stdio[fd].path, false);
+		e->exec.stdio[fd].peer = NULL; /* the process may be gone by the summary */
+	}
 }
 
 const struct sg_evtype sg_evtype_exec = {

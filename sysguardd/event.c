@@ -44,6 +44,12 @@ static const char *const syscall_names[SG_SC_MAX] = {
 	[SG_SC_FCHMODAT2] = "fchmodat2",
 };
 
+const char *const sg_fdkind_names[SG_FD_MAX] = {
+	[SG_FD_CLOSED] = "closed", [SG_FD_TTY] = "tty", [SG_FD_PIPE] = "pipe",
+	[SG_FD_SOCKET] = "socket", [SG_FD_FILE] = "file", [SG_FD_NULL] = "null",
+	[SG_FD_CHR] = "chr", [SG_FD_OTHER] = "other",
+};
+
 static const char *const action_names[] = {
 	[SG_ACT_NONE] = "none",
 	[SG_ACT_ALLOW] = "allow",

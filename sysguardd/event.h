@@ -79,6 +79,20 @@ struct sg_event {
 	union {
 		struct {
 			const char *filename;    /* as given to execve, made absolute when possible */
+			bool has_stdio;          /* stdio[] is known (a successful exec) */
+			struct sg_fdinfo {
+				uint8_t kind;            /* enum sg_fdkind */
+				uint8_t family;          /* socket */
+				uint16_t lport, rport;   /* socket (inet) */
+				uint32_t ino;            /* pipe, file, socket */
+				uint32_t rdev;           /* character device */
+				uint8_t laddr[16], raddr[16]; /* socket (inet) */
+				const char *path;        /* file: its path, or NULL */
+				const struct proc_entry *peer; /* pipe: the other end's process (enrich) */
+			} stdio[3];
+			const char *fileless;    /* "memfd", "deleted" or NULL */
+			const char *via;         /* "fd" (fexecve, /proc/self/fd/N), "loader" or NULL */
+			const char *loader_target; /* via "loader": the program ld.so was told to run */
 			const char *argv;        /* argc NUL-terminated strings back to back */
 			size_t argv_len;
 			unsigned int argc;
@@ -205,6 +219,9 @@ struct sg_evtype {
 
 /* The row of a type, or NULL for an unknown one. */
 const struct sg_evtype *sg_evtype(int type);
+
+/* The names of what fds 0-2 of an exec'd image are (enum sg_fdkind). */
+extern const char *const sg_fdkind_names[SG_FD_MAX];
 
 /* The name of a syscall (enum sg_syscall), or NULL. */
 const char *sg_syscall_name(int sc);

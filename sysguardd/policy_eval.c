@@ -196,6 +196,18 @@ static size_t str_values(struct ectx *c, enum pfield f, const char **v)
 		if (ev->exec.filename)
 			v[n++] = ev->exec.filename;
 		break;
+	case FLD_EXEC_LOADER_TARGET:
+		if (ev->exec.loader_target)
+			v[n++] = ev->exec.loader_target;
+		break;
+	case FLD_STDIN_PIPE_FROM:
+	case FLD_STDOUT_PIPE_TO:
+		/* the name of the process at the other end of a stdio pipe */
+		for (int fd = f == FLD_STDIN_PIPE_FROM ? 0 : 1; fd < (f == FLD_STDIN_PIPE_FROM ? 1 : 3);
+		     fd++)
+			if (ev->exec.has_stdio && ev->exec.stdio[fd].peer)
+				v[n++] = entry_name(ev->exec.stdio[fd].peer);
+		break;
 	case FLD_FILE_PATH:
 	case FLD_FILE_NAME:
 		if (ev->file.path)
@@ -330,6 +342,19 @@ static uint32_t enum_value(struct ectx *c, enum pfield f)
 		return ev->file.write ? 2 : 1;
 	case FLD_FILE_TRUNC:
 		return ev->file.flags & O_TRUNC ? 2 : 1;
+	case FLD_STDIN:
+	case FLD_STDOUT:
+	case FLD_STDERR:
+		return ev->exec.has_stdio ? 1u << ev->exec.stdio[f - FLD_STDIN].kind : 0;
+	case FLD_STDIO:
+		if (!ev->exec.has_stdio)
+			return 0;
+		return (1u << ev->exec.stdio[0].kind) | (1u << ev->exec.stdio[1].kind) |
+		       (1u << ev->exec.stdio[2].kind);
+	case FLD_EXEC_FILELESS:
+		return !ev->exec.fileless ? 0 : !strcmp(ev->exec.fileless, "memfd") ? 1 : 2;
+	case FLD_EXEC_VIA:
+		return !ev->exec.via ? 0 : !strcmp(ev->exec.via, "fd") ? 1 : 2;
 	case FLD_FILE_SETUID:
 		return ev->file.mode & S_ISUID ? 2 : 1;
 	case FLD_FILE_SETGID:

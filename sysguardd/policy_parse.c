@@ -22,6 +22,8 @@
 static const char *const family_names[32] = { "inet", "inet6", "unix" };
 static const char *const proto_names[32] = { "tcp", "udp" };
 static const char *const result_names[32] = { "success", "failure" };
+static const char *const fileless_names[32] = { "memfd", "deleted" };
+static const char *const via_names[32] = { "fd", "loader" };
 
 const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_EVENT] = { "event", PK_ENUM, SG_PFG_PROC, NULL },
@@ -53,6 +55,15 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_NET_PORT] = { "net.port", PK_NUM, SG_PFG_NET, NULL },
 	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, proto_names },
 	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, SG_PFG_EXEC, NULL },
+	[FLD_EXEC_FILELESS] = { "exec.fileless", PK_ENUM, SG_PFG_EXEC, fileless_names },
+	[FLD_EXEC_VIA] = { "exec.via", PK_ENUM, SG_PFG_EXEC, via_names },
+	[FLD_EXEC_LOADER_TARGET] = { "exec.loader_target", PK_STR, SG_PFG_EXEC, NULL },
+	[FLD_STDIN] = { "stdin", PK_ENUM, SG_PFG_EXEC, NULL },
+	[FLD_STDOUT] = { "stdout", PK_ENUM, SG_PFG_EXEC, NULL },
+	[FLD_STDERR] = { "stderr", PK_ENUM, SG_PFG_EXEC, NULL },
+	[FLD_STDIO] = { "stdio", PK_ENUM, SG_PFG_EXEC, NULL },
+	[FLD_STDIN_PIPE_FROM] = { "stdin.pipe_from", PK_STR, SG_PFG_EXEC, NULL },
+	[FLD_STDOUT_PIPE_TO] = { "stdout.pipe_to", PK_STR, SG_PFG_EXEC, NULL },
 	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, result_names },
 };
 
@@ -96,6 +107,8 @@ const char *policy_enum_name(enum pfield f, int bit)
 		return NULL;
 	if (f == FLD_EVENT)
 		return event_name(bit);
+	if (f == FLD_STDIN || f == FLD_STDOUT || f == FLD_STDERR || f == FLD_STDIO)
+		return bit < SG_FD_MAX ? sg_fdkind_names[bit] : NULL;
 	return policy_fields[f].enum_names ? policy_fields[f].enum_names[bit] : NULL;
 }
 

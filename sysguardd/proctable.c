@@ -31,7 +31,24 @@ struct pnode {
 	struct pnode *lru_prev, *lru_next;
 };
 
+/*
+ * Pipes seen as fds 0-2 of exec'd images: which process reads (stdin) or
+ * writes (stdout, stderr) pipe inode ino, most recent exec first, so that
+ * an exec can name the process at the other end of its stdio (curl | sh).
+ * Open addressing, a short probe, the oldest entry replaced when full.
+ */
+#define PIPE_PROBE 4
+
+struct pipeslot {
+	uint32_t ino;                   /* 0: free */
+	uint32_t pid;
+	uint8_t writer;                 /* 1: the process writes the pipe */
+	uint64_t seq;                   /* when it was set: the oldest goes first */
+};
+
 struct proctable {
+	struct pipeslot pipes[SG_PIPES_MAX];
+	uint64_t pipe_seq;
 	struct pnode **buckets;
 	size_t nbuckets;                /* a power of two */
 	size_t count;
@@ -227,6 +244,44 @@ static struct pnode *touch(struct proctable *pt, const struct sg_event *ev)
 	return n;
 }
 
+static struct pipeslot *pipe_slot(struct proctable *pt, uint32_t ino, bool writer, bool add)
+{
+	size_t h = ((ino * 2654435761u) ^ writer) & (SG_PIPES_MAX - 1);
+	struct pipeslot *victim = NULL;
+
+	for (size_t i = 0; i < PIPE_PROBE; i++) {
+		struct pipeslot *s = &pt->pipes[(h + i) & (SG_PIPES_MAX - 1)];
+
+		if (s->ino == ino && s->writer == writer)
+			return s;
+		if (!victim || (victim->ino && (!s->ino || s->seq < victim->seq)))
+			victim = s;
+	}
+	return add ? victim : NULL;
+}
+
+static void pipe_note(struct proctable *pt, uint32_t ino, bool writer, uint32_t pid)
+{
+	struct pipeslot *s = pipe_slot(pt, ino, writer, true);
+
+	s->ino = ino;
+	s->writer = writer;
+	s->pid = pid;
+	s->seq = ++pt->pipe_seq;
+}
+
+/* The live process other than pid at the other end of pipe ino, or NULL. */
+static const struct proc_entry *pipe_peer(struct proctable *pt, uint32_t ino, bool want_writer,
+					  uint32_t pid)
+{
+	struct pipeslot *s = pipe_slot(pt, ino, want_writer, false);
+	struct pnode *n;
+
+	if (!s || s->pid == pid || !(n = find(pt, s->pid)))
+		return NULL;
+	return &n->pub;
+}
+
 void proctable_update(struct proctable *pt, const struct sg_event *ev)
 {
 	struct pnode *n, *child;
@@ -285,6 +340,10 @@ void proctable_update(struct proctable *pt, const struct sg_event *ev)
 		pt->pending_exit = n->pub.pid;
 		break;
 	}
+	if (ev->type == SG_EV_EXEC && ev->result == 0 && ev->exec.has_stdio)
+		for (int fd = 0; fd < 3; fd++)
+			if (ev->exec.stdio[fd].kind == SG_FD_PIPE)
+				pipe_note(pt, ev->exec.stdio[fd].ino, fd > 0, ev->proc.pid);
 }
 
 void proctable_enrich(struct proctable *pt, struct sg_event *ev)
@@ -298,6 +357,12 @@ void proctable_enrich(struct proctable *pt, struct sg_event *ev)
 		ev->proc.exe = n->pub.exe;
 	if (!ev->proc.ppid && n)
 		ev->proc.ppid = n->pub.ppid;
+	/* an exec's pipes: who writes its stdin, who reads its stdout and stderr */
+	if (ev->type == SG_EV_EXEC && ev->exec.has_stdio)
+		for (int fd = 0; fd < 3; fd++)
+			if (ev->exec.stdio[fd].kind == SG_FD_PIPE)
+				ev->exec.stdio[fd].peer = pipe_peer(pt, ev->exec.stdio[fd].ino, fd == 0,
+								    ev->proc.pid);
 }
 
 /* ---- seeding from /proc ---- */

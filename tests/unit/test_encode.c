@@ -495,6 +495,58 @@ static void exec_event(void **state)
 	null_is("proc.exe");
 }
 
+static void exec_context(void **state)
+{
+	struct proc_entry curl = { .pid = 77, .comm = "curl", .exe = "/usr/bin/curl" };
+
+	ev.type = SG_EV_EXEC;
+	ev.syscall = SG_SC_EXECVE;
+	ev.has_result = true;
+	ev.exec.filename = "/bin/sh";
+	ev.exec.argv = "sh\0";
+	ev.exec.argv_len = 3;
+	ev.exec.argc = 1;
+	encode();
+	has_not("exec.stdio"); /* unknown: not shown */
+	has_not("exec.fileless");
+	has_not("exec.via");
+	ev.exec.has_stdio = true;
+	ev.exec.stdio[0].kind = SG_FD_SOCKET;
+	ev.exec.stdio[0].family = AF_INET6;
+	ev.exec.stdio[0].lport = 22;
+	ev.exec.stdio[0].rport = 40000;
+	ev.exec.stdio[0].laddr[15] = 1;
+	ev.exec.stdio[0].raddr[15] = 2;
+	ev.exec.stdio[1].kind = SG_FD_PIPE;
+	ev.exec.stdio[1].ino = 123;
+	ev.exec.stdio[1].peer = &curl;
+	ev.exec.stdio[2].kind = SG_FD_FILE;
+	ev.exec.stdio[2].path = "/tmp/log";
+	ev.exec.fileless = "memfd";
+	ev.exec.via = "loader";
+	ev.exec.loader_target = "/tmp/prog";
+	encode();
+	str_is("exec.stdio.stdin.kind", "socket");
+	str_is("exec.stdio.stdin.family", "inet6");
+	str_is("exec.stdio.stdin.local", "[::1]:22");
+	str_is("exec.stdio.stdin.remote", "[::2]:40000");
+	str_is("exec.stdio.stdout.kind", "pipe");
+	uint_is("exec.stdio.stdout.inode", 123);
+	uint_is("exec.stdio.stdout.peer.pid", 77);
+	str_is("exec.stdio.stdout.peer.exe", "/usr/bin/curl");
+	str_is("exec.stdio.stderr.path", "/tmp/log");
+	str_is("exec.fileless", "memfd");
+	str_is("exec.via", "loader");
+	str_is("exec.loader_target", "/tmp/prog");
+	ev.exec.stdio[0].kind = SG_FD_NULL;
+	ev.exec.stdio[1].kind = SG_FD_CLOSED;
+	encode();
+	str_is("exec.stdio.stdin.kind", "null");
+	has_not("exec.stdio.stdin.family");
+	str_is("exec.stdio.stdout.kind", "closed");
+	has_not("exec.stdio.stdout.peer");
+}
+
 static void exit_event(void **state)
 {
 	ev.type = SG_EV_EXIT;
@@ -844,6 +896,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(alert_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(results, setup, teardown),
 		cmocka_unit_test_setup_teardown(exec_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(exec_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(rename_unlink_events, setup, teardown),

@@ -587,6 +587,68 @@ static void test_files(void **state)
 	policy_free(p);
 }
 
+static void test_exec_context(void **state)
+{
+	struct policy *p = load(HDR
+		"  - {id: rev, events: [exec], match: [{proc.name: [sh, dash], stdin: socket}], "
+		"action: alert}\n"
+		"  - {id: pipe, events: [exec], match: [{proc.name: [sh, dash], stdin.pipe_from: curl},"
+		" {proc.name: curl, stdout.pipe_to: [sh, dash]}], action: alert}\n"
+		"  - {id: anysock, events: [exec], match: {stdio: socket}, action: log}\n"
+		"  - {id: mem, events: [exec], match: {exec.fileless: memfd}, action: alert}\n"
+		"  - {id: ld, events: [exec], match: {exec.via: loader, exec.loader_target: "
+		"{prefix: /tmp/}}, action: alert}\n");
+	static const char argv[] = "sh\0-i";
+	struct proc_entry curl = { .pid = 77, .comm = "curl", .exe = "/usr/bin/curl" };
+	struct proc_entry sh = { .pid = 78, .comm = "sh", .exe = "/usr/bin/dash" };
+	struct sg_event ev;
+
+	ev = ev_exec(20, "/usr/bin/dash", argv, sizeof(argv));
+	ev.exec.has_stdio = true;
+	ev.exec.stdio[0].kind = SG_FD_SOCKET;
+	ev.exec.stdio[1].kind = SG_FD_SOCKET;
+	assert_string_equal(judge(p, &ev), "rev");
+	ev.exec.stdio[0].kind = SG_FD_TTY;
+	assert_string_equal(judge(p, &ev), "anysock"); /* stdout still a socket */
+	ev.exec.stdio[1].kind = SG_FD_TTY;
+	assert_string_equal(judge(p, &ev), "-");
+	/* curl | sh, the shell exec'd last */
+	ev.exec.stdio[0].kind = SG_FD_PIPE;
+	ev.exec.stdio[0].peer = &curl;
+	assert_string_equal(judge(p, &ev), "pipe");
+	ev.exec.stdio[0].peer = &sh;
+	assert_string_equal(judge(p, &ev), "-");
+	ev.exec.stdio[0].peer = NULL;
+	assert_string_equal(judge(p, &ev), "-");
+	/* curl | sh, curl exec'd last: its stdout's reader is the shell */
+	ev = ev_exec(21, "/usr/bin/curl", "curl\0", 5);
+	ev.exec.has_stdio = true;
+	ev.exec.stdio[1].kind = SG_FD_PIPE;
+	ev.exec.stdio[1].peer = &sh;
+	assert_string_equal(judge(p, &ev), "pipe");
+	/* without stdio (a failed exec) no stdio condition holds */
+	ev.exec.has_stdio = false;
+	assert_string_equal(judge(p, &ev), "-");
+	ev = ev_exec(22, "/usr/bin/true", "true\0", 5);
+	ev.exec.fileless = "memfd";
+	assert_string_equal(judge(p, &ev), "mem");
+	ev.exec.fileless = "deleted";
+	assert_string_equal(judge(p, &ev), "-");
+	ev.exec.fileless = NULL;
+	ev.exec.via = "loader";
+	ev.exec.loader_target = "/tmp/x";
+	assert_string_equal(judge(p, &ev), "ld");
+	ev.exec.loader_target = "/usr/bin/x";
+	assert_string_equal(judge(p, &ev), "-");
+	policy_free(p);
+
+	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {stdin: sock}}\n",
+		     "unknown value 'sock' (expected closed, tty, pipe, socket, file, null, chr, "
+		     "other)");
+	expect_error(HDR "  - {id: a, events: [open], action: log, match: {stdin: socket}}\n",
+		     "field 'stdin' does not exist for events [open]");
+}
+
 static void test_chmod(void **state)
 {
 	struct policy *p = load(HDR
@@ -1136,6 +1198,7 @@ int main(void)
 		cmocka_unit_test_setup(test_allow_and_exclude, setup_tree),
 		cmocka_unit_test_setup(test_files, setup_tree),
 		cmocka_unit_test_setup(test_chmod, setup_tree),
+		cmocka_unit_test_setup(test_exec_context, setup_tree),
 		cmocka_unit_test_setup(test_net, setup_tree),
 		cmocka_unit_test_setup(test_events_field, setup_tree),
 		cmocka_unit_test_setup(test_block, setup_tree),
