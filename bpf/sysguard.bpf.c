@@ -390,12 +390,17 @@ static __always_inline int sc_nargs(__u32 sc)
 	switch (sc) {
 	case SG_SC_RENAMEAT2:
 		return 5;
+	case SG_SC_MOUNT:
+		return 5;
 	case SG_SC_OPENAT: case SG_SC_OPENAT2: case SG_SC_RENAMEAT: case SG_SC_FCHMODAT2:
+	case SG_SC_PTRACE:
 		return 4;
 	case SG_SC_OPEN: case SG_SC_UNLINKAT: case SG_SC_CONNECT: case SG_SC_BIND:
-	case SG_SC_FCHMODAT:
+	case SG_SC_FCHMODAT: case SG_SC_SETRESUID: case SG_SC_SETRESGID: case SG_SC_INIT_MODULE:
+	case SG_SC_FINIT_MODULE: case SG_SC_BPF:
 		return 3;
 	case SG_SC_CREAT: case SG_SC_RENAME: case SG_SC_LISTEN: case SG_SC_CHMOD: case SG_SC_FCHMOD:
+	case SG_SC_SETREUID: case SG_SC_SETREGID:
 		return 2;
 	default: /* unlink, rmdir */
 		return 1;
@@ -1142,18 +1147,22 @@ static __always_inline int net_enter(struct trace_event_raw_sys_enter *ctx, __u3
 	return stash_enter(ctx, sc);
 }
 
-/* A syscall's entry and exit programs, named after their family (see kernel.c). */
-#define SYSCALL_PROGS(family, name, sc)                                         \
+/*
+ * A syscall's entry and exit programs, named after their family (see
+ * kernel.c), calling handler##_enter and handler##_exit.
+ */
+#define HANDLER_PROGS(family, handler, name, sc)                                \
 	SEC("tp/syscalls/sys_enter_" #name)                                     \
 	int family##_enter_##name(struct trace_event_raw_sys_enter *ctx)        \
 	{                                                                       \
-		return family##_enter(ctx, sc);                                 \
+		return handler##_enter(ctx, sc);                                \
 	}                                                                       \
 	SEC("tp/syscalls/sys_exit_" #name)                                      \
 	int family##_exit_##name(struct trace_event_raw_sys_exit *ctx)          \
 	{                                                                       \
-		return family##_exit(ctx);                                      \
+		return handler##_exit(ctx);                                     \
 	}
+#define SYSCALL_PROGS(family, name, sc) HANDLER_PROGS(family, family, name, sc)
 
 #define FILE_PROGS(name, sc) SYSCALL_PROGS(file, name, sc)
 #define NET_PROGS(name, sc) SYSCALL_PROGS(net, name, sc)
@@ -1270,3 +1279,189 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx)
 NET_PROGS(connect, SG_SC_CONNECT)
 NET_PROGS(bind, SG_SC_BIND)
 NET_PROGS(listen, SG_SC_LISTEN)
+
+/* ---- privileges: ptrace, credentials, modules, bpf (the process family) ---- */
+
+#define PTRACE_ATTACH 16
+#define PTRACE_SEIZE 0x4206
+#define BPF_PROG_LOAD_CMD 5
+
+static __always_inline __u32 priv_type(__u32 sc)
+{
+	switch (sc) {
+	case SG_SC_PTRACE: case SG_SC_PROCESS_VM_WRITEV:
+		return SG_EV_PTRACE;
+	case SG_SC_INIT_MODULE: case SG_SC_FINIT_MODULE:
+		return SG_EV_MODULE;
+	case SG_SC_BPF:
+		return SG_EV_BPF;
+	default:
+		return SG_EV_SETUID;
+	}
+}
+
+static __always_inline int priv_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	__u32 type = priv_type(sc);
+	struct task_struct *task;
+	const struct cred *cred;
+	struct stash *s;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	/* only attaching to a process; only program loads */
+	if (sc == SG_SC_PTRACE && ctx->args[0] != PTRACE_ATTACH && ctx->args[0] != PTRACE_SEIZE)
+		return 0;
+	if (sc == SG_SC_BPF && ctx->args[0] != BPF_PROG_LOAD_CMD)
+		return 0;
+	if (!kind_wanted(type)) {
+		count_filtered(type);
+		return 0;
+	}
+	stash_enter(ctx, sc);
+	if (type != SG_EV_SETUID)
+		return 0;
+	/* the ids before the change, in the argument slots these syscalls leave free */
+	task = bpf_get_current_task_btf();
+	s = bpf_task_storage_get(&stash, task, 0, 0);
+	if (!s || s->sc != sc)
+		return 0;
+	cred = task->cred;
+	s->args[3] = cred->uid.val | (__u64)cred->euid.val << 32;
+	s->args[4] = cred->gid.val | (__u64)cred->egid.val << 32;
+	return 0;
+}
+
+static __always_inline int priv_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct stash s;
+	struct sg_rec *r;
+	__u32 type, off = 0;
+
+	if (stash_take(&s))
+		return 0;
+	type = priv_type(s.sc);
+	r = rec_begin(type, s.sc);
+	if (!r)
+		return 0;
+	switch (type) {
+	case SG_EV_PTRACE:
+		r->u.ptrace.ret = ctx->ret;
+		if (s.sc == SG_SC_PTRACE) {
+			r->u.ptrace.request = s.args[0];
+			r->u.ptrace.target = s.args[1];
+		} else {
+			r->u.ptrace.target = s.args[0];
+		}
+		break;
+	case SG_EV_SETUID: {
+		const struct cred *cred = task->cred;
+		struct sg_cred *c = &r->u.cred;
+
+		c->ret = ctx->ret;
+		c->old_uid = (__u32)s.args[3];
+		c->old_euid = s.args[3] >> 32;
+		c->old_gid = (__u32)s.args[4];
+		c->old_egid = s.args[4] >> 32;
+		c->new_uid = cred->uid.val;
+		c->new_euid = cred->euid.val;
+		c->new_gid = cred->gid.val;
+		c->new_egid = cred->egid.val;
+		/* a call that changed nothing (dropping to the ids it has) is not news */
+		if (c->ret == 0 && c->old_uid == c->new_uid && c->old_euid == c->new_euid &&
+		    c->old_gid == c->new_gid && c->old_egid == c->new_egid)
+			return 0;
+		break;
+	}
+	case SG_EV_MODULE:
+		r->u.module.ret = ctx->ret;
+		if (s.sc == SG_SC_FINIT_MODULE) {
+			r->u.module.flags = s.args[2];
+			off = put_dir(r, 0, (int)s.args[0], SG_F_DIR_UNRES);
+			r->u.module.path_len = off;
+		}
+		break;
+	case SG_EV_BPF: {
+		__u32 name_off = bpf_core_field_offset(union bpf_attr, prog_name);
+		long n;
+
+		r->u.bpf.ret = ctx->ret;
+		r->u.bpf.cmd = s.args[0];
+		bpf_probe_read_user(&r->u.bpf.prog_type, sizeof(__u32), (void *)s.args[1]);
+		n = bpf_probe_read_user_str(r->data, 16, (void *)(s.args[1] + name_off));
+		if (n > 0) {
+			r->u.bpf.name_len = n;
+			off = n;
+		}
+		break;
+	}
+	}
+	rec_submit(r, off);
+	return 0;
+}
+
+#define PRIV_PROGS(name, sc) HANDLER_PROGS(proc, priv, name, sc)
+
+PRIV_PROGS(ptrace, SG_SC_PTRACE)
+PRIV_PROGS(process_vm_writev, SG_SC_PROCESS_VM_WRITEV)
+PRIV_PROGS(setuid, SG_SC_SETUID)
+PRIV_PROGS(setgid, SG_SC_SETGID)
+PRIV_PROGS(setreuid, SG_SC_SETREUID)
+PRIV_PROGS(setregid, SG_SC_SETREGID)
+PRIV_PROGS(setresuid, SG_SC_SETRESUID)
+PRIV_PROGS(setresgid, SG_SC_SETRESGID)
+PRIV_PROGS(init_module, SG_SC_INIT_MODULE)
+PRIV_PROGS(finit_module, SG_SC_FINIT_MODULE)
+PRIV_PROGS(bpf, SG_SC_BPF)
+
+/* ---- mount (the file family) ---- */
+
+static __always_inline int mount_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
+{
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	if (!kind_wanted(SG_EV_MOUNT)) {
+		count_filtered(SG_EV_MOUNT);
+		return 0;
+	}
+	return stash_enter(ctx, sc);
+}
+
+static __always_inline int mount_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sg_mount *m;
+	struct stash s;
+	struct sg_rec *r;
+	__u32 off = 0;
+	long n;
+
+	if (stash_take(&s))
+		return 0;
+	r = rec_begin(SG_EV_MOUNT, s.sc);
+	if (!r)
+		return 0;
+	m = &r->u.mount;
+	m->ret = ctx->ret;
+	m->flags = s.args[3];
+	if (s.args[0]) {
+		n = bpf_probe_read_user_str(r->data, SG_UPATH_MAX, (void *)s.args[0]);
+		if (n > 0) {
+			m->src_len = n;
+			off = n;
+		}
+	}
+	off = put_upath(r, off, (void *)s.args[1], AT_FDCWD, &m->path_len, &m->dir_len,
+			SG_F_DIR_UNRES);
+	if (s.args[2] && off <= SG_DATA_MAX - 64) {
+		n = bpf_probe_read_user_str(DATA_AT(r, off), 64, (void *)s.args[2]);
+		if (n > 0) {
+			m->type_len = n;
+			off += n;
+		}
+	}
+	rec_submit(r, off);
+	return 0;
+}
+
+HANDLER_PROGS(file, mount, mount, SG_SC_MOUNT)

@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 3
+#define SG_ABI_VERSION 4
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -33,7 +33,12 @@ enum sg_type {
 	SG_EV_BIND = 8,
 	SG_EV_LISTEN = 9,
 	SG_EV_CHMOD = 10,
-	SG_EV_KERNEL_MAX = 11, /* types below come from the kernel */
+	SG_EV_PTRACE = 11,
+	SG_EV_SETUID = 12,
+	SG_EV_MOUNT = 13,
+	SG_EV_MODULE = 14,
+	SG_EV_BPF = 15,
+	SG_EV_KERNEL_MAX = 16, /* types below come from the kernel */
 };
 
 /* hdr.flags */
@@ -59,6 +64,9 @@ enum sg_syscall {
 	SG_SC_UNLINK, SG_SC_UNLINKAT, SG_SC_RMDIR,
 	SG_SC_CONNECT, SG_SC_BIND, SG_SC_LISTEN,
 	SG_SC_CHMOD, SG_SC_FCHMOD, SG_SC_FCHMODAT, SG_SC_FCHMODAT2,
+	SG_SC_PTRACE, SG_SC_PROCESS_VM_WRITEV,
+	SG_SC_SETUID, SG_SC_SETGID, SG_SC_SETREUID, SG_SC_SETREGID, SG_SC_SETRESUID, SG_SC_SETRESGID,
+	SG_SC_MOUNT, SG_SC_INIT_MODULE, SG_SC_FINIT_MODULE, SG_SC_BPF,
 	SG_SC_MAX,
 };
 
@@ -170,6 +178,48 @@ struct sg_net {           /* data: unix socket path (sun_path bytes) */
 	__u32 __pad;
 };
 
+/* ptrace(PTRACE_ATTACH or PTRACE_SEIZE) and process_vm_writev: one process acting on another. */
+struct sg_ptrace {
+	__s32 ret;
+	__u32 request;    /* the ptrace request; 0 for process_vm_writev */
+	__u32 target;     /* the pid acted on */
+	__u32 __pad;
+};
+
+/* setuid, setgid, setreuid, setregid, setresuid, setresgid: the ids before and after. */
+struct sg_cred {
+	__s32 ret;
+	__u32 __pad;
+	__u32 old_uid, old_euid, old_gid, old_egid;
+	__u32 new_uid, new_euid, new_gid, new_egid;
+};
+
+struct sg_mount {         /* data: source, target (user path), its dir walk, fstype */
+	__s32 ret;
+	__u32 flags;      /* MS_*, the low 32 bits */
+	__u16 src_len;
+	__u16 path_len;
+	__u16 dir_len;
+	__u16 type_len;
+	__u32 __pad[2];
+};
+
+struct sg_module {        /* data: the walk of the module file (finit_module) */
+	__s32 ret;
+	__u32 flags;      /* finit_module flags */
+	__u16 path_len;   /* 0: init_module, an image from memory */
+	__u16 __pad;
+	__u32 __pad2;
+};
+
+struct sg_bpf {           /* data: the program's name, NUL-terminated */
+	__s32 ret;
+	__u32 cmd;        /* BPF_PROG_LOAD */
+	__u32 prog_type;
+	__u16 name_len;
+	__u16 __pad;
+};
+
 /* ---- enforcement (bpf/enforce.bpf.c) ---- */
 
 #define SG_BLOCK_PER_PREFIX 8   /* rules sharing one address prefix */
@@ -243,7 +293,7 @@ enum sg_fmode {
 #define SG_FILT_EXCL_COMM (1u << 1) /* map excl_comm likewise, by comm */
 
 struct sg_filter {
-	__u8 mode[16];      /* enum sg_fmode per SG_EV_* (SG_EV_OPEN: read-only opens) and SG_FK_* */
+	__u8 mode[32];      /* enum sg_fmode per SG_EV_* (SG_EV_OPEN: read-only opens) and SG_FK_* */
 	__u32 flags;        /* SG_FILT_* */
 	__u32 __pad;
 };
@@ -317,6 +367,11 @@ union sg_payload {
 	struct sg_exit exit;
 	struct sg_file file;
 	struct sg_net net;
+	struct sg_ptrace ptrace;
+	struct sg_cred cred;
+	struct sg_mount mount;
+	struct sg_module module;
+	struct sg_bpf bpf;
 };
 
 /*

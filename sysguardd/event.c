@@ -13,6 +13,8 @@
 extern const struct sg_evtype sg_evtype_exec, sg_evtype_fork, sg_evtype_exit;
 extern const struct sg_evtype sg_evtype_open, sg_evtype_rename, sg_evtype_unlink, sg_evtype_chmod;
 extern const struct sg_evtype sg_evtype_connect, sg_evtype_bind, sg_evtype_listen;
+extern const struct sg_evtype sg_evtype_ptrace, sg_evtype_setuid, sg_evtype_mount;
+extern const struct sg_evtype sg_evtype_module, sg_evtype_bpf;
 extern const struct sg_evtype sg_evtype_mark, sg_evtype_drop, sg_evtype_blockchg, sg_evtype_policy;
 
 static const struct sg_evtype *const types[SG_EV_MAX] = {
@@ -26,6 +28,11 @@ static const struct sg_evtype *const types[SG_EV_MAX] = {
 	[SG_EV_BIND] = &sg_evtype_bind,
 	[SG_EV_LISTEN] = &sg_evtype_listen,
 	[SG_EV_CHMOD] = &sg_evtype_chmod,
+	[SG_EV_PTRACE] = &sg_evtype_ptrace,
+	[SG_EV_SETUID] = &sg_evtype_setuid,
+	[SG_EV_MOUNT] = &sg_evtype_mount,
+	[SG_EV_MODULE] = &sg_evtype_module,
+	[SG_EV_BPF] = &sg_evtype_bpf,
 	[SG_EV_MARK] = &sg_evtype_mark,
 	[SG_EV_DROP] = &sg_evtype_drop,
 	[SG_EV_BLOCKCHG] = &sg_evtype_blockchg,
@@ -42,6 +49,12 @@ static const char *const syscall_names[SG_SC_MAX] = {
 	[SG_SC_CONNECT] = "connect", [SG_SC_BIND] = "bind", [SG_SC_LISTEN] = "listen",
 	[SG_SC_CHMOD] = "chmod", [SG_SC_FCHMOD] = "fchmod", [SG_SC_FCHMODAT] = "fchmodat",
 	[SG_SC_FCHMODAT2] = "fchmodat2",
+	[SG_SC_PTRACE] = "ptrace", [SG_SC_PROCESS_VM_WRITEV] = "process_vm_writev",
+	[SG_SC_SETUID] = "setuid", [SG_SC_SETGID] = "setgid", [SG_SC_SETREUID] = "setreuid",
+	[SG_SC_SETREGID] = "setregid", [SG_SC_SETRESUID] = "setresuid",
+	[SG_SC_SETRESGID] = "setresgid", [SG_SC_MOUNT] = "mount",
+	[SG_SC_INIT_MODULE] = "init_module", [SG_SC_FINIT_MODULE] = "finit_module",
+	[SG_SC_BPF] = "bpf",
 };
 
 const char *const sg_fdkind_names[SG_FD_MAX] = {

@@ -130,6 +130,31 @@ struct sg_event {
 			int block_hook;          /* SG_F_BLOCKED: SG_HOOK_* that stopped it */
 		} net;
 		struct {
+			uint32_t request;        /* ptrace request; 0: process_vm_writev */
+			uint32_t target;         /* the pid acted on */
+			const struct proc_entry *target_entry; /* (enrich) or NULL */
+		} ptrace;
+		struct {
+			uint32_t old_uid, old_euid, old_gid, old_egid;
+			uint32_t new_uid, new_euid, new_gid, new_egid;
+		} cred;
+		struct {
+			const char *source;      /* NULL: none given */
+			const char *target;      /* absolute when target_resolved */
+			const char *fstype;      /* NULL: none given */
+			bool target_resolved;
+			uint32_t flags;          /* MS_* */
+		} mount;
+		struct {
+			const char *path;        /* finit_module: the file; NULL: init_module */
+			uint32_t flags;
+		} module;
+		struct {
+			uint32_t cmd;
+			uint32_t prog_type;
+			const char *prog_name;   /* "" when none */
+		} bpf;
+		struct {
 			const char *text;
 		} mark;
 		struct {
@@ -163,6 +188,7 @@ struct sg_event {
  * them switches on the type.  Adding a type: HACKING.md.
  */
 struct decoder;
+struct proctable;
 struct sg_cursor;
 struct jsonw;
 struct journal_entry;
@@ -178,6 +204,11 @@ enum sg_pfgroup {
 	SG_PFG_OPEN = 1u << 4,     /* file.write, file.trunc */
 	SG_PFG_MODE = 1u << 5,     /* file.mode, file.setuid, file.setgid, file.exec */
 	SG_PFG_NET = 1u << 6,      /* net.* */
+	SG_PFG_PTRACE = 1u << 7,   /* ptrace.* */
+	SG_PFG_CRED = 1u << 8,     /* cred.* */
+	SG_PFG_MOUNT = 1u << 9,    /* mount.* */
+	SG_PFG_MODULE = 1u << 10,  /* module.* */
+	SG_PFG_BPF = 1u << 11,     /* bpf.* */
 };
 
 /* How the kernel may filter a type before userspace sees it (policy_kfilter.c). */
@@ -198,6 +229,8 @@ struct sg_evtype {
 	/* kernel: fill ev's part from the record's payload and data; 0 or -EINVAL */
 	int (*decode)(struct decoder *d, const struct sg_hdr *h, const void *payload,
 		      struct sg_cursor *c, struct sg_event *ev);
+	/* optional, after the process table's own enrichment: look up what else it names */
+	void (*enrich)(struct proctable *pt, struct sg_event *ev);
 	/* its member of the JSON object, e.g. "file":{...} (proto/events.md) */
 	void (*encode)(struct jsonw *w, const struct sg_event *ev);
 	/* its SYSGUARD_* journal fields beyond the common ones (sysguard.yaml(5)) */
@@ -222,6 +255,11 @@ const struct sg_evtype *sg_evtype(int type);
 
 /* The names of what fds 0-2 of an exec'd image are (enum sg_fdkind). */
 extern const char *const sg_fdkind_names[SG_FD_MAX];
+
+/* ptrace: "attach", "seize", "vm_write" (process_vm_writev) or "other". */
+const char *sg_ptrace_request_name(uint32_t request);
+/* setuid: the change made the real or effective uid 0 from another. */
+bool sg_cred_gains_root(const struct sg_event *ev);
 
 /* The name of a syscall (enum sg_syscall), or NULL. */
 const char *sg_syscall_name(int sc);

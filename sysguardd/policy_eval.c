@@ -196,6 +196,26 @@ static size_t str_values(struct ectx *c, enum pfield f, const char **v)
 		if (ev->exec.filename)
 			v[n++] = ev->exec.filename;
 		break;
+	case FLD_PTRACE_TARGET:
+		if (ev->ptrace.target_entry)
+			v[n++] = entry_name(ev->ptrace.target_entry);
+		break;
+	case FLD_MOUNT_SOURCE:
+		if (ev->mount.source)
+			v[n++] = ev->mount.source;
+		break;
+	case FLD_MOUNT_TARGET:
+		if (ev->mount.target)
+			v[n++] = ev->mount.target;
+		break;
+	case FLD_MOUNT_FSTYPE:
+		if (ev->mount.fstype)
+			v[n++] = ev->mount.fstype;
+		break;
+	case FLD_MODULE_PATH:
+		if (ev->module.path)
+			v[n++] = ev->module.path;
+		break;
 	case FLD_EXEC_LOADER_TARGET:
 		if (ev->exec.loader_target)
 			v[n++] = ev->exec.loader_target;
@@ -310,6 +330,15 @@ static bool num_value(struct ectx *c, enum pfield f, uint32_t *v)
 	case FLD_FILE_MODE:
 		*v = ev->file.mode & 07777;
 		return true;
+	case FLD_CRED_NEW_UID:
+		*v = ev->cred.new_uid;
+		return true;
+	case FLD_CRED_NEW_EUID:
+		*v = ev->cred.new_euid;
+		return true;
+	case FLD_BPF_PROG_TYPE:
+		*v = ev->bpf.prog_type;
+		return true;
 	default:
 		return false;
 	}
@@ -351,6 +380,16 @@ static uint32_t enum_value(struct ectx *c, enum pfield f)
 			return 0;
 		return (1u << ev->exec.stdio[0].kind) | (1u << ev->exec.stdio[1].kind) |
 		       (1u << ev->exec.stdio[2].kind);
+	case FLD_PTRACE_REQUEST: {
+		const char *r = sg_ptrace_request_name(ev->ptrace.request);
+
+		/* bits in the order of the policy's names: attach, seize, vm_write */
+		return !strcmp(r, "attach") ? 1 : !strcmp(r, "seize") ? 2 : !strcmp(r, "vm_write") ? 4 : 0;
+	}
+	case FLD_CRED_GAIN_ROOT:
+		return sg_cred_gains_root(ev) ? 2 : 1;
+	case FLD_MODULE_FROM_MEMORY:
+		return ev->syscall == SG_SC_INIT_MODULE ? 2 : 1;
 	case FLD_EXEC_FILELESS:
 		return !ev->exec.fileless ? 0 : !strcmp(ev->exec.fileless, "memfd") ? 1 : 2;
 	case FLD_EXEC_VIA:

@@ -24,6 +24,7 @@ static const char *const proto_names[32] = { "tcp", "udp" };
 static const char *const result_names[32] = { "success", "failure" };
 static const char *const fileless_names[32] = { "memfd", "deleted" };
 static const char *const via_names[32] = { "fd", "loader" };
+static const char *const ptrace_names[32] = { "attach", "seize", "vm_write" };
 
 const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_EVENT] = { "event", PK_ENUM, SG_PFG_PROC, NULL },
@@ -64,6 +65,17 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_STDIO] = { "stdio", PK_ENUM, SG_PFG_EXEC, NULL },
 	[FLD_STDIN_PIPE_FROM] = { "stdin.pipe_from", PK_STR, SG_PFG_EXEC, NULL },
 	[FLD_STDOUT_PIPE_TO] = { "stdout.pipe_to", PK_STR, SG_PFG_EXEC, NULL },
+	[FLD_PTRACE_REQUEST] = { "ptrace.request", PK_ENUM, SG_PFG_PTRACE, ptrace_names },
+	[FLD_PTRACE_TARGET] = { "ptrace.target", PK_STR, SG_PFG_PTRACE, NULL },
+	[FLD_CRED_GAIN_ROOT] = { "cred.gain_root", PK_BOOL, SG_PFG_CRED, NULL },
+	[FLD_CRED_NEW_UID] = { "cred.new_uid", PK_NUM, SG_PFG_CRED, NULL },
+	[FLD_CRED_NEW_EUID] = { "cred.new_euid", PK_NUM, SG_PFG_CRED, NULL },
+	[FLD_MOUNT_SOURCE] = { "mount.source", PK_STR, SG_PFG_MOUNT, NULL },
+	[FLD_MOUNT_TARGET] = { "mount.target", PK_STR, SG_PFG_MOUNT, NULL },
+	[FLD_MOUNT_FSTYPE] = { "mount.fstype", PK_STR, SG_PFG_MOUNT, NULL },
+	[FLD_MODULE_PATH] = { "module.path", PK_STR, SG_PFG_MODULE, NULL },
+	[FLD_MODULE_FROM_MEMORY] = { "module.from_memory", PK_BOOL, SG_PFG_MODULE, NULL },
+	[FLD_BPF_PROG_TYPE] = { "bpf.prog_type", PK_NUM, SG_PFG_BPF, NULL },
 	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, result_names },
 };
 
@@ -782,15 +794,14 @@ static int parse_events(struct px *x, const struct ynode *v, uint32_t *ret)
 				if (event_name(b) && strcmp(event_name(b), e->str) == 0)
 					bit = b;
 		if (bit < 0) {
-			char expected[256] = "";
+			char expected[512] = "";
 			const char *names[32];
 			int k = policy_events_names(0xffffffffu, names, 32);
+			size_t o = 0;
 
-			for (int j = 0; j < k; j++) {
-				strcat(expected, names[j]);
-				if (j + 1 < k)
-					strcat(expected, ", ");
-			}
+			for (int j = 0; j < k && o < sizeof(expected); j++)
+				o += snprintf(expected + o, sizeof(expected) - o, "%s%s", names[j],
+					      j + 1 < k ? ", " : "");
 			if (e->type != YN_SCALAR)
 				err(x, e, "an event type must be a string, not %s", type_name(e));
 			else

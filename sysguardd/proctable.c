@@ -357,6 +357,8 @@ void proctable_enrich(struct proctable *pt, struct sg_event *ev)
 		ev->proc.exe = n->pub.exe;
 	if (!ev->proc.ppid && n)
 		ev->proc.ppid = n->pub.ppid;
+	if (sg_evtype(ev->type) && sg_evtype(ev->type)->enrich)
+		sg_evtype(ev->type)->enrich(pt, ev);
 	/* an exec's pipes: who writes its stdin, who reads its stdout and stderr */
 	if (ev->type == SG_EV_EXEC && ev->exec.has_stdio)
 		for (int fd = 0; fd < 3; fd++)

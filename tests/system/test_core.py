@@ -338,3 +338,18 @@ def test_startup_errors(tmp):
     assert p.returncode == 2
     p = subprocess.run([SYSGUARDD, "--version"], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith("sysguardd ")
+
+
+def test_mount_event(daemon, tmp):
+    """mount(2) of a tmpfs: source, target and type; unmounted at once."""
+    target = os.path.join(tmp, "mnt")
+    os.mkdir(target)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "sgtest-tmpfs", target], check=True)
+    try:
+        ev = daemon.wait_for(lambda e: e["type"] == "mount" and e["mount"]["target"] == target,
+                             what="mount event")
+    finally:
+        subprocess.run(["umount", target], check=True)
+    assert ev["mount"]["source"] == "sgtest-tmpfs" and ev["mount"]["fstype"] == "tmpfs"
+    assert ev["result"] == 0 and ev["syscall"] == "mount"
+    assert ev["proc"]["exe"] == "/usr/bin/mount"

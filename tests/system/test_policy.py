@@ -520,3 +520,91 @@ def test_loader_run_from_writable_dir(dflt, tmp):
     q = run(dflt, loader, "/usr/bin/true")
     dflt.marker()
     assert not alerts(dflt, q.pid)
+
+
+# ---------------------------------------------------------- privilege events
+
+_PTRACE_CODE = """
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+pid = os.fork()
+if pid == 0:
+    time.sleep(5)
+    os._exit(0)
+r = libc.ptrace(16, pid, 0, 0)            # PTRACE_ATTACH
+os.waitpid(pid, 0)
+libc.ptrace(17, pid, 0, 0)                # PTRACE_DETACH
+os.kill(pid, 9)
+print(pid, r)
+"""
+
+
+def test_ptrace_attach(dflt):
+    """A process (not a debugger) attaching to another alerts, naming the target."""
+    p = subprocess.run(["/usr/bin/python3", "-c", _PTRACE_CODE], capture_output=True, text=True,
+                       check=True)
+    target, r = (int(x) for x in p.stdout.split())
+    assert r == 0
+    ev = dflt.wait_for(lambda e: e.get("rule") == "priv-ptrace-attach"
+                       and e["ptrace"]["target"]["pid"] == target, what="ptrace alert")
+    assert ev["ptrace"]["request"] == "attach" and ev["syscall"] == "ptrace"
+    assert ev["ptrace"]["target"]["exe"].startswith("/usr/bin/python3")
+
+
+def test_gain_root(dflt):
+    """uid 0 -> 1000 (keeping a saved uid of 0) -> 0: the second change gains
+    root and alerts; the first, dropping privileges, does not."""
+    code = ("import os\nos.setresuid(1000, 1000, 0)\nos.setresuid(0, 0, 0)\n"
+            "print(os.getpid())\n")
+    p = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
+                       check=True)
+    pid = int(p.stdout)
+    ev = dflt.wait_for(lambda e: e.get("rule") == "priv-gain-root" and e["proc"]["pid"] == pid,
+                       what="gain-root alert")
+    assert ev["cred"]["old"]["euid"] == 1000 and ev["cred"]["new"]["euid"] == 0
+    assert ev["cred"]["gain_root"] is True and ev["syscall"] == "setresuid"
+    dflt.marker()
+    assert len([e for e in alerts(dflt, pid) if e["type"] == "setuid"]) == 1
+
+
+_BPF_CODE = """
+import ctypes, struct
+libc = ctypes.CDLL(None, use_errno=True)
+insns = struct.pack("<BBhi", 0xb7, 0, 0, 0) + struct.pack("<BBhi", 0x95, 0, 0, 0)  # r0 = 0; exit
+ibuf = ctypes.create_string_buffer(insns, len(insns))
+lic = ctypes.create_string_buffer(b"GPL")
+attr = ctypes.create_string_buffer(128)
+struct.pack_into("<IIQQ", attr, 0, 1, 2, ctypes.addressof(ibuf), ctypes.addressof(lic))
+attr[48:48 + 8] = b"sgtestp\\0"                 # prog_name
+fd = libc.syscall(321, 5, attr, 128)            # bpf(BPF_PROG_LOAD)
+print(fd)
+"""
+
+
+def test_bpf_load_by_another_process(dflt):
+    p = subprocess.run(["/usr/bin/python3", "-c", _BPF_CODE], capture_output=True, text=True,
+                       check=True)
+    assert int(p.stdout) >= 0, p.stdout
+    ev = dflt.wait_for(lambda e: e.get("rule") == "evasion-bpf-load"
+                       and e["bpf"]["prog_name"] == "sgtestp", what="bpf load alert")
+    assert ev["bpf"]["prog_type"] == 1 and ev["result"] >= 0
+
+
+def test_module_load_traced(dflt):
+    """module events need the init_module/finit_module tracepoints, which
+    kernels built without module support do not have."""
+    if not os.path.exists("/sys/kernel/tracing/events/syscalls/sys_enter_finit_module"):
+        pytest.skip("this kernel has no module support (no finit_module tracepoint)")
+    # finit_module of a file that is not a module fails, and is still reported
+    bogus = "/tmp/sgtest-bogus-%s.ko" % uuid.uuid4().hex
+    with open(bogus, "wb") as f:
+        f.write(b"\x7fELF not a module")
+    try:
+        code = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                "fd = os.open(%r, os.O_RDONLY)\nprint(libc.syscall(313, fd, b'', 0))\n" % bogus)
+        subprocess.run(["/usr/bin/python3", "-c", code], check=True, capture_output=True)
+        ev = dflt.wait_for(lambda e: e["type"] == "module" and e["module"]["path"] == bogus,
+                           what="module event")
+        assert ev["result"] < 0 and ev.get("rule") == "priv-module-load"
+    finally:
+        os.unlink(bogus)
