@@ -103,61 +103,6 @@ static int cgroup_resolve(const char *root, const char *path, uint64_t *id, uint
 	return 0;
 }
 
-int enforce_rule_parse(struct enforce_rule *r, const char *target, const char *proto, bool bind,
-		       const char *cgroup, uint64_t ttl_sec, const char *comment, char *err,
-		       size_t errlen)
-{
-	struct addr_endpoint ep;
-	const char *why = NULL;
-
-	memset(r, 0, sizeof(*r));
-	if (!target || !*target) {
-		snprintf(err, errlen, "no address given");
-		return -EINVAL;
-	}
-	if (addr_parse_endpoint(target, &ep, &why) < 0) {
-		snprintf(err, errlen, "invalid address '%s': %s", target, why ? why : "malformed");
-		return -EINVAL;
-	}
-	r->net = ep.net;
-	r->port_lo = ep.has_port ? ep.ports.lo : 0;
-	r->port_hi = ep.has_port ? ep.ports.hi : 65535;
-	if (!proto || !*proto || !strcmp(proto, "any")) {
-		r->proto = 0;
-	} else if (!strcmp(proto, "tcp")) {
-		r->proto = IPPROTO_TCP;
-	} else if (!strcmp(proto, "udp")) {
-		r->proto = IPPROTO_UDP;
-	} else {
-		snprintf(err, errlen, "invalid protocol '%s': expected tcp, udp or any", proto);
-		return -EINVAL;
-	}
-	r->hooks = bind ? SG_HOOK_BIND : SG_HOOK_CONNECT | SG_HOOK_SENDMSG;
-	if (r->hooks & SG_HOOK_SENDMSG && r->proto == IPPROTO_TCP)
-		r->hooks &= ~SG_HOOK_SENDMSG;
-	if (cgroup && *cgroup) {
-		if (cgroup[0] != '/' || strstr(cgroup, "/../") || strlen(cgroup) >= sizeof(r->cgroup)) {
-			snprintf(err, errlen, "invalid cgroup '%s': expected an absolute path "
-				 "under the cgroup v2 root, such as /system.slice/nginx.service", cgroup);
-			return -EINVAL;
-		}
-		strcpy(r->cgroup, cgroup);
-	}
-	if (ttl_sec > 10ull * 365 * 86400) {
-		snprintf(err, errlen, "ttl too long (ten years at most)");
-		return -EINVAL;
-	}
-	r->created = time(NULL);
-	r->expires = ttl_sec ? r->created + (int64_t)ttl_sec : 0;
-	if (comment && strlen(comment) >= sizeof(r->comment)) {
-		snprintf(err, errlen, "comment too long (%zu bytes at most)", sizeof(r->comment) - 1);
-		return -EINVAL;
-	}
-	snprintf(r->comment, sizeof(r->comment), "%s", comment ? comment : "");
-	snprintf(r->source, sizeof(r->source), "runtime");
-	return 0;
-}
-
 int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len)
 {
 	struct addr_endpoint ep = { .net = r->net };
@@ -167,10 +112,10 @@ int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len)
 	ep.ports.lo = r->port_lo;
 	ep.ports.hi = r->port_hi;
 	addr_format_endpoint(&ep, t, sizeof(t));
-	return snprintf(buf, len, "%s%s%s%s%s%s", t,
-			r->proto == IPPROTO_TCP ? " tcp" : r->proto == IPPROTO_UDP ? " udp" : "",
+	return snprintf(buf, len, "%s%s%s%s%s%s", t, r->proto ? " " : "",
+			r->proto ? addr_proto_name(r->proto) : "",
 			r->hooks & SG_HOOK_BIND ? " bind" : "", r->cgroup[0] ? " cgroup=" : "",
-			r->cgroup, "");
+			r->cgroup);
 }
 
 /* Same rule: what it matches (not its metadata). */
@@ -514,9 +459,7 @@ static void state_load(struct enforce *e)
 		r.port_lo = jint(o, "port_lo", 0);
 		r.port_hi = jint(o, "port_hi", 65535);
 		r.proto = jint(o, "proto", 0);
-		r.hooks = jint(o, "bind", 0) ? SG_HOOK_BIND : SG_HOOK_CONNECT | SG_HOOK_SENDMSG;
-		if (r.proto == IPPROTO_TCP)
-			r.hooks &= ~SG_HOOK_SENDMSG;
+		r.hooks = enforce_hooks(r.proto, jint(o, "bind", 0) != 0);
 		snprintf(r.cgroup, sizeof(r.cgroup), "%s", jstr(o, "cgroup") ? jstr(o, "cgroup") : "");
 		snprintf(r.comment, sizeof(r.comment), "%s",
 			 jstr(o, "comment") ? jstr(o, "comment") : "");

@@ -51,7 +51,7 @@ static int fz_reload(void *ctx, const struct control_peer *peer, struct json_obj
 static int fz_block(void *ctx, const struct control_block *b, const struct control_peer *peer,
 		    struct json_object *out, struct control_error *err)
 {
-	return b->port > 1000 ? -EEXIST : 0;
+	return b->rule.port_lo > 1000 ? -EEXIST : 0;
 }
 
 static int fz_list(void *ctx, struct json_object *out, struct control_error *err)
