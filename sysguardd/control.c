@@ -878,8 +878,8 @@ static int parse_block_addr(const char *addr, int64_t prefix, struct addr_cidr *
 	return 0;
 }
 
-static int parse_block(struct json_object *args, bool remove, struct control_block *b,
-		       struct proto_error *err)
+int control_block_parse(struct json_object *args, bool remove, struct control_block *b,
+			struct proto_error *err)
 {
 	static const char *const keys[] = { "addr", "prefix", "port", "port_end", "proto",
 					    "ttl_sec", "comment", "id", "cgroup", "bind", NULL };
@@ -998,7 +998,7 @@ static void cmd_block(struct control_conn *conn, struct proto_request *req)
 			reply_proto_error(conn, req->id, &perr);
 			return;
 		}
-	} else if (parse_block(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &perr) < 0) {
+	} else if (control_block_parse(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &perr) < 0) {
 		reply_proto_error(conn, req->id, &perr);
 		return;
 	}

@@ -85,6 +85,15 @@ struct control_block {
 };
 
 /*
+ * The arguments of block.add (remove false) or block.remove into b; strings
+ * in b point into args.  Returns 0, or -EINVAL with err filled
+ * (invalid_argument and the reason, e.g. "invalid address '10.0.0.1/8': host
+ * bits set below the prefix length").
+ */
+int control_block_parse(struct json_object *args, bool remove, struct control_block *b,
+			struct proto_error *err);
+
+/*
  * The daemon's side.  Every callback gets ctx; every out/result object is an
  * empty JSON object the callback fills.  Return 0 or -errno (see struct
  * control_error).  A NULL callback makes its command answer not_available.

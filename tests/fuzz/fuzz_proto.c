@@ -227,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(err.code != PROTO_E_NONE, "filter failure has a code");
 		}
 		filter_clear(&f);
-		r = parse_block(req.args, req.cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &err);
+		r = control_block_parse(req.args, req.cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &err);
 		check(r == 0 || err.code != PROTO_E_NONE, "block failure has a code");
 		if (r == 0)
 			check(b.addr || b.id, "block has a target");
