@@ -618,21 +618,29 @@ fail:
 
 void enforce_close(struct enforce *e, bool clean)
 {
+	/*
+	 * A clean stop keeps the programs attached and pinned while there are
+	 * rules to enforce (unless release_on_stop); with none there is nothing
+	 * to keep, so nothing is left on the cgroup root.
+	 */
+	bool release = e && clean && (e->release_on_stop || e->n == 0);
+
 	if (!e)
 		return;
 	for (int i = 0; i < 6; i++) {
 		if (!e->links[i])
 			continue;
-		if (clean && e->release_on_stop)
+		if (release)
 			bpf_link__unpin(e->links[i]);
 		bpf_link__destroy(e->links[i]); /* a pinned link stays attached */
 	}
-	if (clean && e->release_on_stop && e->skel) {
+	if (release && e->skel) {
 		bpf_map__unpin(e->skel->maps.block4, NULL);
 		bpf_map__unpin(e->skel->maps.block6, NULL);
 		bpf_map__unpin(e->skel->maps.hits, NULL);
 		rmdir(e->pin_dir);
-		sg_log(LOG_INFO, "network enforcement released");
+		sg_log(LOG_INFO, "network enforcement released%s",
+		       e->release_on_stop ? "" : ": no block rule in force");
 	}
 	enforce_bpf__destroy(e->skel);
 	free(e->rules);
