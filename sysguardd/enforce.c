@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "abi.h"
 #include "enforce.h"
 #include "enforce.skel.h"
 #include "kernel.h"
@@ -574,6 +575,9 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 		snprintf(err, errlen, "cannot open the enforcement BPF object: %s", strerror(-r));
 		goto fail;
 	}
+	r = abi_check("enforce.bpf.o", e->skel->rodata->sg_abi_version, err, errlen);
+	if (r < 0)
+		goto fail;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(e->skel->obj, shared[i]);
 
