@@ -998,7 +998,8 @@ static void cmd_block(struct control_conn *conn, struct proto_request *req)
 			reply_proto_error(conn, req->id, &perr);
 			return;
 		}
-	} else if (control_block_parse(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &perr) < 0) {
+	} else if (control_block_parse(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b,
+				       &perr) < 0) {
 		reply_proto_error(conn, req->id, &perr);
 		return;
 	}
