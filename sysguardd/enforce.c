@@ -31,10 +31,11 @@
 
 #define STATE_FILE "blocks.json"
 #define NSLOTS SG_BLOCK_RULES_MAX
+#define NPROGS 6                     /* connect, sendmsg and bind, IPv4 and IPv6 */
 
 struct enforce {
 	struct enforce_bpf *skel;
-	struct bpf_link *links[6];
+	struct bpf_link *links[NPROGS];
 	char pin_dir[256];
 	char state_dir[4096];
 	char state_path[4200];
@@ -46,7 +47,7 @@ struct enforce {
 	uint32_t slot_next;          /* where the next free slot is looked for */
 };
 
-static const char *const prog_names[6] = {
+static const char *const prog_names[NPROGS] = {
 	"enf_connect4", "enf_connect6", "enf_sendmsg4", "enf_sendmsg6", "enf_bind4", "enf_bind6",
 };
 
@@ -503,7 +504,7 @@ static int attach_all(struct enforce *e, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < NPROGS; i++) {
 		struct bpf_program *prog;
 		struct bpf_link *link = NULL;
 		char path[512];
@@ -631,7 +632,7 @@ void enforce_close(struct enforce *e, bool clean)
 
 	if (!e)
 		return;
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < NPROGS; i++) {
 		if (!e->links[i])
 			continue;
 		if (release)
