@@ -42,7 +42,7 @@ static uint64_t now_ns(void)
 }
 
 void ctl_report_block_change(struct sgd *d, const char *op, const struct enforce_rule *r,
-				uint32_t uid)
+			     uint32_t uid)
 {
 	struct sg_event ev;
 	char text[512];
