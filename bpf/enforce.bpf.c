@@ -13,9 +13,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "sysguard.h"
+#include "sg_limits.h"
 #include "maps.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The ABI this object was built for: the daemon refuses to load another (abi.c). */
+const volatile __u32 sg_abi_version = SG_ABI_VERSION;
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -24,7 +28,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ours, pinned so that enforcement outlives the daemon */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 200000);
+	__uint(max_entries, SG_BLOCK_RULES_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct sg_lpm4);
 	__type(value, struct sg_block_val);
@@ -32,7 +36,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 200000);
+	__uint(max_entries, SG_BLOCK_RULES_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct sg_lpm6);
 	__type(value, struct sg_block_val);
@@ -40,7 +44,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 200000);
+	__uint(max_entries, SG_BLOCK_RULES_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } hits SEC(".maps");

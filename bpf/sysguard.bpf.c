@@ -44,6 +44,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define DATA_AT(r, off) (&(r)->data[BOUND(off, DATA_MASK)])
 
 const volatile struct sg_kconfig cfg = {};
+/* The ABI this object was built for: the daemon refuses to load another (abi.c). */
+const volatile __u32 sg_abi_version = SG_ABI_VERSION;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

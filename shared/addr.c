@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include "addr.h"
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -281,4 +282,50 @@ int addr_cidr_cmp(const struct addr_cidr *a, const struct addr_cidr *b)
 	if (r)
 		return r;
 	return (int)a->prefix - (int)b->prefix;
+}
+
+int addr_cidr_set_prefix(struct addr_cidr *c, unsigned long prefix, const char **why)
+{
+	struct addr_cidr n = *c;
+
+	if (prefix > (c->family == AF_INET ? 32u : 128u)) {
+		*why = c->family == AF_INET ? "prefix length is not 0..32" :
+					      "prefix length is not 0..128";
+		return -EINVAL;
+	}
+	n.prefix = (uint8_t)prefix;
+	if (!host_bits_zero(&n)) {
+		*why = "host bits set below the prefix length";
+		return -EINVAL;
+	}
+	*c = n;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} proto_names[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "any", 0 },
+};
+
+int addr_proto_parse(const char *s, uint8_t *ret)
+{
+	for (size_t i = 0; s && i < sizeof(proto_names) / sizeof(proto_names[0]); i++) {
+		if (strcmp(s, proto_names[i].name) == 0) {
+			*ret = proto_names[i].proto;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *addr_proto_name(int proto)
+{
+	for (size_t i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
+		if (proto_names[i].proto == proto)
+			return proto_names[i].name;
+	return "any";
 }

@@ -66,4 +66,20 @@ int addr_format_endpoint(const struct addr_endpoint *e, char *buf, size_t len);
 /* Total order for sorting: family, address bytes, prefix. */
 int addr_cidr_cmp(const struct addr_cidr *a, const struct addr_cidr *b);
 
+/*
+ * Give c (a host address) the network prefix length prefix: 0..32 or
+ * 0..128, with the host bits below it zero, else -EINVAL and *why.
+ */
+int addr_cidr_set_prefix(struct addr_cidr *c, unsigned long prefix, const char **why);
+
+/*
+ * The protocol names of block rules, the one place they are spelled:
+ * IPPROTO_TCP "tcp", IPPROTO_UDP "udp", 0 "any".  addr_proto_parse() takes
+ * exactly those three and returns 0 or -EINVAL; addr_proto_name() gives
+ * "any" for any other number.
+ */
+#define ADDR_PROTO_NAMES "tcp, udp or any"
+int addr_proto_parse(const char *s, uint8_t *ret);
+const char *addr_proto_name(int proto);
+
 #endif /* SG_ADDR_H */

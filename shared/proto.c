@@ -250,6 +250,17 @@ int proto_request_parse(const char *line, size_t len, struct proto_request *req,
 		if (!is_scalar(v))
 			return proto_error_set(err, PROTO_E_BAD_REQUEST,
 					       "'id' must be a string, number, boolean or null");
+		/*
+		 * json-c clamps integers beyond 64 bits to the ends of its range,
+		 * so an echo would not be what was sent: refuse them (and the two
+		 * ends themselves, which cannot be told from a clamp).
+		 */
+		if (json_object_is_type(v, json_type_int) &&
+		    (json_object_get_int64(v) == INT64_MIN || json_object_get_int64(v) == INT64_MAX))
+			return proto_error_set(err, PROTO_E_BAD_REQUEST,
+					       "an integer 'id' must lie between %lld and %lld "
+					       "(send a larger one as a string)",
+					       (long long)INT64_MIN + 1, (long long)INT64_MAX - 1);
 		req->id = v;
 	}
 

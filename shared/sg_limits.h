@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Every hard limit of sysguard in one place: user-controllable resources are
- * bounded by one of these.
+ * bounded by one of these.  Plain defines only: the BPF objects include it too.
  */
 #ifndef SG_SG_LIMITS_H
 #define SG_SG_LIMITS_H
@@ -18,7 +18,7 @@
 #define SG_POLICY_FILE_MAX   (4 << 20) /* bytes of one policy file */
 #define SG_POLICY_FILES_MAX  256     /* files in a policy directory */
 #define SG_ANCESTORS_MAX     16      /* ancestors a rule may look at */
-#define SG_BLOCK_RULES_MAX   200000  /* network block rules */
+#define SG_BLOCK_RULES_MAX   200000  /* network block rules; also the BPF maps' size */
 #define SG_DEDUP_SLOTS       8192    /* deduplication window entries */
 #define SG_DEDUP_TEXT        512     /* bytes of target text kept per dedup entry */
 #define SG_DEDUP_WINDOW_MAX  3600    /* seconds: longest dedup window */

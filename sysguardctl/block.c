@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "sysguardctl.h"
 
 static int parse_port(const char *s, struct json_object *args)
@@ -158,6 +159,7 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 	struct json_object *args = json_object_new_object();
 	const char *id = NULL;
 	uint64_t ttl;
+	uint8_t proto;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "P:t:m:i:g:bh", opts, NULL)) != -1) {
@@ -169,10 +171,9 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 			json_object_object_add(args, "bind", json_object_new_boolean(1));
 			break;
 		case 'P':
-			if (strcmp(optarg, "tcp") != 0 && strcmp(optarg, "udp") != 0 &&
-			    strcmp(optarg, "any") != 0) {
+			if (addr_proto_parse(optarg, &proto) < 0) {
 				json_object_put(args);
-				return ctl_usage_error("%s: --proto must be tcp, udp or any",
+				return ctl_usage_error("%s: --proto must be " ADDR_PROTO_NAMES,
 						       argv[0]);
 			}
 			json_object_object_add(args, "proto", json_object_new_string(optarg));

@@ -855,17 +855,41 @@ static void cmd_policy_reload(struct control_conn *conn, struct proto_request *r
 	reply_op(conn, req->id, c->ops->policy_reload(c->ctx, &conn->peer, r, &err), r, &err);
 }
 
-static int parse_block(struct json_object *args, bool remove, struct control_block *b,
-		       struct proto_error *err)
+/* The rule's address: addr alone ("10.0.0.5", "10.0.0.0/8") or addr and prefix. */
+static int parse_block_addr(const char *addr, int64_t prefix, struct addr_cidr *net,
+			    struct proto_error *err)
+{
+	const char *why = NULL;
+	char shown[96];         /* addr is at most 64 bytes */
+	int r;
+
+	if (prefix >= 0) {
+		r = addr_parse_ip(addr, net, &why);
+		if (r == 0)
+			r = addr_cidr_set_prefix(net, (unsigned long)prefix, &why);
+		snprintf(shown, sizeof(shown), "%s/%d", addr, (int)prefix);
+	} else {
+		r = addr_parse_cidr(addr, net, &why);
+		snprintf(shown, sizeof(shown), "%s", addr);
+	}
+	if (r < 0)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "invalid address '%s': %s",
+				       shown, why ? why : "malformed");
+	return 0;
+}
+
+int control_block_parse(struct json_object *args, bool remove, struct control_block *b,
+			struct proto_error *err)
 {
 	static const char *const keys[] = { "addr", "prefix", "port", "port_end", "proto",
 					    "ttl_sec", "comment", "id", "cgroup", "bind", NULL };
-	const char *proto = NULL;
-	int64_t n;
+	struct enforce_rule *rule = &b->rule;
+	const char *proto = NULL, *comment = NULL, *cgroup = NULL;
+	int64_t prefix = -1, port = -1, port_end = -1, ttl = 0;
+	bool bind = false;
 	int r;
 
 	memset(b, 0, sizeof(*b));
-	b->prefix = b->port = b->port_end = -1;
 	if ((r = proto_args_check_keys(args, keys, err)) < 0)
 		return r;
 	r = proto_arg_string(args, "addr", 64, &b->addr, err);
@@ -886,37 +910,28 @@ static int parse_block(struct json_object *args, bool remove, struct control_blo
 	}
 	if (b->addr && b->addr[0] == '\0')
 		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'addr' is empty");
-	if (b->id && (json_object_object_length(args) != 1))
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'id' cannot be combined with other arguments");
+	if (b->id) {
+		if (json_object_object_length(args) != 1)
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+					       "'id' cannot be combined with other arguments");
+		return 0;
+	}
 
-	r = proto_arg_int(args, "prefix", 0, 128, &n, err);
-	if (r == 0)
-		b->prefix = (int)n;
-	else if (r != -ENOENT)
+	r = proto_arg_int(args, "prefix", 0, 128, &prefix, err);
+	if (r < 0 && r != -ENOENT)
 		return r;
-	r = proto_arg_int(args, "port", 0, 65535, &n, err);
-	if (r == 0)
-		b->port = (int)n;
-	else if (r != -ENOENT)
+	r = proto_arg_int(args, "port", 0, 65535, &port, err);
+	if (r < 0 && r != -ENOENT)
 		return r;
-	r = proto_arg_int(args, "port_end", 0, 65535, &n, err);
-	if (r == 0)
-		b->port_end = (int)n;
-	else if (r != -ENOENT)
+	r = proto_arg_int(args, "port_end", 0, 65535, &port_end, err);
+	if (r < 0 && r != -ENOENT)
 		return r;
-	if (b->port_end >= 0 && (b->port < 0 || b->port_end < b->port))
+	if (port_end >= 0 && (port < 0 || port_end < port))
 		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
 				       "'port_end' needs 'port' and must not be below it");
 	r = proto_arg_string(args, "proto", 8, &proto, err);
 	if (r == 0) {
-		if (strcmp(proto, "tcp") == 0)
-			b->proto = IPPROTO_TCP;
-		else if (strcmp(proto, "udp") == 0)
-			b->proto = IPPROTO_UDP;
-		else if (strcmp(proto, "any") == 0)
-			b->proto = 0;
-		else
+		if (addr_proto_parse(proto, &rule->proto) < 0)
 			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
 					       "'proto' must be \"tcp\", \"udp\" or \"any\"");
 	} else if (r != -ENOENT) {
@@ -925,23 +940,46 @@ static int parse_block(struct json_object *args, bool remove, struct control_blo
 	if (remove && json_object_object_get_ex(args, "ttl_sec", NULL))
 		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
 				       "'ttl_sec' is for block.add only");
-	r = proto_arg_int(args, "ttl_sec", 0, UINT32_MAX - 1, &n, err);
-	if (r == 0)
-		b->ttl_sec = (uint32_t)n;
-	else if (r != -ENOENT)
+	r = proto_arg_int(args, "ttl_sec", 0, UINT32_MAX - 1, &ttl, err);
+	if (r < 0 && r != -ENOENT)
 		return r;
 	if (remove && json_object_object_get_ex(args, "comment", NULL))
 		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
 				       "'comment' is for block.add only");
-	r = proto_arg_string(args, "comment", PROTO_COMMENT_MAX, &b->comment, err);
+	r = proto_arg_string(args, "comment", PROTO_COMMENT_MAX, &comment, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	r = proto_arg_string(args, "cgroup", 255, &b->cgroup, err);
+	r = proto_arg_string(args, "cgroup", 255, &cgroup, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	r = proto_arg_bool(args, "bind", &b->bind, err);
+	r = proto_arg_bool(args, "bind", &bind, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
+
+	/* the one parse of the target, straight into the rule */
+	r = parse_block_addr(b->addr, prefix, &rule->net, err);
+	if (r < 0)
+		return r;
+	rule->port_lo = port >= 0 ? (uint16_t)port : 0;
+	rule->port_hi = port_end >= 0 ? (uint16_t)port_end : port >= 0 ? (uint16_t)port : 65535;
+	rule->hooks = enforce_hooks(rule->proto, bind);
+	if (cgroup && *cgroup) {
+		if (cgroup[0] != '/' || strstr(cgroup, "/../") || strlen(cgroup) >= sizeof(rule->cgroup))
+			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "invalid cgroup '%s': "
+					       "expected an absolute path under the cgroup v2 "
+					       "root, such as /system.slice/nginx.service", cgroup);
+		snprintf(rule->cgroup, sizeof(rule->cgroup), "%s", cgroup);
+	}
+	if ((uint64_t)ttl > ENFORCE_TTL_MAX)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "ttl too long (ten years at most)");
+	if (comment && strlen(comment) >= sizeof(rule->comment))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
+				       "comment too long (%zu bytes at most)", sizeof(rule->comment) - 1);
+	snprintf(rule->comment, sizeof(rule->comment), "%s", comment ? comment : "");
+	snprintf(rule->source, sizeof(rule->source), "runtime");
+	rule->created = time(NULL);
+	rule->expires = ttl ? rule->created + ttl : 0;
 	return 0;
 }
 
@@ -960,7 +998,8 @@ static void cmd_block(struct control_conn *conn, struct proto_request *req)
 			reply_proto_error(conn, req->id, &perr);
 			return;
 		}
-	} else if (parse_block(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &perr) < 0) {
+	} else if (control_block_parse(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b,
+				       &perr) < 0) {
 		reply_proto_error(conn, req->id, &perr);
 		return;
 	}

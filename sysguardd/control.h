@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
+#include "enforce.h"
 #include "proto.h"
 
 /* A subscriber that reads nothing for this long while events wait is disconnected. */
@@ -70,19 +71,27 @@ struct control_policy_src {
 	const char *name;  /* inline: its name in error positions (file:line:col); may be NULL */
 };
 
-/* block.add / block.remove, validated for shape only; the address is the daemon's to parse. */
+/*
+ * block.add / block.remove, parsed once: the rule is filled from the
+ * arguments with shared/addr.c's parsers (address, prefix, ports, protocol)
+ * and checked (cgroup path shape, ttl, comment); source is "runtime",
+ * created is now.  The cgroup is resolved and the slot assigned by
+ * enforcement.  For block.remove by id, only id is set.
+ */
 struct control_block {
-	const char *addr;      /* as sent: "10.0.0.5", "2001:db8::1" */
-	int prefix;            /* -1: not given (host) */
-	int port;              /* -1: not given (any port) */
-	int port_end;          /* -1: not given (== port) */
-	int proto;             /* IPPROTO_TCP, IPPROTO_UDP, or 0 for any */
-	uint32_t ttl_sec;      /* 0: until removed */
-	const char *comment;   /* NULL if not given */
-	const char *cgroup;    /* NULL: every cgroup; else a cgroup v2 path */
-	bool bind;             /* a rule on bind (listening) rather than on outbound traffic */
-	const char *id;        /* block.remove by rule id; NULL otherwise */
+	const char *addr;          /* as sent, for messages; NULL with id */
+	const char *id;            /* block.remove by rule id; NULL otherwise */
+	struct enforce_rule rule;  /* unset (zero) with id */
 };
+
+/*
+ * The arguments of block.add (remove false) or block.remove into b; strings
+ * in b point into args.  Returns 0, or -EINVAL with err filled
+ * (invalid_argument and the reason, e.g. "invalid address '10.0.0.1/8': host
+ * bits set below the prefix length").
+ */
+int control_block_parse(struct json_object *args, bool remove, struct control_block *b,
+			struct proto_error *err);
 
 /*
  * The daemon's side.  Every callback gets ctx; every out/result object is an

@@ -10,24 +10,6 @@
 #include "decode.h"
 #include "path.h"
 
-_Static_assert(sizeof(struct sg_hdr) == 64, "sg_hdr is part of the ABI");
-_Static_assert(sizeof(struct sg_exec) == 32, "sg_exec is part of the ABI");
-_Static_assert(sizeof(struct sg_stdio) == 48, "sg_stdio is part of the ABI");
-_Static_assert(sizeof(struct sg_fork) == 8, "sg_fork is part of the ABI");
-_Static_assert(sizeof(struct sg_exit) == 8, "sg_exit is part of the ABI");
-_Static_assert(sizeof(struct sg_file) == 32, "sg_file is part of the ABI");
-_Static_assert(sizeof(struct sg_net) == 48, "sg_net is part of the ABI");
-_Static_assert(sizeof(struct sg_ptrace) == 16, "sg_ptrace is part of the ABI");
-_Static_assert(sizeof(struct sg_cred) == 40, "sg_cred is part of the ABI");
-_Static_assert(sizeof(struct sg_mount) == 24, "sg_mount is part of the ABI");
-_Static_assert(sizeof(struct sg_module) == 16, "sg_module is part of the ABI");
-_Static_assert(sizeof(struct sg_bpf) == 16, "sg_bpf is part of the ABI");
-_Static_assert(SG_FK_MAX <= sizeof(((struct sg_filter *)0)->mode), "a filter mode per kind");
-_Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
-_Static_assert(sizeof(struct sg_block_ent) == 32, "sg_block_ent is part of the ABI");
-_Static_assert(sizeof(struct sg_block_val) == 8 + 32 * SG_BLOCK_PER_PREFIX, "sg_block_val");
-_Static_assert(sizeof(struct sg_counters) == 3 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
-
 static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;

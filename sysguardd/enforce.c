@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "abi.h"
 #include "enforce.h"
 #include "enforce.skel.h"
 #include "kernel.h"
@@ -30,10 +31,11 @@
 
 #define STATE_FILE "blocks.json"
 #define NSLOTS SG_BLOCK_RULES_MAX
+#define NPROGS 6                     /* connect, sendmsg and bind, IPv4 and IPv6 */
 
 struct enforce {
 	struct enforce_bpf *skel;
-	struct bpf_link *links[6];
+	struct bpf_link *links[NPROGS];
 	char pin_dir[256];
 	char state_dir[4096];
 	char state_path[4200];
@@ -45,7 +47,7 @@ struct enforce {
 	uint32_t slot_next;          /* where the next free slot is looked for */
 };
 
-static const char *const prog_names[6] = {
+static const char *const prog_names[NPROGS] = {
 	"enf_connect4", "enf_connect6", "enf_sendmsg4", "enf_sendmsg6", "enf_bind4", "enf_bind6",
 };
 
@@ -103,61 +105,6 @@ static int cgroup_resolve(const char *root, const char *path, uint64_t *id, uint
 	return 0;
 }
 
-int enforce_rule_parse(struct enforce_rule *r, const char *target, const char *proto, bool bind,
-		       const char *cgroup, uint64_t ttl_sec, const char *comment, char *err,
-		       size_t errlen)
-{
-	struct addr_endpoint ep;
-	const char *why = NULL;
-
-	memset(r, 0, sizeof(*r));
-	if (!target || !*target) {
-		snprintf(err, errlen, "no address given");
-		return -EINVAL;
-	}
-	if (addr_parse_endpoint(target, &ep, &why) < 0) {
-		snprintf(err, errlen, "invalid address '%s': %s", target, why ? why : "malformed");
-		return -EINVAL;
-	}
-	r->net = ep.net;
-	r->port_lo = ep.has_port ? ep.ports.lo : 0;
-	r->port_hi = ep.has_port ? ep.ports.hi : 65535;
-	if (!proto || !*proto || !strcmp(proto, "any")) {
-		r->proto = 0;
-	} else if (!strcmp(proto, "tcp")) {
-		r->proto = IPPROTO_TCP;
-	} else if (!strcmp(proto, "udp")) {
-		r->proto = IPPROTO_UDP;
-	} else {
-		snprintf(err, errlen, "invalid protocol '%s': expected tcp, udp or any", proto);
-		return -EINVAL;
-	}
-	r->hooks = bind ? SG_HOOK_BIND : SG_HOOK_CONNECT | SG_HOOK_SENDMSG;
-	if (r->hooks & SG_HOOK_SENDMSG && r->proto == IPPROTO_TCP)
-		r->hooks &= ~SG_HOOK_SENDMSG;
-	if (cgroup && *cgroup) {
-		if (cgroup[0] != '/' || strstr(cgroup, "/../") || strlen(cgroup) >= sizeof(r->cgroup)) {
-			snprintf(err, errlen, "invalid cgroup '%s': expected an absolute path "
-				 "under the cgroup v2 root, such as /system.slice/nginx.service", cgroup);
-			return -EINVAL;
-		}
-		strcpy(r->cgroup, cgroup);
-	}
-	if (ttl_sec > 10ull * 365 * 86400) {
-		snprintf(err, errlen, "ttl too long (ten years at most)");
-		return -EINVAL;
-	}
-	r->created = time(NULL);
-	r->expires = ttl_sec ? r->created + (int64_t)ttl_sec : 0;
-	if (comment && strlen(comment) >= sizeof(r->comment)) {
-		snprintf(err, errlen, "comment too long (%zu bytes at most)", sizeof(r->comment) - 1);
-		return -EINVAL;
-	}
-	snprintf(r->comment, sizeof(r->comment), "%s", comment ? comment : "");
-	snprintf(r->source, sizeof(r->source), "runtime");
-	return 0;
-}
-
 int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len)
 {
 	struct addr_endpoint ep = { .net = r->net };
@@ -167,10 +114,10 @@ int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len)
 	ep.ports.lo = r->port_lo;
 	ep.ports.hi = r->port_hi;
 	addr_format_endpoint(&ep, t, sizeof(t));
-	return snprintf(buf, len, "%s%s%s%s%s%s", t,
-			r->proto == IPPROTO_TCP ? " tcp" : r->proto == IPPROTO_UDP ? " udp" : "",
+	return snprintf(buf, len, "%s%s%s%s%s%s", t, r->proto ? " " : "",
+			r->proto ? addr_proto_name(r->proto) : "",
 			r->hooks & SG_HOOK_BIND ? " bind" : "", r->cgroup[0] ? " cgroup=" : "",
-			r->cgroup, "");
+			r->cgroup);
 }
 
 /* Same rule: what it matches (not its metadata). */
@@ -514,9 +461,7 @@ static void state_load(struct enforce *e)
 		r.port_lo = jint(o, "port_lo", 0);
 		r.port_hi = jint(o, "port_hi", 65535);
 		r.proto = jint(o, "proto", 0);
-		r.hooks = jint(o, "bind", 0) ? SG_HOOK_BIND : SG_HOOK_CONNECT | SG_HOOK_SENDMSG;
-		if (r.proto == IPPROTO_TCP)
-			r.hooks &= ~SG_HOOK_SENDMSG;
+		r.hooks = enforce_hooks(r.proto, jint(o, "bind", 0) != 0);
 		snprintf(r.cgroup, sizeof(r.cgroup), "%s", jstr(o, "cgroup") ? jstr(o, "cgroup") : "");
 		snprintf(r.comment, sizeof(r.comment), "%s",
 			 jstr(o, "comment") ? jstr(o, "comment") : "");
@@ -559,7 +504,7 @@ static int attach_all(struct enforce *e, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < NPROGS; i++) {
 		struct bpf_program *prog;
 		struct bpf_link *link = NULL;
 		char path[512];
@@ -631,6 +576,9 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 		snprintf(err, errlen, "cannot open the enforcement BPF object: %s", strerror(-r));
 		goto fail;
 	}
+	r = abi_check("enforce.bpf.o", e->skel->rodata->sg_abi_version, err, errlen);
+	if (r < 0)
+		goto fail;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(e->skel->obj, shared[i]);
 
@@ -675,21 +623,29 @@ fail:
 
 void enforce_close(struct enforce *e, bool clean)
 {
+	/*
+	 * A clean stop keeps the programs attached and pinned while there are
+	 * rules to enforce (unless release_on_stop); with none there is nothing
+	 * to keep, so nothing is left on the cgroup root.
+	 */
+	bool release = e && clean && (e->release_on_stop || e->n == 0);
+
 	if (!e)
 		return;
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < NPROGS; i++) {
 		if (!e->links[i])
 			continue;
-		if (clean && e->release_on_stop)
+		if (release)
 			bpf_link__unpin(e->links[i]);
 		bpf_link__destroy(e->links[i]); /* a pinned link stays attached */
 	}
-	if (clean && e->release_on_stop && e->skel) {
+	if (release && e->skel) {
 		bpf_map__unpin(e->skel->maps.block4, NULL);
 		bpf_map__unpin(e->skel->maps.block6, NULL);
 		bpf_map__unpin(e->skel->maps.hits, NULL);
 		rmdir(e->pin_dir);
-		sg_log(LOG_INFO, "network enforcement released");
+		sg_log(LOG_INFO, "network enforcement released%s",
+		       e->release_on_stop ? "" : ": no block rule in force");
 	}
 	enforce_bpf__destroy(e->skel);
 	free(e->rules);

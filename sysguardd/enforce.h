@@ -14,7 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <linux/types.h>
 #include "addr.h"
+#include "sysguard.h"
 
 #define SG_PIN_DIR "/sys/fs/bpf/sysguard"
 
@@ -49,14 +52,19 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 /* clean: a deliberate stop (SIGTERM); false on a failed start-up. */
 void enforce_close(struct enforce *e, bool clean);
 
+/* The longest ttl a runtime rule may have: ten years. */
+#define ENFORCE_TTL_MAX (10ull * 365 * 86400)
+
 /*
- * Parse "ADDR[/PREFIX][:PORT[-PORT]]" ("[v6]:port" for IPv6) with options into
- * a rule.  proto: "tcp", "udp" or NULL; cgroup: a path or NULL; ttl_sec 0 for
- * none.  Returns 0 or -EINVAL with the reason in err.
+ * The hooks a rule applies to: bind, or connect and (unless it is TCP-only)
+ * unconnected UDP sendmsg.
  */
-int enforce_rule_parse(struct enforce_rule *r, const char *target, const char *proto, bool bind,
-		       const char *cgroup, uint64_t ttl_sec, const char *comment, char *err,
-		       size_t errlen);
+static inline uint8_t enforce_hooks(uint8_t proto, bool bind)
+{
+	if (bind)
+		return SG_HOOK_BIND;
+	return proto == IPPROTO_TCP ? SG_HOOK_CONNECT : SG_HOOK_CONNECT | SG_HOOK_SENDMSG;
+}
 
 /* The rule as text: "10.0.0.0/8:443 tcp connect cgroup=/x". */
 int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len);

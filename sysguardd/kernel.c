@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include "abi.h"
 #include "kernel.h"
 #include "log.h"
 #include "sysguard.skel.h"
@@ -180,6 +181,9 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-r));
 		goto fail;
 	}
+	r = abi_check("sysguard.bpf.o", k->skel->rodata->sg_abi_version, err, errlen);
+	if (r < 0)
+		goto fail;
 	k->skel->rodata->cfg.self_pid = getpid();
 	k->skel->rodata->cfg.wakeup_bytes = opts->wakeup_bytes;
 	r = bpf_map__set_max_entries(k->skel->maps.events, opts->ring_bytes);

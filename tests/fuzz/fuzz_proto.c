@@ -51,7 +51,7 @@ static int fz_reload(void *ctx, const struct control_peer *peer, struct json_obj
 static int fz_block(void *ctx, const struct control_block *b, const struct control_peer *peer,
 		    struct json_object *out, struct control_error *err)
 {
-	return b->port > 1000 ? -EEXIST : 0;
+	return b->rule.port_lo > 1000 ? -EEXIST : 0;
 }
 
 static int fz_list(void *ctx, struct json_object *out, struct control_error *err)
@@ -227,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(err.code != PROTO_E_NONE, "filter failure has a code");
 		}
 		filter_clear(&f);
-		r = parse_block(req.args, req.cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &err);
+		r = control_block_parse(req.args, req.cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &err);
 		check(r == 0 || err.code != PROTO_E_NONE, "block failure has a code");
 		if (r == 0)
 			check(b.addr || b.id, "block has a target");

@@ -20,6 +20,7 @@ from conftest import SYSGUARDCTL, SYSGUARDD, need_root_bpf
 
 LINE_MAX = 65536
 CLIENTS_MAX = 128
+POLICY_FILE_MAX = 4 << 20   # SG_POLICY_FILE_MAX
 
 
 class Client:
@@ -242,6 +243,59 @@ def test_policy_commands(cdaemon, tmp):
     assert not r["ok"] and r["error"]["code"] == "not_found", r
     r = c.request("policy.load", {"text": "version: 1\nrules: [\n"})
     assert not r["ok"] and r["error"]["code"] == "invalid_policy" and r["error"]["errors"], r
+
+
+def test_policy_load_too_large(cdaemon, tmp):
+    """A policy file over the size limit is the policy's fault: invalid_policy
+    with the limit in the message (it used to answer 'internal'), as SIGHUP
+    refuses it; the policy in force stays."""
+    c = Client(cdaemon.socket)
+    good = os.path.join(tmp, "good.yaml")
+    with open(good, "w") as f:
+        f.write(GOOD_POLICY)
+    assert c.request("policy.load", {"path": good})["ok"]
+    big = os.path.join(tmp, "big.yaml")
+    with open(big, "w") as f:
+        f.write("#" * POLICY_FILE_MAX + "\n")
+    r = c.request("policy.load", {"path": big})
+    assert not r["ok"] and r["error"]["code"] == "invalid_policy", r
+    assert str(POLICY_FILE_MAX) in r["error"]["message"], r
+    assert any("too large" in e["message"] for e in r["error"]["errors"]), r
+    r = c.request("policy.check", {"path": big})
+    assert r["ok"] and r["result"]["valid"] is False, r
+    r = c.request("policy.show")
+    assert r["ok"] and r["result"]["source"] == good, r
+    p = ctl(cdaemon, "policy", "load", big, check=1)
+    assert "invalid_policy" in p.stderr
+
+
+def vmrss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+def test_status_does_not_leak(cdaemon):
+    """20,000 status requests: the daemon's resident size must not grow with
+    them (status once leaked about 1.5 KB per request, 30 MB here)."""
+    c = Client(cdaemon.socket, timeout=30)
+    line = b'{"cmd":"status"}\n'
+
+    def burst(n, batch=200):
+        for _ in range(n // batch):
+            c.send_raw(line * batch)
+            for _ in range(batch):
+                r = c.readline()
+                assert r is not None and r["ok"], r
+
+    burst(2000)        # allocator warm-up
+    before = vmrss_kib(cdaemon.proc.pid)
+    burst(20000)
+    grown = vmrss_kib(cdaemon.proc.pid) - before
+    assert grown < 4096, "VmRSS grew by %d KiB over 20,000 status requests" % grown
+    assert cdaemon.proc.poll() is None
 
 
 def test_block_commands_not_available(cdaemon):

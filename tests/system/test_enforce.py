@@ -6,6 +6,7 @@ every listener, cgroup, pin and rule a test makes is removed."""
 import errno
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -266,6 +267,48 @@ def test_blocks_survive_restart_and_kill9(daemon_factory, tmp):
         assert connect_result("127.0.0.2", lst.port) == 0
     finally:
         lst.close()
+
+
+def _cgroup2_root():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            parts = line.split(" - ")
+            if len(parts) == 2 and parts[1].startswith("cgroup2 ") and line.split()[3] == "/":
+                return line.split()[4]
+    return None
+
+
+def _bpftool_json(*args):
+    p = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True, timeout=30)
+    return json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_clean_stop_without_rules_releases(daemon_factory, tmp, sig):
+    """The README's run (release_on_stop off, no block rule) stopped with
+    SIGINT or SIGTERM: nothing is left attached to the root cgroup and nothing
+    pinned.  (Other daemons on the machine may have programs there: only the
+    ones this daemon pinned are looked for.)"""
+    need_root_bpf()
+    root = _cgroup2_root()
+    if root is None or shutil.which("bpftool") is None:
+        pytest.skip("needs cgroup v2 and bpftool")
+    d = _enforcing_daemon(daemon_factory, tmp, release=False)
+    if "network enforcement unavailable" in d.stderr():
+        pytest.skip("network enforcement unavailable here")
+    links = sorted(f for f in os.listdir(d.pin_dir) if f.startswith("link_"))
+    assert len(links) == 6, links
+    ours = [_bpftool_json("link", "show", "pinned", os.path.join(d.pin_dir, f)) for f in links]
+    progs = {l["prog_id"] for l in ours}
+    attached = {p["id"] for p in _bpftool_json("cgroup", "show", root)}
+    assert progs <= attached, (progs, attached)
+    assert blocks(d) == []
+    assert d.stop(sig) == 0
+    assert not os.path.exists(d.pin_dir), os.listdir(d.pin_dir)
+    attached = {p["id"] for p in (_bpftool_json("cgroup", "show", root) or [])}
+    assert not progs & attached, "still attached to %s: %s" % (root, progs & attached)
+    for l in ours:
+        assert _bpftool_json("link", "show", "id", str(l["id"])) is None, l
 
 
 def test_release_on_stop(daemon_factory, tmp):

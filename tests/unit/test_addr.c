@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 #include "addr.h"
@@ -124,12 +125,57 @@ static void test_match(void **state)
 	assert_true(addr_cidr_match(&c, AF_INET, a));
 }
 
+static void test_set_prefix(void **state)
+{
+	struct addr_cidr c, keep;
+	const char *why = NULL;
+
+	assert_int_equal(addr_parse_ip("10.1.0.0", &c, &why), 0);
+	assert_int_equal(addr_cidr_set_prefix(&c, 16, &why), 0);
+	assert_int_equal(c.prefix, 16);
+	assert_int_equal(addr_cidr_set_prefix(&c, 0, &why), -EINVAL);
+	assert_string_equal(why, "host bits set below the prefix length");
+	assert_int_equal(c.prefix, 16); /* untouched on failure */
+	assert_int_equal(addr_cidr_set_prefix(&c, 33, &why), -EINVAL);
+	assert_string_equal(why, "prefix length is not 0..32");
+	assert_int_equal(addr_parse_ip("2001:db8::", &c, &why), 0);
+	keep = c;
+	assert_int_equal(addr_cidr_set_prefix(&c, 129, &why), -EINVAL);
+	assert_string_equal(why, "prefix length is not 0..128");
+	assert_memory_equal(&c, &keep, sizeof(c));
+	assert_int_equal(addr_cidr_set_prefix(&c, 32, &why), 0);
+	assert_int_equal(c.prefix, 32);
+}
+
+static void test_proto_names(void **state)
+{
+	static const char *const names[] = { "tcp", "udp", "any" };
+	uint8_t p = 99;
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(addr_proto_parse(names[i], &p), 0);
+		assert_string_equal(addr_proto_name(p), names[i]);
+	}
+	assert_int_equal(addr_proto_parse("tcp", &p), 0);
+	assert_int_equal(p, IPPROTO_TCP);
+	assert_int_equal(addr_proto_parse("udp", &p), 0);
+	assert_int_equal(p, IPPROTO_UDP);
+	assert_int_equal(addr_proto_parse("TCP", &p), -EINVAL);
+	assert_int_equal(addr_proto_parse("icmp", &p), -EINVAL);
+	assert_int_equal(addr_proto_parse("", &p), -EINVAL);
+	assert_int_equal(addr_proto_parse(NULL, &p), -EINVAL);
+	assert_string_equal(addr_proto_name(0), "any");
+	assert_string_equal(addr_proto_name(IPPROTO_ICMP), "any");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_set_prefix),
+		cmocka_unit_test(test_proto_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,49 @@ static void test_request_errors(void **state)
 	}
 }
 
+/*
+ * An integer id beyond 64 bits used to be echoed clamped (2^64 came back as
+ * 18446744073709551615): ids that json-c cannot hold exactly are refused,
+ * those it can are echoed as sent.
+ */
+static void test_request_id_range(void **state)
+{
+	static const char *const bad[] = {
+		"18446744073709551616", "18446744073709551615", "9223372036854775808",
+		"99999999999999999999999999", "9223372036854775807", "-9223372036854775808",
+		"-9223372036854775809", "-99999999999999999999999999", NULL,
+	};
+	static const char *const good[] = {
+		"0", "-1", "9223372036854775806", "-9223372036854775807", "1e999",
+		"123456789012345678901234567890.5", "\"18446744073709551616\"", NULL,
+	};
+	struct proto_request req;
+	struct proto_error err;
+	char line[160];
+
+	for (int i = 0; bad[i]; i++) {
+		snprintf(line, sizeof(line), "{\"id\":%s,\"cmd\":\"hello\"}", bad[i]);
+		if (parse(line, &req, &err) == 0)
+			fail_msg("id %s accepted", bad[i]);
+		assert_int_equal(err.code, PROTO_E_BAD_REQUEST);
+		assert_non_null(strstr(err.message, "'id'"));
+		assert_null(req.id);
+		proto_request_clear(&req);
+	}
+	for (int i = 0; good[i]; i++) {
+		struct json_object *reply;
+
+		snprintf(line, sizeof(line), "{\"id\":%s,\"cmd\":\"hello\"}", good[i]);
+		assert_int_equal(parse(line, &req, &err), 0);
+		assert_non_null(req.id);
+		reply = proto_reply_ok(req.id, NULL);
+		assert_string_equal(json_object_to_json_string_ext(json_object_object_get(reply, "id"),
+								   JSON_C_TO_STRING_PLAIN), good[i]);
+		json_object_put(reply);
+		proto_request_clear(&req);
+	}
+}
+
 static void test_args(void **state)
 {
 	struct json_object *a = json_tokener_parse(
@@ -327,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_every_command),
 		cmocka_unit_test(test_request_defaults),
 		cmocka_unit_test(test_request_errors),
+		cmocka_unit_test(test_request_id_range),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_error_tables),
 		cmocka_unit_test(test_replies),
