@@ -101,6 +101,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBSGD)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBSGD) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -o $@
 
+# liburing's own tool (io_uring submissions for the system tests)
+$(BUILD)/tests/tools/sguring: tests/tools/sguring.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -D_GNU_SOURCE $< -o $@ $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -120,7 +126,7 @@ systest: all $(TOOLS_BIN)
 
 DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
 	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
-	iproute2 mandoc procps \
+	iproute2 mandoc procps liburing-dev \
 	build-essential debhelper \
 	qemu-system-x86 busybox-static kmod \
 	netcat-openbsd ncat socat nmap

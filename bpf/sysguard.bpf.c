@@ -1467,3 +1467,131 @@ static __always_inline int mount_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 HANDLER_PROGS(file, mount, mount, SG_SC_MOUNT)
+
+/* ---- io_uring (the file family): rings created, and file and socket operations submitted ---- */
+
+SEC("tp_btf/io_uring_create")
+int BPF_PROG(file_io_uring_create, int fd, void *ring, __u32 sq_entries, __u32 cq_entries,
+	     __u32 flags)
+{
+	struct sg_rec *r;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	if (!kind_wanted(SG_EV_IO_URING)) {
+		count_filtered(SG_EV_IO_URING);
+		return 0;
+	}
+	r = rec_begin(SG_EV_IO_URING, SG_SC_IO_URING);
+	if (!r)
+		return 0;
+	r->u.io_uring.fd = fd;
+	r->u.io_uring.sq_entries = sq_entries;
+	r->u.io_uring.cq_entries = cq_entries;
+	r->u.io_uring.flags = flags;
+	rec_submit(r, 0);
+	return 0;
+}
+
+/* A kernel string (struct filename's name) and, when relative, its dir walk. */
+static __always_inline __u32 put_kpath(struct sg_rec *r, __u32 off, struct filename *fn, int dfd,
+				       __u16 *plen, __u16 *dlen, __u16 unres_flag)
+{
+	const char *name = BPF_CORE_READ(fn, name);
+	__u32 start = off;
+	long n;
+
+	if (!name || off > SG_DATA_MAX - SG_UPATH_MAX) {
+		r->hdr.flags |= SG_F_PATH_FAULT;
+		return off;
+	}
+	n = bpf_probe_read_kernel_str(DATA_AT(r, off), SG_UPATH_MAX, name);
+	if (n <= 0) {
+		r->hdr.flags |= SG_F_PATH_FAULT;
+		return off;
+	}
+	*plen = n;
+	off += n;
+	if (*DATA_AT(r, start) != '/') {
+		__u32 d0 = off;
+
+		off = put_dir(r, off, dfd, unres_flag);
+		*dlen = off - d0;
+	}
+	return off;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(file_io_uring_submit, struct io_kiocb *req)
+{
+	__u8 op = BPF_CORE_READ(req, opcode);
+	void *cmd = (void *)req + bpf_core_field_offset(struct io_kiocb, cmd);
+	struct sg_rec *r;
+	__u32 type, off = 0;
+
+	if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT) ||
+	    op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT2))
+		type = SG_EV_OPEN;
+	else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_RENAMEAT))
+		type = SG_EV_RENAME;
+	else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_UNLINKAT))
+		type = SG_EV_UNLINK;
+	else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_CONNECT))
+		type = SG_EV_CONNECT;
+	else
+		return 0;
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	if (!kind_wanted(type)) {
+		count_filtered(type);
+		return 0;
+	}
+	r = rec_begin(type, SG_SC_IO_URING);
+	if (!r)
+		return 0;
+	r->hdr.flags |= SG_F_IO_URING;
+	if (type == SG_EV_OPEN) {
+		struct io_open *o = cmd;
+		struct sg_file *f = &r->u.file;
+
+		f->dfd = BPF_CORE_READ(o, dfd);
+		f->flags = BPF_CORE_READ(o, how.flags);
+		f->mode = BPF_CORE_READ(o, how.mode);
+		off = put_kpath(r, 0, BPF_CORE_READ(o, filename), f->dfd, &f->path_len, &f->dir_len,
+				SG_F_DIR_UNRES);
+	} else if (type == SG_EV_RENAME) {
+		struct io_rename *o = cmd;
+		struct sg_file *f = &r->u.file;
+
+		f->dfd = BPF_CORE_READ(o, old_dfd);
+		f->dfd2 = BPF_CORE_READ(o, new_dfd);
+		f->flags = BPF_CORE_READ(o, flags);
+		off = put_kpath(r, 0, BPF_CORE_READ(o, oldpath), f->dfd, &f->path_len, &f->dir_len,
+				SG_F_DIR_UNRES);
+		off = put_kpath(r, off, BPF_CORE_READ(o, newpath), f->dfd2, &f->path2_len,
+				&f->dir2_len, SG_F_DIR2_UNRES);
+	} else if (type == SG_EV_UNLINK) {
+		struct io_unlink *o = cmd;
+		struct sg_file *f = &r->u.file;
+
+		f->dfd = BPF_CORE_READ(o, dfd);
+		f->flags = BPF_CORE_READ(o, flags);
+		off = put_kpath(r, 0, BPF_CORE_READ(o, filename), f->dfd, &f->path_len, &f->dir_len,
+				SG_F_DIR_UNRES);
+	} else {
+		struct io_connect *o = cmd;
+		struct sg_net *n = &r->u.net;
+		struct sockaddr_in6 sa = {};
+
+		n->fd = -1;
+		bpf_probe_read_user(&sa, sizeof(sa), BPF_CORE_READ(o, addr));
+		n->family = sa.sin6_family;
+		n->port = bpf_ntohs(sa.sin6_port);
+		if (n->family == AF_INET)
+			__builtin_memcpy(n->addr, (void *)&sa + 4, 4);
+		else if (n->family == AF_INET6)
+			__builtin_memcpy(n->addr, &sa.sin6_addr, 16);
+	}
+	rec_submit(r, off);
+	return 0;
+}

@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 4
+#define SG_ABI_VERSION 5
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -38,7 +38,8 @@ enum sg_type {
 	SG_EV_MOUNT = 13,
 	SG_EV_MODULE = 14,
 	SG_EV_BPF = 15,
-	SG_EV_KERNEL_MAX = 16, /* types below come from the kernel */
+	SG_EV_IO_URING = 16,
+	SG_EV_KERNEL_MAX = 17, /* types below come from the kernel */
 };
 
 /* hdr.flags */
@@ -54,6 +55,7 @@ enum sg_type {
 #define SG_F_BLOCKED      (1u << 9) /* stopped by an enforcement program */
 #define SG_F_EXE_MEMFD    (1u << 10) /* exec: the new image is a memfd (fileless) */
 #define SG_F_EXE_DELETED  (1u << 11) /* exec: the new image's file has no link left */
+#define SG_F_IO_URING     (1u << 12) /* submitted through io_uring: no syscall, no result yet */
 
 /* Which syscall produced a record (payload .syscall). */
 enum sg_syscall {
@@ -67,6 +69,7 @@ enum sg_syscall {
 	SG_SC_PTRACE, SG_SC_PROCESS_VM_WRITEV,
 	SG_SC_SETUID, SG_SC_SETGID, SG_SC_SETREUID, SG_SC_SETREGID, SG_SC_SETRESUID, SG_SC_SETRESGID,
 	SG_SC_MOUNT, SG_SC_INIT_MODULE, SG_SC_FINIT_MODULE, SG_SC_BPF,
+	SG_SC_IO_URING,   /* an io_uring submission (SG_F_IO_URING), or io_uring_setup */
 	SG_SC_MAX,
 };
 
@@ -218,6 +221,15 @@ struct sg_bpf {           /* data: the program's name, NUL-terminated */
 	__u32 prog_type;
 	__u16 name_len;
 	__u16 __pad;
+};
+
+/* io_uring_setup: a ring was created (file operations through it are open,
+ * rename, unlink and connect records with SG_F_IO_URING). */
+struct sg_io_uring {
+	__s32 fd;         /* the ring's fd */
+	__u32 sq_entries;
+	__u32 cq_entries;
+	__u32 flags;      /* IORING_SETUP_* */
 };
 
 /* ---- enforcement (bpf/enforce.bpf.c) ---- */
@@ -372,6 +384,7 @@ union sg_payload {
 	struct sg_mount mount;
 	struct sg_module module;
 	struct sg_bpf bpf;
+	struct sg_io_uring io_uring;
 };
 
 /*

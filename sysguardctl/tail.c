@@ -29,7 +29,7 @@ static void tail_help(void)
 	       "  stream events until interrupted; options may be repeated, lists may be\n"
 	       "  comma-separated (--type exec,connect); markers always pass the filters\n"
 	       "  -t, --type TYPE      exec fork exit open rename unlink chmod connect bind listen\n"
-	       "                       ptrace setuid mount module bpf\n"
+	       "                       ptrace setuid mount module bpf io_uring\n"
 	       "                       mark drop block_change policy\n"
 	       "  -a, --action ACTION  log alert block\n"
 	       "  -p, --pid PID        events of this process\n"

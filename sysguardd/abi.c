@@ -34,6 +34,7 @@ _Static_assert(sizeof(struct sg_cred) == 40, "sg_cred is part of the ABI");
 _Static_assert(sizeof(struct sg_mount) == 24, "sg_mount is part of the ABI");
 _Static_assert(sizeof(struct sg_module) == 16, "sg_module is part of the ABI");
 _Static_assert(sizeof(struct sg_bpf) == 16, "sg_bpf is part of the ABI");
+_Static_assert(sizeof(struct sg_io_uring) == 16, "sg_io_uring is part of the ABI");
 _Static_assert(sizeof(union sg_payload) == 48, "the payload union is part of the ABI");
 _Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
 _Static_assert(sizeof(struct sg_rec) == SG_DATA_OFF + 2 * SG_DATA_MAX, "sg_rec");

@@ -219,6 +219,10 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 
 	if (type && type->kernel) {
 		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
+		if (ev->kflags & SG_F_IO_URING) {
+			jw_key(&w, "via");
+			jw_name(&w, "io_uring");
+		}
 		if (encode_syscall_name(ev->syscall)) {
 			jw_key(&w, "syscall");
 			jw_name(&w, encode_syscall_name(ev->syscall));

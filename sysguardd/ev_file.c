@@ -296,3 +296,49 @@ const struct sg_evtype sg_evtype_chmod = {
 	.dedup_key = chmod_key,
 	.dedup_keep = path_keep,
 };
+
+/* ---- io_uring: a ring created (its operations are open, rename, ... events) ---- */
+
+static int io_uring_decode(struct decoder *d, const struct sg_hdr *h, const void *payload,
+			   struct sg_cursor *c, struct sg_event *ev)
+{
+	const struct sg_io_uring *u = payload;
+
+	ev->io_uring.fd = u->fd;
+	ev->io_uring.sq_entries = u->sq_entries;
+	ev->io_uring.cq_entries = u->cq_entries;
+	ev->io_uring.flags = u->flags;
+	return 0;
+}
+
+static void io_uring_encode(struct jsonw *w, const struct sg_event *ev)
+{
+	jw_key(w, "io_uring");
+	jw_obj_open(w);
+	jw_key(w, "fd");
+	jw_int(w, ev->io_uring.fd);
+	jw_key(w, "sq_entries");
+	jw_uint(w, ev->io_uring.sq_entries);
+	jw_key(w, "cq_entries");
+	jw_uint(w, ev->io_uring.cq_entries);
+	jw_key(w, "flags");
+	jw_uint(w, ev->io_uring.flags);
+	jw_obj_close(w);
+}
+
+static void io_uring_message(struct sg_msg *m, const struct sg_event *ev)
+{
+	sg_msg_add(m, "created an io_uring instance (fd %d, %u entries)", ev->io_uring.fd,
+		   ev->io_uring.sq_entries);
+}
+
+const struct sg_evtype sg_evtype_io_uring = {
+	.name = "io_uring",
+	.kernel = true,
+	.pfields = SG_PFG_PROC,
+	.kfilter = SG_KF_KIND,
+	.payload = sizeof(struct sg_io_uring),
+	.decode = io_uring_decode,
+	.encode = io_uring_encode,
+	.message = io_uring_message,
+};

@@ -14,7 +14,7 @@ extern const struct sg_evtype sg_evtype_exec, sg_evtype_fork, sg_evtype_exit;
 extern const struct sg_evtype sg_evtype_open, sg_evtype_rename, sg_evtype_unlink, sg_evtype_chmod;
 extern const struct sg_evtype sg_evtype_connect, sg_evtype_bind, sg_evtype_listen;
 extern const struct sg_evtype sg_evtype_ptrace, sg_evtype_setuid, sg_evtype_mount;
-extern const struct sg_evtype sg_evtype_module, sg_evtype_bpf;
+extern const struct sg_evtype sg_evtype_module, sg_evtype_bpf, sg_evtype_io_uring;
 extern const struct sg_evtype sg_evtype_mark, sg_evtype_drop, sg_evtype_blockchg, sg_evtype_policy;
 
 static const struct sg_evtype *const types[SG_EV_MAX] = {
@@ -33,6 +33,7 @@ static const struct sg_evtype *const types[SG_EV_MAX] = {
 	[SG_EV_MOUNT] = &sg_evtype_mount,
 	[SG_EV_MODULE] = &sg_evtype_module,
 	[SG_EV_BPF] = &sg_evtype_bpf,
+	[SG_EV_IO_URING] = &sg_evtype_io_uring,
 	[SG_EV_MARK] = &sg_evtype_mark,
 	[SG_EV_DROP] = &sg_evtype_drop,
 	[SG_EV_BLOCKCHG] = &sg_evtype_blockchg,
@@ -54,7 +55,7 @@ static const char *const syscall_names[SG_SC_MAX] = {
 	[SG_SC_SETREGID] = "setregid", [SG_SC_SETRESUID] = "setresuid",
 	[SG_SC_SETRESGID] = "setresgid", [SG_SC_MOUNT] = "mount",
 	[SG_SC_INIT_MODULE] = "init_module", [SG_SC_FINIT_MODULE] = "finit_module",
-	[SG_SC_BPF] = "bpf",
+	[SG_SC_BPF] = "bpf", [SG_SC_IO_URING] = "io_uring",
 };
 
 const char *const sg_fdkind_names[SG_FD_MAX] = {

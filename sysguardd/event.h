@@ -155,6 +155,10 @@ struct sg_event {
 			const char *prog_name;   /* "" when none */
 		} bpf;
 		struct {
+			int32_t fd;
+			uint32_t sq_entries, cq_entries, flags;
+		} io_uring;
+		struct {
 			const char *text;
 		} mark;
 		struct {

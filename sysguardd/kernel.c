@@ -25,7 +25,7 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define BPFFS "/sys/fs/bpf"
-#define MAX_PROGS 64
+#define MAX_PROGS 128
 
 struct kernel {
 	struct sysguard_bpf *skel;
@@ -196,8 +196,13 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 	bpf_object__for_each_program(prog, k->skel->obj) {
 		struct kernel_prog *p;
 
-		if (k->nprogs == MAX_PROGS)
-			break;
+		if (k->nprogs == MAX_PROGS) {
+			/* never load a program that would not be attached or reported */
+			snprintf(err, errlen, "the BPF object has more than %d programs", MAX_PROGS);
+			r = -E2BIG;
+			btf__free(vmlinux);
+			goto fail;
+		}
 		p = &k->progs[k->nprogs++];
 		p->name = bpf_program__name(prog);
 		p->hook = bpf_program__section_name(prog);

@@ -386,6 +386,8 @@ static uint32_t enum_value(struct ectx *c, enum pfield f)
 		/* bits in the order of the policy's names: attach, seize, vm_write */
 		return !strcmp(r, "attach") ? 1 : !strcmp(r, "seize") ? 2 : !strcmp(r, "vm_write") ? 4 : 0;
 	}
+	case FLD_VIA:
+		return ev->kflags & SG_F_IO_URING ? 2 : 1;
 	case FLD_CRED_GAIN_ROOT:
 		return sg_cred_gains_root(ev) ? 2 : 1;
 	case FLD_MODULE_FROM_MEMORY:

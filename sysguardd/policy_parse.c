@@ -25,6 +25,7 @@ static const char *const result_names[32] = { "success", "failure" };
 static const char *const fileless_names[32] = { "memfd", "deleted" };
 static const char *const via_names[32] = { "fd", "loader" };
 static const char *const ptrace_names[32] = { "attach", "seize", "vm_write" };
+static const char *const submit_names[32] = { "syscall", "io_uring" };
 
 const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_EVENT] = { "event", PK_ENUM, SG_PFG_PROC, NULL },
@@ -76,6 +77,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_MODULE_PATH] = { "module.path", PK_STR, SG_PFG_MODULE, NULL },
 	[FLD_MODULE_FROM_MEMORY] = { "module.from_memory", PK_BOOL, SG_PFG_MODULE, NULL },
 	[FLD_BPF_PROG_TYPE] = { "bpf.prog_type", PK_NUM, SG_PFG_BPF, NULL },
+	[FLD_VIA] = { "via", PK_ENUM, SG_PFG_PROC, submit_names },
 	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, result_names },
 };
 

@@ -353,3 +353,44 @@ def test_mount_event(daemon, tmp):
     assert ev["mount"]["source"] == "sgtest-tmpfs" and ev["mount"]["fstype"] == "tmpfs"
     assert ev["result"] == 0 and ev["syscall"] == "mount"
     assert ev["proc"]["exe"] == "/usr/bin/mount"
+
+
+def test_io_uring(daemon, tmp):
+    """An open, a rename, an unlink and a connect submitted through io_uring
+    (liburing: no such syscall is made) are events marked via io_uring, and the
+    ring's creation is an event of its own."""
+    tool = os.path.join(os.environ.get("BUILD", ""), "tests", "tools", "sguring")
+    if not os.path.exists(tool):
+        pytest.skip("sguring not built (needs liburing-dev)")
+    if not os.path.exists("/sys/kernel/tracing/events/io_uring/io_uring_submit_req"):
+        pytest.skip("no io_uring tracepoints in this kernel")
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    try:
+        p = subprocess.run([tool, tmp, str(port)], capture_output=True, text=True, check=True)
+    finally:
+        srv.close()
+    out = dict(line.split() for line in p.stdout.splitlines())
+    pid = int(out["pid"])
+    assert int(out["openat"]) >= 0 and out["renameat"] == "0" and out["unlinkat"] == "0"
+    daemon.marker()
+    evs = daemon.by_pid(pid)
+    ring = [e for e in evs if e["type"] == "io_uring"]
+    assert len(ring) == 1 and ring[0]["io_uring"]["sq_entries"] == 8
+    via = [e for e in evs if e.get("via") == "io_uring"]
+    kinds = {(e["type"], e["syscall"]) for e in via}
+    assert kinds == {("open", "io_uring"), ("rename", "io_uring"), ("unlink", "io_uring"),
+                     ("connect", "io_uring")}, kinds
+    o = next(e for e in via if e["type"] == "open")
+    assert o["file"]["path"] == os.path.join(tmp, "f") and o["file"]["write"] is True
+    assert "result" not in o  # seen at submission
+    r = next(e for e in via if e["type"] == "rename")
+    assert r["file"]["new_path"] == os.path.join(tmp, "g")
+    assert next(e for e in via if e["type"] == "unlink")["file"]["path"] == os.path.join(tmp, "g")
+    c = next(e for e in via if e["type"] == "connect")
+    assert c["net"]["addr"] == "127.0.0.1" and c["net"]["port"] == port
+    # none of them went through the syscalls the other events come from
+    assert not [e for e in evs if e["type"] in ("rename", "unlink", "connect")
+                and e.get("via") != "io_uring"]
