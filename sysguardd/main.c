@@ -2,8 +2,8 @@
 /*
  * sysguardd: options, start-up in dependency order, the event loop, signals
  * and an orderly shutdown.  Start-up: options -> configuration -> log ->
- * kernel (mount, load, attach) -> process table seeded from /proc -> sinks ->
- * pipeline -> loop.  Modules are torn down in the reverse order.
+ * kernel (mount, load, attach) -> process table seeded from /proc -> pipeline
+ * and its sinks -> loop.  Modules are torn down in the reverse order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "control.h"
-#include "dedup.h"
 #include "encode.h"
 #include "enforce.h"
 #include "journal.h"
@@ -44,9 +43,8 @@ struct daemon {
 	char enforce_why[256];          /* why it is unavailable */
 	char block_label[256];          /* the rule id of the block being judged */
 	struct proctable *pt;
-	struct pipeline *pipe;
-	struct sink *sink;
-	struct journal *journal;        /* service: alerts etc. to the journal, or NULL */
+	struct pipeline *pipe;          /* owns the sinks and the dedup stage */
+	char output[4096];              /* the NDJSON sink's path, "-", or "" for none */
 	struct event *ring_ev;
 	struct event *batch_ev;
 	struct event *tick_ev;
@@ -59,7 +57,6 @@ struct daemon {
 	char policy_src[4096];          /* where it came from */
 	int64_t policy_loaded_at;       /* unix seconds */
 	struct control *ctl;
-	struct dedup *dedup;
 	char kfilter_desc[512];
 	struct sg_droppid *lost_seen;   /* per-process losses already reported */
 	size_t nlost_seen;
@@ -133,13 +130,6 @@ static void report_block_change(struct daemon *d, const char *op, const struct e
 static void on_expired(void *arg, const struct enforce_rule *r)
 {
 	report_block_change(arg, "expire", r, 0);
-}
-
-static void dedup_emit(struct sg_event *ev, void *arg)
-{
-	struct daemon *d = arg;
-
-	pipeline_emit(d->pipe, ev);
 }
 
 /* Where the policy comes from: the configured path, else the shipped default. */
@@ -255,10 +245,7 @@ static int apply_policy(struct daemon *d, struct policy *p, const char *src)
 	kfilter_describe(&spec, d->kfilter_desc, sizeof(d->kfilter_desc));
 	kfilter_spec_fini(&spec);
 
-	if (d->dedup) {
-		dedup_flush_all(d->dedup);
-		dedup_set_window(d->dedup, p ? policy_dedup_window_ns(p) : 0);
-	}
+	pipeline_set_dedup_window(d->pipe, p ? policy_dedup_window_ns(p) : 0);
 	if (p && d->policy)
 		policy_carry_counters(p, d->policy);
 	policy_free(d->policy);
@@ -335,9 +322,6 @@ static void judge(void *ctx, struct sg_event *ev)
 	if (!d->policy)
 		return;
 	policy_eval(d->policy, ev, d->pt);
-	/* a repeat inside the dedup window waits to be summarised */
-	if (ev->verdict.action != SG_ACT_ALLOW && d->dedup && dedup_submit(d->dedup, ev, now_ns()) == 0)
-		ev->verdict.action = SG_ACT_ALLOW;
 }
 
 /* Collect the processes whose losses grew since the last report. */
@@ -366,7 +350,7 @@ static void lost_cb(void *arg, uint32_t pid, const uint64_t *lost)
 		d->lost_changed[d->nlost_changed++] = *s;
 }
 
-/* Once a second: report drops as an event, keep the clocks in step. */
+/* Once a second: the pipeline's tick, ring drops as an event, the clocks in step. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -374,8 +358,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct sg_event ev;
 
 	pipeline_sync_clock(d->pipe);
-	if (d->dedup && dedup_flush(d->dedup, now_ns()) > 0)
-		pipeline_flush(d->pipe);
+	pipeline_tick(d->pipe); /* dedup windows, rotated outputs, sink drop reports */
 	if (d->enforce && enforce_expire(d->enforce, on_expired, d) > 0)
 		pipeline_flush(d->pipe);
 	if (kernel_counters(d->kernel, &now) < 0)
@@ -411,9 +394,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		int r;
 
 		service_reloading(); /* service: RELOADING=1 ... READY=1 around the reload */
-		r = d->sink ? sink_reopen(d->sink) : 0;
+		r = pipeline_reopen(d->pipe);
 		if (r < 0)
-			sg_log(LOG_ERR, "cannot reopen '%s': %s", sink_path(d->sink), strerror(-r));
+			sg_log(LOG_ERR, "cannot reopen '%s': %s", d->output, strerror(-r));
 		else
 			sg_log(LOG_INFO, "SIGHUP: output reopened");
 		consume(d); /* what the old policy should judge */
@@ -513,13 +496,6 @@ static void report_programs(struct daemon *d)
 
 /* ---- the control socket's commands ---- */
 
-static void publish(void *ctx, const struct sg_event *ev, const char *json, size_t len)
-{
-	struct daemon *d = ctx;
-
-	control_publish(d->ctl, ev, json, len);
-}
-
 #define JADD(o, k, v) json_object_object_add((o), (k), (v))
 
 static int op_status(void *ctx, struct json_object *out, struct control_error *err)
@@ -530,6 +506,9 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	struct json_object *drops = json_object_new_object(), *filt = json_object_new_object();
 	struct json_object *pol = json_object_new_object(), *enf = json_object_new_object();
 	struct json_object *proc = json_object_new_object(), *out_o = json_object_new_object();
+	struct json_object *sinks = json_object_new_array();
+	struct sink_stats ss, out_st;
+	bool have_out = pipeline_find_sink(d->pipe, "ndjson", &out_st) == 0;
 	struct sg_counters k;
 	bool have_k = kernel_counters(d->kernel, &k) == 0;
 	uint64_t total_drops = 0;
@@ -567,7 +546,7 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	}
 	JADD(out, "events", evs);
 	JADD(drops, "total", json_object_new_uint64(total_drops));
-	JADD(drops, "output", json_object_new_uint64(d->sink ? sink_dropped(d->sink) : 0));
+	JADD(drops, "output", json_object_new_uint64(have_out ? out_st.dropped : 0));
 	JADD(drops, "malformed", json_object_new_uint64(st->malformed));
 	JADD(out, "drops", drops);
 	JADD(out, "alerts", json_object_new_uint64(st->alerts));
@@ -586,23 +565,26 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		JADD(enf, "reason", json_object_new_string(d->enforce_why));
 	}
 	JADD(out, "enforcement", enf);
-	if (d->journal) { /* service: what the journal sink sent and could not send */
+	if (pipeline_find_sink(d->pipe, "journal", &ss) == 0) { /* service: the journal sink */
 		struct json_object *jo = json_object_new_object();
-		struct journal_stats js;
 
-		journal_get_stats(d->journal, &js);
-		JADD(jo, "sent", json_object_new_uint64(js.sent));
-		JADD(jo, "failed", json_object_new_uint64(js.failed));
-		JADD(jo, "truncated", json_object_new_uint64(js.truncated));
+		JADD(jo, "sent", json_object_new_uint64(ss.written));
+		JADD(jo, "failed", json_object_new_uint64(ss.dropped));
+		JADD(jo, "truncated", json_object_new_uint64(sink_stats_get(&ss, "truncated")));
 		JADD(jo, "diagnostics_lost", json_object_new_uint64(log_dropped()));
 		JADD(out, "journal", jo);
 	}
 	JADD(proc, "tracked", json_object_new_int64((int64_t)proctable_count(d->pt)));
 	JADD(proc, "evicted", json_object_new_uint64(proctable_evictions(d->pt)));
 	JADD(out, "processes", proc);
-	JADD(out_o, "path", json_object_new_string(d->sink ? sink_path(d->sink) : ""));
-	JADD(out_o, "written", json_object_new_uint64(d->sink ? sink_written(d->sink) : 0));
+	JADD(out_o, "path", json_object_new_string(have_out ? out_st.path : ""));
+	JADD(out_o, "written", json_object_new_uint64(have_out ? out_st.written : 0));
 	JADD(out, "output", out_o);
+	for (size_t i = 0; i < pipeline_sink_count(d->pipe); i++) {
+		pipeline_sink_stats(d->pipe, i, &ss);
+		json_object_array_add(sinks, sink_stats_json(&ss));
+	}
+	JADD(out, "sinks", sinks);
 	return 0;
 }
 
@@ -891,6 +873,22 @@ static int op_block_list(void *ctx, struct json_object *out, struct control_erro
 	return 0;
 }
 
+static int op_output_reopen(void *ctx, const struct control_peer *peer, struct json_object *out,
+			    struct control_error *err)
+{
+	struct daemon *d = ctx;
+	int r;
+
+	consume(d); /* what the ring holds goes to the old file */
+	r = pipeline_reopen(d->pipe);
+	if (r < 0)
+		return control_error_set(err, PROTO_E_INTERNAL, "cannot reopen '%s': %s", d->output,
+					 strerror(-r));
+	sg_log(LOG_INFO, "output reopened (uid %u)", (unsigned int)peer->uid);
+	JADD(out, "output", json_object_new_string(d->output));
+	return 0;
+}
+
 static const struct control_ops ctl_ops = {
 	.status = op_status,
 	.mark = op_mark,
@@ -901,11 +899,30 @@ static const struct control_ops ctl_ops = {
 	.block_add = op_block_add,
 	.block_remove = op_block_remove,
 	.block_list = op_block_list,
+	.output_reopen = op_output_reopen,
 };
+
+/* Hand a new sink (NULL: it could not be made) to the pipeline. */
+static int add_sink(struct daemon *d, struct sink *s, const char *what)
+{
+	int r;
+
+	if (!s) {
+		r = errno ? -errno : -ENOMEM;
+		sg_log(LOG_ERR, "cannot open the output '%s': %s", what, strerror(-r));
+		return r;
+	}
+	r = pipeline_add_sink(d->pipe, s);
+	if (r < 0) {
+		sink_free(s);
+		sg_log(LOG_ERR, "too many outputs: '%s' is one too many", what);
+	}
+	return r;
+}
 
 static int start(struct daemon *d)
 {
-	struct pipeline_hooks hooks = { .judge = judge, .publish = publish, .ctx = d };
+	struct pipeline_hooks hooks = { .judge = judge, .ctx = d };
 	struct kernel_opts ko;
 	struct policy *policy = NULL;
 	const char *ppath = policy_path(d);
@@ -925,7 +942,6 @@ static int start(struct daemon *d)
 		       SG_POLICY_DEFAULT, SG_POLICY_SHIPPED);
 		ppath = "(none)";
 	}
-	d->dedup = dedup_new(0, 0, dedup_emit, d);
 
 	/* the socket before BPF: a second daemon is refused before it loads anything */
 	d->base = event_base_new();
@@ -972,13 +988,10 @@ static int start(struct daemon *d)
 				mkdir(dir, 0750);
 			}
 		}
-		d->sink = sink_open(out, 0);
-		if (!d->sink) {
-			r = -errno;
-			sg_log(LOG_ERR, "cannot open the output '%s': %s", out, strerror(errno));
+		r = add_sink(d, sink_ndjson_new(out, 0), out);
+		if (r < 0)
 			return r;
-		}
-		pipeline_add_sink(d->pipe, d->sink);
+		snprintf(d->output, sizeof(d->output), "%s", out);
 	}
 
 	/* service: selected events to the journal when running under systemd */
@@ -987,9 +1000,14 @@ static int start(struct daemon *d)
 		struct journal_opts jo = { .actions = d->cfg.journal_actions,
 					   .drops = d->cfg.journal_drops };
 
-		d->journal = journal_new(&jo);
-		if (!d->journal || pipeline_add_observer(d->pipe, journal_publish, d->journal) < 0)
-			return -ENOMEM;
+		r = add_sink(d, journal_sink_new(&jo), "journal");
+		if (r < 0)
+			return r;
+	}
+	if (d->ctl) {
+		r = add_sink(d, control_sink_new(d->ctl), "subscribers");
+		if (r < 0)
+			return r;
 	}
 
 	memset(&ko, 0, sizeof(ko));
@@ -1056,7 +1074,7 @@ static int start(struct daemon *d)
 			return -ENOMEM;
 	}
 	report_programs(d);
-	sg_log(LOG_INFO, "ready: writing events to '%s'", d->sink ? sink_path(d->sink) : "nowhere");
+	sg_log(LOG_INFO, "ready: writing events to '%s'", *d->output ? d->output : "nowhere");
 	return 0;
 }
 
@@ -1076,21 +1094,16 @@ static void stop(struct daemon *d, bool clean)
 		event_free(d->batch_ev);
 	if (d->ring_ev)
 		event_free(d->ring_ev);
-	if (d->dedup && d->pipe)
-		dedup_flush_all(d->dedup);
 	if (d->pipe)
-		pipeline_flush(d->pipe);
-	control_free(d->ctl);
+		pipeline_drain(d->pipe);
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)
 		pipeline_flush(d->pipe);
-	dedup_free(d->dedup);
 	policy_free(d->policy);
 	free(d->lost_seen);
-	sink_close(d->sink);
-	journal_free(d->journal); /* service */
-	pipeline_free(d->pipe);
+	pipeline_free(d->pipe); /* and its sinks; the subscribers' sink before the control */
+	control_free(d->ctl);
 	proctable_free(d->pt);
 	if (d->base)
 		event_base_free(d->base);
@@ -1181,8 +1194,8 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		char status[256];
 
-		snprintf(status, sizeof(status), "Watching; events to '%s'",
-			 d.sink ? sink_path(d.sink) : "nowhere");
+		snprintf(status, sizeof(status), "Watching; events to '%.200s'",
+			 *d.output ? d.output : "nowhere");
 		service_ready(status);
 	} else {
 		service_failed(-r, "Start-up failed: %s", strerror(-r));
