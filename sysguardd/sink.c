@@ -299,7 +299,8 @@ struct sink *sink_ndjson_new(const char *path, size_t buffer_bytes)
 		return NULL;
 	n->base.ops = &ndjson_ops;
 	n->fd = -1;
-	n->cap = buffer_bytes ? buffer_bytes : 1 << 20; /* flushed after every batch */
+	/* flushed after every batch; a pipe's reader may lag, a file's writes do not */
+	n->cap = buffer_bytes ? buffer_bytes : path && strcmp(path, "-") ? 256 << 10 : 1 << 20;
 	n->buf = malloc(n->cap);
 	n->saved_flags = -1;
 	if (!n->buf)
