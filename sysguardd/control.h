@@ -6,7 +6,8 @@
  * checks, bounded input and output, idle timeouts) and the subscribers (server
  * side filters, bounded queues with drop counting).  Everything runs in the
  * daemon's libevent loop; the daemon answers commands through struct
- * control_ops and feeds events through control_publish().
+ * control_ops, and the pipeline feeds events to the subscribers through the
+ * sink control_sink_new() makes (control_publish()).
  */
 #ifndef SG_CONTROL_H
 #define SG_CONTROL_H
