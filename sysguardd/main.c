@@ -503,7 +503,7 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	struct daemon *d = ctx;
 	const struct pipeline_stats *st = pipeline_stats(d->pipe);
 	struct json_object *progs = json_object_new_object(), *evs = json_object_new_object();
-	struct json_object *drops = json_object_new_object(), *filt = json_object_new_object();
+	struct json_object *drops = json_object_new_object();
 	struct json_object *pol = json_object_new_object(), *enf = json_object_new_object();
 	struct json_object *proc = json_object_new_object(), *out_o = json_object_new_object();
 	struct json_object *sinks = json_object_new_array();
@@ -540,7 +540,6 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 			JADD(o, "filtered_in_kernel", json_object_new_uint64(k.filtered[t]));
 			JADD(drops, sg_type_name(t), json_object_new_uint64(k.dropped[t]));
 			total_drops += k.dropped[t];
-			JADD(filt, sg_type_name(t), json_object_new_uint64(k.filtered[t]));
 		}
 		JADD(evs, sg_type_name(t), o);
 	}
