@@ -336,4 +336,4 @@ def test_logrotate(daemon_factory, tmp):
     assert out["dropped"] == 0
     assert lines == emitted(st) == out["written"]
     assert opens + st["drops"]["open"] == n
-    assert out["reopens"] == 2
+    assert out["reopens"] >= 2  # the tick may notice a rename before logrotate asks
