@@ -129,9 +129,10 @@ DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev li
 	iproute2 mandoc procps liburing-dev \
 	build-essential debhelper \
 	qemu-system-x86 busybox-static kmod \
-	netcat-openbsd ncat socat nmap
+	netcat-openbsd ncat socat nmap logrotate
 # (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier;
-#  nc, ncat, socat, nmap: the default policy's network-tool detections are tested with them)
+#  nc, ncat, socat, nmap: the default policy's network-tool detections are tested with them;
+#  logrotate: tests/system/test_output_faults.py rotates with it)
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 
@@ -153,6 +154,7 @@ UNITDIR     ?= $(call pkgvar,systemdsystemunitdir,systemd,/lib/systemd/system)
 SYSUSERSDIR ?= $(call pkgvar,sysusersdir,systemd,/usr/lib/sysusers.d)
 COMPLETIONSDIR ?= $(call pkgvar,completionsdir,bash-completion,/usr/share/bash-completion/completions)
 CONFDIR     := $(SYSCONFDIR)/sysguard
+LOGROTATEDIR := $(SYSCONFDIR)/logrotate.d
 MANPAGES    := $(wildcard man/*.[0-9])
 COMPLETION  := $(wildcard sysguardctl/sysguardctl.bash-completion)
 POLICY_DEFAULT := $(wildcard policies/default.yaml)
@@ -168,16 +170,23 @@ $(BUILD)/sysguardd.service: systemd/sysguardd.service.in
 	$(Q)mkdir -p $(@D)
 	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
 
-install: all $(BUILD)/sysguardd.service
+$(BUILD)/sysguard.logrotate: conf/sysguard.logrotate.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
+install: all $(BUILD)/sysguardd.service $(BUILD)/sysguard.logrotate
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(CONFDIR)/policies.d $(DESTDIR)$(DATADIR)/sysguard \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(LOGROTATEDIR)
 	$(Q)install -m 0755 $(BUILD)/sysguardd $(DESTDIR)$(SBINDIR)/sysguardd
 	$(Q)if [ -x $(BUILD)/sysguardctl ]; then install -m 0755 $(BUILD)/sysguardctl $(DESTDIR)$(BINDIR)/sysguardctl; fi
 	$(Q)install -m 0644 $(BUILD)/sysguardd.service $(DESTDIR)$(UNITDIR)/sysguardd.service
 	$(Q)install -m 0644 systemd/sysguard.sysusers $(DESTDIR)$(SYSUSERSDIR)/sysguard.conf
 	$(Q)$(call install_conf,conf/sysguard.yaml,$(DESTDIR)$(CONFDIR)/sysguard.yaml)
+	$(Q)$(call install_conf,$(BUILD)/sysguard.logrotate,$(DESTDIR)$(LOGROTATEDIR)/sysguard)
 	$(Q)$(if $(POLICY_DEFAULT),install -m 0644 $(POLICY_DEFAULT) $(DESTDIR)$(DATADIR)/sysguard/default.yaml;) \
 	$(if $(POLICY_DEFAULT),$(call install_conf,$(POLICY_DEFAULT),$(DESTDIR)$(CONFDIR)/policies.d/default.yaml);) true
 	$(Q)for m in $(MANPAGES); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
@@ -189,19 +198,21 @@ install: all $(BUILD)/sysguardd.service
 	fi
 
 # Removes what install put there; configuration only if unchanged (and .dist copies).
-uninstall:
+uninstall: $(BUILD)/sysguard.logrotate
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/sysguardd $(DESTDIR)$(BINDIR)/sysguardctl \
 		$(DESTDIR)$(UNITDIR)/sysguardd.service $(DESTDIR)$(SYSUSERSDIR)/sysguard.conf \
 		$(DESTDIR)$(COMPLETIONSDIR)/sysguardctl $(DESTDIR)$(DATADIR)/sysguard/default.yaml \
 		$(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	$(Q)for f in $(DESTDIR)$(CONFDIR)/sysguard.yaml:conf/sysguard.yaml \
+		$(DESTDIR)$(LOGROTATEDIR)/sysguard:$(BUILD)/sysguard.logrotate \
 		$(if $(POLICY_DEFAULT),$(DESTDIR)$(CONFDIR)/policies.d/default.yaml:$(POLICY_DEFAULT)); do \
 		dst=$${f%%:*} src=$${f#*:}; rm -f "$$dst.dist"; \
 		if cmp -s "$$src" "$$dst"; then rm -f "$$dst"; \
 		elif [ -e "$$dst" ]; then echo "  KEEP     $$dst (changed)"; fi; \
 	done
 	$(Q)rmdir $(DESTDIR)$(CONFDIR)/policies.d $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DATADIR)/sysguard 2>/dev/null || true
+	$(Q)if [ -n "$(DESTDIR)" ]; then rmdir $(DESTDIR)$(LOGROTATEDIR) 2>/dev/null || true; fi
 	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
 
 # Only the VM tier: sysguardd as a systemd service, systemd as PID 1 in qemu (root).

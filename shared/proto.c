@@ -54,6 +54,8 @@ static const struct proto_command commands[PROTO_CMD_MAX] = {
 				   "list network block rules" },
 	[PROTO_CMD_MARK] = { PROTO_CMD_MARK, "mark", PROTO_PERM_READ,
 			     "inject a marker event" },
+	[PROTO_CMD_OUTPUT_REOPEN] = { PROTO_CMD_OUTPUT_REOPEN, "output.reopen", PROTO_PERM_ADMIN,
+				      "reopen the output file (log rotation)" },
 };
 
 const char *proto_error_name(enum proto_errcode code)

@@ -33,6 +33,7 @@ static const struct ctl_cmd commands[] = {
 				  "[--bind] | --id ID", "remove a block" },
 	{ "blocks", cmd_blocks, "", "list the blocks" },
 	{ "mark", cmd_mark, "TEXT...", "inject a marker event and print its sequence number" },
+	{ "output", cmd_output, "reopen", "reopen the output file after log rotation" },
 	{ "version", cmd_version, "", "show the client, daemon and protocol versions" },
 	{ "help", cmd_help, "[COMMAND]", "show help for a command" },
 	{ NULL, NULL, NULL, NULL },
@@ -116,7 +117,7 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 		return EXIT_OK;
 	}
 	hargv[n++] = (char *)c->name;
-	if (c->run == cmd_policy && argc > 2)
+	if ((c->run == cmd_policy || c->run == cmd_output) && argc > 2)
 		hargv[n++] = argv[2];
 	hargv[n++] = "--help";
 	hargv[n] = NULL;

@@ -102,6 +102,28 @@ static void print_programs(struct ctl *ctl, struct json_object *p)
 	json_object_put(bad);
 }
 
+/* sinks: [{"name", "path", "written", "dropped", "queued", "failing", "last_error", ...}] */
+static void print_sinks(struct ctl *ctl, struct json_object *sinks)
+{
+	for (size_t i = 0; i < json_object_array_length(sinks); i++) {
+		struct json_object *o = json_object_array_get_idx(sinks, i);
+		const char *name = ctl_get_str(o, "name"), *path = ctl_get_str(o, "path");
+		const char *err = ctl_get_str(o, "last_error");
+		long long dropped = (long long)json_object_get_int64(ctl_get(o, "dropped"));
+
+		printf("%-11s%s%s%s: %lld written, %s%lld dropped%s", i ? "" : "sinks:",
+		       name ? name : "?", path ? " " : "", path ? path : "",
+		       (long long)json_object_get_int64(ctl_get(o, "written")),
+		       dropped ? ctl_color(ctl, "\033[33m") : "", dropped,
+		       dropped ? ctl_color(ctl, "\033[0m") : "");
+		if (json_object_get_int64(ctl_get(o, "queued")))
+			printf(", %lld queued", (long long)json_object_get_int64(ctl_get(o, "queued")));
+		if (json_object_get_boolean(ctl_get(o, "failing")) && err)
+			printf(" (failing: %s)", err);
+		printf("\n");
+	}
+}
+
 static void status_human(struct ctl *ctl, struct json_object *r)
 {
 	const char *v = ctl_get_str(r, "version");
@@ -150,6 +172,8 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	if (ctl_get(r, "processes"))
 		printf("%-11s%lld tracked\n", "processes:",
 		       (long long)json_object_get_int64(ctl_get(r, "processes.tracked")));
+	if (json_object_is_type(ctl_get(r, "sinks"), json_type_array))
+		print_sinks(ctl, ctl_get(r, "sinks"));
 	printf("%-11s%d (%d subscribed)", "clients:",
 	       json_object_get_int(ctl_get(r, "control.clients")),
 	       json_object_get_int(ctl_get(r, "control.subscribers")));

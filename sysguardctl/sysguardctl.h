@@ -83,6 +83,7 @@ int cmd_block(struct ctl *ctl, int argc, char **argv);
 int cmd_unblock(struct ctl *ctl, int argc, char **argv);
 int cmd_blocks(struct ctl *ctl, int argc, char **argv);
 int cmd_mark(struct ctl *ctl, int argc, char **argv);
+int cmd_output(struct ctl *ctl, int argc, char **argv);
 
 extern const struct ctl_cmd ctl_policy_cmds[];
 

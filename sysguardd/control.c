@@ -32,6 +32,7 @@
 #include "control.h"
 #include "event.h"
 #include "sg_limits.h"
+#include "sink.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "unknown"
@@ -855,6 +856,28 @@ static void cmd_policy_reload(struct control_conn *conn, struct proto_request *r
 	reply_op(conn, req->id, c->ops->policy_reload(c->ctx, &conn->peer, r, &err), r, &err);
 }
 
+static void cmd_output_reopen(struct control_conn *conn, struct proto_request *req)
+{
+	struct control *c = conn->c;
+	struct control_error err = { 0 };
+	struct proto_error perr;
+	struct json_object *r;
+
+	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
+		reply_proto_error(conn, req->id, &perr);
+		return;
+	}
+	if (!c->ops || !c->ops->output_reopen) {
+		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE, "no output can be reopened",
+			    NULL);
+		return;
+	}
+	LOG(c, LOG_INFO, "control: uid %u pid %d reopens the output",
+	    (unsigned int)conn->peer.uid, (int)conn->peer.pid);
+	r = json_object_new_object();
+	reply_op(conn, req->id, c->ops->output_reopen(c->ctx, &conn->peer, r, &err), r, &err);
+}
+
 /* The rule's address: addr alone ("10.0.0.5", "10.0.0.0/8") or addr and prefix. */
 static int parse_block_addr(const char *addr, int64_t prefix, struct addr_cidr *net,
 			    struct proto_error *err)
@@ -1140,6 +1163,9 @@ static void conn_handle_line(struct control_conn *conn, const char *line, size_t
 		break;
 	case PROTO_CMD_MARK:
 		cmd_mark(conn, &req);
+		break;
+	case PROTO_CMD_OUTPUT_REOPEN:
+		cmd_output_reopen(conn, &req);
 		break;
 	case PROTO_CMD_MAX:
 		break;
@@ -1562,4 +1588,51 @@ void control_free(struct control *c)
 	free(c->path);
 	free(c->version);
 	free(c);
+}
+
+/* --- the subscribers as one pipeline sink (sink.h) ------------------------------------------ */
+
+struct control_sink {
+	struct sink base;
+	struct control *c;
+};
+
+static void csink_write(struct sink *s, const struct sg_event *ev, const char *line, size_t len)
+{
+	control_publish(((struct control_sink *)s)->c, ev, line, len);
+}
+
+static void csink_stats(const struct sink *s, struct sink_stats *st)
+{
+	const struct control *c = ((const struct control_sink *)s)->c;
+
+	memset(st, 0, sizeof(*st));
+	st->name = "subscribers";
+	st->path = c->path;
+	st->written = c->stats.delivered;
+	st->dropped = c->stats.missed;
+	sink_stats_extra(st, "subscribers", c->nsubs);
+	sink_stats_extra(st, "published", c->stats.published);
+}
+
+static void csink_free(struct sink *s)
+{
+	free(s);
+}
+
+static const struct sink_ops control_sink_ops = {
+	.write = csink_write,
+	.stats = csink_stats,
+	.free = csink_free,
+};
+
+struct sink *control_sink_new(struct control *c)
+{
+	struct control_sink *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->base.ops = &control_sink_ops;
+	cs->c = c;
+	return &cs->base;
 }

@@ -6,7 +6,8 @@
  * checks, bounded input and output, idle timeouts) and the subscribers (server
  * side filters, bounded queues with drop counting).  Everything runs in the
  * daemon's libevent loop; the daemon answers commands through struct
- * control_ops and feeds events through control_publish().
+ * control_ops, and the pipeline feeds events to the subscribers through the
+ * sink control_sink_new() makes (control_publish()).
  */
 #ifndef SG_CONTROL_H
 #define SG_CONTROL_H
@@ -133,6 +134,9 @@ struct control_ops {
 	 */
 	int (*mark)(void *ctx, const char *text, const struct control_peer *peer, uint64_t *ret_seq,
 		    struct control_error *err);
+	/* Reopen the outputs (log rotation); fill "reopened": [names]. */
+	int (*output_reopen)(void *ctx, const struct control_peer *peer, struct json_object *out,
+			     struct control_error *err);
 };
 
 struct control_options {
@@ -175,6 +179,14 @@ void control_free(struct control *c);
  * nobody is subscribed; never blocks; drops and counts for full queues.
  */
 void control_publish(struct control *c, const struct sg_event *ev, const char *json, size_t len);
+
+/*
+ * The subscribers as one pipeline sink (sink.h, name "subscribers"): its
+ * write is control_publish(); each subscriber keeps its own bounded queue.
+ * It does not own c, and must be freed before c.
+ */
+struct sink;
+struct sink *control_sink_new(struct control *c);
 
 /* Counters for status and tests. */
 void control_get_stats(const struct control *c, struct control_stats *ret);

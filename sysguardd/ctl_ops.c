@@ -18,7 +18,6 @@
 #include "config.h"
 #include "control.h"
 #include "ctl_ops.h"
-#include "dedup.h"
 #include "encode.h"
 #include "enforce.h"
 #include "journal.h"
@@ -168,10 +167,7 @@ int ctl_apply_policy(struct sgd *d, struct policy *p, const char *src)
 	kfilter_describe(&spec, d->kfilter_desc, sizeof(d->kfilter_desc));
 	kfilter_spec_fini(&spec);
 
-	if (d->dedup) {
-		dedup_flush_all(d->dedup);
-		dedup_set_window(d->dedup, p ? policy_dedup_window_ns(p) : 0);
-	}
+	pipeline_set_dedup_window(d->pipe, p ? policy_dedup_window_ns(p) : 0);
 	if (p && d->policy)
 		policy_carry_counters(p, d->policy);
 	policy_free(d->policy);
@@ -227,6 +223,9 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	struct json_object *drops = json_object_new_object();
 	struct json_object *pol = json_object_new_object(), *enf = json_object_new_object();
 	struct json_object *proc = json_object_new_object(), *out_o = json_object_new_object();
+	struct json_object *sinks = json_object_new_array();
+	struct sink_stats ss, out_st;
+	bool have_out = pipeline_find_sink(d->pipe, "ndjson", &out_st) == 0;
 	struct sg_counters k;
 	bool have_k = d->kernel && kernel_counters(d->kernel, &k) == 0;
 	size_t nprogs = d->kernel ? kernel_prog_count(d->kernel) : 0;
@@ -264,7 +263,7 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	}
 	JADD(out, "events", evs);
 	JADD(drops, "total", json_object_new_uint64(total_drops));
-	JADD(drops, "output", json_object_new_uint64(d->sink ? sink_dropped(d->sink) : 0));
+	JADD(drops, "output", json_object_new_uint64(have_out ? out_st.dropped : 0));
 	JADD(drops, "malformed", json_object_new_uint64(st->malformed));
 	JADD(out, "drops", drops);
 	JADD(out, "alerts", json_object_new_uint64(st->alerts));
@@ -283,23 +282,26 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		JADD(enf, "reason", json_object_new_string(d->enforce_why));
 	}
 	JADD(out, "enforcement", enf);
-	if (d->journal) { /* service: what the journal sink sent and could not send */
+	if (pipeline_find_sink(d->pipe, "journal", &ss) == 0) { /* service: the journal sink */
 		struct json_object *jo = json_object_new_object();
-		struct journal_stats js;
 
-		journal_get_stats(d->journal, &js);
-		JADD(jo, "sent", json_object_new_uint64(js.sent));
-		JADD(jo, "failed", json_object_new_uint64(js.failed));
-		JADD(jo, "truncated", json_object_new_uint64(js.truncated));
+		JADD(jo, "sent", json_object_new_uint64(ss.written));
+		JADD(jo, "failed", json_object_new_uint64(ss.dropped));
+		JADD(jo, "truncated", json_object_new_uint64(sink_stats_get(&ss, "truncated")));
 		JADD(jo, "diagnostics_lost", json_object_new_uint64(log_dropped()));
 		JADD(out, "journal", jo);
 	}
 	JADD(proc, "tracked", json_object_new_int64(d->pt ? (int64_t)proctable_count(d->pt) : 0));
 	JADD(proc, "evicted", json_object_new_uint64(d->pt ? proctable_evictions(d->pt) : 0));
 	JADD(out, "processes", proc);
-	JADD(out_o, "path", json_object_new_string(d->sink ? sink_path(d->sink) : ""));
-	JADD(out_o, "written", json_object_new_uint64(d->sink ? sink_written(d->sink) : 0));
+	JADD(out_o, "path", json_object_new_string(have_out ? out_st.path : ""));
+	JADD(out_o, "written", json_object_new_uint64(have_out ? out_st.written : 0));
 	JADD(out, "output", out_o);
+	for (size_t i = 0; i < pipeline_sink_count(d->pipe); i++) {
+		pipeline_sink_stats(d->pipe, i, &ss);
+		json_object_array_add(sinks, sink_stats_json(&ss));
+	}
+	JADD(out, "sinks", sinks);
 	return 0;
 }
 
@@ -573,6 +575,24 @@ static int op_block_list(void *ctx, struct json_object *out, struct control_erro
 	return 0;
 }
 
+static int op_output_reopen(void *ctx, const struct control_peer *peer, struct json_object *out,
+			    struct control_error *err)
+{
+	struct sgd *d = ctx;
+	const char *path = *d->output ? d->output : "-";
+	int r;
+
+	if (d->kernel)
+		kernel_consume(d->kernel); /* what the ring holds goes to the old file */
+	r = pipeline_reopen(d->pipe);
+	if (r < 0)
+		return control_error_set(err, PROTO_E_INTERNAL, "cannot reopen '%s': %s", path,
+					 strerror(-r));
+	sg_log(LOG_INFO, "output reopened (uid %u)", (unsigned int)peer->uid);
+	JADD(out, "output", json_object_new_string(path));
+	return 0;
+}
+
 static const struct control_ops ops = {
 	.status = op_status,
 	.mark = op_mark,
@@ -583,6 +603,7 @@ static const struct control_ops ops = {
 	.block_add = op_block_add,
 	.block_remove = op_block_remove,
 	.block_list = op_block_list,
+	.output_reopen = op_output_reopen,
 };
 
 const struct control_ops *ctl_ops(void)

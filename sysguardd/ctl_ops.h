@@ -34,9 +34,7 @@ struct sgd {
 	char enforce_why[256];       /* why it is unavailable */
 	struct pipeline *pipe;       /* required: marks, policy and block_change events */
 	struct proctable *pt;        /* NULL: not reported */
-	struct sink *sink;           /* status: the output's counters; NULL: none */
-	struct journal *journal;     /* status: the journal sink's counters; NULL: none */
-	struct dedup *dedup;         /* flushed and re-windowed on a policy change; NULL: none */
+	const char *output;          /* the NDJSON output's path, "-", or "" for none */
 	struct policy *policy;       /* in force; NULL: none, every event is logged */
 	char policy_src[4096];       /* where it came from */
 	int64_t policy_loaded_at;    /* unix seconds */

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include "encode.h"
 #include "journal.h"
+#include "sink.h"
 
 #define MESSAGE_MAX 1024
 
@@ -305,4 +306,74 @@ void journal_get_stats(const struct journal *j, struct journal_stats *ret)
 		*ret = j->st;
 	else
 		memset(ret, 0, sizeof(*ret));
+}
+
+/* --- the journal as a pipeline sink (sink.h) ------------------------------------------------ */
+
+struct journal_sink {
+	struct sink base;
+	struct journal *j;
+	uint64_t dropped_type[SG_EV_MAX];
+	bool failing;
+};
+
+static void jsink_write(struct sink *s, const struct sg_event *ev, const char *line, size_t len)
+{
+	struct journal_sink *js = (struct journal_sink *)s;
+	uint64_t failed = js->j->st.failed;
+
+	journal_publish(js->j, ev, line, len);
+	if (js->j->st.failed != failed) {
+		js->failing = true;
+		if ((unsigned int)ev->type < SG_EV_MAX)
+			js->dropped_type[ev->type]++;
+	} else if (journal_wants(js->j, ev)) {
+		js->failing = false;
+	}
+}
+
+static void jsink_stats(const struct sink *s, struct sink_stats *st)
+{
+	const struct journal_sink *js = (const struct journal_sink *)s;
+
+	memset(st, 0, sizeof(*st));
+	st->name = "journal";
+	st->where = "journal";
+	st->path = js->j->path;
+	st->written = js->j->st.sent;
+	st->dropped = js->j->st.failed;
+	memcpy(st->dropped_type, js->dropped_type, sizeof(st->dropped_type));
+	st->last_error = js->j->st.last_error;
+	st->failing = js->failing;
+	sink_stats_extra(st, "truncated", js->j->st.truncated);
+}
+
+static void jsink_free(struct sink *s)
+{
+	struct journal_sink *js = (struct journal_sink *)s;
+
+	journal_free(js->j);
+	free(js);
+}
+
+static const struct sink_ops journal_sink_ops = {
+	.write = jsink_write,
+	.stats = jsink_stats,
+	.free = jsink_free,
+};
+
+struct sink *journal_sink_new(const struct journal_opts *opts)
+{
+	struct journal_sink *js = calloc(1, sizeof(*js));
+
+	if (!js)
+		return NULL;
+	js->base.ops = &journal_sink_ops;
+	js->j = journal_new(opts);
+	if (!js->j) {
+		free(js);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return &js->base;
 }

@@ -56,12 +56,19 @@ void journal_free(struct journal *j);
 bool journal_wants(const struct journal *j, const struct sg_event *ev);
 
 /*
- * The pipeline observer: send ev (json: its encoded line, len bytes) if
- * selected.  Never blocks.
+ * Send ev (json: its encoded line, len bytes) if selected.  Never blocks.
  */
 void journal_publish(void *j, const struct sg_event *ev, const char *json, size_t len);
 
 void journal_get_stats(const struct journal *j, struct journal_stats *ret);
+
+/*
+ * The same, as a pipeline sink (sink.h): name "journal", drop reports with
+ * drop.where "journal" for entries the journal did not take.  Returns NULL
+ * with errno set only when out of memory.
+ */
+struct sink;
+struct sink *journal_sink_new(const struct journal_opts *opts);
 
 /* The syslog priority and MESSAGE_ID for an event (see sysguard.yaml(5)). */
 int journal_priority(const struct sg_event *ev);

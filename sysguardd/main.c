@@ -2,8 +2,8 @@
 /*
  * sysguardd: options, start-up in dependency order, the event loop, signals
  * and an orderly shutdown.  Start-up: options -> configuration -> log ->
- * kernel (mount, load, attach) -> process table seeded from /proc -> sinks ->
- * pipeline -> loop.  Modules are torn down in the reverse order.  The
+ * kernel (mount, load, attach) -> process table seeded from /proc -> pipeline
+ * and its sinks -> loop.  Modules are torn down in the reverse order.  The
  * control socket's commands and the policy commit are ctl_ops.c's, working on
  * the struct sgd embedded here.
  */
@@ -21,7 +21,6 @@
 #include "config.h"
 #include "control.h"
 #include "ctl_ops.h"
-#include "dedup.h"
 #include "enforce.h"
 #include "journal.h"
 #include "kernel.h"
@@ -42,8 +41,7 @@ struct daemon {
 	char block_label[256];          /* the rule id of the block being judged */
 	struct proctable *pt;
 	struct pipeline *pipe;
-	struct sink *sink;
-	struct journal *journal;        /* service: alerts etc. to the journal, or NULL */
+	char output[4096];              /* the NDJSON sink's path, "-", or "" for none */
 	struct event *ring_ev;
 	struct event *batch_ev;
 	struct event *tick_ev;
@@ -53,7 +51,6 @@ struct daemon {
 	int exit_code;
 	struct sgd s;                   /* the policy in force and what the commands use */
 	struct control *ctl;
-	struct dedup *dedup;
 	struct sg_droppid *lost_seen;   /* per-process losses already reported */
 	size_t nlost_seen;
 	struct sg_droppid lost_changed[32];
@@ -106,13 +103,6 @@ static void on_batch(evutil_socket_t fd, short what, void *arg)
 	consume(arg);
 }
 
-static void dedup_emit(struct sg_event *ev, void *arg)
-{
-	struct daemon *d = arg;
-
-	pipeline_emit(d->pipe, ev);
-}
-
 /* The verdict: enforcement's own reports first, then the policy. */
 static void judge(void *ctx, struct sg_event *ev)
 {
@@ -141,9 +131,6 @@ static void judge(void *ctx, struct sg_event *ev)
 	if (!d->s.policy)
 		return;
 	policy_eval(d->s.policy, ev, d->pt);
-	/* a repeat inside the dedup window waits to be summarised */
-	if (ev->verdict.action != SG_ACT_ALLOW && d->dedup && dedup_submit(d->dedup, ev, now_ns()) == 0)
-		ev->verdict.action = SG_ACT_ALLOW;
 }
 
 /* Collect the processes whose losses grew since the last report. */
@@ -180,8 +167,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct sg_event ev;
 
 	pipeline_sync_clock(d->pipe);
-	if (d->dedup && dedup_flush(d->dedup, now_ns()) > 0)
-		pipeline_flush(d->pipe);
+	pipeline_tick(d->pipe); /* dedup windows, rotated outputs, sink drop reports */
 	if (d->enforce && enforce_expire(d->enforce, ctl_on_expired, &d->s) > 0)
 		pipeline_flush(d->pipe);
 	if (kernel_counters(d->kernel, &now) < 0)
@@ -217,9 +203,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		int r;
 
 		service_reloading(); /* service: RELOADING=1 ... READY=1 around the reload */
-		r = d->sink ? sink_reopen(d->sink) : 0;
+		r = pipeline_reopen(d->pipe);
 		if (r < 0)
-			sg_log(LOG_ERR, "cannot reopen '%s': %s", sink_path(d->sink), strerror(-r));
+			sg_log(LOG_ERR, "cannot reopen '%s': %s", d->output, strerror(-r));
 		else
 			sg_log(LOG_INFO, "SIGHUP: output reopened");
 		consume(d); /* what the old policy should judge */
@@ -319,16 +305,27 @@ static void report_programs(struct daemon *d)
 
 /* ---- the control socket's commands ---- */
 
-static void publish(void *ctx, const struct sg_event *ev, const char *json, size_t len)
+/* Hand a new sink (NULL: it could not be made) to the pipeline. */
+static int add_sink(struct daemon *d, struct sink *s, const char *what)
 {
-	struct daemon *d = ctx;
+	int r;
 
-	control_publish(d->ctl, ev, json, len);
+	if (!s) {
+		r = errno ? -errno : -ENOMEM;
+		sg_log(LOG_ERR, "cannot open the output '%s': %s", what, strerror(-r));
+		return r;
+	}
+	r = pipeline_add_sink(d->pipe, s);
+	if (r < 0) {
+		sink_free(s);
+		sg_log(LOG_ERR, "too many outputs: '%s' is one too many", what);
+	}
+	return r;
 }
 
 static int start(struct daemon *d)
 {
-	struct pipeline_hooks hooks = { .judge = judge, .publish = publish, .ctx = d };
+	struct pipeline_hooks hooks = { .judge = judge, .ctx = d };
 	struct kernel_opts ko;
 	struct policy *policy = NULL;
 	const char *ppath = ctl_policy_path(&d->s);
@@ -348,7 +345,6 @@ static int start(struct daemon *d)
 		       SG_POLICY_DEFAULT, SG_POLICY_SHIPPED);
 		ppath = "(none)";
 	}
-	d->dedup = dedup_new(0, 0, dedup_emit, d);
 
 	/* the socket before BPF: a second daemon is refused before it loads anything */
 	d->base = event_base_new();
@@ -395,13 +391,10 @@ static int start(struct daemon *d)
 				mkdir(dir, 0750);
 			}
 		}
-		d->sink = sink_open(out, 0);
-		if (!d->sink) {
-			r = -errno;
-			sg_log(LOG_ERR, "cannot open the output '%s': %s", out, strerror(errno));
+		r = add_sink(d, sink_ndjson_new(out, 0), out);
+		if (r < 0)
 			return r;
-		}
-		pipeline_add_sink(d->pipe, d->sink);
+		snprintf(d->output, sizeof(d->output), "%s", out);
 	}
 
 	/* service: selected events to the journal when running under systemd */
@@ -410,9 +403,14 @@ static int start(struct daemon *d)
 		struct journal_opts jo = { .actions = d->cfg.journal_actions,
 					   .drops = d->cfg.journal_drops };
 
-		d->journal = journal_new(&jo);
-		if (!d->journal || pipeline_add_observer(d->pipe, journal_publish, d->journal) < 0)
-			return -ENOMEM;
+		r = add_sink(d, journal_sink_new(&jo), "journal");
+		if (r < 0)
+			return r;
+	}
+	if (d->ctl) {
+		r = add_sink(d, control_sink_new(d->ctl), "subscribers");
+		if (r < 0)
+			return r;
 	}
 
 	memset(&ko, 0, sizeof(ko));
@@ -451,9 +449,7 @@ static int start(struct daemon *d)
 	d->s.enforce = d->enforce;
 	d->s.pipe = d->pipe;
 	d->s.pt = d->pt;
-	d->s.sink = d->sink;
-	d->s.journal = d->journal;
-	d->s.dedup = d->dedup;
+	d->s.output = d->output;
 	r = ctl_apply_policy(&d->s, policy, ppath);
 	if (r < 0) {
 		policy_free(policy);
@@ -487,7 +483,7 @@ static int start(struct daemon *d)
 			return -ENOMEM;
 	}
 	report_programs(d);
-	sg_log(LOG_INFO, "ready: writing events to '%s'", d->sink ? sink_path(d->sink) : "nowhere");
+	sg_log(LOG_INFO, "ready: writing events to '%s'", *d->output ? d->output : "nowhere");
 	return 0;
 }
 
@@ -507,21 +503,16 @@ static void stop(struct daemon *d, bool clean)
 		event_free(d->batch_ev);
 	if (d->ring_ev)
 		event_free(d->ring_ev);
-	if (d->dedup && d->pipe)
-		dedup_flush_all(d->dedup);
 	if (d->pipe)
-		pipeline_flush(d->pipe);
-	control_free(d->ctl);
+		pipeline_drain(d->pipe);
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)
 		pipeline_flush(d->pipe);
-	dedup_free(d->dedup);
 	ctl_fini(&d->s);
 	free(d->lost_seen);
-	sink_close(d->sink);
-	journal_free(d->journal); /* service */
-	pipeline_free(d->pipe);
+	pipeline_free(d->pipe); /* and its sinks; the subscribers' sink before the control */
+	control_free(d->ctl);
 	proctable_free(d->pt);
 	if (d->base)
 		event_base_free(d->base);
@@ -613,8 +604,8 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		char status[256];
 
-		snprintf(status, sizeof(status), "Watching; events to '%s'",
-			 d.sink ? sink_path(d.sink) : "nowhere");
+		snprintf(status, sizeof(status), "Watching; events to '%.200s'",
+			 *d.output ? d.output : "nowhere");
 		service_ready(status);
 	} else {
 		service_failed(-r, "Start-up failed: %s", strerror(-r));

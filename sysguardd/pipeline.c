@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "decode.h"
+#include "dedup.h"
 #include "encode.h"
 #include "sg_limits.h"
 #include "log.h"
@@ -14,19 +15,22 @@
 #include "proctable.h"
 #include "sink.h"
 
-#define MAX_SINKS 4
+/* A sink and what its drop reports have said so far. */
+struct sink_slot {
+	struct sink *s;
+	uint64_t reported;                  /* dropped lines already reported */
+	uint64_t reported_type[SG_EV_MAX];
+	uint64_t last_report_ns;
+	bool trouble;                       /* reported as failing, not yet delivering again */
+};
 
 struct pipeline {
 	struct decoder dec;
 	struct proctable *pt;
 	struct pipeline_hooks hooks;
-	struct sink *sinks[MAX_SINKS];
+	struct dedup *dedup;
+	struct sink_slot sinks[PIPELINE_SINKS_MAX];
 	size_t nsinks;
-	struct {
-		void (*fn)(void *ctx, const struct sg_event *ev, const char *json, size_t len);
-		void *ctx;
-	} observers[PIPELINE_OBSERVERS_MAX];
-	size_t nobservers;
 	struct encode_ctx ectx;
 	uint64_t seq;
 	struct pipeline_stats stats;
@@ -34,12 +38,34 @@ struct pipeline {
 	char line[SG_JSON_LINE_MAX];
 };
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void emit(struct pipeline *p, struct sg_event *ev);
+
+/* Dedup summaries join the path after dedup. */
+static void dedup_summary(struct sg_event *ev, void *arg)
+{
+	emit(arg, ev);
+}
+
 struct pipeline *pipeline_new(struct proctable *pt, const struct pipeline_hooks *hooks)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
+	p->dedup = dedup_new(0, 0, dedup_summary, p);
+	if (!p->dedup) {
+		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
 	decoder_init(&p->dec);
 	p->pt = pt;
 	p->ectx.pt = pt;
@@ -50,24 +76,20 @@ struct pipeline *pipeline_new(struct proctable *pt, const struct pipeline_hooks 
 
 void pipeline_free(struct pipeline *p)
 {
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nsinks; i++)
+		sink_free(p->sinks[i].s); /* each flushes what it still holds */
+	dedup_free(p->dedup);
 	free(p);
 }
 
-void pipeline_add_sink(struct pipeline *p, struct sink *s)
+int pipeline_add_sink(struct pipeline *p, struct sink *s)
 {
-	if (p->nsinks < MAX_SINKS)
-		p->sinks[p->nsinks++] = s;
-}
-
-int pipeline_add_observer(struct pipeline *p,
-			  void (*fn)(void *ctx, const struct sg_event *ev, const char *json, size_t len),
-			  void *ctx)
-{
-	if (p->nobservers >= PIPELINE_OBSERVERS_MAX)
+	if (p->nsinks >= PIPELINE_SINKS_MAX)
 		return -ENOSPC;
-	p->observers[p->nobservers].fn = fn;
-	p->observers[p->nobservers].ctx = ctx;
-	p->nobservers++;
+	memset(&p->sinks[p->nsinks], 0, sizeof(p->sinks[0]));
+	p->sinks[p->nsinks++].s = s;
 	return 0;
 }
 
@@ -76,7 +98,14 @@ void pipeline_set_host(struct pipeline *p, const char *host)
 	p->ectx.host = host;
 }
 
-void pipeline_emit(struct pipeline *p, struct sg_event *ev)
+void pipeline_set_dedup_window(struct pipeline *p, uint64_t window_ns)
+{
+	dedup_flush_all(p->dedup);
+	dedup_set_window(p->dedup, window_ns);
+}
+
+/* Encode once, count, hand to every sink. */
+static void emit(struct pipeline *p, struct sg_event *ev)
 {
 	int len;
 
@@ -98,19 +127,20 @@ void pipeline_emit(struct pipeline *p, struct sg_event *ev)
 	else if (ev->verdict.action == SG_ACT_BLOCK)
 		p->stats.blocks++;
 	for (size_t i = 0; i < p->nsinks; i++)
-		sink_write(p->sinks[i], p->line, len);
-	if (p->hooks.publish)
-		p->hooks.publish(p->hooks.ctx, ev, p->line, len);
-	for (size_t i = 0; i < p->nobservers; i++)
-		p->observers[i].fn(p->observers[i].ctx, ev, p->line, len);
+		sink_write(p->sinks[i].s, ev, p->line, len);
 }
 
+/* judge -> dedup -> emit */
 static void judge_and_emit(struct pipeline *p, struct sg_event *ev)
 {
 	p->stats.received[ev->type]++;
 	if (p->hooks.judge)
 		p->hooks.judge(p->hooks.ctx, ev);
-	pipeline_emit(p, ev);
+	/* a repeat inside the dedup window waits to be summarised */
+	if (ev->verdict.action != SG_ACT_ALLOW && ev->verdict.action != SG_ACT_NONE &&
+	    dedup_submit(p->dedup, ev, mono_ns()) == 0)
+		ev->verdict.action = SG_ACT_ALLOW;
+	emit(p, ev);
 }
 
 int pipeline_record(void *ctx, const void *data, size_t size)
@@ -139,17 +169,102 @@ void pipeline_inject(struct pipeline *p, struct sg_event *ev)
 
 void pipeline_flush(struct pipeline *p)
 {
+	for (size_t i = 0; i < p->nsinks; i++)
+		sink_flush(p->sinks[i].s); /* failures are counted and reported by pipeline_tick */
+}
+
+/* A drop event for what slot's sink lost since its last report. */
+static void report_drops(struct pipeline *p, struct sink_slot *slot, const struct sink_stats *st,
+			 uint64_t now)
+{
+	struct sg_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_DROP;
+	ev.drop.where = st->where;
+	ev.drop.total = st->dropped - slot->reported;
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++)
+		ev.drop.lost[t] = st->dropped_type[t] - slot->reported_type[t];
+	slot->reported = st->dropped;
+	memcpy(slot->reported_type, st->dropped_type, sizeof(slot->reported_type));
+	slot->last_report_ns = now;
+	pipeline_inject(p, &ev);
+}
+
+void pipeline_tick(struct pipeline *p)
+{
+	uint64_t now = mono_ns();
+	bool emitted = false;
+
+	if (dedup_flush(p->dedup, now) > 0)
+		emitted = true;
 	for (size_t i = 0; i < p->nsinks; i++) {
-		int r = sink_flush(p->sinks[i]);
+		struct sink_slot *slot = &p->sinks[i];
+		struct sink_stats st;
 
-		if (r < 0) {
-			static int warned;
-
-			if (!warned++)
-				sg_log(LOG_ERR, "cannot write events to '%s': %s",
-				       sink_path(p->sinks[i]), strerror(-r));
+		sink_tick(slot->s);
+		sink_stats(slot->s, &st);
+		if (!st.where || st.dropped == slot->reported) {
+			if (!st.failing && slot->trouble) {
+				slot->trouble = false;
+				sg_log(LOG_NOTICE, "events are delivered to '%s' again", st.name);
+			}
+			continue;
 		}
+		if (st.failing && slot->trouble &&
+		    now - slot->last_report_ns < PIPELINE_DROP_REPORT_SEC * 1000000000ull)
+			continue; /* reported when it began: the rest once it is over */
+		if (st.failing && !slot->trouble)
+			sg_log(LOG_ERR, "events cannot be delivered to '%s' ('%s'): %s; they are "
+			       "counted as dropped", st.name, st.path ? st.path : "",
+			       st.last_error ? strerror(st.last_error) : "too slow");
+		else if (!st.failing && slot->trouble)
+			sg_log(LOG_NOTICE, "events are delivered to '%s' again", st.name);
+		slot->trouble = st.failing;
+		report_drops(p, slot, &st, now);
+		emitted = true;
 	}
+	if (emitted)
+		pipeline_flush(p);
+}
+
+void pipeline_drain(struct pipeline *p)
+{
+	dedup_flush_all(p->dedup);
+	pipeline_flush(p);
+}
+
+int pipeline_reopen(struct pipeline *p)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < p->nsinks; i++) {
+		int r = sink_reopen(p->sinks[i].s);
+
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+size_t pipeline_sink_count(const struct pipeline *p)
+{
+	return p->nsinks;
+}
+
+void pipeline_sink_stats(const struct pipeline *p, size_t i, struct sink_stats *ret)
+{
+	sink_stats(p->sinks[i].s, ret);
+}
+
+int pipeline_find_sink(const struct pipeline *p, const char *name, struct sink_stats *ret)
+{
+	for (size_t i = 0; i < p->nsinks; i++) {
+		sink_stats(p->sinks[i].s, ret);
+		if (!strcmp(ret->name, name))
+			return 0;
+	}
+	return -ENOENT;
 }
 
 void pipeline_sync_clock(struct pipeline *p)

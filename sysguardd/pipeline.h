@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The event pipeline, one stage after another: decode -> process table ->
- * enrich -> judge (the policy) -> encode once -> sinks and subscribers.  It
- * owns the decoder, the sequence numbers, the encode buffer and the counts;
- * the stages it does not own come in as hooks.  Nothing is allocated per
- * event here.
+ * enrich -> judge (a hook: the policy's verdict) -> dedup -> encode once ->
+ * every sink.  It owns the decoder, the dedup table, the sinks, the sequence
+ * numbers, the encode buffer and the counts; an event never returns through
+ * the daemon's main loop on its way.  Dedup summaries and the sinks' own
+ * drop reports enter the same path.  Nothing is allocated per event here.
  */
 #ifndef SG_PIPELINE_H
 #define SG_PIPELINE_H
@@ -15,19 +16,18 @@
 
 struct proctable;
 struct sink;
+struct sink_stats;
 
 struct pipeline_hooks {
 	/* fills ev->verdict; NULL logs everything */
 	void (*judge)(void *ctx, struct sg_event *ev);
-	/* every emitted event, with its encoded line (no newline) */
-	void (*publish)(void *ctx, const struct sg_event *ev, const char *json, size_t len);
 	void *ctx;
 };
 
 struct pipeline_stats {
 	uint64_t received[SG_EV_MAX];   /* decoded or injected */
-	uint64_t emitted[SG_EV_MAX];    /* written to the sinks */
-	uint64_t allowed[SG_EV_MAX];    /* judged 'allow', not emitted */
+	uint64_t emitted[SG_EV_MAX];    /* handed to the sinks */
+	uint64_t allowed[SG_EV_MAX];    /* judged 'allow' (or folded by dedup), not emitted */
 	uint64_t alerts;
 	uint64_t blocks;
 	uint64_t malformed;             /* records the decoder refused */
@@ -36,19 +36,21 @@ struct pipeline_stats {
 
 struct pipeline;
 
+/* Returns NULL with errno set. */
 struct pipeline *pipeline_new(struct proctable *pt, const struct pipeline_hooks *hooks);
+/* Frees the sinks too (after a last flush). */
 void pipeline_free(struct pipeline *p);
-void pipeline_add_sink(struct pipeline *p, struct sink *s);
-void pipeline_set_host(struct pipeline *p, const char *host);
 /*
- * One more consumer of every emitted event, called after the sinks and the
- * publish hook (the journal sink is one).  At most PIPELINE_OBSERVERS_MAX.
- * Returns 0 or -ENOSPC.
+ * Hand a sink over: every emitted event goes to it from now on, and the
+ * pipeline frees it.  At most PIPELINE_SINKS_MAX; returns 0 or -ENOSPC (the
+ * sink then stays the caller's).
  */
-#define PIPELINE_OBSERVERS_MAX 4
-int pipeline_add_observer(struct pipeline *p,
-			  void (*fn)(void *ctx, const struct sg_event *ev, const char *json, size_t len),
-			  void *ctx);
+#define PIPELINE_SINKS_MAX 4
+int pipeline_add_sink(struct pipeline *p, struct sink *s);
+void pipeline_set_host(struct pipeline *p, const char *host);
+
+/* The dedup window (0: off), e.g. from a newly loaded policy; open windows are closed first. */
+void pipeline_set_dedup_window(struct pipeline *p, uint64_t window_ns);
 
 /* A ring-buffer record (the kernel_opts.sample callback). Returns 0. */
 int pipeline_record(void *p, const void *data, size_t size);
@@ -56,12 +58,27 @@ int pipeline_record(void *p, const void *data, size_t size);
 /* An event made in userspace (mark, drop report, ...): timestamped and emitted. */
 void pipeline_inject(struct pipeline *p, struct sg_event *ev);
 
-/* Emit an event that is already judged (dedup summaries come back this way). */
-void pipeline_emit(struct pipeline *p, struct sg_event *ev);
-
 /* Write out what the sinks buffered; called after each batch. */
 void pipeline_flush(struct pipeline *p);
 void pipeline_sync_clock(struct pipeline *p);
+/*
+ * Once a second: close the dedup windows that ended, let the sinks notice
+ * a rotated or deleted output, and emit a `drop` event (drop.where: the
+ * sink's) for what a sink could not deliver since the last report -- at once
+ * when it delivers again, else once when the trouble starts and then at most
+ * every PIPELINE_DROP_REPORT_SEC while it lasts.
+ */
+#define PIPELINE_DROP_REPORT_SEC 60
+void pipeline_tick(struct pipeline *p);
+/* Close every dedup window now and flush (at exit). */
+void pipeline_drain(struct pipeline *p);
+/* Reopen every sink that has something to reopen.  0, or the first -errno. */
+int pipeline_reopen(struct pipeline *p);
+size_t pipeline_sink_count(const struct pipeline *p);
+/* The stats of sink i (in the order they were added). */
+void pipeline_sink_stats(const struct pipeline *p, size_t i, struct sink_stats *ret);
+/* The stats of the first sink named name; -ENOENT when there is none. */
+int pipeline_find_sink(const struct pipeline *p, const char *name, struct sink_stats *ret);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
 uint64_t pipeline_last_seq(const struct pipeline *p);
 

@@ -341,12 +341,11 @@ int main(int argc, char **argv)
 #endif
 	}
 	p = pipeline_new(pt, &hooks);
-	sink = sink_open(out, 0);
-	if (!p || !sink) {
+	sink = sink_ndjson_new(out, 0);
+	if (!p || !sink || pipeline_add_sink(p, sink) < 0) {
 		fprintf(stderr, "replay: cannot set up the pipeline ('%s'): %s\n", out, strerror(errno));
 		return 1;
 	}
-	pipeline_add_sink(p, sink);
 
 	t0 = now_ns();
 	for (;;) {
@@ -376,8 +375,10 @@ int main(int argc, char **argv)
 
 	{
 		const struct pipeline_stats *st = pipeline_stats(p);
+		struct sink_stats ss;
 		uint64_t emitted = 0;
 
+		sink_stats(sink, &ss);
 		for (int t = 0; t < SG_EV_MAX; t++)
 			emitted += st->emitted[t];
 		if (text)
@@ -391,15 +392,14 @@ int main(int argc, char **argv)
 			       only ? only : "mix", policy_path ? "\"" : "",
 			       policy_path ? policy_path : "null", policy_path ? "\"" : "", done, emitted,
 			       st->malformed, (double)elapsed / done, done * 1e9 / elapsed, rs.n,
-			       sink_written(sink), sink_dropped(sink), proctable_count(pt));
+			       ss.written, ss.dropped, proctable_count(pt));
 		if (st->malformed) {
 			fprintf(stderr, "replay: %" PRIu64 " records refused by the decoder\n",
 				st->malformed);
 			return 1;
 		}
 	}
-	sink_close(sink);
-	pipeline_free(p);
+	pipeline_free(p); /* and the sink */
 #ifdef HAVE_POLICY
 	policy_free(jc.pol);
 #endif

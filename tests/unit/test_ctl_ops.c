@@ -43,7 +43,6 @@ struct fx {
 	struct config cfg;
 	struct proctable *pt;
 	struct pipeline *pipe;
-	struct sink *sink;
 	struct sgd s;
 	const struct control_ops *ops;
 };
@@ -63,13 +62,11 @@ static int setup(void **state)
 	assert_non_null(f->pt);
 	f->pipe = pipeline_new(f->pt, &hooks);
 	assert_non_null(f->pipe);
-	f->sink = sink_open(f->out, 0);
-	assert_non_null(f->sink);
-	pipeline_add_sink(f->pipe, f->sink);
+	assert_int_equal(pipeline_add_sink(f->pipe, sink_ndjson_new(f->out, 0)), 0);
 	f->s.cfg = &f->cfg;
 	f->s.pipe = f->pipe;
 	f->s.pt = f->pt;
-	f->s.sink = f->sink;
+	f->s.output = f->out;
 	snprintf(f->s.enforce_why, sizeof(f->s.enforce_why), "switched off in the configuration");
 	assert_int_equal(ctl_apply_policy(&f->s, NULL, "(none)"), 0);
 	f->ops = ctl_ops();
@@ -84,8 +81,7 @@ static int teardown(void **state)
 
 	ctl_fini(&f->s);
 	pipeline_flush(f->pipe);
-	sink_close(f->sink);
-	pipeline_free(f->pipe);
+	pipeline_free(f->pipe); /* and its sink */
 	proctable_free(f->pt);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
