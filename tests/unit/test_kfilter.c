@@ -105,6 +105,43 @@ static void check_other_kinds(const struct policy *p, const struct kfilter_spec 
 	}
 }
 
+/*
+ * Every other type the kernel filters by kind (ptrace, setuid, mount, module,
+ * bpf, io_uring, connect, ...): an event of it from each comm and uid, with
+ * the fields the shipped rules test set both ways where they have two.
+ */
+static void check_kinds_alone(const struct policy *p, const struct kfilter_spec *spec)
+{
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+		const struct sg_evtype *et = sg_evtype(t);
+
+		if (et->kfilter != SG_KF_KIND || t == SG_EV_RENAME || t == SG_EV_UNLINK ||
+		    t == SG_EV_CHMOD)
+			continue;
+		for (int variant = 0; variant < 2; variant++) {
+			for (size_t c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
+				for (uint32_t uid = 0; uid <= 1000; uid += 1000) {
+					struct sg_event ev = file_event(t, uid, c, "/tmp/x");
+					int act;
+
+					ev.ptrace.request = variant ? 16 : 0;
+					ev.cred.old_uid = variant ? 1000 : 0;
+					ev.cred.old_euid = variant ? 1000 : 0;
+					act = policy_eval(p, &ev, NULL);
+					checked++;
+					if (act == SG_ACT_ALLOW || act == SG_ACT_NONE)
+						continue;
+					acted++;
+					if (!kfilter_kind_passes(spec, t, uid, comms[c]))
+						fail_msg("the kernel filter would hide a %s event (%s) that "
+							 "rule '%s' acts on", et->name, comms[c],
+							 ev.verdict.rule_id ? ev.verdict.rule_id : "(default)");
+				}
+			}
+		}
+	}
+}
+
 /* Judge an open of path both ways; fail on any event the filter would hide. */
 static void check_path(const struct policy *p, const struct kfilter_spec *spec, const char *path)
 {
@@ -200,6 +237,7 @@ static void check_policy(const char *file)
 	strcpy(path + 600, "/.bashrc");
 	check_path(p, &spec, path);
 
+	check_kinds_alone(p, &spec);
 	kfilter_spec_fini(&spec);
 	policy_free(p);
 }
