@@ -28,6 +28,7 @@
 #include "kernel.h"
 #include "kfilter.h"
 #include "log.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
@@ -903,6 +904,28 @@ static const struct control_ops ctl_ops = {
 	.block_list = op_block_list,
 };
 
+/* ---- metrics start-up hook (metrics.c owns the rest) ---- */
+static struct metrics *metrics;
+
+static int start_metrics(struct daemon *d)
+{
+	const struct metrics_sources src = {
+		.pipe = &d->pipe, .kernel = &d->kernel, .policy = &d->policy, .ctl = &d->ctl,
+		.journal = &d->journal, .sink = &d->sink, .enforce = &d->enforce, .pt = &d->pt,
+		.version = SG_VERSION,
+	};
+	const struct metrics_options mo = {
+		.socket = d->cfg.metrics_socket, .group = PROTO_GROUP_DEFAULT,
+		.listen = d->cfg.metrics_listen, .allow_remote = d->cfg.metrics_allow_remote,
+		.textfile = d->cfg.metrics_textfile,
+		.textfile_interval_ms = d->cfg.metrics_interval_ms, .log = sg_log,
+	};
+
+	metrics = metrics_new(d->base, &mo, &src);
+	return metrics ? 0 : (errno ? -errno : -EIO);
+}
+/* ---- end of the metrics hook ---- */
+
 static int start(struct daemon *d)
 {
 	struct pipeline_hooks hooks = { .judge = judge, .publish = publish, .ctx = d };
@@ -956,6 +979,9 @@ static int start(struct daemon *d)
 		sg_log(LOG_ERR, "out of memory");
 		return -ENOMEM;
 	}
+	r = start_metrics(d); /* metrics hook: after the pipeline, before anything is emitted */
+	if (r < 0)
+		return r;
 
 	out = d->cfg.output;
 	/* service: under systemd stdout is the journal, so events go to the file */
@@ -1080,6 +1106,8 @@ static void stop(struct daemon *d, bool clean)
 		dedup_flush_all(d->dedup);
 	if (d->pipe)
 		pipeline_flush(d->pipe);
+	metrics_free(metrics); /* metrics hook: the last textfile, before the modules go */
+	metrics = NULL;
 	control_free(d->ctl);
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
