@@ -211,7 +211,10 @@ def test_jq_recipes(daemon_factory, tmp):
     rule_f = 'select(.rule == $rule)'
     pid_f = 'select(.proc.pid == $pid or .proc.ppid == $pid)'
     count_f = '[.[] | select(.rule)] | group_by(.rule) | map({rule: .[0].rule, n: length})'
-    for f in (since_f, rule_f, pid_f, count_f):
+    tsv_f = ("""select((.action == "alert" or .action == "block") and .time >= $since)
+   | [.time, .action, .rule, .proc.comm, .proc.pid, (.file.path // .exec.filename // .net.addr // "")]
+   | @tsv""")
+    for f in (since_f, rule_f, pid_f, count_f, tsv_f):
         assert f in doc, "docs/forwarding.md lost the recipe %r" % f
 
     policy = os.path.join(tmp, "policy.yaml")
@@ -235,3 +238,9 @@ def test_jq_recipes(daemon_factory, tmp):
     assert {e["file"]["path"] for e in out if e["type"] == "open"} == set(probes)
     counts = jq(count_f, d.out, "-s")[0]
     assert {"rule": "fwd-probe", "n": 2} in counts, counts
+    p = subprocess.run([JQ, "-r", "--arg", "since", t0, tsv_f, d.out], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    assert sorted(r[5] for r in rows) == sorted(probes), rows
+    assert all(r[1] == "alert" and r[2] == "fwd-probe" and r[4] == str(os.getpid()) for r in rows)

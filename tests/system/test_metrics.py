@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from conftest import SYSGUARDD, base_config, need_root_bpf
+from conftest import REPO, SYSGUARDD, base_config, need_root_bpf
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
@@ -253,6 +253,8 @@ def test_prometheus_scrapes_daemon(daemon_factory, tmp):
     pconf = os.path.join(pdir, "prometheus.yml")
     with open(pconf, "w") as f:
         f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                "rule_files: ['%s']\n"
+                % os.path.join(REPO, "docs", "examples", "prometheus-rules.yml") +
                 "scrape_configs:\n  - job_name: sysguard\n    scrape_interval: 1s\n"
                 "    static_configs:\n      - targets: ['127.0.0.1:%d']\n" % port)
     log_path = os.path.join(pdir, "prometheus.log")
@@ -273,6 +275,9 @@ def test_prometheus_scrapes_daemon(daemon_factory, tmp):
         hits = wait_query(prom, pport, 'sysguard_rule_hits_total{rule="metrics-probe"}',
                           lambda v: v >= 3, "the rule hits")
         assert hits >= 3
+        # the alerting rule of docs/examples/prometheus-rules.yml fires
+        wait_query(prom, pport, 'ALERTS{alertname="SysguardAlerts",type="open",'
+                   'alertstate="firing"}', lambda v: v == 1, "the SysguardAlerts rule")
     finally:
         prom.terminate()
         try:
