@@ -921,8 +921,14 @@ static int start_metrics(struct daemon *d)
 		.textfile_interval_ms = d->cfg.metrics_interval_ms, .log = sg_log,
 	};
 
+	int r;
+
 	metrics = metrics_new(d->base, &mo, &src);
-	return metrics ? 0 : (errno ? -errno : -EIO);
+	if (metrics)
+		return 0;
+	r = errno ? -errno : -EIO;
+	sg_log(LOG_ERR, "cannot start the metrics endpoints: %s", strerror(-r));
+	return r;
 }
 /* ---- end of the metrics hook ---- */
 
