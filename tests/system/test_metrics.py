@@ -285,3 +285,31 @@ def test_prometheus_scrapes_daemon(daemon_factory, tmp):
         except subprocess.TimeoutExpired:
             prom.kill()
             prom.wait()
+
+
+def test_metrics_endpoint_in_use(tmp):
+    """A configured endpoint that cannot be opened stops the start, with the reason."""
+    need_root_bpf()
+    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    notsock = os.path.join(tmp, "file.sock")
+    with open(notsock, "w") as f:
+        f.write("not a socket")
+    try:
+        for metrics, why in (("listen: 127.0.0.1:%d" % busy.getsockname()[1], "cannot listen on"),
+                             ("socket: %s" % notsock, "is not a socket")):
+            conf = os.path.join(tmp, "sysguard.yaml")
+            with open(conf, "w") as f:
+                f.write(base_config(tmp) + "metrics:\n  %s\n" % metrics)
+            p = subprocess.run([SYSGUARDD, "--foreground", "--config", conf, "--output",
+                                os.path.join(tmp, "ev.ndjson"), "--socket",
+                                os.path.join(tmp, "s.sock")],
+                               capture_output=True, text=True, timeout=120)
+            assert p.returncode == 1, p.stderr
+            assert why in p.stderr and "cannot start the metrics endpoints" in p.stderr, p.stderr
+            assert "ready:" not in p.stderr
+        with open(notsock) as f:
+            assert f.read() == "not a socket"
+    finally:
+        busy.close()
