@@ -129,7 +129,10 @@ DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev li
 	iproute2 mandoc procps liburing-dev \
 	build-essential debhelper \
 	qemu-system-x86 busybox-static kmod \
-	netcat-openbsd ncat socat nmap logrotate
+	netcat-openbsd ncat socat nmap logrotate \
+	prometheus rsyslog jq
+# (prometheus, rsyslog, jq: tests/system/test_metrics.py and test_forwarding.py run the
+#  recipes of docs/forwarding.md against them)
 # (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier;
 #  nc, ncat, socat, nmap: the default policy's network-tool detections are tested with them;
 #  logrotate: tests/system/test_output_faults.py rotates with it)

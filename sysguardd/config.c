@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/socket.h>
 #include <yaml.h>
 #include "config.h"
 #include "event.h"
+#include "metrics.h"
 
 void config_defaults(struct config *c)
 {
@@ -31,6 +33,7 @@ void config_defaults(struct config *c)
 	c->enforce = true;
 	c->release_on_stop = false;
 	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/sysguard");
+	c->metrics_interval_ms = 15000;
 }
 
 /* An unsigned decimal: digits only (strtoull alone takes blanks, '+' and '-'). */
@@ -273,6 +276,56 @@ static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *
 	return 0;
 }
 
+static int parse_metrics(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v, *listen = NULL;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'metrics' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+		int r = 0;
+
+		if (!strcmp(name, "socket")) {
+			r = get_str(p, v, c->metrics_socket, sizeof(c->metrics_socket));
+			if (!r && c->metrics_socket[0] && c->metrics_socket[0] != '/')
+				r = fail(p, v, "'metrics.socket' must be an absolute path%s", "");
+		} else if (!strcmp(name, "listen")) {
+			r = get_str(p, v, c->metrics_listen, sizeof(c->metrics_listen));
+			listen = v;
+		} else if (!strcmp(name, "allow_remote")) {
+			r = get_bool(p, v, &c->metrics_allow_remote);
+		} else if (!strcmp(name, "textfile")) {
+			r = get_str(p, v, c->metrics_textfile, sizeof(c->metrics_textfile));
+		} else if (!strcmp(name, "textfile_interval")) {
+			const char *s = scalar(v);
+			uint64_t ms;
+
+			if (!s || config_parse_duration_ms(s, &ms) < 0 || ms < 1000 || ms > 3600000)
+				r = fail(p, v, "expected a duration from 1s to 1h%s", "");
+			else
+				c->metrics_interval_ms = (uint32_t)ms;
+		} else {
+			r = fail(p, k, "unknown setting 'metrics.%s'", name);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (listen && c->metrics_listen[0]) {
+		struct sockaddr_storage ss;
+		unsigned int len;
+		bool loopback;
+
+		if (metrics_parse_listen(c->metrics_listen, &ss, &len, &loopback) < 0)
+			return fail(p, listen, "expected '127.0.0.1:PORT' or '[::1]:PORT', not '%s'",
+				    c->metrics_listen);
+		if (!loopback && !c->metrics_allow_remote)
+			return fail(p, listen, "'%s' is not a loopback address (allowed only with "
+				    "'metrics.allow_remote: true')", c->metrics_listen);
+	}
+	return 0;
+}
+
 static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 {
 	yaml_node_t *k, *v;
@@ -301,6 +354,8 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 			r = parse_journal(p, c, v);
 		else if (!strcmp(name, "enforcement"))
 			r = parse_enforcement(p, c, v);
+		else if (!strcmp(name, "metrics"))
+			r = parse_metrics(p, c, v);
 		else if (!strcmp(name, "process_table_size")) {
 			uint32_t n;
 

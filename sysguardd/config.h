@@ -34,6 +34,12 @@ struct config {
 	bool enforce;                /* load the network enforcement programs */
 	bool release_on_stop;        /* clean stop: detach enforcement (default: keep it) */
 	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
+	/* metrics: Prometheus exposition (metrics.h); "" is off */
+	char metrics_socket[108];    /* Unix socket */
+	char metrics_listen[64];     /* "127.0.0.1:9477" */
+	bool metrics_allow_remote;   /* a listen address that is not loopback */
+	char metrics_textfile[4096]; /* node_exporter textfile, rewritten every interval */
+	uint32_t metrics_interval_ms;
 };
 
 void config_defaults(struct config *c);

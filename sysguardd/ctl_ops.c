@@ -24,6 +24,7 @@
 #include "kernel.h"
 #include "kfilter.h"
 #include "log.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
@@ -209,6 +210,7 @@ void ctl_reload_policy(struct sgd *d)
 	r = ctl_parse_policy(path, &p);
 	if (r == 0)
 		r = ctl_apply_policy(d, p, path);
+	metrics_note_reload(r == 0);
 	if (r == 0)
 		return;
 	policy_free(p);
@@ -386,8 +388,8 @@ static int op_policy_check(void *ctx, const struct control_policy_src *src,
 }
 
 /* Load and put in force; a policy with errors changes nothing. */
-static int load_and_apply(struct sgd *d, const struct control_policy_src *src,
-			  struct json_object *out, struct control_error *err)
+static int load_and_apply_one(struct sgd *d, const struct control_policy_src *src,
+			      struct json_object *out, struct control_error *err)
 {
 	const char *name = src->path ? src->path : "inline";
 	struct policy *p = NULL;
@@ -423,6 +425,16 @@ static int load_and_apply(struct sgd *d, const struct control_policy_src *src,
 	JADD(out, "source", json_object_new_string(d->policy_src));
 	JADD(out, "rules", json_object_new_int64((int64_t)policy_rule_count(p)));
 	return 0;
+}
+
+/* The same, counted for the metrics (sysguard_policy_reloads_total). */
+static int load_and_apply(struct sgd *d, const struct control_policy_src *src,
+			  struct json_object *out, struct control_error *err)
+{
+	int r = load_and_apply_one(d, src, out, err);
+
+	metrics_note_reload(r == 0);
+	return r;
 }
 
 static int op_policy_load(void *ctx, const struct control_policy_src *src,

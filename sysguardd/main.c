@@ -25,6 +25,7 @@
 #include "journal.h"
 #include "kernel.h"
 #include "log.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
@@ -51,6 +52,7 @@ struct daemon {
 	int exit_code;
 	struct sgd s;                   /* the policy in force and what the commands use */
 	struct control *ctl;
+	struct metrics *metrics;        /* NULL: no endpoint configured */
 	struct sg_droppid *lost_seen;   /* per-process losses already reported */
 	size_t nlost_seen;
 	struct sg_droppid lost_changed[32];
@@ -305,6 +307,31 @@ static void report_programs(struct daemon *d)
 
 /* ---- the control socket's commands ---- */
 
+/* The metrics endpoints, when configured; after the pipeline, before anything is emitted. */
+static int start_metrics(struct daemon *d)
+{
+	const struct metrics_sources src = {
+		.pipe = &d->pipe, .kernel = &d->kernel, .policy = &d->s.policy, .ctl = &d->ctl,
+		.enforce = &d->enforce, .pt = &d->pt, .version = SG_VERSION,
+	};
+	const struct metrics_options mo = {
+		.socket = d->cfg.metrics_socket, .group = PROTO_GROUP_DEFAULT,
+		.listen = d->cfg.metrics_listen, .allow_remote = d->cfg.metrics_allow_remote,
+		.textfile = d->cfg.metrics_textfile,
+		.textfile_interval_ms = d->cfg.metrics_interval_ms, .log = sg_log,
+	};
+	int r;
+
+	if (!*d->cfg.metrics_socket && !*d->cfg.metrics_listen && !*d->cfg.metrics_textfile)
+		return 0;
+	d->metrics = metrics_new(d->base, &mo, &src);
+	if (d->metrics)
+		return 0;
+	r = errno ? -errno : -EIO;
+	sg_log(LOG_ERR, "cannot start the metrics endpoints: %s", strerror(-r));
+	return r;
+}
+
 /* Hand a new sink (NULL: it could not be made) to the pipeline. */
 static int add_sink(struct daemon *d, struct sink *s, const char *what)
 {
@@ -375,6 +402,9 @@ static int start(struct daemon *d)
 		sg_log(LOG_ERR, "out of memory");
 		return -ENOMEM;
 	}
+	r = start_metrics(d);
+	if (r < 0)
+		return r;
 
 	out = d->cfg.output;
 	/* service: under systemd stdout is the journal, so events go to the file */
@@ -505,6 +535,7 @@ static void stop(struct daemon *d, bool clean)
 		event_free(d->ring_ev);
 	if (d->pipe)
 		pipeline_drain(d->pipe);
+	metrics_free(d->metrics); /* the last textfile, while the modules it reads live */
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)
