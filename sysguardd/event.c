@@ -17,7 +17,7 @@ extern const struct sg_evtype sg_evtype_ptrace, sg_evtype_setuid, sg_evtype_moun
 extern const struct sg_evtype sg_evtype_module, sg_evtype_bpf, sg_evtype_io_uring;
 extern const struct sg_evtype sg_evtype_mark, sg_evtype_drop, sg_evtype_blockchg, sg_evtype_policy;
 
-static const struct sg_evtype *const types[SG_EV_MAX] = {
+const struct sg_evtype *const sg_evtypes[SG_EV_MAX] = {
 	[SG_EV_EXEC] = &sg_evtype_exec,
 	[SG_EV_FORK] = &sg_evtype_fork,
 	[SG_EV_EXIT] = &sg_evtype_exit,
@@ -81,11 +81,6 @@ static const char *const severity_names[] = {
 	[SG_SEV_CRITICAL] = "critical",
 };
 
-const struct sg_evtype *sg_evtype(int type)
-{
-	return type > 0 && type < SG_EV_MAX ? types[type] : NULL;
-}
-
 const char *sg_syscall_name(int sc)
 {
 	return sc > 0 && sc < SG_SC_MAX ? syscall_names[sc] : NULL;
@@ -109,7 +104,7 @@ const char *sg_type_name(int type)
 int sg_type_from_name(const char *name)
 {
 	for (int i = 1; i < SG_EV_MAX; i++)
-		if (types[i] && strcmp(types[i]->name, name) == 0)
+		if (sg_evtypes[i] && strcmp(sg_evtypes[i]->name, name) == 0)
 			return i;
 	return -EINVAL;
 }

@@ -254,8 +254,14 @@ struct sg_evtype {
 	void (*dedup_keep)(struct dedup_keep *k, struct sg_event *ev);
 };
 
-/* The row of a type, or NULL for an unknown one. */
-const struct sg_evtype *sg_evtype(int type);
+/* The rows, indexed by type (event.c); NULL for none. */
+extern const struct sg_evtype *const sg_evtypes[SG_EV_MAX];
+
+/* The row of a type, or NULL for an unknown one (per event: inline). */
+static inline const struct sg_evtype *sg_evtype(int type)
+{
+	return type > 0 && type < SG_EV_MAX ? sg_evtypes[type] : NULL;
+}
 
 /* The names of what fds 0-2 of an exec'd image are (enum sg_fdkind). */
 extern const char *const sg_fdkind_names[SG_FD_MAX];
