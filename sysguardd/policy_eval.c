@@ -392,6 +392,10 @@ static bool fieldcond_match(struct ectx *c, const struct pfieldcond *fc)
 		if (op->kind == OP_NOT) {
 			if (fieldcond_match(c, op->not))
 				return false;
+		} else if (op->kind == OP_ALL) {
+			for (size_t j = 0; j < op->n; j++)
+				if (!fieldcond_match(c, &op->all[j]))
+					return false;
 		} else if (!op_any(c, fc->field, op)) {
 			return false;
 		}

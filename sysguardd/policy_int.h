@@ -77,7 +77,7 @@ struct pfield_desc {
 
 extern const struct pfield_desc policy_fields[FLD_MAX];
 
-enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_MAX };
+enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_ALL, OP_MAX };
 
 extern const char *const policy_op_names[OP_MAX];
 
@@ -107,6 +107,7 @@ struct pop {
 	struct addr_cidr *cidrs; /* PK_ADDR, sorted */
 	uint32_t mask;           /* PK_ENUM, PK_BOOL (bit 0 false, bit 1 true) */
 	struct pfieldcond *not;  /* OP_NOT */
+	struct pfieldcond *all;  /* OP_ALL: n conditions on the field, every one must hold */
 };
 
 /* All operators of one field hold (AND). */
@@ -170,5 +171,41 @@ uint32_t policy_event_mask(const struct sg_event *ev);
 
 /* Canonical event-mask names, in dump order. */
 int policy_events_names(uint32_t mask, const char **names, size_t max);
+
+/* Sigma rules (policy_sigma.c). */
+struct policy_sigma_opts {
+	enum sg_action action[SG_SEV_CRITICAL + 1]; /* per level; SG_ACT_NONE: not loaded */
+};
+
+struct policy_sigma_stats {
+	unsigned int files;      /* files read */
+	unsigned int sigma;      /* Sigma rules in them */
+	unsigned int converted, refused, skipped; /* skipped: level switched off */
+	unsigned int rules;      /* policy rules made */
+};
+
+/* informational and low: log; medium, high, critical: alert. */
+void policy_sigma_opts_default(struct policy_sigma_opts *o);
+
+/* Called with each converted rule: a rule mapping of the policy language. */
+typedef int (*policy_sigma_rule_fn)(void *arg, const struct ynode *rule);
+
+/*
+ * The policy's 'sigma' key v: read the files and directories it names
+ * (relative paths against the directory of policy_file), convert every Sigma
+ * rule and call fn with each result.  Trees go into a, file names into keep
+ * (they must live as long as the policy).  Problems with the key or a path are
+ * errors in d (-EINVAL); refused Sigma rules are warnings.  -ENOMEM.
+ */
+int policy_sigma_load(struct arena *a, struct arena *keep, const char *policy_file,
+		      const struct ynode *v, policy_sigma_rule_fn fn, void *arg,
+		      struct policy_diag *d);
+
+/* Convert path (file or directory) and print the policy to out. */
+int policy_sigma_import(const char *path, const struct policy_sigma_opts *o, FILE *out,
+			struct policy_diag *d, struct policy_sigma_stats *st);
+
+/* One converted rule in the block style of the policy language. */
+void policy_sigma_put_rule(FILE *f, const struct ynode *rule);
 
 #endif /* SG_POLICY_INT_H */

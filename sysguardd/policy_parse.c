@@ -67,6 +67,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 const char *const policy_op_names[OP_MAX] = {
 	[OP_IN] = "in", [OP_PREFIX] = "prefix", [OP_SUFFIX] = "suffix",
 	[OP_CONTAINS] = "contains", [OP_GLOB] = "glob", [OP_ARG] = "arg", [OP_NOT] = "not",
+	[OP_ALL] = "all",
 };
 
 int policy_events_names(uint32_t mask, const char **names, size_t max)
@@ -122,6 +123,7 @@ struct px {
 	struct pvec rules;       /* struct prule */
 	struct pvec excl;        /* struct pcondset */
 	struct pmark def_mark[3]; /* where each default was set */
+	bool from_text;          /* policy_load_string: no 'sigma' paths */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -227,7 +229,7 @@ static bool valid_name(const char *s, size_t max, bool dots)
 	for (; s[n]; n++)
 		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
 		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-' ||
-		      (dots && (s[n] == '.' || s[n] == ':'))))
+		      (dots && (s[n] == '.' || s[n] == ':' || s[n] == '#'))))
 			return false;
 	return n > 0 && n <= max;
 }
@@ -518,6 +520,7 @@ static bool op_allowed(enum pkind k, enum pop_kind op)
 	switch (op) {
 	case OP_IN:
 	case OP_NOT:
+	case OP_ALL:
 		return true;
 	case OP_ARG:
 		return k == PK_ARGV;
@@ -529,6 +532,42 @@ static bool op_allowed(enum pkind k, enum pop_kind op)
 static int cmp_op(const void *a, const void *b)
 {
 	return (int)((const struct pop *)a)->kind - (int)((const struct pop *)b)->kind;
+}
+
+static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
+			   struct pfieldcond *out, int depth);
+
+/* 'all': a list of conditions on the same field, every one must hold. */
+static int parse_all(struct px *x, enum pfield f, const struct ynode *v, struct pop *op,
+		     int depth)
+{
+	int r = 0;
+
+	if (v->type != YN_SEQ || v->n == 0) {
+		err(x, v, "'all' takes a list of conditions on '%s'", policy_fields[f].name);
+		return -EINVAL;
+	}
+	if (depth >= SG_POLICY_NOT_MAX) {
+		err(x, v, "'all' nested too deeply");
+		return -EINVAL;
+	}
+	if (v->n > SG_POLICY_VALUES_MAX) {
+		err(x, v, "too many conditions in 'all' (max %d)", SG_POLICY_VALUES_MAX);
+		return -EINVAL;
+	}
+	op->all = alloc(x, v->n * sizeof(*op->all));
+	if (!op->all)
+		return x->fatal;
+	op->n = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		int q = parse_fieldcond(x, f, v->items[i], &op->all[i], depth + 1);
+
+		if (q < 0)
+			r = q;
+		if (x->fatal)
+			return x->fatal;
+	}
+	return r;
 }
 
 static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
@@ -567,9 +606,9 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			kind = OP_IN;
 		if (kind < 0 || !op_allowed(fd->kind, kind)) {
 			err(x, k, "unknown operator '%s' for '%s' (expected %s)", k->str, fd->name,
-			    fd->kind == PK_ARGV ? "in, arg, prefix, suffix, contains, glob, not" :
-			    fd->kind == PK_STR ? "in, prefix, suffix, contains, glob, not" :
-						 "in, not");
+			    fd->kind == PK_ARGV ? "in, arg, prefix, suffix, contains, glob, not, all" :
+			    fd->kind == PK_STR ? "in, prefix, suffix, contains, glob, not, all" :
+						 "in, not, all");
 			r = -EINVAL;
 			continue;
 		}
@@ -596,6 +635,8 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 				return x->fatal;
 			op->n = 1;
 			q = parse_fieldcond(x, f, val, op->not, depth + 1);
+		} else if (kind == OP_ALL) {
+			q = parse_all(x, f, val, op, depth);
 		} else {
 			q = parse_values(x, f, op, val);
 		}
@@ -1110,7 +1151,8 @@ static void parse_lists(struct px *x, const struct ynode *v)
 /* Pass 1 over a file: the document's shape, version, lists, defaults. */
 static void pass1(struct px *x, const struct pfile *f)
 {
-	static const char *const keys[] = { "version", "lists", "defaults", "exclude", "rules" };
+	static const char *const keys[] = { "version", "lists", "defaults", "exclude", "rules",
+					    "sigma" };
 	const struct ynode *root = f->root, *ver;
 	struct pmark top = { .file = f->name, .line = 1, .col = 1 };
 
@@ -1122,11 +1164,11 @@ static void pass1(struct px *x, const struct pfile *f)
 	for (size_t i = 0; i < root->n; i += 2) {
 		bool known = false;
 
-		for (size_t j = 0; j < 5; j++)
+		for (size_t j = 0; j < 6; j++)
 			known |= strcmp(root->items[i]->str, keys[j]) == 0;
 		if (!known)
 			err(x, root->items[i], "unknown key '%s' (expected %s)",
-			    root->items[i]->str, "version, lists, defaults, exclude, rules");
+			    root->items[i]->str, "version, lists, defaults, exclude, rules, sigma");
 	}
 	ver = map_get(root, "version");
 	if (!ver)
@@ -1140,10 +1182,31 @@ static void pass1(struct px *x, const struct pfile *f)
 		parse_defaults(x, map_get(root, "defaults"));
 }
 
-/* Pass 2: exclusions and rules. */
+/*
+ * A rule converted from Sigma (policy_sigma.c).  One the engine refuses is a
+ * refusal like the converter's: its messages become warnings, the rule is left
+ * out, and the rest of the policy loads.
+ */
+static int sigma_rule(void *arg, const struct ynode *v)
+{
+	struct px *x = arg;
+	size_t nrules = x->rules.n, msgs = x->d->n;
+	unsigned int errors = x->d->errors;
+
+	if (parse_rule(x, v) == 0 || x->fatal)
+		return x->fatal;
+	x->rules.n = nrules;
+	for (size_t i = msgs; i < x->d->n; i++)
+		x->d->msgs[i].warning = true;
+	x->d->warnings += x->d->errors - errors;
+	x->d->errors = errors;
+	return 0;
+}
+
+/* Pass 2: exclusions and rules, then the rules of the Sigma files named. */
 static void pass2(struct px *x, const struct pfile *f)
 {
-	const struct ynode *root = f->root, *ex, *rules;
+	const struct ynode *root = f->root, *ex, *rules, *sigma;
 
 	if (!root || root->type != YN_MAP)
 		return;
@@ -1163,6 +1226,14 @@ static void pass2(struct px *x, const struct pfile *f)
 	if (rules && expect(x, rules, YN_SEQ, "'rules'"))
 		for (size_t i = 0; i < rules->n && !x->fatal; i++)
 			parse_rule(x, rules->items[i]);
+	sigma = map_get(root, "sigma");
+	if (sigma && x->from_text)
+		err(x, sigma, "'sigma' paths are read only from policy files, not from a "
+			      "policy given as text");
+	else if (sigma && !x->fatal &&
+		 policy_sigma_load(&x->tmp, &x->p->arena, f->name, sigma, sigma_rule, x,
+				   x->d) == -ENOMEM)
+		x->fatal = -ENOMEM;
 }
 
 static int read_file(struct px *x, const char *path, char **ret, size_t *len)
@@ -1413,6 +1484,7 @@ static int load(const char *path, const char *text, size_t len, struct policy **
 		goto out;
 	}
 	errors0 = diag->errors;
+	x.from_text = text != NULL;
 	if (text)
 		r = add_text(&x, path, text, len);
 	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
