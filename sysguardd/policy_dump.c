@@ -137,7 +137,7 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 
 /* Operators in the order of their names. */
 static const enum pop_kind op_order[] = { OP_ALL, OP_ARG, OP_CONTAINS, OP_GLOB, OP_IN, OP_NOT,
-					  OP_PREFIX, OP_SUFFIX };
+					  OP_PREFIX, OP_RE, OP_SUFFIX };
 
 static void put_fieldcond(FILE *f, const struct pfieldcond *fc)
 {

@@ -8,6 +8,7 @@
 #ifndef SG_POLICY_INT_H
 #define SG_POLICY_INT_H
 
+#include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,7 +57,7 @@ enum pfield {
 	FLD_EVENT,
 	FLD_PROC_EXE, FLD_PROC_COMM, FLD_PROC_NAME, FLD_PROC_ARGV,
 	FLD_PROC_UID, FLD_PROC_GID, FLD_PROC_PID, FLD_PROC_PPID,
-	FLD_PARENT_EXE, FLD_PARENT_COMM, FLD_PARENT_NAME,
+	FLD_PARENT_EXE, FLD_PARENT_COMM, FLD_PARENT_NAME, FLD_PARENT_ARGV,
 	FLD_ANC_EXE, FLD_ANC_COMM, FLD_ANC_NAME,
 	FLD_FILE_PATH, FLD_FILE_NEW_PATH, FLD_FILE_NAME, FLD_FILE_WRITE, FLD_FILE_TRUNC,
 	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO,
@@ -77,7 +78,7 @@ struct pfield_desc {
 
 extern const struct pfield_desc policy_fields[FLD_MAX];
 
-enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_ALL, OP_MAX };
+enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_ALL, OP_RE, OP_MAX };
 
 extern const char *const policy_op_names[OP_MAX];
 
@@ -108,6 +109,14 @@ struct pop {
 	uint32_t mask;           /* PK_ENUM, PK_BOOL (bit 0 false, bit 1 true) */
 	struct pfieldcond *not;  /* OP_NOT */
 	struct pfieldcond *all;  /* OP_ALL: n conditions on the field, every one must hold */
+	regex_t *res;            /* OP_RE: strs compiled (POSIX extended) */
+};
+
+/* Compiled regular expressions of a policy, freed with it. */
+struct pregex {
+	struct pregex *next;
+	regex_t *res;
+	size_t n;
 };
 
 /* All operators of one field hold (AND). */
@@ -161,6 +170,7 @@ struct policy {
 	uint32_t *by_type[SG_EV_KERNEL_MAX];
 	size_t nby_type[SG_EV_KERNEL_MAX];
 	struct policy_counters *ctr; /* the only mutable part while in use */
+	struct pregex *regexes;  /* to regfree() */
 };
 
 /* Whether the kernel could enforce r (a block rule); why not, if not. */

@@ -48,6 +48,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_PARENT_EXE] = { "parent.exe", PK_STR, EV_ALL, NULL },
 	[FLD_PARENT_COMM] = { "parent.comm", PK_STR, EV_ALL, NULL },
 	[FLD_PARENT_NAME] = { "parent.name", PK_STR, EV_ALL, NULL },
+	[FLD_PARENT_ARGV] = { "parent.argv", PK_ARGV, EV_ALL, NULL },
 	[FLD_ANC_EXE] = { "ancestor.exe", PK_STR, EV_ALL, NULL },
 	[FLD_ANC_COMM] = { "ancestor.comm", PK_STR, EV_ALL, NULL },
 	[FLD_ANC_NAME] = { "ancestor.name", PK_STR, EV_ALL, NULL },
@@ -67,7 +68,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 const char *const policy_op_names[OP_MAX] = {
 	[OP_IN] = "in", [OP_PREFIX] = "prefix", [OP_SUFFIX] = "suffix",
 	[OP_CONTAINS] = "contains", [OP_GLOB] = "glob", [OP_ARG] = "arg", [OP_NOT] = "not",
-	[OP_ALL] = "all",
+	[OP_ALL] = "all", [OP_RE] = "re",
 };
 
 int policy_events_names(uint32_t mask, const char **names, size_t max)
@@ -363,6 +364,51 @@ static void classify_glob(struct pglob *g)
 	}
 }
 
+/*
+ * 're': POSIX extended regular expressions, unanchored, case-sensitive.
+ * Back-references are refused (their matching can take exponential time).
+ */
+static int compile_regexes(struct px *x, struct pop *op, const struct ynode *v)
+{
+	struct pregex *pr = alloc(x, sizeof(*pr));
+	int r = 0;
+
+	if (!pr)
+		return x->fatal;
+	pr->res = calloc(op->n, sizeof(*pr->res));
+	if (!pr->res)
+		return x->fatal = -ENOMEM;
+	for (size_t i = 0; i < op->n; i++) {
+		const char *s = op->strs[i];
+		char why[128];
+		int q = 0;
+
+		for (size_t j = 0; s[j]; j++)
+			if (s[j] == '\\' && s[j + 1] >= '1' && s[j + 1] <= '9') {
+				err(x, v, "regular expression '%s': back-references are not allowed", s);
+				q = -1;
+				break;
+			} else if (s[j] == '\\' && s[j + 1]) {
+				j++;
+			}
+		if (q == 0)
+			q = regcomp(&pr->res[pr->n], s, REG_EXTENDED | REG_NOSUB);
+		if (q > 0) {
+			regerror(q, &pr->res[pr->n], why, sizeof(why));
+			err(x, v, "bad regular expression '%s': %s", s, why);
+		}
+		if (q)
+			r = -EINVAL;
+		else
+			pr->n++;
+	}
+	/* registered even when incomplete, so that policy_free() frees what compiled */
+	pr->next = x->p->regexes;
+	x->p->regexes = pr;
+	op->res = pr->n == op->n ? pr->res : NULL;
+	return r;
+}
+
 static int parse_values(struct px *x, enum pfield f, struct pop *op, const struct ynode *v)
 {
 	const struct pfield_desc *fd = &policy_fields[f];
@@ -409,6 +455,8 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 		for (size_t i = 0; i < n; i++)
 			op->lens[i] = strlen(op->strs[i]);
 		op->n = n;
+		if (op->kind == OP_RE)
+			r = compile_regexes(x, op, v);
 		break;
 	case PK_NUM:
 		op->ranges = alloc(x, vals.n * sizeof(*op->ranges));
@@ -606,8 +654,8 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			kind = OP_IN;
 		if (kind < 0 || !op_allowed(fd->kind, kind)) {
 			err(x, k, "unknown operator '%s' for '%s' (expected %s)", k->str, fd->name,
-			    fd->kind == PK_ARGV ? "in, arg, prefix, suffix, contains, glob, not, all" :
-			    fd->kind == PK_STR ? "in, prefix, suffix, contains, glob, not, all" :
+			    fd->kind == PK_ARGV ? "in, arg, prefix, suffix, contains, glob, re, not, all" :
+			    fd->kind == PK_STR ? "in, prefix, suffix, contains, glob, re, not, all" :
 						 "in, not, all");
 			r = -EINVAL;
 			continue;
@@ -1532,6 +1580,11 @@ void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
+	for (struct pregex *pr = p->regexes; pr; pr = pr->next) {
+		for (size_t i = 0; i < pr->n; i++)
+			regfree(&pr->res[i]);
+		free(pr->res);
+	}
 	policy_arena_free(&p->arena);
 	free(p);
 }

@@ -62,8 +62,7 @@ static const struct sfield {
 	{ "DestinationPort", CB(SC_NET), SK_NUM, "net.port" },
 	{ "Protocol", CB(SC_NET), SK_PROTO, "net.proto" },
 	{ "Initiated", CB(SC_NET), SK_INITIATED, NULL },
-	{ "ParentCommandLine", C_ALL, SK_REFUSED,
-	  "the parent's command line is not a policy field" },
+	{ "ParentCommandLine", C_ALL, SK_STR, "parent.argv" },
 	{ "CurrentDirectory", C_ALL, SK_REFUSED, "the working directory is not a policy field" },
 	{ "User", C_ALL, SK_REFUSED, "user names are not matched (proc.uid is a number)" },
 	{ "LogonId", C_ALL, SK_REFUSED, "there are no logon sessions" },
@@ -425,6 +424,153 @@ static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum sma
 	return op_map(c, &key->mark, all ? "all" : op, seq->items, seq->n);
 }
 
+/*
+ * A Sigma regular expression (PCRE syntax) as a POSIX extended one, for the
+ * part of the syntax where both mean the same: \s \S \d \D \w \W become
+ * classes, (?: a plain group, an escaped punctuation character itself.
+ * Anything else that PCRE reads differently (look-arounds, lazy or possessive
+ * quantifiers, back-references, \b, other escapes, escapes in brackets but
+ * the classes) refuses the rule.  Returns the length or -EINVAL with why.
+ */
+static int pcre_to_ere(const char *s, char *out, size_t max, const char **why)
+{
+	static const struct {
+		char esc;
+		const char *out, *in_bracket;
+	} cls[] = {
+		{ 's', "[[:space:]]", "[:space:]" }, { 'S', "[^[:space:]]", NULL },
+		{ 'd', "[0-9]", "0-9" }, { 'D', "[^0-9]", NULL },
+		{ 'w', "[[:alnum:]_]", "[:alnum:]_" }, { 'W', "[^[:alnum:]_]", NULL },
+	};
+	size_t o = 0;
+	bool bracket = false;
+
+#define PUT(str)                                                                                   \
+	do {                                                                                       \
+		size_t l_ = strlen(str);                                                           \
+		if (o + l_ >= max) {                                                               \
+			*why = "too long";                                                         \
+			return -EINVAL;                                                            \
+		}                                                                                  \
+		memcpy(out + o, str, l_);                                                          \
+		o += l_;                                                                           \
+	} while (0)
+	for (size_t i = 0; s[i]; i++) {
+		char ch = s[i], one[3] = { ch, 0, 0 };
+
+		if (ch == '\\') {
+			char e = s[i + 1];
+			bool done = false;
+
+			if (!e) {
+				*why = "ends in a backslash";
+				return -EINVAL;
+			}
+			i++;
+			for (size_t k = 0; k < sizeof(cls) / sizeof(cls[0]) && !done; k++)
+				if (cls[k].esc == e) {
+					if (bracket && !cls[k].in_bracket) {
+						*why = "a negated class escape in brackets";
+						return -EINVAL;
+					}
+					PUT(bracket ? cls[k].in_bracket : cls[k].out);
+					done = true;
+				}
+			if (done)
+				continue;
+			if (bracket || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+			    (e >= '0' && e <= '9')) {
+				*why = "an escape with no POSIX equivalent";
+				return -EINVAL;
+			}
+			if (strchr(".[]()*+?{}|^$\\", e)) {
+				one[0] = '\\';
+				one[1] = e;
+			} else {
+				one[0] = e;
+			}
+			PUT(one);
+			continue;
+		}
+		if (bracket) {
+			if (ch == '[' && (s[i + 1] == ':' || s[i + 1] == '=' || s[i + 1] == '.')) {
+				*why = "a POSIX class inside brackets";
+				return -EINVAL;
+			}
+			if (ch == ']' && !(s[i - 1] == '[' || (s[i - 1] == '^' && s[i - 2] == '[')))
+				bracket = false;
+			PUT(one);
+			continue;
+		}
+		if (ch == '[') {
+			bracket = true;
+			PUT(one);
+			continue;
+		}
+		if (ch == '(' && s[i + 1] == '?') {
+			if (s[i + 2] != ':') {
+				*why = "'(?' groups other than '(?:'";
+				return -EINVAL;
+			}
+			i += 2;
+			PUT("(");
+			continue;
+		}
+		if ((ch == '*' || ch == '+' || ch == '?' || ch == '}') &&
+		    (s[i + 1] == '?' || s[i + 1] == '+')) {
+			*why = "lazy or possessive quantifiers";
+			return -EINVAL;
+		}
+		PUT(one);
+	}
+	if (bracket) {
+		*why = "an unclosed '['";
+		return -EINVAL;
+	}
+	out[o] = '\0';
+	return (int)o;
+#undef PUT
+}
+
+/* The condition of a string field with 're' (and maybe 'all'). */
+static struct ynode *re_cond(struct sconv *c, const struct ynode *key, bool all,
+			     struct ynode **vals, size_t n)
+{
+	struct nlist l = { 0 };
+	struct ynode *seq;
+
+	for (size_t i = 0; i < n; i++) {
+		char buf[4096];
+		const char *why = NULL;
+		struct ynode *val;
+		regex_t re;
+		int q = pcre_to_ere(vals[i]->str, buf, sizeof(buf), &why);
+
+		if (q >= 0 && regcomp(&re, buf, REG_EXTENDED | REG_NOSUB) == 0)
+			regfree(&re);
+		else if (q >= 0)
+			why = "not a valid POSIX extended regular expression";
+		if (why) {
+			free(l.v);
+			refuse(c, vals[i], "regular expression '%s': %s", vals[i]->str, why);
+			return NULL;
+		}
+		val = mk_val(c, &vals[i]->mark, buf, (size_t)q);
+		if (nl_push(c, &l, all ? op_map(c, &vals[i]->mark, "re", &val, 1) : val) < 0) {
+			free(l.v);
+			return NULL;
+		}
+	}
+	if (all && l.n == 1) {
+		struct ynode *r = l.v[0];
+
+		free(l.v);
+		return r;
+	}
+	seq = nl_finish(c, &l, YN_SEQ, &key->mark);
+	return seq ? op_map(c, &key->mark, all ? "all" : "re", seq->items, seq->n) : NULL;
+}
+
 /* ---- search identifiers ------------------------------------------------ */
 
 static const struct sfield *find_sfield(struct sconv *c, const char *name, size_t len,
@@ -448,7 +594,7 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 	const char *k = key->str, *bar = strchr(k, '|');
 	size_t flen = bar ? (size_t)(bar - k) : strlen(k);
 	enum smatch m = SM_EQ;
-	bool all = false, wd = false, cidr = false, known;
+	bool all = false, wd = false, cidr = false, re = false, known;
 	const struct sfield *sf = find_sfield(c, k, flen, &known);
 	struct nlist vals = { 0 };
 	int r = 0;
@@ -486,12 +632,16 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 		else if (IS("cidr"))
 			cidr = true;
 		else if (IS("re"))
-			return refuse(c, key, "modifier 're': regular expressions are not supported");
+			re = true;
+		else if (re && (IS("i") || IS("m") || IS("s")))
+			return refuse(c, key, "modifier 're|%.*s' is not supported", (int)mlen, mod);
 		else
 			return refuse(c, key, "modifier '%.*s' is not supported", (int)mlen, mod);
 #undef IS
 	}
-	if (sf->kind != SK_STR && (m != SM_EQ || all || wd))
+	if (re && (m != SM_EQ || wd || cidr))
+		return refuse(c, key, "'re' with another modifier than 'all' is not supported");
+	if (sf->kind != SK_STR && (m != SM_EQ || all || wd || re))
 		return refuse(c, key, "modifiers of '%s' other than 'cidr' are not supported",
 			      sf->sigma);
 	if (cidr && sf->kind != SK_ADDR)
@@ -525,7 +675,10 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 	}
 	switch (sf->kind) {
 	case SK_STR:
-		out->cond = str_cond(c, key, m, all, vals.v, vals.n);
+		if (re)
+			out->cond = re_cond(c, key, all, vals.v, vals.n);
+		else
+			out->cond = str_cond(c, key, m, all, vals.v, vals.n);
 		if (!out->cond && !c->fatal)
 			r = -EINVAL;
 		break;
