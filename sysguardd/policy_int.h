@@ -215,6 +215,14 @@ int policy_sigma_load(struct arena *a, struct arena *keep, const char *policy_fi
 int policy_sigma_import(const char *path, const struct policy_sigma_opts *o, FILE *out,
 			struct policy_diag *d, struct policy_sigma_stats *st);
 
+/*
+ * Convert one Sigma file held in memory (name for messages) into the text of
+ * a policy ("version: 1" and its rules, without comments); *ret malloc'ed.
+ */
+int policy_sigma_text(const char *name, const char *text, size_t len,
+		      const struct policy_sigma_opts *o, char **ret, struct policy_diag *d,
+		      struct policy_sigma_stats *st);
+
 /* One converted rule in the block style of the policy language. */
 void policy_sigma_put_rule(FILE *f, const struct ynode *rule);
 

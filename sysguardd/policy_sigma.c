@@ -1274,6 +1274,12 @@ static int convert(struct sload *l, struct sconv *c)
 		c->ids[c->nids++].node = det->items[i + 1];
 	}
 	c->cond_node = cond;
+	for (size_t i = 0; i < (cond->type == YN_SEQ ? cond->n : 1); i++) {
+		const struct ynode *one = cond->type == YN_SEQ ? cond->items[i] : cond;
+
+		if (one->type == YN_SCALAR && (strchr(one->str, '|') || strstr(one->str, " near ")))
+			return refuse(c, one, "aggregations ('|', 'near') are not supported");
+	}
 	if (cond->type == YN_SEQ) {
 		/* several conditions: any of them */
 		for (size_t i = 0; i < cond->n; i++) {
@@ -1924,6 +1930,40 @@ int policy_sigma_import(const char *path, const struct policy_sigma_opts *o, FIL
 	sload_fini(&l);
 	policy_arena_free(&a);
 	return r;
+}
+
+int policy_sigma_text(const char *name, const char *text, size_t len,
+		      const struct policy_sigma_opts *o, char **ret, struct policy_diag *d,
+		      struct policy_sigma_stats *st)
+{
+	struct arena a = { 0 };
+	struct import im = { 0 };
+	struct sload l = { .o = o, .fn = import_rule, .arg = &im, .d = d, .a = &a, .keep = &a };
+	const char *fname;
+	char *buf = NULL;
+	size_t blen = 0;
+	int r;
+
+	im.out = open_memstream(&buf, &blen);
+	if (!im.out)
+		return -errno;
+	fputs("version: 1\n", im.out);
+	fname = policy_arena_strndup(&a, name, strlen(name));
+	r = fname ? convert_text(&l, fname, text, len) : -ENOMEM;
+	if (im.n == 0)
+		fputs("rules: []\n", im.out);
+	if (fclose(im.out) != 0 && r == 0)
+		r = -ENOMEM;
+	if (st)
+		*st = l.st;
+	sload_fini(&l);
+	policy_arena_free(&a);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
 }
 
 int policy_sigma_import_main(const char *path, FILE *out, FILE *err)
