@@ -1228,11 +1228,11 @@ static int convert(struct sload *l, struct sconv *c)
 			      v && v->type == YN_SCALAR ? v->str : "");
 	v = map_get(ls, "service");
 	if (v)
-		return refuse(c, v, "logsource service '%s' is not supported",
+		return refuse(c, v, "logsource service '%s' is not supported (no logs are read)",
 			      v->type == YN_SCALAR ? v->str : "?");
 	v = map_get(ls, "category");
 	if (!v || v->type != YN_SCALAR)
-		return refuse(c, ls, "logsource without a category");
+		return refuse(c, ls, "logsource without a category (no logs are read)");
 	c->cat = SC_MAX;
 	for (int i = 0; i < SC_MAX; i++)
 		if (strcmp(v->str, cats[i].name) == 0)
