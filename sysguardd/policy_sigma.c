@@ -1905,7 +1905,10 @@ static int import_rule(void *arg, const struct ynode *rule)
 
 	if (im->n++ == 0)
 		fputs("rules:\n", im->out);
-	fprintf(im->out, "  # %s:%u\n", rule->mark.file, rule->mark.line);
+	fputs("  # ", im->out);
+	for (const char *p = rule->mark.file; *p; p++) /* a comment ends at a line break */
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, im->out);
+	fprintf(im->out, ":%u\n", rule->mark.line);
 	policy_sigma_put_rule(im->out, rule);
 	return 0;
 }
