@@ -226,6 +226,10 @@ static size_t str_values(struct ectx *c, enum pfield f, const char **v)
 		if (ev->exec.filename)
 			v[n++] = ev->exec.filename;
 		break;
+	case FLD_EXEC_CWD:
+		if (ev->exec.cwd)
+			v[n++] = ev->exec.cwd;
+		break;
 	case FLD_FILE_PATH:
 	case FLD_FILE_NAME:
 		if (ev->file.path)

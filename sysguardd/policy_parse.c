@@ -62,6 +62,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_NET_PORT] = { "net.port", PK_NUM, EV_NET, NULL },
 	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, EV_NET, proto_names },
 	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, EVB(SG_EV_EXEC), NULL },
+	[FLD_EXEC_CWD] = { "exec.cwd", PK_STR, EVB(SG_EV_EXEC), NULL },
 	[FLD_RESULT] = { "result", PK_ENUM, EV_ALL, result_names },
 };
 

@@ -63,7 +63,7 @@ static const struct sfield {
 	{ "Protocol", CB(SC_NET), SK_PROTO, "net.proto" },
 	{ "Initiated", CB(SC_NET), SK_INITIATED, NULL },
 	{ "ParentCommandLine", C_ALL, SK_STR, "parent.argv" },
-	{ "CurrentDirectory", C_ALL, SK_REFUSED, "the working directory is not a policy field" },
+	{ "CurrentDirectory", CB(SC_PROC), SK_STR, "exec.cwd" },
 	{ "User", C_ALL, SK_REFUSED, "user names are not matched (proc.uid is a number)" },
 	{ "LogonId", C_ALL, SK_REFUSED, "there are no logon sessions" },
 	{ "DestinationHostname", C_ALL, SK_REFUSED,

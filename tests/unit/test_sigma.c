@@ -225,6 +225,22 @@ static struct policy *conv_policy(const char *category, const char *detection)
 
 /* ---- modifiers ---------------------------------------------------------- */
 
+static void current_directory(void **state)
+{
+	struct policy *p = conv_policy("process_creation",
+				       "  sel:\n    CurrentDirectory|startswith: /var/opt/scx/\n"
+				       "  condition: sel\n");
+	struct sg_event ev = ev_exec("/usr/bin/x", "x");
+
+	ev.exec.cwd = "/var/opt/scx/tmp";
+	assert_string_equal(judge(p, ev), ID);
+	ev.exec.cwd = "/root";
+	assert_string_equal(judge(p, ev), "-");
+	ev.exec.cwd = NULL; /* unknown: no value, no match */
+	assert_string_equal(judge(p, ev), "-");
+	policy_free(p);
+}
+
 static void modifiers_plain(void **state)
 {
 	struct policy *p = conv_policy("process_creation",
@@ -541,8 +557,8 @@ static void refusals(void **state)
 		"field 'TargetFilename' is not known for category 'process_creation'");
 	refused("process_creation", "  sel:\n    User: root\n  condition: sel\n",
 		"field 'User': user names are not matched");
-	refused("process_creation", "  sel:\n    CurrentDirectory: /tmp\n  condition: sel\n",
-		"field 'CurrentDirectory'");
+	refused("file_event", "  sel:\n    CurrentDirectory: /tmp\n  condition: sel\n",
+		"field 'CurrentDirectory' is not known for category 'file_event'");
 	refused("network_connection", "  sel:\n    DestinationHostname: x.org\n  condition: sel\n",
 		"host names are not seen (no DNS)");
 	refused("network_connection", "  sel:\n    Initiated: 'false'\n  condition: sel\n",
@@ -833,6 +849,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(modifiers_plain),
+		cmocka_unit_test(current_directory),
 		cmocka_unit_test(modifiers_contains_startswith_endswith),
 		cmocka_unit_test(modifiers_all),
 		cmocka_unit_test(modifiers_wildcards_and_escapes),
