@@ -241,6 +241,35 @@ static void current_directory(void **state)
 	policy_free(p);
 }
 
+/* file_rename: TargetFilename is the new path only; file_delete: the path. */
+static void file_categories(void **state)
+{
+	struct policy *p = conv_policy("file_rename",
+				       "  sel:\n    TargetFilename|startswith: /etc/cron.d/\n"
+				       "  condition: sel\n");
+	struct sg_event ev = ev_file(SG_EV_RENAME, "/tmp/x", false);
+
+	ev.file.new_path = "/etc/cron.d/x";
+	assert_string_equal(judge(p, ev), ID);
+	ev.file.path = "/etc/cron.d/x"; /* moved out of the directory: not a target */
+	ev.file.new_path = "/tmp/x";
+	assert_string_equal(judge(p, ev), "-");
+	policy_free(p);
+	p = conv_policy("file_delete", "  sel:\n    TargetFilename|endswith: /.bash_history\n"
+				       "  condition: sel\n");
+	assert_string_equal(judge(p, ev_file(SG_EV_UNLINK, "/root/.bash_history", false)), ID);
+	ev = ev_file(SG_EV_UNLINK, "/root/.bash_history", false);
+	ev.result = -2; /* a failed unlink deleted nothing */
+	assert_string_equal(judge(p, ev), "-");
+	assert_string_equal(judge(p, ev_file(SG_EV_OPEN, "/root/.bash_history", true)), "-");
+	policy_free(p);
+	p = conv_policy("file_event", "  sel:\n    TargetFilename: /etc/doas.conf\n"
+				      "  condition: sel\n");
+	assert_string_equal(judge(p, ev_file(SG_EV_OPEN, "/etc/doas.conf", true)), ID);
+	assert_string_equal(judge(p, ev_file(SG_EV_OPEN, "/etc/doas.conf", false)), "-");
+	policy_free(p);
+}
+
 static void modifiers_plain(void **state)
 {
 	struct policy *p = conv_policy("process_creation",
@@ -850,6 +879,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(modifiers_plain),
 		cmocka_unit_test(current_directory),
+		cmocka_unit_test(file_categories),
 		cmocka_unit_test(modifiers_contains_startswith_endswith),
 		cmocka_unit_test(modifiers_all),
 		cmocka_unit_test(modifiers_wildcards_and_escapes),
