@@ -34,5 +34,7 @@
 #define SG_SIGMA_SETS_MAX    256     /* condition sets of one converted rule */
 #define SG_SIGMA_RULES_MAX   16      /* policy rules from one Sigma rule */
 #define SG_SIGMA_VALUES_MAX  1024    /* values of one Sigma field (after windash) */
+#define SG_SIGMA_NEST_MAX    32      /* parentheses nested in a Sigma condition */
+#define SG_SIGMA_FIELDS_MAX  256     /* field conditions in one converted condition set */
 
 #endif /* SG_SG_LIMITS_H */

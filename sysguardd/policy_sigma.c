@@ -889,7 +889,7 @@ static struct sx *parse_factor(struct sconv *c)
 	if (strcmp(w, "(") == 0) {
 		struct sx *a;
 
-		if (++c->depth > 32) {
+		if (++c->depth > SG_SIGMA_NEST_MAX) {
 			refuse(c, c->cond_node, "condition nested too deeply");
 			return NULL;
 		}
@@ -1096,7 +1096,7 @@ static int add_products(struct sconv *c, uint64_t pos, struct nlist *sets, bool 
 					      SG_SIGMA_SETS_MAX);
 		}
 	for (size_t k = 0; k < total; k++) {
-		struct sfc *fcs[256];
+		struct sfc *fcs[SG_SIGMA_FIELDS_MAX];
 		size_t n = 0;
 		struct ynode *cs;
 
@@ -1104,7 +1104,7 @@ static int add_products(struct sconv *c, uint64_t pos, struct nlist *sets, bool 
 			const struct salt *alt = &c->ids[which[i]].alts[idx[i]];
 
 			for (size_t j = 0; j < alt->n; j++) {
-				if (n == 256)
+				if (n == SG_SIGMA_FIELDS_MAX)
 					return refuse(c, c->cond_node, "too many field conditions "
 								       "in one conjunction");
 				fcs[n++] = &alt->v[j];
@@ -1385,9 +1385,9 @@ static int convert(struct sload *l, struct sconv *c)
 					continue;
 				for (size_t a = 0; a < c->ids[q].nalts; a++) {
 					const struct salt *alt = &c->ids[q].alts[a];
-					struct sfc *fcs[256];
+					struct sfc *fcs[SG_SIGMA_FIELDS_MAX];
 
-					if (alt->n > 256) {
+					if (alt->n > SG_SIGMA_FIELDS_MAX) {
 						r = refuse(c, c->ids[q].node, "too many fields");
 						break;
 					}
