@@ -92,7 +92,9 @@ $(BUILD)/sysguardd: $(BUILD)/obj/sysguardd/main.o $(LIBSGD)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(BUILD)/sysguardctl: $(CTL_OBJ) $(SHARED_OBJ)
+# The CLI converts Sigma rules itself (policy import-sigma): the policy engine
+# comes from the daemon's archive, of which only what it uses is linked.
+$(BUILD)/sysguardctl: $(CTL_OBJ) $(SHARED_OBJ) $(LIBSGD)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 

@@ -28,5 +28,14 @@
 #define SG_POLICY_DEPTH_MAX  64      /* YAML nesting depth of a policy file */
 #define SG_POLICY_NOT_MAX    4       /* 'not' nested in 'not' */
 #define SG_POLICY_DIAG_MAX   200     /* messages kept from one policy load */
+#define SG_SIGMA_FILES_MAX   4096    /* Sigma files read for one policy */
+#define SG_SIGMA_DEPTH_MAX   8       /* directory levels below a Sigma path */
+#define SG_SIGMA_IDENTS_MAX  64      /* search identifiers of one Sigma rule */
+#define SG_SIGMA_TERMS_MAX   64      /* conjunctions of a Sigma condition in DNF */
+#define SG_SIGMA_SETS_MAX    256     /* condition sets of one converted rule */
+#define SG_SIGMA_RULES_MAX   16      /* policy rules from one Sigma rule */
+#define SG_SIGMA_VALUES_MAX  1024    /* values of one Sigma field (after windash) */
+#define SG_SIGMA_NEST_MAX    32      /* parentheses nested in a Sigma condition */
+#define SG_SIGMA_FIELDS_MAX  256     /* field conditions in one converted condition set */
 
 #endif /* SG_SG_LIMITS_H */

@@ -24,8 +24,8 @@ static const struct ctl_cmd commands[] = {
 	{ "tail", cmd_tail, "[--type TYPE] [--action ACTION] [--pid PID] [--comm NAME] "
 			    "[--exe PATH] [--exact] [--rule ID] [--count N]",
 	  "stream events until interrupted" },
-	{ "policy", cmd_policy, "show | check FILE | load FILE | reload",
-	  "show, check, load or reload the policy" },
+	{ "policy", cmd_policy, "show | check FILE | load FILE | reload | import-sigma PATH",
+	  "show, check, load or reload the policy; convert Sigma rules" },
 	{ "block", cmd_block, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--ttl DURATION] "
 			      "[--comment TEXT] [--cgroup PATH] [--bind]",
 	  "block connections to an address" },

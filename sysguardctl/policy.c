@@ -4,6 +4,7 @@
  * (as the calling user) and sends its text, so no privilege is needed; load
  * sends an absolute path for the daemon to read (and to reload later), or the
  * text from standard input with '-'.  Errors print as file:line:column.
+ * import-sigma converts Sigma rules here, without the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "sysguardctl.h"
+#include "policy_sigma.h"
 
 #define POLICY_TEXT_MAX 60000 /* inline text must fit in one request line */
 
@@ -21,12 +23,15 @@ static int policy_show(struct ctl *ctl, int argc, char **argv);
 static int policy_check(struct ctl *ctl, int argc, char **argv);
 static int policy_load(struct ctl *ctl, int argc, char **argv);
 static int policy_reload(struct ctl *ctl, int argc, char **argv);
+static int policy_import_sigma(struct ctl *ctl, int argc, char **argv);
 
 const struct ctl_cmd ctl_policy_cmds[] = {
 	{ "show", policy_show, "", "show the policy in force" },
 	{ "check", policy_check, "FILE|-", "check a policy file without loading it" },
 	{ "load", policy_load, "FILE|-", "load a policy file and apply it (root)" },
 	{ "reload", policy_reload, "", "reload the policy from its source (root)" },
+	{ "import-sigma", policy_import_sigma, "RULE.yml|DIR",
+	  "print Sigma rules as policy rules (no daemon needed)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -256,6 +261,16 @@ static int policy_reload(struct ctl *ctl, int argc, char **argv)
 	return ctl_simple(ctl, "policy.reload", NULL, load_human);
 }
 
+static int policy_import_sigma(struct ctl *ctl, int argc, char **argv)
+{
+	const char *path;
+	int r = one_arg(argc, argv, "RULE.yml or directory", &path);
+
+	if (r >= 0)
+		return r;
+	return policy_sigma_import_main(path, stdout, stderr) ? EXIT_FAILED : EXIT_OK;
+}
+
 int cmd_policy(struct ctl *ctl, int argc, char **argv)
 {
 	const struct ctl_cmd *c;
@@ -264,10 +279,10 @@ int cmd_policy(struct ctl *ctl, int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		FILE *f = argc < 2 ? stderr : stdout;
 
-		fprintf(f, "usage: %s policy show | check FILE|- | load FILE|- | reload\n",
-			ctl_progname);
+		fprintf(f, "usage: %s policy show | check FILE|- | load FILE|- | reload | "
+			   "import-sigma RULE.yml|DIR\n", ctl_progname);
 		for (c = ctl_policy_cmds; c->name; c++)
-			fprintf(f, "  %-7s %s\n", c->name, c->summary);
+			fprintf(f, "  %-12s %s\n", c->name, c->summary);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	c = ctl_cmd_match(ctl_policy_cmds, argv[1], &r);

@@ -79,6 +79,15 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 		put_fieldcond(f, op->not);
 		return;
 	}
+	if (op->kind == OP_ALL) {
+		fputc('[', f);
+		for (size_t i = 0; i < op->n; i++) {
+			fputs(i ? ", " : "", f);
+			put_fieldcond(f, &op->all[i]);
+		}
+		fputc(']', f);
+		return;
+	}
 	fputc('[', f);
 	switch (fd->kind) {
 	case PK_STR:
@@ -127,8 +136,8 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 }
 
 /* Operators in the order of their names. */
-static const enum pop_kind op_order[] = { OP_ARG, OP_CONTAINS, OP_GLOB, OP_IN, OP_NOT,
-					  OP_PREFIX, OP_SUFFIX };
+static const enum pop_kind op_order[] = { OP_ALL, OP_ARG, OP_CONTAINS, OP_GLOB, OP_IN, OP_NOT,
+					  OP_PREFIX, OP_RE, OP_SUFFIX };
 
 static void put_fieldcond(FILE *f, const struct pfieldcond *fc)
 {

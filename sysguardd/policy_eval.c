@@ -33,6 +33,9 @@ struct ectx {
 	bool line_done;
 	size_t line_len;
 	char line[SG_ARGV_BYTES + 1];
+	bool pline_done;         /* the parent's command line */
+	size_t pline_len;
+	char pline[SG_ARGV_BYTES + 1];
 };
 
 uint32_t policy_event_mask(const struct sg_event *ev)
@@ -87,6 +90,12 @@ static void ancestors(struct ectx *c)
 	}
 }
 
+static const struct proc_entry *parent_entry(struct ectx *c)
+{
+	ancestors(c);
+	return c->nanc > 0 ? c->anc[0] : NULL;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -130,24 +139,46 @@ static void load_argv(struct ectx *c)
 	}
 }
 
+/* argv joined with single spaces into line (SG_ARGV_BYTES + 1); returns the length. */
+static size_t join_argv(const char *argv, size_t argv_len, char *line)
+{
+	size_t n = argv_len < SG_ARGV_BYTES ? argv_len : SG_ARGV_BYTES;
+
+	while (n && argv[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		line[i] = argv[i] ? argv[i] : ' ';
+	line[n] = '\0';
+	return n;
+}
+
 /* The command line: argv joined with single spaces. */
 static const char *argv_line(struct ectx *c, size_t *len)
 {
 	if (!c->line_done) {
-		size_t n;
-
 		c->line_done = true;
 		load_argv(c);
-		n = c->argv_len < SG_ARGV_BYTES ? c->argv_len : SG_ARGV_BYTES;
-		while (n && c->argv[n - 1] == '\0')
-			n--;
-		for (size_t i = 0; i < n; i++)
-			c->line[i] = c->argv[i] ? c->argv[i] : ' ';
-		c->line[n] = '\0';
-		c->line_len = n;
+		c->line_len = c->argv ? join_argv(c->argv, c->argv_len, c->line) : 0;
 	}
 	*len = c->line_len;
 	return c->argv ? c->line : NULL;
+}
+
+static const struct proc_entry *parent_entry(struct ectx *c);
+
+/* The parent's command line, as the process table knows it. */
+static const char *parent_line(struct ectx *c, size_t *len)
+{
+	const struct proc_entry *e = parent_entry(c);
+
+	if (!e || !e->argv)
+		return NULL;
+	if (!c->pline_done) {
+		c->pline_done = true;
+		c->pline_len = join_argv(e->argv, e->argv_len, c->pline);
+	}
+	*len = c->pline_len;
+	return c->pline;
 }
 
 /* The string values of a field (several for ancestors and renames). */
@@ -228,6 +259,10 @@ static size_t str_values(struct ectx *c, enum pfield f, const char **v)
 			if (ev->exec.has_stdio && ev->exec.stdio[fd].peer)
 				v[n++] = entry_name(ev->exec.stdio[fd].peer);
 		break;
+	case FLD_EXEC_CWD:
+		if (ev->exec.cwd)
+			v[n++] = ev->exec.cwd;
+		break;
 	case FLD_FILE_PATH:
 	case FLD_FILE_NAME:
 		if (ev->file.path)
@@ -269,6 +304,12 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 	case OP_CONTAINS:
 		for (size_t i = 0; i < op->n; i++)
 			if (memmem(s, len, op->strs[i], op->lens[i]))
+				return true;
+		return false;
+	case OP_RE:
+		/* s is NUL-terminated where len ends: every caller passes whole strings */
+		for (size_t i = 0; i < op->n; i++)
+			if (regexec(&op->res[i], s, 0, NULL, 0) == 0)
 				return true;
 		return false;
 	case OP_GLOB:
@@ -426,18 +467,32 @@ static bool op_any(struct ectx *c, enum pfield f, const struct pop *op)
 		return false;
 	case PK_ARGV:
 		if (op->kind == OP_ARG) {
-			load_argv(c);
-			for (size_t off = 0; off < c->argv_len;) {
-				const char *a = c->argv + off;
-				size_t alen = strnlen(a, c->argv_len - off);
+			const char *argv = NULL;
+			size_t argv_len = 0;
 
-				if (off + alen < c->argv_len && str_op(op, a, alen))
+			if (f == FLD_PARENT_ARGV) {
+				const struct proc_entry *e = parent_entry(c);
+
+				if (e && e->argv) {
+					argv = e->argv;
+					argv_len = e->argv_len;
+				}
+			} else {
+				load_argv(c);
+				argv = c->argv;
+				argv_len = c->argv_len;
+			}
+			for (size_t off = 0; off < argv_len;) {
+				const char *a = argv + off;
+				size_t alen = strnlen(a, argv_len - off);
+
+				if (off + alen < argv_len && str_op(op, a, alen))
 					return true;
 				off += alen + 1;
 			}
 			return false;
 		}
-		v[0] = argv_line(c, &len);
+		v[0] = f == FLD_PARENT_ARGV ? parent_line(c, &len) : argv_line(c, &len);
 		return v[0] && str_op(op, v[0], len);
 	case PK_NUM:
 		if (!num_value(c, f, &num))
@@ -468,6 +523,10 @@ static bool fieldcond_match(struct ectx *c, const struct pfieldcond *fc)
 		if (op->kind == OP_NOT) {
 			if (fieldcond_match(c, op->not))
 				return false;
+		} else if (op->kind == OP_ALL) {
+			for (size_t j = 0; j < op->n; j++)
+				if (!fieldcond_match(c, &op->all[j]))
+					return false;
 		} else if (!op_any(c, fc->field, op)) {
 			return false;
 		}
@@ -502,6 +561,7 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 	c.argv = NULL;
 	c.argv_len = 0;
 	c.line_done = false;
+	c.pline_done = false;
 	p->ctr->evaluated++;
 	for (size_t i = 0; i < p->nexclude; i++)
 		if (condset_match(&c, &p->exclude[i])) {

@@ -8,6 +8,7 @@
 #ifndef SG_POLICY_INT_H
 #define SG_POLICY_INT_H
 
+#include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,12 +57,12 @@ enum pfield {
 	FLD_EVENT,
 	FLD_PROC_EXE, FLD_PROC_COMM, FLD_PROC_NAME, FLD_PROC_ARGV,
 	FLD_PROC_UID, FLD_PROC_GID, FLD_PROC_PID, FLD_PROC_PPID,
-	FLD_PARENT_EXE, FLD_PARENT_COMM, FLD_PARENT_NAME,
+	FLD_PARENT_EXE, FLD_PARENT_COMM, FLD_PARENT_NAME, FLD_PARENT_ARGV,
 	FLD_ANC_EXE, FLD_ANC_COMM, FLD_ANC_NAME,
 	FLD_FILE_PATH, FLD_FILE_NEW_PATH, FLD_FILE_NAME, FLD_FILE_WRITE, FLD_FILE_TRUNC,
 	FLD_FILE_MODE, FLD_FILE_SETUID, FLD_FILE_SETGID, FLD_FILE_EXEC,
 	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO,
-	FLD_EXEC_FILENAME, FLD_EXEC_FILELESS, FLD_EXEC_VIA, FLD_EXEC_LOADER_TARGET,
+	FLD_EXEC_FILENAME, FLD_EXEC_CWD, FLD_EXEC_FILELESS, FLD_EXEC_VIA, FLD_EXEC_LOADER_TARGET,
 	FLD_STDIN, FLD_STDOUT, FLD_STDERR, FLD_STDIO, FLD_STDIN_PIPE_FROM, FLD_STDOUT_PIPE_TO,
 	FLD_PTRACE_REQUEST, FLD_PTRACE_TARGET, FLD_CRED_GAIN_ROOT, FLD_CRED_NEW_UID, FLD_CRED_NEW_EUID,
 	FLD_MOUNT_SOURCE, FLD_MOUNT_TARGET, FLD_MOUNT_FSTYPE, FLD_MODULE_PATH, FLD_MODULE_FROM_MEMORY,
@@ -86,7 +87,7 @@ extern uint32_t policy_field_events[FLD_MAX];
 /* The name of value bit of a PK_ENUM field, or NULL. */
 const char *policy_enum_name(enum pfield f, int bit);
 
-enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_MAX };
+enum pop_kind { OP_IN, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_ARG, OP_NOT, OP_ALL, OP_RE, OP_MAX };
 
 extern const char *const policy_op_names[OP_MAX];
 
@@ -116,6 +117,15 @@ struct pop {
 	struct addr_cidr *cidrs; /* PK_ADDR, sorted */
 	uint32_t mask;           /* PK_ENUM, PK_BOOL (bit 0 false, bit 1 true) */
 	struct pfieldcond *not;  /* OP_NOT */
+	struct pfieldcond *all;  /* OP_ALL: n conditions on the field, every one must hold */
+	regex_t *res;            /* OP_RE: strs compiled (POSIX extended) */
+};
+
+/* Compiled regular expressions of a policy, freed with it. */
+struct pregex {
+	struct pregex *next;
+	regex_t *res;
+	size_t n;
 };
 
 /* All operators of one field hold (AND). */
@@ -169,6 +179,7 @@ struct policy {
 	uint32_t *by_type[SG_EV_KERNEL_MAX];
 	size_t nby_type[SG_EV_KERNEL_MAX];
 	struct policy_counters *ctr; /* the only mutable part while in use */
+	struct pregex *regexes;  /* to regfree() */
 };
 
 /* Whether the kernel could enforce r (a block rule); why not, if not. */
@@ -179,5 +190,49 @@ uint32_t policy_event_mask(const struct sg_event *ev);
 
 /* Canonical event-mask names, in dump order. */
 int policy_events_names(uint32_t mask, const char **names, size_t max);
+
+/* Sigma rules (policy_sigma.c). */
+struct policy_sigma_opts {
+	enum sg_action action[SG_SEV_CRITICAL + 1]; /* per level; SG_ACT_NONE: not loaded */
+};
+
+struct policy_sigma_stats {
+	unsigned int files;      /* files read */
+	unsigned int sigma;      /* Sigma rules in them */
+	unsigned int converted, refused, skipped; /* skipped: level switched off */
+	unsigned int rules;      /* policy rules made */
+};
+
+/* informational and low: log; medium, high, critical: alert. */
+void policy_sigma_opts_default(struct policy_sigma_opts *o);
+
+/* Called with each converted rule: a rule mapping of the policy language. */
+typedef int (*policy_sigma_rule_fn)(void *arg, const struct ynode *rule);
+
+/*
+ * The policy's 'sigma' key v: read the files and directories it names
+ * (relative paths against the directory of policy_file), convert every Sigma
+ * rule and call fn with each result.  Trees go into a, file names into keep
+ * (they must live as long as the policy).  Problems with the key or a path are
+ * errors in d (-EINVAL); refused Sigma rules are warnings.  -ENOMEM.
+ */
+int policy_sigma_load(struct arena *a, struct arena *keep, const char *policy_file,
+		      const struct ynode *v, policy_sigma_rule_fn fn, void *arg,
+		      struct policy_diag *d);
+
+/* Convert path (file or directory) and print the policy to out. */
+int policy_sigma_import(const char *path, const struct policy_sigma_opts *o, FILE *out,
+			struct policy_diag *d, struct policy_sigma_stats *st);
+
+/*
+ * Convert one Sigma file held in memory (name for messages) into the text of
+ * a policy ("version: 1" and its rules, without comments); *ret malloc'ed.
+ */
+int policy_sigma_text(const char *name, const char *text, size_t len,
+		      const struct policy_sigma_opts *o, char **ret, struct policy_diag *d,
+		      struct policy_sigma_stats *st);
+
+/* One converted rule in the block style of the policy language. */
+void policy_sigma_put_rule(FILE *f, const struct ynode *rule);
 
 #endif /* SG_POLICY_INT_H */

@@ -137,6 +137,13 @@ static bool add_path_cond(const struct pfieldcond *fc, struct kfilter_spec *spec
 				}
 			}
 			break;
+		case OP_ALL:
+			/* every condition of 'all' holds: one that restricts the path is enough */
+			for (size_t i = 0; i < op->n; i++)
+				if (add_path_cond(&op->all[i], spec, kinds))
+					return true;
+			ok = false;
+			break;
 		default:
 			ok = false; /* contains, not, ...: promises nothing */
 		}

@@ -40,6 +40,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_PARENT_EXE] = { "parent.exe", PK_STR, SG_PFG_PROC, NULL },
 	[FLD_PARENT_COMM] = { "parent.comm", PK_STR, SG_PFG_PROC, NULL },
 	[FLD_PARENT_NAME] = { "parent.name", PK_STR, SG_PFG_PROC, NULL },
+	[FLD_PARENT_ARGV] = { "parent.argv", PK_ARGV, SG_PFG_PROC, NULL },
 	[FLD_ANC_EXE] = { "ancestor.exe", PK_STR, SG_PFG_PROC, NULL },
 	[FLD_ANC_COMM] = { "ancestor.comm", PK_STR, SG_PFG_PROC, NULL },
 	[FLD_ANC_NAME] = { "ancestor.name", PK_STR, SG_PFG_PROC, NULL },
@@ -57,6 +58,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_NET_PORT] = { "net.port", PK_NUM, SG_PFG_NET, NULL },
 	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, proto_names },
 	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, SG_PFG_EXEC, NULL },
+	[FLD_EXEC_CWD] = { "exec.cwd", PK_STR, SG_PFG_EXEC, NULL },
 	[FLD_EXEC_FILELESS] = { "exec.fileless", PK_ENUM, SG_PFG_EXEC, fileless_names },
 	[FLD_EXEC_VIA] = { "exec.via", PK_ENUM, SG_PFG_EXEC, via_names },
 	[FLD_EXEC_LOADER_TARGET] = { "exec.loader_target", PK_STR, SG_PFG_EXEC, NULL },
@@ -129,6 +131,7 @@ const char *policy_enum_name(enum pfield f, int bit)
 const char *const policy_op_names[OP_MAX] = {
 	[OP_IN] = "in", [OP_PREFIX] = "prefix", [OP_SUFFIX] = "suffix",
 	[OP_CONTAINS] = "contains", [OP_GLOB] = "glob", [OP_ARG] = "arg", [OP_NOT] = "not",
+	[OP_ALL] = "all", [OP_RE] = "re",
 };
 
 int policy_events_names(uint32_t mask, const char **names, size_t max)
@@ -184,6 +187,7 @@ struct px {
 	struct pvec rules;       /* struct prule */
 	struct pvec excl;        /* struct pcondset */
 	struct pmark def_mark[3]; /* where each default was set */
+	bool from_text;          /* policy_load_string: no 'sigma' paths */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -289,7 +293,7 @@ static bool valid_name(const char *s, size_t max, bool dots)
 	for (; s[n]; n++)
 		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
 		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-' ||
-		      (dots && (s[n] == '.' || s[n] == ':'))))
+		      (dots && (s[n] == '.' || s[n] == ':' || s[n] == '#'))))
 			return false;
 	return n > 0 && n <= max;
 }
@@ -423,6 +427,51 @@ static void classify_glob(struct pglob *g)
 	}
 }
 
+/*
+ * 're': POSIX extended regular expressions, unanchored, case-sensitive.
+ * Back-references are refused (their matching can take exponential time).
+ */
+static int compile_regexes(struct px *x, struct pop *op, const struct ynode *v)
+{
+	struct pregex *pr = alloc(x, sizeof(*pr));
+	int r = 0;
+
+	if (!pr)
+		return x->fatal;
+	pr->res = calloc(op->n, sizeof(*pr->res));
+	if (!pr->res)
+		return x->fatal = -ENOMEM;
+	for (size_t i = 0; i < op->n; i++) {
+		const char *s = op->strs[i];
+		char why[128];
+		int q = 0;
+
+		for (size_t j = 0; s[j]; j++)
+			if (s[j] == '\\' && s[j + 1] >= '1' && s[j + 1] <= '9') {
+				err(x, v, "regular expression '%s': back-references are not allowed", s);
+				q = -1;
+				break;
+			} else if (s[j] == '\\' && s[j + 1]) {
+				j++;
+			}
+		if (q == 0)
+			q = regcomp(&pr->res[pr->n], s, REG_EXTENDED | REG_NOSUB);
+		if (q > 0) {
+			regerror(q, &pr->res[pr->n], why, sizeof(why));
+			err(x, v, "bad regular expression '%s': %s", s, why);
+		}
+		if (q)
+			r = -EINVAL;
+		else
+			pr->n++;
+	}
+	/* registered even when incomplete, so that policy_free() frees what compiled */
+	pr->next = x->p->regexes;
+	x->p->regexes = pr;
+	op->res = pr->n == op->n ? pr->res : NULL;
+	return r;
+}
+
 static int parse_values(struct px *x, enum pfield f, struct pop *op, const struct ynode *v)
 {
 	const struct pfield_desc *fd = &policy_fields[f];
@@ -469,6 +518,8 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 		for (size_t i = 0; i < n; i++)
 			op->lens[i] = strlen(op->strs[i]);
 		op->n = n;
+		if (op->kind == OP_RE)
+			r = compile_regexes(x, op, v);
 		break;
 	case PK_NUM:
 		op->ranges = alloc(x, vals.n * sizeof(*op->ranges));
@@ -580,6 +631,7 @@ static bool op_allowed(enum pkind k, enum pop_kind op)
 	switch (op) {
 	case OP_IN:
 	case OP_NOT:
+	case OP_ALL:
 		return true;
 	case OP_ARG:
 		return k == PK_ARGV;
@@ -591,6 +643,42 @@ static bool op_allowed(enum pkind k, enum pop_kind op)
 static int cmp_op(const void *a, const void *b)
 {
 	return (int)((const struct pop *)a)->kind - (int)((const struct pop *)b)->kind;
+}
+
+static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
+			   struct pfieldcond *out, int depth);
+
+/* 'all': a list of conditions on the same field, every one must hold. */
+static int parse_all(struct px *x, enum pfield f, const struct ynode *v, struct pop *op,
+		     int depth)
+{
+	int r = 0;
+
+	if (v->type != YN_SEQ || v->n == 0) {
+		err(x, v, "'all' takes a list of conditions on '%s'", policy_fields[f].name);
+		return -EINVAL;
+	}
+	if (depth >= SG_POLICY_NOT_MAX) {
+		err(x, v, "'all' nested too deeply");
+		return -EINVAL;
+	}
+	if (v->n > SG_POLICY_VALUES_MAX) {
+		err(x, v, "too many conditions in 'all' (max %d)", SG_POLICY_VALUES_MAX);
+		return -EINVAL;
+	}
+	op->all = alloc(x, v->n * sizeof(*op->all));
+	if (!op->all)
+		return x->fatal;
+	op->n = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		int q = parse_fieldcond(x, f, v->items[i], &op->all[i], depth + 1);
+
+		if (q < 0)
+			r = q;
+		if (x->fatal)
+			return x->fatal;
+	}
+	return r;
 }
 
 static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
@@ -629,9 +717,9 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			kind = OP_IN;
 		if (kind < 0 || !op_allowed(fd->kind, kind)) {
 			err(x, k, "unknown operator '%s' for '%s' (expected %s)", k->str, fd->name,
-			    fd->kind == PK_ARGV ? "in, arg, prefix, suffix, contains, glob, not" :
-			    fd->kind == PK_STR ? "in, prefix, suffix, contains, glob, not" :
-						 "in, not");
+			    fd->kind == PK_ARGV ? "in, arg, prefix, suffix, contains, glob, re, not, all" :
+			    fd->kind == PK_STR ? "in, prefix, suffix, contains, glob, re, not, all" :
+						 "in, not, all");
 			r = -EINVAL;
 			continue;
 		}
@@ -658,6 +746,8 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 				return x->fatal;
 			op->n = 1;
 			q = parse_fieldcond(x, f, val, op->not, depth + 1);
+		} else if (kind == OP_ALL) {
+			q = parse_all(x, f, val, op, depth);
 		} else {
 			q = parse_values(x, f, op, val);
 		}
@@ -1178,7 +1268,8 @@ static void parse_lists(struct px *x, const struct ynode *v)
 /* Pass 1 over a file: the document's shape, version, lists, defaults. */
 static void pass1(struct px *x, const struct pfile *f)
 {
-	static const char *const keys[] = { "version", "lists", "defaults", "exclude", "rules" };
+	static const char *const keys[] = { "version", "lists", "defaults", "exclude", "rules",
+					    "sigma" };
 	const struct ynode *root = f->root, *ver;
 	struct pmark top = { .file = f->name, .line = 1, .col = 1 };
 
@@ -1190,11 +1281,11 @@ static void pass1(struct px *x, const struct pfile *f)
 	for (size_t i = 0; i < root->n; i += 2) {
 		bool known = false;
 
-		for (size_t j = 0; j < 5; j++)
+		for (size_t j = 0; j < 6; j++)
 			known |= strcmp(root->items[i]->str, keys[j]) == 0;
 		if (!known)
 			err(x, root->items[i], "unknown key '%s' (expected %s)",
-			    root->items[i]->str, "version, lists, defaults, exclude, rules");
+			    root->items[i]->str, "version, lists, defaults, exclude, rules, sigma");
 	}
 	ver = map_get(root, "version");
 	if (!ver)
@@ -1208,10 +1299,31 @@ static void pass1(struct px *x, const struct pfile *f)
 		parse_defaults(x, map_get(root, "defaults"));
 }
 
-/* Pass 2: exclusions and rules. */
+/*
+ * A rule converted from Sigma (policy_sigma.c).  One the engine refuses is a
+ * refusal like the converter's: its messages become warnings, the rule is left
+ * out, and the rest of the policy loads.
+ */
+static int sigma_rule(void *arg, const struct ynode *v)
+{
+	struct px *x = arg;
+	size_t nrules = x->rules.n, msgs = x->d->n;
+	unsigned int errors = x->d->errors;
+
+	if (parse_rule(x, v) == 0 || x->fatal)
+		return x->fatal;
+	x->rules.n = nrules;
+	for (size_t i = msgs; i < x->d->n; i++)
+		x->d->msgs[i].warning = true;
+	x->d->warnings += x->d->errors - errors;
+	x->d->errors = errors;
+	return 0;
+}
+
+/* Pass 2: exclusions and rules, then the rules of the Sigma files named. */
 static void pass2(struct px *x, const struct pfile *f)
 {
-	const struct ynode *root = f->root, *ex, *rules;
+	const struct ynode *root = f->root, *ex, *rules, *sigma;
 
 	if (!root || root->type != YN_MAP)
 		return;
@@ -1231,6 +1343,14 @@ static void pass2(struct px *x, const struct pfile *f)
 	if (rules && expect(x, rules, YN_SEQ, "'rules'"))
 		for (size_t i = 0; i < rules->n && !x->fatal; i++)
 			parse_rule(x, rules->items[i]);
+	sigma = map_get(root, "sigma");
+	if (sigma && x->from_text)
+		err(x, sigma, "'sigma' paths are read only from policy files, not from a "
+			      "policy given as text");
+	else if (sigma && !x->fatal &&
+		 policy_sigma_load(&x->tmp, &x->p->arena, f->name, sigma, sigma_rule, x,
+				   x->d) == -ENOMEM)
+		x->fatal = -ENOMEM;
 }
 
 static int read_file(struct px *x, const char *path, char **ret, size_t *len)
@@ -1481,6 +1601,7 @@ static int load(const char *path, const char *text, size_t len, struct policy **
 		goto out;
 	}
 	errors0 = diag->errors;
+	x.from_text = text != NULL;
 	if (text)
 		r = add_text(&x, path, text, len);
 	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -1528,6 +1649,11 @@ void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
+	for (struct pregex *pr = p->regexes; pr; pr = pr->next) {
+		for (size_t i = 0; i < pr->n; i++)
+			regfree(&pr->res[i]);
+		free(pr->res);
+	}
 	policy_arena_free(&p->arena);
 	free(p);
 }

@@ -40,6 +40,10 @@ static const char *const sensitive[] = {
 	"/root/.zsh_history", "/var/log/syslog", "/var/log/auth.log", "/var/log/wtmp",
 	"/var/log/apt/history.log", "/var/log/journal/x/system.journal", "/tmp/x", "/dev/shm/x",
 	"/etc/hosts", "/etc/hostname", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/proc/self/status",
+	/* what the Sigma test rules and the 'all'/'re' golden policy are about */
+	"/etc/doas.conf", "/srv/etc/doas.conf", "/tmp/rootlog", "/x/ebpfbackdoor",
+	"/tmp/{echo,aGkK}|{base64,-d}", "/etc/profile.d/evil.sh", "/etc/profile.d/a.csh",
+	"/etc/cron.hourly/job", "/var/spool/cron/crontabs/u", "/srv/etc/crontab",
 };
 
 static const char *const heads[] = { "", "/home/u", "/root", "/tmp/a", "/srv/www", "/x" };
@@ -254,6 +258,17 @@ static void example_policies(void **state)
 	check_policy("policies/examples/workstation.yaml");
 }
 
+/* Rules converted from Sigma, and the 'all' and 're' operators on file.path. */
+static void sigma_and_new_operators(void **state)
+{
+	unsigned long before = acted;
+
+	check_policy("tests/sigma/policy.yaml");
+	check_policy("tests/policy/valid/all-re.yaml");
+	check_policy("tests/policy/valid/all.yaml");
+	assert_true(acted > before + 50); /* the corpus does reach those rules */
+}
+
 /* The filter does drop: a harmless read is not passed under the default policy. */
 static void filter_drops_the_uninteresting(void **state)
 {
@@ -411,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_policy),
 		cmocka_unit_test(example_policies),
+		cmocka_unit_test(sigma_and_new_operators),
 		cmocka_unit_test(filter_drops_the_uninteresting),
 		cmocka_unit_test(modes),
 		cmocka_unit_test(hint_never_drops_a_match),

@@ -870,7 +870,7 @@ static void test_errors(void **state)
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: {like: x}}}\n",
 		     "t.yaml:3:61: unknown operator 'like' for 'proc.exe'");
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: {prefix: 1}}}\n",
-		     "unknown operator 'prefix' for 'proc.uid' (expected in, not)");
+		     "unknown operator 'prefix' for 'proc.uid' (expected in, not, all)");
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: abc}}\n",
 		     "t.yaml:3:60: bad number or range 'abc' for 'proc.uid'");
 	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: 5-1}}\n",
