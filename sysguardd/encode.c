@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "addr.h"
 #include "encode.h"
 #include "jsonw.h"
 
@@ -65,9 +66,9 @@ const char *encode_family_name(int family)
 const char *encode_proto_name(int sock_type, int protocol)
 {
 	if (protocol == IPPROTO_TCP || (protocol == 0 && sock_type == SOCK_STREAM))
-		return "tcp";
+		return addr_proto_name(IPPROTO_TCP);
 	if (protocol == IPPROTO_UDP || (protocol == 0 && sock_type == SOCK_DGRAM))
-		return "udp";
+		return addr_proto_name(IPPROTO_UDP);
 	if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6)
 		return "icmp";
 	if (protocol == IPPROTO_SCTP)

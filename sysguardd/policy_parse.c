@@ -14,13 +14,13 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "policy_int.h"
 
 static const char *const family_names[32] = { "inet", "inet6", "unix" };
-static const char *const proto_names[32] = { "tcp", "udp" };
 static const char *const result_names[32] = { "success", "failure" };
 static const char *const fileless_names[32] = { "memfd", "deleted" };
 static const char *const via_names[32] = { "fd", "loader" };
@@ -56,7 +56,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_NET_FAMILY] = { "net.family", PK_ENUM, SG_PFG_NET, family_names },
 	[FLD_NET_ADDR] = { "net.addr", PK_ADDR, SG_PFG_NET, NULL },
 	[FLD_NET_PORT] = { "net.port", PK_NUM, SG_PFG_NET, NULL },
-	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, proto_names },
+	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, NULL }, /* addr_proto_name() */
 	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, SG_PFG_EXEC, NULL },
 	[FLD_EXEC_CWD] = { "exec.cwd", PK_STR, SG_PFG_EXEC, NULL },
 	[FLD_EXEC_FILELESS] = { "exec.fileless", PK_ENUM, SG_PFG_EXEC, fileless_names },
@@ -123,6 +123,9 @@ const char *policy_enum_name(enum pfield f, int bit)
 		return NULL;
 	if (f == FLD_EVENT)
 		return event_name(bit);
+	if (f == FLD_NET_PROTO) /* bit 0 tcp, bit 1 udp: the names the protocol uses too */
+		return bit == 0 ? addr_proto_name(IPPROTO_TCP) :
+		       bit == 1 ? addr_proto_name(IPPROTO_UDP) : NULL;
 	if (f == FLD_STDIN || f == FLD_STDOUT || f == FLD_STDERR || f == FLD_STDIO)
 		return bit < SG_FD_MAX ? sg_fdkind_names[bit] : NULL;
 	return policy_fields[f].enum_names ? policy_fields[f].enum_names[bit] : NULL;
