@@ -35,7 +35,7 @@ static bool plain_ok(const char *s)
 }
 
 /* A string as a YAML scalar that the policy parser reads back as s. */
-static void put_str(FILE *f, const char *s)
+void policy_put_scalar(FILE *f, const char *s)
 {
 	if (plain_ok(s)) {
 		fputs(s, f);
@@ -96,7 +96,7 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 			bool glob = op->kind == OP_GLOB || op->kind == OP_ARG;
 
 			fputs(i ? ", " : "", f);
-			put_str(f, glob ? op->globs[i].pat : op->strs[i]);
+			policy_put_scalar(f, glob ? op->globs[i].pat : op->strs[i]);
 		}
 		break;
 	case PK_NUM:
@@ -112,7 +112,7 @@ static void put_values(FILE *f, enum pfield field, const struct pop *op)
 		for (size_t i = 0; i < op->n; i++) {
 			fputs(i ? ", " : "", f);
 			if (addr_format_cidr(&op->cidrs[i], buf, sizeof(buf)) == 0)
-				put_str(f, buf);
+				policy_put_scalar(f, buf);
 		}
 		break;
 	case PK_ENUM:
@@ -188,9 +188,9 @@ static void put_rule(FILE *f, const struct prule *r)
 	int n;
 
 	fputs("  - id: ", f);
-	put_str(f, r->id);
+	policy_put_scalar(f, r->id);
 	fprintf(f, "\n    action: %s\n    description: ", sg_action_name(r->action));
-	put_str(f, r->description ? r->description : "");
+	policy_put_scalar(f, r->description ? r->description : "");
 	fprintf(f, "\n    enabled: %s\n    events: [", r->enabled ? "true" : "false");
 	n = policy_events_names(r->events, names, 32);
 	for (int i = 0; i < n; i++)
@@ -216,7 +216,7 @@ static void put_rule(FILE *f, const struct prule *r)
 	fprintf(f, "    severity: %s\n    tags: [", sg_severity_name(r->severity));
 	for (size_t i = 0; i < r->ntags; i++) {
 		fputs(i ? ", " : "", f);
-		put_str(f, r->tags[i]);
+		policy_put_scalar(f, r->tags[i]);
 	}
 	fputs("]\n", f);
 }

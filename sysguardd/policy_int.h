@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "addr.h"
 #include "sg_limits.h"
 #include "policy.h"
@@ -47,6 +48,9 @@ struct ynode {
 	struct ynode **items;
 	size_t n;                /* items (2 per pair in a map) */
 };
+
+/* A string as a YAML scalar that the policy parser reads back as s (quoted when it must be). */
+void policy_put_scalar(FILE *f, const char *s);
 
 /* Parse text into *ret (NULL for an empty document); errors go into d. */
 int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_t len,

@@ -1809,39 +1809,10 @@ int policy_sigma_load(struct arena *a, struct arena *keep, const char *policy_fi
 
 /* ---- text output --------------------------------------------------------- */
 
-static bool plain(const char *s)
-{
-	static const char *const reserved[] = { "true", "false", "yes", "no", "on", "off",
-						"null", "y", "n", NULL };
-
-	if (!*s || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/_", *s))
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("/_.-", *p)))
-			return false;
-	for (size_t i = 0; reserved[i]; i++)
-		if (strcasecmp(s, reserved[i]) == 0)
-			return false;
-	return true;
-}
-
+/* A node's string, held in the policy language ("$$x" for "$x"), as YAML. */
 static void put_scalar(FILE *f, const char *s)
 {
-	if (plain(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	policy_put_scalar(f, s[0] == '$' && s[1] == '$' ? s + 1 : s);
 }
 
 static void put_flow(FILE *f, const struct ynode *n)
