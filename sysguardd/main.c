@@ -24,6 +24,7 @@
 #include "dedup.h"
 #include "encode.h"
 #include "enforce.h"
+#include "fanblock.h"
 #include "journal.h"
 #include "kernel.h"
 #include "kfilter.h"
@@ -42,6 +43,8 @@ struct daemon {
 	struct kernel *kernel;
 	struct enforce *enforce;        /* NULL: enforcement off or unavailable */
 	char enforce_why[256];          /* why it is unavailable */
+	struct fanblock *fanblock;      /* file enforcement; NULL: unavailable */
+	char fanblock_why[256];
 	char block_label[256];          /* the rule id of the block being judged */
 	struct proctable *pt;
 	struct pipeline *pipe;
@@ -210,6 +213,46 @@ static int mark_enforceable(void *arg, const struct policy_net_block *b)
 	return 0;
 }
 
+/* file enforcement: the policy's exec/open/write block rules to fanotify marks */
+static void apply_file_blocks(struct daemon *d, struct policy *p, const char *path)
+{
+	char why[320];
+
+	if (d->fanblock) {
+		struct fanblock_stats st;
+		int n = fanblock_set_policy(d->fanblock, p);
+
+		fanblock_stats(d->fanblock, &st);
+		sg_log(LOG_INFO, "file enforcement (fanotify): %d rules, %zu filesystems marked", n,
+		       st.marks);
+		return;
+	}
+	snprintf(why, sizeof(why), "file enforcement is unavailable (%s)", d->fanblock_why);
+	for (size_t i = 0; p && i < policy_rule_count(p); i++) {
+		struct policy_rule_info ri;
+
+		if (policy_rule_info(p, i, &ri) == 0 && ri.plan && !strcmp(ri.plan, "fanotify")) {
+			policy_rule_set_enforcer(p, i, NULL, why);
+			sg_log(LOG_WARNING, "block rule '%s' of '%s' is monitor-only: %s", ri.id,
+			       path, why);
+		}
+	}
+}
+
+/* a file block, judged by fanblock: emitted as it is */
+static void fanblock_emit(void *ctx, struct sg_event *ev)
+{
+	struct daemon *d = ctx;
+
+	pipeline_emit(d->pipe, ev);
+	pipeline_flush(d->pipe);
+}
+
+static void fanblock_sync(void *ctx)
+{
+	consume(ctx);
+}
+
 /*
  * Put a parsed policy in force: its block rules into the kernel maps, its
  * filter into the kernel, then the swap.  The old policy stays when any step
@@ -246,6 +289,7 @@ static int apply_policy(struct daemon *d, struct policy *p, const char *src)
 		       "is unavailable (%s)", bc.n, path, d->enforce_why);
 	}
 	free(bc.rules);
+	apply_file_blocks(d, p, path);
 
 	policy_kfilter(p, &spec);
 	r = kfilter_apply(d->kernel, &spec);
@@ -318,6 +362,7 @@ static void judge(void *ctx, struct sg_event *ev)
 
 		ev->verdict.action = SG_ACT_BLOCK;
 		ev->verdict.enforced = true;
+		ev->verdict.mechanism = "cgroup";
 		ev->verdict.severity = SG_SEV_HIGH;
 		if (!r) {
 			snprintf(d->block_label, sizeof(d->block_label), "block-slot-%u",
@@ -332,6 +377,10 @@ static void judge(void *ctx, struct sg_event *ev)
 		ev->verdict.rule_id = d->block_label;
 		return;
 	}
+	if (ev->verdict.mechanism)
+		return; /* judged by the enforcer that stopped it (fanblock) */
+	if (fanblock_claim(d->fanblock, ev))
+		return; /* the failed call of a file block: its verdict is the block */
 	if (!d->policy)
 		return;
 	policy_eval(d->policy, ev, d->pt);
@@ -1023,6 +1072,16 @@ static int start(struct daemon *d)
 	} else {
 		snprintf(d->enforce_why, sizeof(d->enforce_why), "switched off in the configuration");
 	}
+	if (d->cfg.enforce) { /* file enforcement */
+		struct fanblock_opts fo = { .base = d->base, .pt = d->pt, .emit = fanblock_emit,
+					    .sync = fanblock_sync, .ctx = d };
+
+		d->fanblock = fanblock_new(&fo, d->fanblock_why, sizeof(d->fanblock_why));
+		if (!d->fanblock)
+			sg_log(LOG_WARNING, "file enforcement unavailable: %s", d->fanblock_why);
+	} else {
+		snprintf(d->fanblock_why, sizeof(d->fanblock_why), "switched off in the configuration");
+	}
 	r = apply_policy(d, policy, ppath);
 	if (r < 0) {
 		policy_free(policy);
@@ -1081,6 +1140,7 @@ static void stop(struct daemon *d, bool clean)
 	if (d->pipe)
 		pipeline_flush(d->pipe);
 	control_free(d->ctl);
+	fanblock_free(d->fanblock); /* file enforcement: the kernel allows what waits */
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)

@@ -194,6 +194,8 @@ static void put_rule(FILE *f, const struct prule *r)
 	} else {
 		fputs("    except: []\n", f);
 	}
+	if (r->force)
+		fputs("    force: true\n", f);
 	if (r->nmatch == 1) {
 		fputs("    match:\n", f);
 		put_condset(f, &r->match[0], 6, false);
@@ -286,6 +288,16 @@ static struct json_object *rule_json(const struct policy *p, size_t i)
 	q |= json_add(o, "severity", json_object_new_string(sg_severity_name(r->severity)));
 	q |= json_add(o, "enabled", json_object_new_boolean(r->enabled));
 	q |= json_add(o, "enforceable", json_object_new_boolean(r->enforceable));
+	if (r->action == SG_ACT_BLOCK && r->enabled) {
+		/* which enforcer carries it out, or why none does (protocol.md) */
+		q |= json_add(o, "mechanism", json_object_new_string(r->mechanism ? r->mechanism
+									      : "none"));
+		if (!r->mechanism)
+			q |= json_add(o, "reason", json_object_new_string(
+				r->reason ? r->reason : r->plan && strcmp(r->plan, "none") ?
+				"its enforcer is not in force" : "no enforcer can carry it out"));
+		q |= json_add(o, "plan", json_object_new_string(r->plan ? r->plan : "none"));
+	}
 	q |= json_add(o, "hits", json_object_new_int64((int64_t)p->ctr->hits[i]));
 	q |= json_add(o, "events", ev);
 	if (q) {
