@@ -57,7 +57,8 @@ struct fb_mark {
 
 /* A denied call, until its event is reported. */
 struct fb_denial {
-	int state;              /* 0 free, 1 waiting for the tracepoint's event, 2 reported */
+	int state;              /* 0 free, 1 waiting for the tracepoint's event, 2 reported
+				 * without it (the event, if it comes late, is suppressed) */
 	uint64_t t_ns;          /* CLOCK_MONOTONIC of the answer */
 	uint64_t ts_ns;         /* CLOCK_REALTIME of the answer */
 	uint32_t tid, pid, ppid, uid, gid;
@@ -453,27 +454,34 @@ static struct fb_denial *new_denial(struct fanblock *f)
 
 bool fanblock_claim(struct fanblock *f, struct sg_event *ev)
 {
+	struct fb_denial *best = NULL;
 	uint64_t now;
 
 	if (!f || (ev->type != SG_EV_EXEC && ev->type != SG_EV_OPEN) || !ev->has_result ||
 	    ev->result != -EPERM)
 		return false;
 	now = mono_ns();
+	/* the oldest denial of this thread still waiting; else one reported without it */
 	for (size_t i = 0; i < DENIALS_MAX; i++) {
 		struct fb_denial *dn = &f->den[i];
 
 		if (!dn->state || dn->tid != ev->proc.tid || dn->type != ev->type ||
 		    now - dn->t_ns >= DENIAL_KEEP_NS)
 			continue;
-		if (dn->state == 1) {
-			denial_verdict(dn, ev); /* rule_id points into the slot until reuse */
-			dn->state = 2;
-		} else {
-			ev->verdict.action = SG_ACT_ALLOW; /* reported already */
-		}
-		return true;
+		if (!best || (dn->state == 1 && best->state != 1) ||
+		    (dn->state == best->state && dn->t_ns < best->t_ns))
+			best = dn;
 	}
-	return false;
+	if (!best)
+		return false;
+	if (best->state == 1) {
+		/* rule_id points into the slot: free, it is not reused before the emit */
+		denial_verdict(best, ev);
+	} else {
+		ev->verdict.action = SG_ACT_ALLOW; /* reported already */
+	}
+	best->state = 0;
+	return true;
 }
 
 /* Judge one request on the loop: FAN_ALLOW or FAN_DENY. */

@@ -571,6 +571,32 @@ static void publish(void *ctx, const struct sg_event *ev, const char *json, size
 
 #define JADD(o, k, v) json_object_object_add((o), (k), (v))
 
+/* status: file enforcement and what carries out each block rule */
+static void files_status(struct daemon *d, struct json_object *enf)
+{
+	struct json_object *fo = json_object_new_object(), *br;
+	struct fanblock_stats st;
+
+	JADD(fo, "available", json_object_new_boolean(d->fanblock != NULL));
+	if (d->fanblock) {
+		fanblock_stats(d->fanblock, &st);
+		JADD(fo, "mechanism", json_object_new_string("fanotify"));
+		JADD(fo, "filesystems", json_object_new_uint64(st.marks));
+		JADD(fo, "asked", json_object_new_uint64(st.asked));
+		JADD(fo, "denied", json_object_new_uint64(st.denied));
+		JADD(fo, "allowed", json_object_new_uint64(st.allowed));
+		JADD(fo, "own", json_object_new_uint64(st.own));
+		JADD(fo, "late", json_object_new_uint64(st.late));
+		JADD(fo, "overflow", json_object_new_uint64(st.overflow));
+		JADD(fo, "remembered", json_object_new_uint64(st.remembered));
+	} else {
+		JADD(fo, "reason", json_object_new_string(d->fanblock_why));
+	}
+	JADD(enf, "files", fo);
+	if (d->policy && policy_block_rules_json(d->policy, false, &br) == 0)
+		JADD(enf, "block_rules", br);
+}
+
 static int op_status(void *ctx, struct json_object *out, struct control_error *err)
 {
 	struct daemon *d = ctx;
@@ -634,6 +660,7 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	} else {
 		JADD(enf, "reason", json_object_new_string(d->enforce_why));
 	}
+	files_status(d, enf);
 	JADD(out, "enforcement", enf);
 	if (d->journal) { /* service: what the journal sink sent and could not send */
 		struct json_object *jo = json_object_new_object();
@@ -704,7 +731,7 @@ static int op_policy_check(void *ctx, const struct control_policy_src *src,
 			   const struct control_peer *peer, struct json_object *out,
 			   struct control_error *err)
 {
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = json_object_new_array(), *br;
 	struct policy *p = NULL;
 	struct policy_diag dg;
 	int r;
@@ -720,6 +747,8 @@ static int op_policy_check(void *ctx, const struct control_policy_src *src,
 	}
 	JADD(out, "valid", json_object_new_boolean(r == 0));
 	JADD(out, "rules", json_object_new_int64(p ? (int64_t)policy_rule_count(p) : 0));
+	if (p && policy_block_rules_json(p, true, &br) == 0)
+		JADD(out, "block_rules", br); /* per rule: the enforcer it asks for */
 	JADD(out, "errors", errors);
 	policy_free(p);
 	return 0;
@@ -730,6 +759,7 @@ static int load_and_apply(struct daemon *d, const struct control_policy_src *src
 			  struct json_object *out, struct control_error *err)
 {
 	const char *name = src->path ? src->path : "inline";
+	struct json_object *br;
 	struct policy *p = NULL;
 	struct policy_diag dg;
 	int r;
@@ -758,6 +788,8 @@ static int load_and_apply(struct daemon *d, const struct control_policy_src *src
 	pipeline_flush(d->pipe);
 	JADD(out, "source", json_object_new_string(d->policy_src));
 	JADD(out, "rules", json_object_new_int64((int64_t)policy_rule_count(p)));
+	if (policy_block_rules_json(p, false, &br) == 0)
+		JADD(out, "block_rules", br); /* per rule: the enforcer in force, or why none */
 	return 0;
 }
 

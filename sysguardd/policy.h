@@ -196,6 +196,14 @@ int policy_dump_string(const struct policy *p, char **ret);
 int policy_to_json(const struct policy *p, struct json_object **ret);
 
 /*
+ * Every enabled block rule and what carries it out: [{"id", "mechanism":
+ * "cgroup"|"fanotify"|"lsm"|"none", "reason" (with "none")}...].  planned:
+ * the enforcer the rule asks for (a check: no enforcer is consulted);
+ * otherwise what is in force after the daemon applied the policy.
+ */
+int policy_block_rules_json(const struct policy *p, bool planned, struct json_object **ret);
+
+/*
  * sysguardd -n/--check-policy PATH: load, print every message to err, and with
  * verbose the normalized policy to out.  Returns the exit code: 0 valid
  * (warnings allowed), 1 errors or unreadable.
