@@ -235,20 +235,18 @@ static const char *const critical_exec[] = {
 	"/usr/lib64/ld-linux-x86-64.so.2", NULL,
 };
 
-static void check_one(const struct policy *p, size_t i, const char *path, bool loader,
+static void check_one(const struct policy *p, size_t i, const char *path, const char *what,
 		      struct policy_diag *d)
 {
 	const struct prule *r = &p->rules[i];
-	const char *what = loader ? "the dynamic loader" : "a shell or sysguardd itself";
 
 	if (policy_rule_blocks_path(p, i, SG_EV_EXEC, path))
 		policy_diag_add(d, &r->mark, false, "rule '%s' would block the exec of '%s' (%s); "
 				"add 'force: true' to the rule if that is meant", r->id, path, what);
-	else if (loader && policy_rule_blocks_path(p, i, SG_EV_OPEN, path))
+	else if (!strcmp(what, "the dynamic loader") &&
+		 policy_rule_blocks_path(p, i, SG_EV_OPEN, path))
 		policy_diag_add(d, &r->mark, false, "rule '%s' would block reading '%s' (%s); "
 				"add 'force: true' to the rule if that is meant", r->id, path, what);
-	else
-		return;
 }
 
 static bool is_loader(const char *path)
@@ -257,15 +255,17 @@ static bool is_loader(const char *path)
 }
 
 /* Each path, and what it resolves to when that is another name. */
-static void check_path(const struct policy *p, size_t i, const char *path, struct policy_diag *d)
+static void check_path(const struct policy *p, size_t i, const char *path, const char *what,
+		       struct policy_diag *d)
 {
 	char real[PATH_MAX];
-	bool loader = is_loader(path);
 	unsigned int errors = d->errors;
 
-	check_one(p, i, path, loader, d);
+	if (is_loader(path))
+		what = "the dynamic loader";
+	check_one(p, i, path, what, d);
 	if (d->errors == errors && realpath(path, real) && strcmp(real, path) != 0)
-		check_one(p, i, real, loader || is_loader(real), d);
+		check_one(p, i, real, is_loader(real) ? "the dynamic loader" : what, d);
 }
 
 void policy_check_critical(const struct policy *p, struct policy_diag *d)
@@ -284,9 +284,9 @@ void policy_check_critical(const struct policy *p, struct policy_diag *d)
 		if (!(r->events & ((1u << SG_EV_EXEC) | (1u << SG_EV_OPEN))))
 			continue;
 		for (size_t k = 0; critical_exec[k] && d->errors == errors; k++)
-			check_path(p, i, critical_exec[k], d);
+			check_path(p, i, critical_exec[k], "a shell", d);
 		/* the daemon's own binary: only when it is sysguardd (not a test program) */
 		if (n > 0 && d->errors == errors && strstr(self, "sysguardd"))
-			check_path(p, i, self, d);
+			check_path(p, i, self, "sysguardd itself", d);
 	}
 }

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import SYSGUARDCTL, SGACT, sgact
+from conftest import SYSGUARDCTL, SYSGUARDD, SGACT, sgact
 
 TRUE = shutil.which("true") or "/bin/true"
 
@@ -209,3 +209,30 @@ def test_killed_daemon_fails_open(fan, fs):
     # and nothing stays blocked
     assert subprocess.run([tool]).returncode == 0
     assert sgact("open", os.path.join(fs, "data", "canary-r"), "r")[1]["open"][0] >= 0
+
+
+def check_policy(tmp, text):
+    path = os.path.join(tmp, "check.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return subprocess.run([SYSGUARDD, "-n", path], capture_output=True, text=True)
+
+
+def test_checker_refuses_blocking_the_daemon_and_the_resolved_loader(tmp):
+    own = os.path.dirname(os.path.realpath(SYSGUARDD)) + "/"
+    rule = """version: 1
+rules:
+  - id: r
+    events: [exec]
+    match: {exec.filename: {prefix: %s}}
+    action: block
+"""
+    p = check_policy(tmp, rule % own)
+    assert p.returncode == 1 and "(sysguardd itself)" in p.stderr, p.stderr
+    assert check_policy(tmp, rule % own + "    force: true\n").returncode == 0
+    loader = "/lib64/ld-linux-x86-64.so.2"
+    real = os.path.realpath(loader)
+    if not os.path.exists(loader) or real == loader:
+        pytest.skip("no x86-64 loader reached through another name here")
+    p = check_policy(tmp, rule % (os.path.dirname(real) + "/"))
+    assert p.returncode == 1 and "'%s' (the dynamic loader)" % real in p.stderr, p.stderr
