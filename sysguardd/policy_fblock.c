@@ -279,7 +279,9 @@ void policy_check_critical(const struct policy *p, struct policy_diag *d)
 		const struct prule *r = &p->rules[i];
 		unsigned int errors = d->errors;
 
-		if (r->action != SG_ACT_BLOCK || !r->enabled || r->force)
+		/* only what a mechanism would carry out: monitor-only rules stop nothing */
+		if (r->action != SG_ACT_BLOCK || !r->enabled || r->force || !r->plan ||
+		    !strcmp(r->plan, "none"))
 			continue;
 		if (!(r->events & ((1u << SG_EV_EXEC) | (1u << SG_EV_OPEN))))
 			continue;
