@@ -236,3 +236,23 @@ rules:
         pytest.skip("no x86-64 loader reached through another name here")
     p = check_policy(tmp, rule % (os.path.dirname(real) + "/"))
     assert p.returncode == 1 and "'%s' (the dynamic loader)" % real in p.stderr, p.stderr
+
+
+def test_rules_follow_reloads(fan, tmp, fs):
+    """A reload without the exec rule lifts it (its mark goes); putting it back
+    blocks again; the open rules stay in force throughout."""
+    d, tool, _ = fan
+    canary = os.path.join(fs, "data", "canary-r")
+    assert sgact("exec", tool, "--")[1]["exec"] == [-errno.EPERM]
+    text = open(os.path.join(tmp, "policy.yaml")).read()
+    without = os.path.join(tmp, "without-exec.yaml")
+    with open(without, "w") as f:
+        f.write(text.replace("events: [exec]", "events: [exec]\n    enabled: false"))
+    out = ctl(d, "policy", "load", without)
+    assert "no-read-canary: fanotify" in out, out
+    assert "no-exec-from-bin" not in out, out
+    assert subprocess.run([tool]).returncode == 0
+    assert sgact("open", canary, "r")[1]["open"] == [-errno.EPERM]
+    out = ctl(d, "policy", "load", os.path.join(tmp, "policy.yaml"))
+    assert "no-exec-from-bin: fanotify" in out, out
+    assert sgact("exec", tool, "--")[1]["exec"] == [-errno.EPERM]
