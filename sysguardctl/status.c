@@ -157,6 +157,9 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			printf("%-11sunavailable: %s\n", "files:",
 			       ctl_get_str(r, "enforcement.files.reason") ?
 			       ctl_get_str(r, "enforcement.files.reason") : "?");
+		if (ctl_get(r, "enforcement.lsm"))
+			printf("%-11s%s\n", "bpf-lsm:", ctl_get_str(r, "enforcement.lsm.reason") ?
+			       ctl_get_str(r, "enforcement.lsm.reason") : "?");
 		ctl_print_block_rules(ctl_get(r, "enforcement.block_rules"));
 	}
 	if (ctl_get(r, "processes"))

@@ -25,6 +25,7 @@
 #include "encode.h"
 #include "enforce.h"
 #include "fanblock.h"
+#include "lsm.h"
 #include "journal.h"
 #include "kernel.h"
 #include "kfilter.h"
@@ -593,6 +594,16 @@ static void files_status(struct daemon *d, struct json_object *enf)
 		JADD(fo, "reason", json_object_new_string(d->fanblock_why));
 	}
 	JADD(enf, "files", fo);
+	{ /* BPF-LSM: probed, reported, not used yet */
+		struct json_object *lo = json_object_new_object();
+		char why[256];
+		bool ok = lsm_probe(SG_LSM_LIST, why, sizeof(why));
+
+		JADD(lo, "available", json_object_new_boolean(ok));
+		JADD(lo, "used", json_object_new_boolean(false));
+		JADD(lo, "reason", json_object_new_string(why));
+		JADD(enf, "lsm", lo);
+	}
 	if (d->policy && policy_block_rules_json(d->policy, false, &br) == 0)
 		JADD(enf, "block_rules", br);
 }
@@ -1111,6 +1122,8 @@ static int start(struct daemon *d)
 		d->fanblock = fanblock_new(&fo, d->fanblock_why, sizeof(d->fanblock_why));
 		if (!d->fanblock)
 			sg_log(LOG_WARNING, "file enforcement unavailable: %s", d->fanblock_why);
+		lsm_probe(SG_LSM_LIST, err, sizeof(err));
+		sg_log(LOG_INFO, "BPF-LSM: %s", err);
 	} else {
 		snprintf(d->fanblock_why, sizeof(d->fanblock_why), "switched off in the configuration");
 	}

@@ -153,7 +153,12 @@ def test_mechanism_per_rule(fan):
     assert mech == {"no-exec-from-bin": "fanotify", "no-write-canary": "fanotify",
                     "no-read-canary": "fanotify"}
     text = ctl(d, "status")
-    assert "fanotify" in text
+    assert "no-read-canary: fanotify" in text, text
+    lsm = json.loads(ctl(d, "--json", "status"))["enforcement"]["lsm"]
+    assert lsm["used"] is False and lsm["reason"]
+    with open("/sys/kernel/security/lsm") if os.path.exists("/sys/kernel/security/lsm") \
+            else open(os.devnull) as f:
+        assert lsm["available"] == ("bpf" in f.read().strip().split(","))
 
 
 def test_unlink_rule_stays_monitor_only(daemon_factory, tmp, fs):
