@@ -7,8 +7,9 @@
  * process and its ancestors, exec.filename, file.path, file.name, file.write
  * and file.trunc; not the result (the call has not returned), not the new
  * argv of an exec, not file.mode.  The paths to watch are the literal
- * prefixes of the rule's exec.filename and file.path conditions; a rule that
- * names none is watched on the root filesystem.
+ * prefixes of the rule's exec.filename (or, for exec, proc.exe: the program's
+ * path) and file.path conditions; a rule that names none is watched on the
+ * root filesystem.
  */
 #include <errno.h>
 #include <limits.h>
@@ -131,6 +132,10 @@ static int condset_paths(const struct pcondset *cs, enum pfield f, policy_file_b
 	for (size_t i = 0; cs && i < cs->n; i++)
 		if (cs->conds[i].field == f)
 			fc = &cs->conds[i];
+	/* an exec is judged with proc.exe = the program's path: as good as exec.filename */
+	for (size_t i = 0; cs && !fc && f == FLD_EXEC_FILENAME && i < cs->n; i++)
+		if (cs->conds[i].field == FLD_PROC_EXE)
+			fc = &cs->conds[i];
 	for (size_t i = 0; fc && i < fc->nops && !op; i++)
 		if (fc->ops[i].kind == OP_IN || fc->ops[i].kind == OP_PREFIX ||
 		    fc->ops[i].kind == OP_GLOB)
@@ -154,6 +159,30 @@ static int condset_paths(const struct pcondset *cs, enum pfield f, policy_file_b
 			return q;
 	}
 	return 0;
+}
+
+static int note_unnamed(void *arg, const struct policy_file_block *b)
+{
+	*(bool *)arg |= !b->named;
+	return 0;
+}
+
+bool policy_rule_names_paths(const struct prule *r)
+{
+	struct policy_file_block b = { .id = r->id };
+	bool unnamed = false;
+
+	for (int pass = 0; pass < 2; pass++) {
+		enum pfield f = pass == 0 ? FLD_EXEC_FILENAME : FLD_FILE_PATH;
+
+		if (pass == 0 && !(r->events & (1u << SG_EV_EXEC)))
+			continue;
+		if (pass == 1 && !(r->events & ((1u << SG_EV_OPEN) | POLICY_EV_WRITE)))
+			continue;
+		for (size_t j = 0; j < (r->nmatch ? r->nmatch : 1); j++)
+			condset_paths(r->nmatch ? &r->match[j] : NULL, f, note_unnamed, &unnamed, &b);
+	}
+	return !unnamed;
 }
 
 int policy_file_blocks(const struct policy *p, policy_file_block_fn fn, void *arg)

@@ -177,6 +177,9 @@ bool policy_rule_netblockable(const struct prule *r, const char **why);
 /* Whether the file enforcer (fanotify) could carry out r; why not, if not. */
 bool policy_rule_fileblockable(const struct prule *r, const char **why);
 
+/* Whether every match set of file-blockable r names a path (else the root filesystem is marked). */
+bool policy_rule_names_paths(const struct prule *r);
+
 /*
  * The enforcer that can carry out r: "cgroup", "fanotify", or "none" with the
  * reason in *why; NULL for rules that are not enabled block rules.

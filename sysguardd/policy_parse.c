@@ -1004,6 +1004,10 @@ static int parse_rule(struct px *x, const struct ynode *v)
 			policy_diag_add(x->d, &action->mark, true,
 					"rule '%s' is monitor-only: %s; its events are reported "
 					"with \"enforced\": false", rule->id, why);
+		else if (!strcmp(rule->plan, "fanotify") && !policy_rule_names_paths(rule))
+			policy_diag_add(x->d, &action->mark, true,
+					"rule '%s' names no path: file enforcement watches the whole "
+					"root filesystem for it", rule->id);
 	}
 	if (x->fatal)
 		return x->fatal;
