@@ -809,9 +809,7 @@ static int collect_mark(void *arg, const struct policy_file_block *b)
 }
 
 struct fb_rules {
-	struct fanblock *f;
 	struct fb_build *bd;
-	int n;
 };
 
 /* A rule is in force when every filesystem it needs was marked. */
@@ -832,7 +830,7 @@ static int settle_rule(void *arg, const struct policy_file_block *b)
 int fanblock_set_policy(struct fanblock *f, struct policy *p)
 {
 	struct fb_build bd = { .p = p };
-	struct fb_rules fr = { .f = f, .bd = &bd };
+	struct fb_rules fr = { .bd = &bd };
 	struct fb_prefixes *pfx;
 	struct policy_rule_info ri;
 	int n = 0;
