@@ -192,6 +192,23 @@ static int policy_args(const char *file, bool by_path, struct json_object **ret)
 	return 0;
 }
 
+void ctl_print_block_rules(struct json_object *rules)
+{
+	size_t n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules)
+							       : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(rules, i);
+		const char *id = ctl_get_str(o, "id"), *mech = ctl_get_str(o, "mechanism");
+		const char *why = ctl_get_str(o, "reason");
+
+		printf("%-11s%s: %s", i ? "" : "block:", id ? id : "?", mech ? mech : "?");
+		if (why)
+			printf(" (%s)", why);
+		printf("\n");
+	}
+}
+
 static int policy_check(struct ctl *ctl, int argc, char **argv)
 {
 	struct json_object *args = NULL;
@@ -214,9 +231,11 @@ static int policy_check(struct ctl *ctl, int argc, char **argv)
 
 		if (ctl->json)
 			ctl_print_json(l.result, false);
-		else if (valid)
+		else if (valid) {
 			printf("%s: ok, %d rules\n", strcmp(file, "-") ? file : "<stdin>",
 			       json_object_get_int(ctl_get(l.result, "rules")));
+			ctl_print_block_rules(ctl_get(l.result, "block_rules"));
+		}
 		if (!valid) {
 			if (!ctl->json) {
 				print_errors(ctl_get(l.result, "errors"), file);
@@ -236,6 +255,7 @@ static void load_human(struct ctl *ctl, struct json_object *r)
 
 	printf("policy loaded%s%s, %d rules\n", src ? " from " : "", src ? src : "",
 	       json_object_get_int(ctl_get(r, "rules")));
+	ctl_print_block_rules(ctl_get(r, "block_rules"));
 }
 
 static int policy_load(struct ctl *ctl, int argc, char **argv)

@@ -168,6 +168,21 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			printf("%-11sunavailable: %s\n", "enforcing:",
 			       ctl_get_str(r, "enforcement.reason") ?
 			       ctl_get_str(r, "enforcement.reason") : "?");
+		if (json_object_get_boolean(ctl_get(r, "enforcement.files.available")))
+			printf("%-11sfanotify on %lld filesystems: %lld denied, %lld allowed, "
+			       "%lld allowed late\n", "files:",
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.files.filesystems")),
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.files.denied")),
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.files.allowed")),
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.files.late")));
+		else if (ctl_get(r, "enforcement.files"))
+			printf("%-11sunavailable: %s\n", "files:",
+			       ctl_get_str(r, "enforcement.files.reason") ?
+			       ctl_get_str(r, "enforcement.files.reason") : "?");
+		if (ctl_get(r, "enforcement.lsm"))
+			printf("%-11s%s\n", "bpf-lsm:", ctl_get_str(r, "enforcement.lsm.reason") ?
+			       ctl_get_str(r, "enforcement.lsm.reason") : "?");
+		ctl_print_block_rules(ctl_get(r, "enforcement.block_rules"));
 	}
 	if (ctl_get(r, "processes"))
 		printf("%-11s%lld tracked\n", "processes:",

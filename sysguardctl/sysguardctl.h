@@ -75,6 +75,9 @@ int ctl_parse_duration(const char *s, uint64_t *ret_sec);
 const char *ctl_color(const struct ctl *ctl, const char *esc);
 
 /* One entry point per noun. */
+/* "block rules:" lines: each block rule and its mechanism (or none and why) */
+void ctl_print_block_rules(struct json_object *rules);
+
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_version(struct ctl *ctl, int argc, char **argv);
 int cmd_tail(struct ctl *ctl, int argc, char **argv);

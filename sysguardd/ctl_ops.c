@@ -20,6 +20,8 @@
 #include "ctl_ops.h"
 #include "encode.h"
 #include "enforce.h"
+#include "fanblock.h"
+#include "lsm.h"
 #include "journal.h"
 #include "kernel.h"
 #include "kfilter.h"
@@ -128,6 +130,32 @@ static int mark_enforceable(void *arg, const struct policy_net_block *b)
 	return 0;
 }
 
+/* File enforcement: the policy's exec/open/write block rules to fanotify marks. */
+static void apply_file_blocks(struct sgd *d, struct policy *p, const char *path)
+{
+	char why[320];
+
+	if (d->fanblock) {
+		struct fanblock_stats st;
+		int n = fanblock_set_policy(d->fanblock, p);
+
+		fanblock_stats(d->fanblock, &st);
+		sg_log(LOG_INFO, "file enforcement (fanotify): %d rules, %zu filesystems marked", n,
+		       st.marks);
+		return;
+	}
+	snprintf(why, sizeof(why), "file enforcement is unavailable (%s)", d->fanblock_why);
+	for (size_t i = 0; p && i < policy_rule_count(p); i++) {
+		struct policy_rule_info ri;
+
+		if (policy_rule_info(p, i, &ri) == 0 && ri.plan && !strcmp(ri.plan, "fanotify")) {
+			policy_rule_set_enforcer(p, i, NULL, why);
+			sg_log(LOG_WARNING, "block rule '%s' of '%s' is monitor-only: %s", ri.id,
+			       path, why);
+		}
+	}
+}
+
 int ctl_apply_policy(struct sgd *d, struct policy *p, const char *src)
 {
 	char path[sizeof(d->policy_src)];
@@ -159,6 +187,7 @@ int ctl_apply_policy(struct sgd *d, struct policy *p, const char *src)
 		       "is unavailable (%s)", bc.n, path, d->enforce_why);
 	}
 	free(bc.rules);
+	apply_file_blocks(d, p, path);
 
 	policy_kfilter(p, &spec);
 	r = d->kernel ? kfilter_apply(d->kernel, &spec) : 0;
@@ -215,6 +244,39 @@ void ctl_reload_policy(struct sgd *d)
 		return;
 	policy_free(p);
 	ctl_report_refused(d, path);
+}
+
+/* status: file enforcement and what carries out each block rule */
+static void files_status(struct sgd *d, struct json_object *enf)
+{
+	struct json_object *fo = json_object_new_object(), *lo = json_object_new_object(), *br;
+	struct fanblock_stats st;
+	char why[256];
+	bool lsm_ok = lsm_probe(SG_LSM_LIST, why, sizeof(why));
+
+	JADD(fo, "available", json_object_new_boolean(d->fanblock != NULL));
+	if (d->fanblock) {
+		fanblock_stats(d->fanblock, &st);
+		JADD(fo, "mechanism", json_object_new_string("fanotify"));
+		JADD(fo, "filesystems", json_object_new_uint64(st.marks));
+		JADD(fo, "asked", json_object_new_uint64(st.asked));
+		JADD(fo, "denied", json_object_new_uint64(st.denied));
+		JADD(fo, "allowed", json_object_new_uint64(st.allowed));
+		JADD(fo, "own", json_object_new_uint64(st.own));
+		JADD(fo, "late", json_object_new_uint64(st.late));
+		JADD(fo, "overflow", json_object_new_uint64(st.overflow));
+		JADD(fo, "remembered", json_object_new_uint64(st.remembered));
+	} else {
+		JADD(fo, "reason", json_object_new_string(d->fanblock_why));
+	}
+	JADD(enf, "files", fo);
+	/* BPF-LSM: probed, reported, not used yet */
+	JADD(lo, "available", json_object_new_boolean(lsm_ok));
+	JADD(lo, "used", json_object_new_boolean(false));
+	JADD(lo, "reason", json_object_new_string(why));
+	JADD(enf, "lsm", lo);
+	if (d->policy && policy_block_rules_json(d->policy, false, &br) == 0)
+		JADD(enf, "block_rules", br);
 }
 
 static int op_status(void *ctx, struct json_object *out, struct control_error *err)
@@ -283,6 +345,7 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 	} else {
 		JADD(enf, "reason", json_object_new_string(d->enforce_why));
 	}
+	files_status(d, enf);
 	JADD(out, "enforcement", enf);
 	if (pipeline_find_sink(d->pipe, "journal", &ss) == 0) { /* service: the journal sink */
 		struct json_object *jo = json_object_new_object();
@@ -366,7 +429,7 @@ static int op_policy_check(void *ctx, const struct control_policy_src *src,
 			   const struct control_peer *peer, struct json_object *out,
 			   struct control_error *err)
 {
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = json_object_new_array(), *br;
 	struct policy *p = NULL;
 	struct policy_diag dg;
 	int r;
@@ -382,6 +445,8 @@ static int op_policy_check(void *ctx, const struct control_policy_src *src,
 	}
 	JADD(out, "valid", json_object_new_boolean(r == 0));
 	JADD(out, "rules", json_object_new_int64(p ? (int64_t)policy_rule_count(p) : 0));
+	if (p && policy_block_rules_json(p, true, &br) == 0)
+		JADD(out, "block_rules", br); /* per rule: the enforcer it asks for */
 	JADD(out, "errors", errors);
 	policy_free(p);
 	return 0;
@@ -392,6 +457,7 @@ static int load_and_apply_one(struct sgd *d, const struct control_policy_src *sr
 			      struct json_object *out, struct control_error *err)
 {
 	const char *name = src->path ? src->path : "inline";
+	struct json_object *br;
 	struct policy *p = NULL;
 	struct policy_diag dg;
 	int r;
@@ -424,6 +490,8 @@ static int load_and_apply_one(struct sgd *d, const struct control_policy_src *sr
 	pipeline_flush(d->pipe);
 	JADD(out, "source", json_object_new_string(d->policy_src));
 	JADD(out, "rules", json_object_new_int64((int64_t)policy_rule_count(p)));
+	if (policy_block_rules_json(p, false, &br) == 0)
+		JADD(out, "block_rules", br); /* per rule: the enforcer in force, or why none */
 	return 0;
 }
 

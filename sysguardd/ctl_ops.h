@@ -32,6 +32,8 @@ struct sgd {
 	struct kernel *kernel;       /* NULL: no BPF (tests) */
 	struct enforce *enforce;     /* NULL: enforcement off or unavailable */
 	char enforce_why[256];       /* why it is unavailable */
+	struct fanblock *fanblock;   /* file enforcement; NULL: unavailable */
+	char fanblock_why[256];      /* why it is unavailable */
 	struct pipeline *pipe;       /* required: marks, policy and block_change events */
 	struct proctable *pt;        /* NULL: not reported */
 	const char *output;          /* the NDJSON output's path, "-", or "" for none */

@@ -212,6 +212,10 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 	if (ev->verdict.action == SG_ACT_BLOCK) {
 		jw_key(&w, "enforced");
 		jw_bool(&w, ev->verdict.enforced);
+		if (ev->verdict.enforced && ev->verdict.mechanism) {
+			jw_key(&w, "mechanism");
+			jw_name(&w, ev->verdict.mechanism);
+		}
 	}
 	if (ev->verdict.repeat > 1) {
 		jw_key(&w, "repeat");

@@ -55,6 +55,7 @@ struct sg_verdict {
 	enum sg_severity severity;
 	const char *rule_id;     /* NULL: no rule matched (the default action) */
 	bool enforced;           /* the action was carried out (a block that stopped it) */
+	const char *mechanism;   /* enforced: "cgroup", "fanotify" or "lsm" */
 	uint32_t repeat;         /* > 1: this event stands for that many identical ones */
 };
 

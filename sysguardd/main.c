@@ -22,6 +22,8 @@
 #include "control.h"
 #include "ctl_ops.h"
 #include "enforce.h"
+#include "fanblock.h"
+#include "lsm.h"
 #include "journal.h"
 #include "kernel.h"
 #include "log.h"
@@ -116,6 +118,7 @@ static void judge(void *ctx, struct sg_event *ev)
 
 		ev->verdict.action = SG_ACT_BLOCK;
 		ev->verdict.enforced = true;
+		ev->verdict.mechanism = "cgroup";
 		ev->verdict.severity = SG_SEV_HIGH;
 		if (!r) {
 			snprintf(d->block_label, sizeof(d->block_label), "block-slot-%u",
@@ -130,9 +133,27 @@ static void judge(void *ctx, struct sg_event *ev)
 		ev->verdict.rule_id = d->block_label;
 		return;
 	}
+	if (ev->verdict.mechanism)
+		return; /* judged by the enforcer that stopped it (fanblock) */
+	if (fanblock_claim(d->s.fanblock, ev))
+		return; /* the failed call of a file block: its verdict is the block */
 	if (!d->s.policy)
 		return;
 	policy_eval(d->s.policy, ev, d->pt);
+}
+
+/* A file block, judged by fanblock: it enters the pipeline already judged. */
+static void fanblock_emit(void *ctx, struct sg_event *ev)
+{
+	struct daemon *d = ctx;
+
+	pipeline_inject(d->pipe, ev);
+	pipeline_flush(d->pipe);
+}
+
+static void fanblock_sync(void *ctx)
+{
+	consume(ctx);
 }
 
 /* Collect the processes whose losses grew since the last report. */
@@ -480,6 +501,19 @@ static int start(struct daemon *d)
 	d->s.pipe = d->pipe;
 	d->s.pt = d->pt;
 	d->s.output = d->output;
+	if (d->cfg.enforce) { /* file enforcement */
+		struct fanblock_opts fo = { .base = d->base, .pt = d->pt, .emit = fanblock_emit,
+					    .sync = fanblock_sync, .ctx = d };
+
+		d->s.fanblock = fanblock_new(&fo, d->s.fanblock_why, sizeof(d->s.fanblock_why));
+		if (!d->s.fanblock)
+			sg_log(LOG_WARNING, "file enforcement unavailable: %s", d->s.fanblock_why);
+		lsm_probe(SG_LSM_LIST, err, sizeof(err));
+		sg_log(LOG_INFO, "BPF-LSM: %s", err);
+	} else {
+		snprintf(d->s.fanblock_why, sizeof(d->s.fanblock_why),
+			 "switched off in the configuration");
+	}
 	r = ctl_apply_policy(&d->s, policy, ppath);
 	if (r < 0) {
 		policy_free(policy);
@@ -536,6 +570,8 @@ static void stop(struct daemon *d, bool clean)
 	if (d->pipe)
 		pipeline_drain(d->pipe);
 	metrics_free(d->metrics); /* the last textfile, while the modules it reads live */
+	fanblock_free(d->s.fanblock); /* file enforcement: the kernel allows what waits */
+	d->s.fanblock = NULL;
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)

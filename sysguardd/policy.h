@@ -91,6 +91,9 @@ struct policy_rule_info {
 	enum sg_severity severity;
 	bool enabled;
 	bool enforceable;
+	const char *plan;        /* block rules: "cgroup", "fanotify" or "none"; else NULL */
+	const char *mechanism;   /* block rules: what carries it out now, NULL none */
+	const char *reason;      /* block rules carried out by nothing: why */
 	uint32_t events;         /* 1u << enum sg_type, plus POLICY_EV_WRITE */
 	uint64_t hits;
 };
@@ -107,6 +110,37 @@ int policy_rule_info(const struct policy *p, size_t i, struct policy_rule_info *
  * policy_net_blocks) give a warning with their position when loaded.
  */
 int policy_rule_set_enforceable(struct policy *p, size_t i, bool on);
+
+/*
+ * Record what carries out block rule i: mech "cgroup", "fanotify" or "lsm"
+ * (enforced verdicts then name it), or NULL with the reason nothing does.
+ * reason is copied.  Returns 0, -ENOENT or -ENOMEM.
+ */
+int policy_rule_set_enforcer(struct policy *p, size_t i, const char *mech, const char *reason);
+
+/* One path the file enforcer watches for a block rule (policy_file_blocks). */
+struct policy_file_block {
+	size_t rule;
+	const char *id;
+	bool exec, open;         /* FAN_OPEN_EXEC_PERM, FAN_OPEN_PERM */
+	const char *path;        /* a literal path prefix the rule names; "/" if none */
+	bool named;              /* false: the rule names no path: the root filesystem */
+};
+
+typedef int (*policy_file_block_fn)(void *arg, const struct policy_file_block *b);
+
+/*
+ * The block rules the file enforcer can carry out (events within exec, open,
+ * write; conditions it can judge before the call returns), with fn called for
+ * every path prefix each names.  Returns the number of rules or fn's error.
+ */
+int policy_file_blocks(const struct policy *p, policy_file_block_fn fn, void *arg);
+
+/*
+ * Whether the verdict of type (SG_EV_EXEC, SG_EV_OPEN) depends only on the
+ * path: then an allowed file can be remembered until it changes.
+ */
+bool policy_file_cacheable(const struct policy *p, int type);
 
 /* One kernel-enforceable piece of a block rule. */
 struct policy_net_block {
@@ -160,6 +194,14 @@ int policy_dump_string(const struct policy *p, char **ret);
  * "normalized": the text of policy_dump}.
  */
 int policy_to_json(const struct policy *p, struct json_object **ret);
+
+/*
+ * Every enabled block rule and what carries it out: [{"id", "mechanism":
+ * "cgroup"|"fanotify"|"lsm"|"none", "reason" (with "none")}...].  planned:
+ * the enforcer the rule asks for (a check: no enforcer is consulted);
+ * otherwise what is in force after the daemon applied the policy.
+ */
+int policy_block_rules_json(const struct policy *p, bool planned, struct json_object **ret);
 
 /*
  * sysguardd -n/--check-policy PATH: load, print every message to err, and with

@@ -203,6 +203,8 @@ static void put_rule(FILE *f, const struct prule *r)
 	} else {
 		fputs("    except: []\n", f);
 	}
+	if (r->force)
+		fputs("    force: true\n", f);
 	if (r->nmatch == 1) {
 		fputs("    match:\n", f);
 		put_condset(f, &r->match[0], 6, false);
@@ -276,6 +278,44 @@ static int json_add(struct json_object *o, const char *k, struct json_object *v)
 	return 0;
 }
 
+int policy_block_rules_json(const struct policy *p, bool planned, struct json_object **ret)
+{
+	struct json_object *a = json_object_new_array();
+	int q = 0;
+
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; p && i < p->nrules && !q; i++) {
+		const struct prule *r = &p->rules[i];
+		const char *mech = planned ? r->plan : r->mechanism;
+		const char *why = r->reason;
+		struct json_object *o;
+
+		if (r->action != SG_ACT_BLOCK || !r->enabled)
+			continue;
+		if (mech && !strcmp(mech, "none"))
+			mech = NULL;
+		if (!mech && !why)
+			why = "its enforcer is not in force";
+		o = json_object_new_object();
+		if (!o || json_object_array_add(a, o) < 0) {
+			json_object_put(o);
+			q = -ENOMEM;
+			break;
+		}
+		q |= json_add(o, "id", json_object_new_string(r->id));
+		q |= json_add(o, "mechanism", json_object_new_string(mech ? mech : "none"));
+		if (!mech)
+			q |= json_add(o, "reason", json_object_new_string(why));
+	}
+	if (q) {
+		json_object_put(a);
+		return -ENOMEM;
+	}
+	*ret = a;
+	return 0;
+}
+
 static struct json_object *rule_json(const struct policy *p, size_t i)
 {
 	const struct prule *r = &p->rules[i];
@@ -295,6 +335,16 @@ static struct json_object *rule_json(const struct policy *p, size_t i)
 	q |= json_add(o, "severity", json_object_new_string(sg_severity_name(r->severity)));
 	q |= json_add(o, "enabled", json_object_new_boolean(r->enabled));
 	q |= json_add(o, "enforceable", json_object_new_boolean(r->enforceable));
+	if (r->action == SG_ACT_BLOCK && r->enabled) {
+		/* which enforcer carries it out, or why none does (protocol.md) */
+		q |= json_add(o, "mechanism", json_object_new_string(r->mechanism ? r->mechanism
+									      : "none"));
+		if (!r->mechanism)
+			q |= json_add(o, "reason", json_object_new_string(
+				r->reason ? r->reason : r->plan && strcmp(r->plan, "none") ?
+				"its enforcer is not in force" : "no enforcer can carry it out"));
+		q |= json_add(o, "plan", json_object_new_string(r->plan ? r->plan : "none"));
+	}
 	q |= json_add(o, "hits", json_object_new_int64((int64_t)p->ctr->hits[i]));
 	q |= json_add(o, "events", ev);
 	if (q) {

@@ -592,6 +592,7 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 		vd->severity = r->severity;
 		vd->rule_id = r->id;
 		vd->enforced = r->action == SG_ACT_BLOCK && r->enforceable;
+		vd->mechanism = vd->enforced ? r->mechanism : NULL;
 		return vd->action;
 	}
 	p->ctr->defaulted++;
@@ -625,6 +626,7 @@ int policy_rule_info(const struct policy *p, size_t i, struct policy_rule_info *
 	*ret = (struct policy_rule_info){
 		.id = r->id, .file = r->mark.file, .line = r->mark.line, .action = r->action,
 		.severity = r->severity, .enabled = r->enabled, .enforceable = r->enforceable,
+		.plan = r->plan, .mechanism = r->mechanism, .reason = r->reason,
 		.events = r->events, .hits = p->ctr->hits[i],
 	};
 	return 0;
@@ -635,7 +637,73 @@ int policy_rule_set_enforceable(struct policy *p, size_t i, bool on)
 	if (i >= p->nrules)
 		return -ENOENT;
 	p->rules[i].enforceable = on;
+	p->rules[i].mechanism = on ? p->rules[i].plan : NULL;
 	return 0;
+}
+
+int policy_rule_set_enforcer(struct policy *p, size_t i, const char *mech, const char *reason)
+{
+	struct prule *r;
+
+	if (i >= p->nrules)
+		return -ENOENT;
+	r = &p->rules[i];
+	r->enforceable = mech != NULL;
+	r->mechanism = mech;
+	r->reason = NULL;
+	if (!mech && reason) {
+		r->reason = policy_arena_strndup(&p->arena, reason, strlen(reason));
+		if (!r->reason)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+bool policy_rule_blocks_path(const struct policy *p, size_t i, int type, const char *path)
+{
+	const struct prule *r = &p->rules[i];
+	struct sg_event ev;
+	struct ectx c;
+
+	memset(&ev, 0, sizeof(ev));
+	memset(&c, 0, sizeof(c));
+	ev.type = type;
+	if (type == SG_EV_EXEC) {
+		/* the process after the exec: its exe, name and comm are the program's */
+		ev.exec.filename = path;
+		ev.proc.exe = path;
+		snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", base_name(path));
+	} else {
+		ev.file.path = path;
+		ev.file.path_resolved = true;
+	}
+	c.p = p;
+	c.ev = &ev;
+	c.evmask = policy_event_mask(&ev);
+	c.nanc = -1;
+	if (!(r->events & c.evmask))
+		return false;
+	if (r->nmatch == 0)
+		return true;
+	for (size_t j = 0; j < r->nmatch; j++) {
+		const struct pcondset *cs = &r->match[j];
+		bool all = true;
+
+		/* a set with other conditions narrows the block to some processes or calls */
+		for (size_t k = 0; k < cs->n && all; k++) {
+			enum pfield f = cs->conds[k].field;
+
+			if (f == FLD_FILE_PATH || f == FLD_FILE_NAME || f == FLD_EXEC_FILENAME ||
+			    (type == SG_EV_EXEC && (f == FLD_PROC_EXE || f == FLD_PROC_NAME ||
+						    f == FLD_PROC_COMM)))
+				all = fieldcond_match(&c, &cs->conds[k]);
+			else if (f != FLD_EVENT)
+				all = false;
+		}
+		if (all)
+			return true;
+	}
+	return false;
 }
 
 void policy_stats(const struct policy *p, struct policy_stats *ret)

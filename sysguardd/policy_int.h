@@ -160,6 +160,10 @@ struct prule {
 	enum sg_severity severity;
 	bool enabled;
 	bool enforceable;
+	bool force;              /* 'force: true': may block what the checker protects */
+	const char *plan;        /* block rules: the enforcer that can carry it out, "none" */
+	const char *mechanism;   /* the enforcer that does ("cgroup", "fanotify"), NULL none */
+	const char *reason;      /* why none does, NULL when one does */
 	size_t ntags;
 	const char **tags;       /* sorted, unique */
 };
@@ -188,6 +192,29 @@ struct policy {
 
 /* Whether the kernel could enforce r (a block rule); why not, if not. */
 bool policy_rule_netblockable(const struct prule *r, const char **why);
+
+/* Whether the file enforcer (fanotify) could carry out r; why not, if not. */
+bool policy_rule_fileblockable(const struct prule *r, const char **why);
+
+/* Whether every match set of file-blockable r names a path (else the root filesystem is marked). */
+bool policy_rule_names_paths(const struct prule *r);
+
+/*
+ * The enforcer that can carry out r: "cgroup", "fanotify", or "none" with the
+ * reason in *why; NULL for rules that are not enabled block rules.
+ */
+const char *policy_rule_plan(const struct prule *r, const char **why);
+
+/*
+ * Whether rule i matches every exec of path (type SG_EV_EXEC) or every
+ * read-only open of it (SG_EV_OPEN), whoever makes it: some 'match' set of
+ * the rule holds with only conditions on the path (and, for exec, on the
+ * program: proc.exe, proc.name, proc.comm).  Exceptions are not looked at.
+ */
+bool policy_rule_blocks_path(const struct policy *p, size_t i, int type, const char *path);
+
+/* Refuse block rules that would stop the shell, the loader or sysguardd itself. */
+void policy_check_critical(const struct policy *p, struct policy_diag *d);
 
 /* The policy event mask of an event: 1 << type, plus POLICY_EV_WRITE for writing opens. */
 uint32_t policy_event_mask(const struct sg_event *ev);

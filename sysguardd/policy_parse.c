@@ -953,12 +953,12 @@ static const struct ynode *map_get(const struct ynode *m, const char *key)
 
 static const char *const rule_keys[] = {
 	"id", "description", "events", "match", "except", "exceptions", "action", "severity",
-	"tags", "enabled", NULL,
+	"tags", "enabled", "force", NULL,
 };
 
 static int parse_rule(struct px *x, const struct ynode *v)
 {
-	const struct ynode *id, *events, *match, *except, *action, *sev, *tags, *en, *desc;
+	const struct ynode *id, *events, *match, *except, *action, *sev, *tags, *en, *desc, *force;
 	struct prule *rule;
 	int r = 0, q;
 
@@ -977,7 +977,7 @@ static int parse_rule(struct px *x, const struct ynode *v)
 		if (!known) {
 			err(x, v->items[i], "unknown key '%s' in a rule (expected %s)", k,
 			    "id, description, events, match, except, action, severity, tags, "
-			    "enabled");
+			    "enabled, force");
 			r = -EINVAL;
 		}
 	}
@@ -996,6 +996,7 @@ static int parse_rule(struct px *x, const struct ynode *v)
 	tags = map_get(v, "tags");
 	en = map_get(v, "enabled");
 	desc = map_get(v, "description");
+	force = map_get(v, "force");
 
 	if (!id) {
 		err(x, v, "a rule without 'id'");
@@ -1090,6 +1091,10 @@ static int parse_rule(struct px *x, const struct ynode *v)
 		err(x, en, "'enabled' takes true or false");
 		r = -EINVAL;
 	}
+	if (force && parse_bool(force, &rule->force) < 0) {
+		err(x, force, "'force' takes true or false");
+		r = -EINVAL;
+	}
 	if (tags && parse_strlist(x, tags, "tags", &rule->tags, &rule->ntags) < 0)
 		r = -EINVAL;
 	if (!action) {
@@ -1112,10 +1117,16 @@ static int parse_rule(struct px *x, const struct ynode *v)
 	if (r == 0 && rule->action == SG_ACT_BLOCK && rule->enabled) {
 		const char *why;
 
-		if (!policy_rule_netblockable(rule, &why))
+		rule->plan = policy_rule_plan(rule, &why);
+		rule->reason = why;
+		if (why)
 			policy_diag_add(x->d, &action->mark, true,
 					"rule '%s' is monitor-only: %s; its events are reported "
 					"with \"enforced\": false", rule->id, why);
+		else if (!strcmp(rule->plan, "fanotify") && !policy_rule_names_paths(rule))
+			policy_diag_add(x->d, &action->mark, true,
+					"rule '%s' names no path: file enforcement watches the whole "
+					"root filesystem for it", rule->id);
 	}
 	if (x->fatal)
 		return x->fatal;
@@ -1616,6 +1627,8 @@ static int load(const char *path, const char *text, size_t len, struct policy **
 	r = compile(&x);
 	if (r < 0)
 		goto out;
+	if (diag->errors == errors0)
+		policy_check_critical(x.p, diag);
 	if (diag->errors != errors0) {
 		r = -EINVAL;
 		goto out;

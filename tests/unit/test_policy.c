@@ -1130,15 +1130,15 @@ static void test_check_main(void **state)
 
 	assert_true(fd >= 0);
 	close(fd);
-	write_file(path, "version: 1\nrules:\n  - {id: x, events: [open], action: block}\n");
-	/* a block rule on open events is monitor-only: a warning, not an error */
+	write_file(path, "version: 1\nrules:\n  - {id: x, events: [unlink], action: block}\n");
+	/* a block rule on unlink events is monitor-only: a warning, not an error */
 	o = open_memstream(&out, &olen);
 	e = open_memstream(&err, &elen);
 	assert_int_equal(policy_check_main(path, true, o, e), 0);
 	fclose(o);
 	fclose(e);
 	assert_non_null(strstr(out, "  - id: x\n    action: block\n"));
-	assert_non_null(strstr(err, ":3:37: warning: rule 'x' is monitor-only"));
+	assert_non_null(strstr(err, ":3:39: warning: rule 'x' is monitor-only"));
 	free(out);
 	free(err);
 	write_file(path, "version: 1\nrules:\n  - {id: x, events: [open], action: blok}\n");
