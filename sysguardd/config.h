@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel.h"
+#include "redact.h"
 
 #define SG_CONFIG_DEFAULT "/etc/sysguard/sysguard.yaml"
 #define SG_POLICY_DEFAULT "/etc/sysguard/policies.d"
@@ -34,6 +35,10 @@ struct config {
 	bool enforce;                /* load the network enforcement programs */
 	bool release_on_stop;        /* clean stop: detach enforcement (default: keep it) */
 	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
+	uint32_t ctl_idle_sec;       /* control.idle_timeout; 0: the built-in default */
+	bool ctl_read_own;           /* control.read_scope: own (read-level peers see their uid) */
+	int redact_argv_n;           /* redact.argv: -1 the built-in rules, else this many */
+	char redact_argv[REDACT_RULES_MAX][REDACT_RULE_MAX];
 };
 
 void config_defaults(struct config *c);

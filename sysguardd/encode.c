@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include "encode.h"
 #include "jsonw.h"
+#include "redact.h"
 
 static const char *const syscall_names[SG_SC_MAX] = {
 	[SG_SC_NONE] = NULL,
@@ -132,16 +133,7 @@ static void open_flags(struct jsonw *w, uint32_t f)
 
 static void argv_array(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
 {
-	size_t pos = 0;
-
-	jw_arr_open(w);
-	for (unsigned int i = 0; i < argc && pos < len; i++) {
-		size_t l = strnlen(argv + pos, len - pos);
-
-		jw_strn(w, argv + pos, l);
-		pos += l + 1;
-	}
-	jw_arr_close(w);
+	redact_argv_json(w, argv, len, argc); /* sysguard.yaml redact: argv */
 }
 
 static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct proc_entry *parent)

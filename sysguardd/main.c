@@ -31,6 +31,7 @@
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
+#include "redact.h"
 #include "service.h"
 #include "sink.h"
 
@@ -59,6 +60,7 @@ struct daemon {
 	char policy_src[4096];          /* where it came from */
 	int64_t policy_loaded_at;       /* unix seconds */
 	struct control *ctl;
+	struct redact *redact;          /* argv redaction in every output (redact: argv) */
 	struct dedup *dedup;
 	char kfilter_desc[512];
 	struct sg_droppid *lost_seen;   /* per-process losses already reported */
@@ -903,6 +905,27 @@ static const struct control_ops ctl_ops = {
 	.block_list = op_block_list,
 };
 
+/* The argv redaction rules every output applies: the configured ones, else the built-in. */
+static int redact_from_config(struct daemon *d)
+{
+	const char *rules[REDACT_RULES_MAX];
+	size_t n = 0;
+
+	if (d->cfg.redact_argv_n < 0)
+		for (; redact_defaults[n] && n < REDACT_RULES_MAX; n++)
+			rules[n] = redact_defaults[n];
+	else
+		for (; n < (size_t)d->cfg.redact_argv_n; n++)
+			rules[n] = d->cfg.redact_argv[n];
+	d->redact = redact_new(rules, n, NULL);
+	if (!d->redact) {
+		sg_log(LOG_ERR, "cannot set up the argv redaction rules: %m");
+		return -errno;
+	}
+	redact_set_active(d->redact);
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	struct pipeline_hooks hooks = { .judge = judge, .publish = publish, .ctx = d };
@@ -926,6 +949,9 @@ static int start(struct daemon *d)
 		ppath = "(none)";
 	}
 	d->dedup = dedup_new(0, 0, dedup_emit, d);
+	r = redact_from_config(d);
+	if (r < 0)
+		return r;
 
 	/* the socket before BPF: a second daemon is refused before it loads anything */
 	d->base = event_base_new();
@@ -940,6 +966,8 @@ static int start(struct daemon *d)
 			.admin_group = d->cfg.admin_group[0] ? d->cfg.admin_group : NULL,
 			.version = SG_VERSION,
 			.log = sg_log,
+			.idle_sec = d->cfg.ctl_idle_sec,
+			.read_own = d->cfg.ctl_read_own,
 		};
 
 		d->ctl = control_new(d->base, &co, &ctl_ops, d);
@@ -1087,6 +1115,7 @@ static void stop(struct daemon *d, bool clean)
 		pipeline_flush(d->pipe);
 	dedup_free(d->dedup);
 	policy_free(d->policy);
+	redact_free(d->redact);
 	free(d->lost_seen);
 	sink_close(d->sink);
 	journal_free(d->journal); /* service */
