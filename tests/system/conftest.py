@@ -328,6 +328,9 @@ def daemon_factory(tmp):
         finally:
             dm.cleanup()
         assert rc in (0, None, -9), "sysguardd exited with %s:\n%s" % (rc, dm.stderr())
+        # a sanitized build (tests/sanitize/run) reports into stderr
+        bad = [l for l in dm.stderr_lines if "Sanitizer" in l or "runtime error:" in l]
+        assert not bad, "sanitizer report:\n%s" % dm.stderr()
         assert not dm.invalid, "events not valid against the schema: %s" % dm.invalid[:3]
 
 
