@@ -113,7 +113,7 @@ def hd(daemon_factory, tmp):
 
 
 def serving(dm):
-    c = Client(dm.socket, timeout=1)
+    c = Client(dm.socket, timeout=10 if SANITIZED else 1)
     t0 = time.monotonic()
     assert c.request("status")["ok"]
     c.close()
@@ -135,7 +135,7 @@ def test_10mb_line_without_newline(hd):
     r = c.readline()
     assert r is not None and r["ok"] is False and r["error"]["code"] == "line_too_long", r
     assert c.closed()
-    assert serving(dm) < 1
+    assert SANITIZED or serving(dm) < 1
     base.back("10 MB line")
 
 
@@ -279,7 +279,8 @@ def test_50_subscribers_10_never_read(hd, tmp):
             p = _flood(path, 100000)
             while p.poll() is None:
                 peak = max(peak, rss(dm.proc.pid))
-                assert serving(dm) < 1, "status took a second or more during the flood"
+                took = serving(dm)
+                assert SANITIZED or took < 1, "status took %.2fs during the flood" % took
                 time.sleep(0.2)
         st = Client(dm.socket).request("status")["result"]["control"]
         assert st["subscribers"] == 50
