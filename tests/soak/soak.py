@@ -11,9 +11,10 @@ mixed workload for SOAK_S seconds:
   - block add/remove churn on loopback addresses (127.0.0.200-254) with TTLs;
   - subscribers connecting and leaving, a third of them never reading.
 Every SAMPLE_S seconds it samples the daemon's RSS, open fds, the entries of
-its BPF hash/LRU/LPM maps and its process-table size; RSS is the lowest of
-readings taken every 0.25 s in that interval (the floor a leak raises,
-without the swings of subscriber queues filling and draining).  At the end
+its BPF hash/LRU/LPM maps and its process-table size.  RSS is read at a
+quiet point: the subscribers are closed for a moment (the daemon gives
+their queues back), so that a leak is not hidden under the swings of
+queues filling and draining; the rest of the workload keeps running.  At the end
 it prints the least-squares slope of each (per minute, over the samples
 after the first WARMUP fraction) and fails if one grows faster than its
 tolerance (TOLERANCE; shrinking is fine),
@@ -154,6 +155,7 @@ def main():
 
     threading.Thread(target=pump, daemon=True).start()
     stop = threading.Event()
+    quiet, quiet_ack = threading.Event(), threading.Event()
     counts = {"markers": 0, "reloads": 0, "blocks": 0, "subs": 0, "files": 0, "connects": 0}
     errors = []
     tag = "sgsoak-" + uuid.uuid4().hex[:8]
@@ -238,6 +240,13 @@ def main():
     def w_subs():
         subs = []
         while not stop.wait(0.5):
+            if quiet.is_set():
+                for c in subs:
+                    c.close()
+                subs = []
+                quiet_ack.set()
+                while quiet.is_set() and not stop.is_set():
+                    time.sleep(0.05)
             if len(subs) < 12:
                 c = Ctl(sock)
                 # readers take everything; the ones that never read, execs only (their
@@ -273,11 +282,13 @@ def main():
         t0 = time.monotonic()
         threads = [guard(f) for f in (w_exec, w_files, w_net, w_reload, w_blocks, w_subs)]
         while not stop.is_set() and time.monotonic() - t0 < SOAK_S:
+            stop.wait(SAMPLE_S)
+            quiet_ack.clear()
+            quiet.set()
+            quiet_ack.wait(10)
+            time.sleep(1)            # the daemon trims 200 ms after the last one left
             floor = rss_kib(pid)
-            end = time.monotonic() + SAMPLE_S
-            while not stop.is_set() and time.monotonic() < end:
-                stop.wait(0.25)
-                floor = min(floor, rss_kib(pid) or floor)
+            quiet.clear()
             c = Ctl(sock)
             st = c.request("status")["result"]
             c.close()
