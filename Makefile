@@ -57,7 +57,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS_SRC  := $(wildcard tests/tools/*.c)
 TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
-.PHONY: all clean deps test check unit systest bench install uninstall vmtest
+.PHONY: all clean deps test check unit systest bench install uninstall vmtest soak sanitize
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -123,6 +123,17 @@ test check: all $(UNIT_BIN) $(TOOLS_BIN) bench-tools
 # Only the system tests (root), e.g. make systest PYTEST_ARGS='-k network'
 systest: all $(TOOLS_BIN)
 	$(Q)cd tests/system && BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q $(PYTEST_ARGS)
+
+# Soak (root, not part of make test): SOAK_S seconds (600) of mixed load, reloads,
+# block churn and subscribers; fails on growing RSS, fds, map entries or process table.
+SOAK_S ?= 600
+soak: all
+	$(Q)BUILD=$(abspath $(BUILD)) SOAK_S=$(SOAK_S) /usr/bin/python3 tests/soak/soak.py
+
+# The sanitizer tier alone (tests/run-all runs it too): ASan/UBSan/LSan build in
+# build-asan, unit tests and a subset of system tests against that daemon.
+sanitize:
+	$(Q)BUILD=$(abspath $(BUILD)) tests/sanitize/run
 
 -include tests/bench/bench.mk
 

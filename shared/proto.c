@@ -174,6 +174,54 @@ static bool is_blank(char ch)
 }
 
 /*
+ * Is s[0, len) well-formed UTF-8 (RFC 3629, Unicode table 3-7)?  Refuses
+ * overlong forms, UTF-16 surrogates (U+D800..U+DFFF, ED A0..BF xx) and code
+ * points above U+10FFFF, which json-c's own check lets through.
+ */
+bool proto_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t need;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c < 0xc2 || c > 0xf4)
+			return false;        /* continuation byte, overlong lead, > U+10FFFF */
+		if (c < 0xe0) {
+			need = 1;
+		} else if (c < 0xf0) {
+			need = 2;
+			if (c == 0xe0)
+				lo = 0xa0;   /* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;   /* surrogates */
+		} else {
+			need = 3;
+			if (c == 0xf0)
+				lo = 0x90;   /* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;   /* above U+10FFFF */
+		}
+		if (len - i - 1 < need)
+			return false;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= need; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+/*
  * Parse exactly one JSON value filling line[0, len).  Returns 0 with *ret set
  * (NULL for JSON null), or -EBADMSG with err filled.
  */
@@ -188,6 +236,8 @@ static int parse_json(const char *line, size_t len, struct json_object **ret,
 	*ret = NULL;
 	if (memchr(line, '\0', len))
 		return proto_error_set(err, PROTO_E_BAD_JSON, "NUL byte in line");
+	if (!proto_utf8_valid(line, len))
+		return proto_error_set(err, PROTO_E_BAD_JSON, "invalid UTF-8");
 	while (len > 0 && is_blank(line[len - 1]))
 		len--;
 	if (len == 0)

@@ -124,6 +124,9 @@ const char *proto_perm_name(enum proto_perm perm);
 int proto_error_set(struct proto_error *err, enum proto_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Well-formed UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+bool proto_utf8_valid(const char *s, size_t len);
+
 /*
  * Parse and validate one request line (without its '\n'; a trailing '\r' is
  * accepted).  Returns 0, or -errno with err filled.  On failure req->id is set

@@ -13,6 +13,8 @@
 #define SG_CTL_LINE_MAX      65536   /* a request line on the control socket */
 #define SG_CTL_CLIENTS_MAX   128     /* control connections at once */
 #define SG_CTL_QUEUE_MAX     (4 << 20) /* bytes queued to one subscriber */
+#define SG_CTL_QUEUE_TOTAL   (64 << 20) /* bytes queued to all subscribers together */
+#define SG_CTL_QUEUE_MIN     (64 << 10) /* a subscriber's share never goes below this */
 #define SG_CTL_IDLE_SEC      60      /* idle timeout of a non-subscribed client */
 #define SG_POLICY_RULES_MAX  4096    /* rules in a policy */
 #define SG_POLICY_FILE_MAX   (4 << 20) /* bytes of one policy file */

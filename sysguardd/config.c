@@ -34,6 +34,7 @@ void config_defaults(struct config *c)
 	c->release_on_stop = false;
 	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/sysguard");
 	c->metrics_interval_ms = 15000;
+	c->redact_argv_n = -1;
 }
 
 /* An unsigned decimal: digits only (strtoull alone takes blanks, '+' and '-'). */
@@ -326,6 +327,73 @@ static int parse_metrics(struct cfgparse *p, struct config *c, yaml_node_t *map)
 	return 0;
 }
 
+static int parse_control(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'control' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+
+		if (!strcmp(name, "idle_timeout")) {
+			uint64_t ms;
+
+			if (!scalar(v) || config_parse_duration_ms(scalar(v), &ms) < 0 ||
+			    ms < 1000 || ms > 3600 * 1000)
+				return fail(p, v, "expected a duration from 1s to 1h%s", "");
+			c->ctl_idle_sec = (uint32_t)(ms / 1000);
+		} else if (!strcmp(name, "read_scope")) {
+			const char *s = scalar(v);
+
+			if (s && !strcmp(s, "all"))
+				c->ctl_read_own = false;
+			else if (s && !strcmp(s, "own"))
+				c->ctl_read_own = true;
+			else
+				return fail(p, v, "'control.read_scope' must be 'all' or 'own'%s", "");
+		} else {
+			return fail(p, k, "unknown setting 'control.%s'", name);
+		}
+	}
+	return 0;
+}
+
+static int parse_redact(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'redact' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+		size_t n = 0;
+
+		if (strcmp(name, "argv") != 0)
+			return fail(p, k, "unknown setting 'redact.%s'", name);
+		if (v->type != YAML_SEQUENCE_NODE)
+			return fail(p, v, "'redact.argv' must be a list%s", "");
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++, n++) {
+			yaml_node_t *a = yaml_document_get_node(p->doc, *it);
+			const char *rule = a ? scalar(a) : NULL;
+			struct redact *one;
+
+			if (n >= REDACT_RULES_MAX)
+				return fail(p, a, "more than 64 rules in 'redact.argv'%s", "");
+			if (!rule || get_str(p, a, c->redact_argv[n], sizeof(c->redact_argv[n])) < 0)
+				return fail(p, a, "expected a rule such as '--password=*'%s", "");
+			one = redact_new(&rule, 1, NULL);
+			if (!one)
+				return fail(p, a, "bad redaction rule '%s' ([PROG:]ARG or ARG*, "
+					    "a '*' only at the end)", rule);
+			redact_free(one);
+		}
+		c->redact_argv_n = (int)n;
+	}
+	return 0;
+}
+
 static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 {
 	yaml_node_t *k, *v;
@@ -356,6 +424,10 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 			r = parse_enforcement(p, c, v);
 		else if (!strcmp(name, "metrics"))
 			r = parse_metrics(p, c, v);
+		else if (!strcmp(name, "control"))
+			r = parse_control(p, c, v);
+		else if (!strcmp(name, "redact"))
+			r = parse_redact(p, c, v);
 		else if (!strcmp(name, "process_table_size")) {
 			uint32_t n;
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel.h"
+#include "redact.h"
 
 #define SG_CONFIG_DEFAULT "/etc/sysguard/sysguard.yaml"
 #define SG_POLICY_DEFAULT "/etc/sysguard/policies.d"
@@ -40,6 +41,10 @@ struct config {
 	bool metrics_allow_remote;   /* a listen address that is not loopback */
 	char metrics_textfile[4096]; /* node_exporter textfile, rewritten every interval */
 	uint32_t metrics_interval_ms;
+	uint32_t ctl_idle_sec;       /* control.idle_timeout; 0: the built-in default */
+	bool ctl_read_own;           /* control.read_scope: own (read-level peers see their uid) */
+	int redact_argv_n;           /* redact.argv: -1 the built-in rules, else this many */
+	char redact_argv[REDACT_RULES_MAX][REDACT_RULE_MAX];
 };
 
 void config_defaults(struct config *c);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -41,6 +42,8 @@
 #define CONTROL_CLOSE_SEC     5        /* to flush a last error line */
 #define CONTROL_ACCEPT_PAUSE  1        /* seconds accept stays off after EMFILE */
 #define CONTROL_ACCEPT_BURST  64       /* connections accepted per wakeup */
+#define CONTROL_TRIM_MS       200      /* malloc_trim this long after a big queue was freed */
+#define CONTROL_TRIM_BYTES    (256 << 10) /* a queue this big, freed, is worth a trim */
 #define EVENT_PREFIX          "{\"event\":"
 #define EVENT_SUFFIX          "}\n"
 #define EVENT_WRAP            (sizeof(EVENT_PREFIX) - 1 + sizeof(EVENT_SUFFIX) - 1)
@@ -100,7 +103,10 @@ struct control {
 	struct timeval idle_tv;
 	struct timeval stall_tv;
 	size_t queue_max;
+	size_t queue_total;       /* all subscribers together: each gets a share */
+	bool read_own;            /* read-level peers: only their own uid's kernel events */
 	struct event *ev_accept;
+	struct event *ev_trim;    /* gives freed queues back to the system */
 	struct event *ev_resume;  /* re-enables accept after EMFILE */
 	bool accept_paused;
 	struct conn_list conns;
@@ -259,19 +265,38 @@ static void filter_clear(struct control_filter *f)
 static void conn_free(struct control_conn *conn)
 {
 	struct control *c;
+	bool big;
 
 	if (!conn)
 		return;
 	c = conn->c;
+	big = evbuffer_get_length(bufferevent_get_output(conn->bev)) +
+	      evbuffer_get_length(bufferevent_get_input(conn->bev)) >= CONTROL_TRIM_BYTES;
 	if (conn->subscribed) {
 		TAILQ_REMOVE(&c->subs, conn, sub_entry);
 		c->nsubs--;
+		big = true;  /* its queue may have been big and drained: the heap kept it */
 	}
 	TAILQ_REMOVE(&c->conns, conn, entry);
 	c->nconns--;
 	bufferevent_free(conn->bev);
 	filter_clear(&conn->filter);
 	free(conn);
+	/*
+	 * glibc keeps freed memory in the heap; after subscribers with full queues
+	 * (megabytes each) leave, give it back, once, a moment later (the
+	 * bufferevent may be freed only after the current callback returns).
+	 */
+	if (big && c->ev_trim && !evtimer_pending(c->ev_trim, NULL)) {
+		struct timeval tv = { 0, CONTROL_TRIM_MS * 1000 };
+
+		evtimer_add(c->ev_trim, &tv);
+	}
+}
+
+static void trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	malloc_trim(0);
 }
 
 static bool gid_in(gid_t gid, const gid_t *groups, int n)
@@ -661,6 +686,7 @@ static void cmd_hello(struct control_conn *conn, struct proto_request *req)
 	lim = json_object_new_object();
 	json_object_object_add(lim, "line_max", json_object_new_int(SG_CTL_LINE_MAX));
 	json_object_object_add(lim, "queue_max", json_object_new_int64((int64_t)c->queue_max));
+	json_object_object_add(lim, "queue_total", json_object_new_int64((int64_t)c->queue_total));
 	json_object_object_add(lim, "clients_max", json_object_new_int64(c->max_clients));
 	json_object_object_add(lim, "idle_sec", json_object_new_int64(c->idle_tv.tv_sec));
 	json_object_object_add(r, "limits", lim);
@@ -1322,16 +1348,27 @@ void control_publish(struct control *c, const struct sg_event *ev, const char *j
 	size_t line_len = len + EVENT_WRAP;
 	bool built = false;
 
+	size_t share;
+
 	if (!c || c->nsubs == 0 || !json)
 		return;
 	c->stats.published++;
+	/* all queues together stay under queue_total: each subscriber gets an equal share */
+	share = c->queue_total / c->nsubs;
+	if (share < SG_CTL_QUEUE_MIN)
+		share = SG_CTL_QUEUE_MIN;
+	if (share > c->queue_max)
+		share = c->queue_max;
 	TAILQ_FOREACH(conn, &c->subs, sub_entry) {
 		struct evbuffer *out;
 
 		if (conn->closing || !filter_match(&conn->filter, ev))
 			continue;
+		if (c->read_own && !conn->peer.admin && ev && ev->type < SG_EV_KERNEL_MAX &&
+		    ev->proc.uid != conn->peer.uid)
+			continue;
 		out = bufferevent_get_output(conn->bev);
-		if (conn->dropping || evbuffer_get_length(out) + line_len > c->queue_max) {
+		if (conn->dropping || evbuffer_get_length(out) + line_len > share) {
 			conn->dropping = true;
 			conn->missed++;
 			c->stats.missed++;
@@ -1532,6 +1569,8 @@ struct control *control_new(struct event_base *base, const struct control_option
 	c->idle_tv.tv_sec = opts->idle_sec ? opts->idle_sec : SG_CTL_IDLE_SEC;
 	c->stall_tv.tv_sec = opts->stall_sec ? opts->stall_sec : CONTROL_STALL_SEC;
 	c->queue_max = opts->queue_max ? opts->queue_max : SG_CTL_QUEUE_MAX;
+	c->queue_total = opts->queue_total ? opts->queue_total : SG_CTL_QUEUE_TOTAL;
+	c->read_own = opts->read_own;
 	c->path = strdup(opts->path ? opts->path : PROTO_SOCKET_DEFAULT);
 	c->version = strdup(opts->version ? opts->version : SG_VERSION);
 	c->scratch_size = SG_JSON_LINE_MAX + EVENT_WRAP;
@@ -1552,7 +1591,8 @@ struct control *control_new(struct event_base *base, const struct control_option
 		goto fail;
 	c->ev_accept = event_new(base, c->fd, EV_READ | EV_PERSIST, accept_cb, c);
 	c->ev_resume = evtimer_new(base, accept_resume_cb, c);
-	if (!c->ev_accept || !c->ev_resume || event_add(c->ev_accept, NULL) < 0) {
+	c->ev_trim = evtimer_new(base, trim_cb, c);
+	if (!c->ev_accept || !c->ev_resume || !c->ev_trim || event_add(c->ev_accept, NULL) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -1577,6 +1617,8 @@ void control_free(struct control *c)
 		event_free(c->ev_accept);
 	if (c->ev_resume)
 		event_free(c->ev_resume);
+	if (c->ev_trim)
+		event_free(c->ev_trim);
 	if (c->fd >= 0) {
 		/* Remove the socket only if it is still ours. */
 		if (c->path && stat(c->path, &st) == 0 && st.st_dev == c->sock_dev &&

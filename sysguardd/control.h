@@ -148,6 +148,8 @@ struct control_options {
 	unsigned int idle_sec;      /* 0: SG_CTL_IDLE_SEC */
 	unsigned int stall_sec;     /* 0: CONTROL_STALL_SEC */
 	size_t queue_max;           /* 0: SG_CTL_QUEUE_MAX */
+	size_t queue_total;         /* 0: SG_CTL_QUEUE_TOTAL, shared by all subscribers */
+	bool read_own;              /* read-level peers receive only their own uid's events */
 	/* Diagnostics (syslog priorities). NULL: silent. */
 	void (*log)(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 };

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "encode.h"
 #include "jsonw.h"
+#include "redact.h"
 
 const char *encode_syscall_name(int sc)
 {
@@ -125,16 +126,7 @@ void encode_open_flags(struct jsonw *w, uint32_t f)
 
 void encode_argv(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
 {
-	size_t pos = 0;
-
-	jw_arr_open(w);
-	for (unsigned int i = 0; i < argc && pos < len; i++) {
-		size_t l = strnlen(argv + pos, len - pos);
-
-		jw_strn(w, argv + pos, l);
-		pos += l + 1;
-	}
-	jw_arr_close(w);
+	redact_argv_json(w, argv, len, argc); /* sysguard.yaml redact: argv */
 }
 
 static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct sg_evtype *type,

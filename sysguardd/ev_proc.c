@@ -18,6 +18,7 @@
 #include "jsonw.h"
 #include "path.h"
 #include "proctable.h"
+#include "redact.h"
 
 /* ---- exec ---- */
 
@@ -319,16 +320,25 @@ static void exec_journal(struct journal_entry *e, const struct sg_event *ev)
 
 static void exec_message(struct sg_msg *m, const struct sg_event *ev)
 {
-	const char *a = ev->exec.argv, *end = a ? a + ev->exec.argv_len : NULL;
+	const char *a = ev->exec.argv, *end = a ? a + ev->exec.argv_len : NULL, *prog = a;
+	size_t prog_len = 0;
+	bool hide = false;
 
 	sg_msg_add(m, "executed %s", sg_msg_or(ev->exec.filename, "?"));
 	/* argv[0] is usually the filename again: show the arguments after it */
-	if (a && a < end)
-		a += strnlen(a, end - a) + 1;
+	if (a && a < end) {
+		prog_len = strnlen(a, end - a);
+		a += prog_len + 1;
+	}
 	while (a && a < end) {
 		size_t l = strnlen(a, end - a);
+		/* secrets hidden as in the event line (sysguard.yaml redact: argv) */
+		size_t keep = redact_arg(redact_active(), prog, prog_len, a, l, &hide);
 
-		sg_msg_add(m, " %.*s", (int)l, a);
+		if (keep == SIZE_MAX)
+			sg_msg_add(m, " %.*s", (int)l, a);
+		else
+			sg_msg_add(m, " %.*s%s", (int)keep, a, REDACT_MASK);
 		a += l + 1;
 	}
 	if (ev->exec.argv_truncated)

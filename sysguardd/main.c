@@ -31,6 +31,7 @@
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
+#include "redact.h"
 #include "service.h"
 #include "sink.h"
 
@@ -55,6 +56,7 @@ struct daemon {
 	struct sgd s;                   /* the policy in force and what the commands use */
 	struct control *ctl;
 	struct metrics *metrics;        /* NULL: no endpoint configured */
+	struct redact *redact;          /* argv redaction in every output (redact: argv) */
 	struct sg_droppid *lost_seen;   /* per-process losses already reported */
 	size_t nlost_seen;
 	struct sg_droppid lost_changed[32];
@@ -328,6 +330,27 @@ static void report_programs(struct daemon *d)
 
 /* ---- the control socket's commands ---- */
 
+/* The argv redaction rules every output applies: the configured ones, else the built-in. */
+static int redact_from_config(struct daemon *d)
+{
+	const char *rules[REDACT_RULES_MAX];
+	size_t n = 0;
+
+	if (d->cfg.redact_argv_n < 0)
+		for (; redact_defaults[n] && n < REDACT_RULES_MAX; n++)
+			rules[n] = redact_defaults[n];
+	else
+		for (; n < (size_t)d->cfg.redact_argv_n; n++)
+			rules[n] = d->cfg.redact_argv[n];
+	d->redact = redact_new(rules, n, NULL);
+	if (!d->redact) {
+		sg_log(LOG_ERR, "cannot set up the argv redaction rules: %m");
+		return -errno;
+	}
+	redact_set_active(d->redact);
+	return 0;
+}
+
 /* The metrics endpoints, when configured; after the pipeline, before anything is emitted. */
 static int start_metrics(struct daemon *d)
 {
@@ -393,6 +416,9 @@ static int start(struct daemon *d)
 		       SG_POLICY_DEFAULT, SG_POLICY_SHIPPED);
 		ppath = "(none)";
 	}
+	r = redact_from_config(d);
+	if (r < 0)
+		return r;
 
 	/* the socket before BPF: a second daemon is refused before it loads anything */
 	d->base = event_base_new();
@@ -405,6 +431,8 @@ static int start(struct daemon *d)
 		struct control_options co = {
 			.path = d->cfg.socket,
 			.admin_group = d->cfg.admin_group[0] ? d->cfg.admin_group : NULL,
+			.idle_sec = d->cfg.ctl_idle_sec,
+			.read_own = d->cfg.ctl_read_own,
 			.version = SG_VERSION,
 			.log = sg_log,
 		};
@@ -577,6 +605,7 @@ static void stop(struct daemon *d, bool clean)
 	if (d->pipe)
 		pipeline_flush(d->pipe);
 	ctl_fini(&d->s);
+	redact_free(d->redact);
 	free(d->lost_seen);
 	pipeline_free(d->pipe); /* and its sinks; the subscribers' sink before the control */
 	control_free(d->ctl);

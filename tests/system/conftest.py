@@ -21,6 +21,13 @@ SYSGUARDD = os.path.join(BUILD, "sysguardd")
 SYSGUARDCTL = os.path.join(BUILD, "sysguardctl")
 SGACT = os.path.join(BUILD, "tests", "tools", "sgact")
 SCHEMA = os.path.join(REPO, "proto", "event.schema.json")
+LOG_ALL = os.path.join(REPO, "tests", "bench", "log-all.yaml")
+
+# What a sysguardd started with the default paths uses: tests never touch these
+# (each test daemon has its own socket, state directory and pin directory), and
+# the host-state fixture below fills them on purpose.
+HOST_PATHS = ("/run/sysguard", "/var/lib/sysguard", "/sys/fs/bpf/sysguard")
+HOST_POLICIES = ("/etc/sysguard/policies.d", "/usr/share/sysguard/default.yaml")
 
 
 def need_root_bpf():
@@ -89,6 +96,11 @@ class Daemon:
             cmd += ["--socket", self.socket]
         if self.policy:
             cmd += ["--policy", self.policy]
+        elif any(os.path.exists(p) for p in HOST_POLICIES):
+            # Without --policy the daemon takes the host's installed policy;
+            # a test daemon must not, so it gets what "no policy" means: log
+            # everything, no deduplication.
+            cmd += ["--policy", LOG_ALL]
         if not self.config:
             # never the machine's own /etc/sysguard/sysguard.yaml
             self.config = os.path.join(self.tmpdir, "sysguard.yaml")
@@ -223,6 +235,70 @@ class Daemon:
             shutil.rmtree(self.pin_dir, ignore_errors=True)
 
 
+def _host_daemon_stop(proc, sig):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def host_state():
+    """SG_TEST_HOST=state|daemon: run the suite on a host that is not idle.
+
+    state:  build/sysguardd is started once with the default paths (socket in
+            /run/sysguard, state in /var/lib/sysguard, pins in
+            /sys/fs/bpf/sysguard, its default policy), given a runtime block
+            on a loopback address no test uses, and killed with SIGKILL: its
+            pins, its blocks.json and its stale socket stay behind, as after
+            a crash of a from-source run.
+    daemon: the same daemon keeps running during the whole session (a second
+            sysguardd, as an installed service would be).
+    At the end the daemon is stopped and whatever it left is removed; paths
+    that existed before the session are left alone (then nothing is started:
+    the host is not ours to change)."""
+    mode = os.environ.get("SG_TEST_HOST", "")
+    if mode not in ("state", "daemon") or os.geteuid() != 0 or not os.path.exists(SYSGUARDD):
+        yield None
+        return
+    existed = [p for p in HOST_PATHS if os.path.lexists(p)]
+    if existed:
+        print("SG_TEST_HOST=%s: %s already exist(s); using the host as it is"
+              % (mode, ", ".join(existed)))
+        yield None
+        return
+    proc = subprocess.Popen([SYSGUARDD, "--foreground", "--output", "/dev/null"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ready = threading.Event()
+    lines = []
+
+    def pump():
+        for line in proc.stderr:
+            lines.append(line)
+            if "ready:" in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        if not ready.wait(30) or proc.poll() is not None:
+            raise AssertionError("the host daemon did not start:\n" + "".join(lines))
+        if os.path.exists(SYSGUARDCTL):
+            subprocess.run([SYSGUARDCTL, "block", "127.0.0.213:9", "--ttl", "1h"],
+                           capture_output=True, timeout=10)
+        if mode == "state":
+            _host_daemon_stop(proc, signal.SIGKILL)
+            assert os.path.isdir("/sys/fs/bpf/sysguard"), "the killed daemon left no pins"
+        yield proc
+    finally:
+        _host_daemon_stop(proc, signal.SIGTERM)
+        for p in HOST_PATHS:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 @pytest.fixture
 def tmp():
     d = tempfile.mkdtemp(prefix="sgtest-")
@@ -252,6 +328,9 @@ def daemon_factory(tmp):
         finally:
             dm.cleanup()
         assert rc in (0, None, -9), "sysguardd exited with %s:\n%s" % (rc, dm.stderr())
+        # a sanitized build (tests/sanitize/run) reports into stderr
+        bad = [l for l in dm.stderr_lines if "Sanitizer" in l or "runtime error:" in l]
+        assert not bad, "sanitizer report:\n%s" % dm.stderr()
         assert not dm.invalid, "events not valid against the schema: %s" % dm.invalid[:3]
 
 

@@ -51,8 +51,8 @@ def config_settings():
     src = read(os.path.join(REPO, "sysguardd", "config.c"))
     found = []
     for fn, section in (("parse_root", None), ("parse_ring", "ring"), ("parse_journal", "journal"),
-                        ("parse_enforcement", "enforcement"),
-                        ("parse_metrics", "metrics")):
+                        ("parse_enforcement", "enforcement"), ("parse_control", "control"),
+                        ("parse_redact", "redact"), ("parse_metrics", "metrics")):
         if "static int %s(" % fn not in src:
             continue
         body = src[src.index("static int %s(" % fn):]

@@ -2,7 +2,12 @@
 """Exact loss accounting under deliberate overload: a tiny ring that the
 daemon reads once a second, and a flood of a known number of opens.  Every
 open is either delivered or counted as lost (per process, in the drop
-report), never silently gone: delivered + lost == generated."""
+report), never silently gone: delivered + lost == generated.
+
+Only the sum is asserted.  How the flood splits between delivered and lost
+depends on everything else the host is doing (another sysguardd, another
+flood, two busy cores): none delivered is as correct as all delivered, as
+long as nothing is missing from the count."""
 
 import json
 import os
@@ -36,13 +41,11 @@ def test_delivered_plus_lost_equals_generated(daemon_factory, tmp):
             "print(os.getpid())\n" % (N, target))
     pid = int(subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
                              check=True).stdout)
-    # the drop report names the flooding process
-    d.wait_for(lambda e: e["type"] == "drop"
-               and any(p["pid"] == pid for p in e["drop"].get("by_pid", [])),
-               needle='"by_pid"', timeout=20, what="a drop report naming the flood")
+    # the overflow shows in status while the daemon runs (a 64 KiB ring read
+    # once a second cannot take 20,000 events whatever else the host does)
     st = json.loads(subprocess.run([SYSGUARDCTL, "--socket", d.socket, "--json", "status"],
                                    capture_output=True, text=True, check=True).stdout)
-    assert st["drops"]["open"] > 0
+    assert st["drops"]["open"] > 0, "the flood did not overflow the ring: %s" % st["drops"]
     assert d.stop() == 0  # drains the ring and makes a last drop report
 
     needle = b'"pid":%d,' % pid
@@ -54,7 +57,5 @@ def test_delivered_plus_lost_equals_generated(daemon_factory, tmp):
             for p in json.loads(raw)["drop"].get("by_pid", []):
                 if p["pid"] == pid:
                     lost = p["lost_total"].get("open", 0)  # cumulative: the last one counts
-    assert lost > 0, "the flood did not overflow the ring"
-    assert delivered > 0, "nothing was delivered"
     print("loss accounting: generated %d, delivered %d, lost %d" % (N, delivered, lost))
     assert delivered + lost == N, (delivered, lost)

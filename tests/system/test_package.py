@@ -2,7 +2,15 @@
 """The Debian package: build it (dpkg-buildpackage, in a copy of the tree
 under BUILD/pkg, without root or BPF), install it with dpkg, run the daemon
 from it, check its files and the group, purge it, and check that the
-machine is as before (the group is removed if this test created it)."""
+machine is as before (the group is removed if this test created it).
+
+Purging removes the package's state as Debian administrators expect (and
+sysguardd(8) says): /var/lib/sysguard (runtime blocks), /var/log/sysguard
+and /run/sysguard.  A from-source run, or a second daemon, may have state
+there already: the test moves those directories aside (a rename keeps
+their inodes, so a running daemon's open files and listening socket stay
+valid), checks that the purge removed what the package made, and puts them
+back."""
 
 import glob
 import grp
@@ -34,6 +42,34 @@ def snapshot():
     # files that tools rewrite in place or as backups are not ours
     return {f for f in files if not f.startswith(("/etc/group", "/etc/gshadow", "/etc/ld.so.cache",
                                                   "/var/lib/systemd/timers", "/etc/mtab"))}
+
+
+PURGED = ("/var/lib/sysguard", "/var/log/sysguard", "/run/sysguard")
+
+
+def set_aside():
+    """Move the directories a purge removes out of the way; returns {path: aside}."""
+    aside = {}
+    for path in PURGED:
+        if os.path.lexists(path):
+            tmp = "%s.sgtest-%d" % (path, os.getpid())
+            os.rename(path, tmp)
+            aside[path] = tmp
+    return aside
+
+
+def put_back(aside):
+    for path, tmp in aside.items():
+        if os.path.lexists(path):
+            # recreated meanwhile by a daemon that runs on this host: keep its
+            # newer files in the original directory
+            for d, _, names in os.walk(path):
+                rel = os.path.relpath(d, path)
+                os.makedirs(os.path.join(tmp, rel), exist_ok=True)
+                for n in names:
+                    os.replace(os.path.join(d, n), os.path.join(tmp, rel, n))
+            shutil.rmtree(path)
+        os.rename(tmp, path)
 
 
 def installed(name):
@@ -95,6 +131,14 @@ def test_package_install_purge():
         had_group = True
     except KeyError:
         had_group = False
+    aside = set_aside()
+    try:
+        purge_and_check(deb, had_group)
+    finally:
+        put_back(aside)
+
+
+def purge_and_check(deb, had_group):
     before = snapshot()
     try:
         r = run(["dpkg", "-i", deb], env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))

@@ -333,6 +333,32 @@ static void parse_duration(void **state)
 	}
 }
 
+/* control: and redact: (reliability and argv exposure settings) */
+static void control_and_redact(void **state)
+{
+	struct config c;
+
+	config_defaults(&c);
+	assert_int_equal(c.redact_argv_n, -1);
+	assert_int_equal(c.ctl_idle_sec, 0);
+	assert_false(c.ctl_read_own);
+	assert_int_equal(load("control: {idle_timeout: 2s, read_scope: own}\n"
+			      "redact: {argv: ['--pin=*', 'psql:-W', '--x']}\n", &c), 0);
+	assert_int_equal(c.ctl_idle_sec, 2);
+	assert_true(c.ctl_read_own);
+	assert_int_equal(c.redact_argv_n, 3);
+	assert_string_equal(c.redact_argv[0], "--pin=*");
+	assert_string_equal(c.redact_argv[1], "psql:-W");
+	assert_int_equal(load("redact: {argv: []}\n", &c), 0);
+	assert_int_equal(c.redact_argv_n, 0);
+	load_fails("control: {idle_timeout: 0s}\n", 1, 25, "expected a duration from 1s to 1h");
+	load_fails("control: {read_scope: mine}\n", 1, 23, "'control.read_scope' must be");
+	load_fails("control: {nope: 1}\n", 1, 11, "unknown setting 'control.nope'");
+	load_fails("redact: {argv: ['--a*b*']}\n", 1, 17, "bad redaction rule '--a*b*'");
+	load_fails("redact: {argv: '--x=*'}\n", 1, 16, "'redact.argv' must be a list");
+	load_fails("redact: {env: []}\n", 1, 10, "unknown setting 'redact.env'");
+}
+
 static void overflow_in_file(void **state)
 {
 	/* a wrapped value must not slip through the range checks */
@@ -353,6 +379,7 @@ int main(void)
 		cmocka_unit_test(parse_size),
 		cmocka_unit_test(parse_duration),
 		cmocka_unit_test(overflow_in_file),
+		cmocka_unit_test(control_and_redact),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <cmocka.h>
 #include "journal.h"
+#include "redact.h"
 
 struct fake {
 	char dir[64];
@@ -197,6 +198,24 @@ static void test_messages(void **state)
 	strcpy(ev.proc.comm, "sh");
 	journal_format_message(&ev, m, sizeof(m));
 	assert_string_equal(m, "LOG: sh (pid 1234) executed /usr/bin/curl -s http://x/");
+	{
+		/* the readable message hides what the event line hides */
+		static const char secret[] = "mysql\0-phunter2\0--password\0x\0db\0";
+		const char *rules[] = { "mysql*:-p*", "--password" };
+		struct redact *r = redact_new(rules, 2, NULL);
+
+		assert_non_null(r);
+		redact_set_active(r);
+		ev.exec.argv = secret;
+		ev.exec.argv_len = sizeof(secret) - 1;
+		ev.exec.argc = 5;
+		ev.exec.filename = "/usr/bin/mysql";
+		journal_format_message(&ev, m, sizeof(m));
+		assert_string_equal(m, "LOG: sh (pid 1234) executed /usr/bin/mysql -p*** --password *** "
+				       "db");
+		redact_set_active(NULL);
+		redact_free(r);
+	}
 
 	make_open(&ev);
 	ev.type = SG_EV_RENAME;

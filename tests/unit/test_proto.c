@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -364,6 +365,63 @@ static void test_stream_lines(void **state)
 	proto_line_clear(NULL);
 }
 
+/* Table 3-7 of the Unicode standard, at each of its edges. */
+static void test_utf8(void **state)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+	} cases[] = {
+		{ "plain ascii", true },
+		{ "\xc2\x80", true },             /* U+0080 */
+		{ "\xdf\xbf", true },             /* U+07FF */
+		{ "\xe0\xa0\x80", true },         /* U+0800 */
+		{ "\xed\x9f\xbf", true },         /* U+D7FF */
+		{ "\xee\x80\x80", true },         /* U+E000 */
+		{ "\xef\xbf\xbf", true },         /* U+FFFF */
+		{ "\xf0\x90\x80\x80", true },     /* U+10000 */
+		{ "\xf4\x8f\xbf\xbf", true },     /* U+10FFFF */
+		{ "caf\xc3\xa9 \xe2\x82\xac", true },
+		{ "\xed\xa0\x80", false },        /* U+D800, a high surrogate */
+		{ "\xed\xaf\xbf", false },        /* U+DBFF */
+		{ "\xed\xb0\x80", false },        /* U+DC00, a low surrogate */
+		{ "\xed\xbf\xbf", false },        /* U+DFFF */
+		{ "\xed\xa0\xbd\xed\xb8\x80", false }, /* CESU-8 pair */
+		{ "\xc0\x80", false },             /* overlong NUL */
+		{ "\xc1\xbf", false },             /* overlong */
+		{ "\xe0\x80\xaf", false },         /* overlong '/' */
+		{ "\xe0\x9f\xbf", false },         /* overlong U+07FF */
+		{ "\xf0\x8f\xbf\xbf", false },     /* overlong U+FFFF */
+		{ "\xf4\x90\x80\x80", false },     /* U+110000 */
+		{ "\xf5\x80\x80\x80", false },
+		{ "\xff", false },
+		{ "\x80", false },                 /* lone continuation */
+		{ "\xc3", false },                 /* truncated */
+		{ "\xe2\x82", false },
+		{ "\xf0\x90\x80", false },
+		{ "\xe2\x28\xa1", false },         /* bad continuation */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proto_request req;
+		struct proto_error err;
+		char line[128];
+
+		if (proto_utf8_valid(cases[i].s, strlen(cases[i].s)) != cases[i].ok)
+			fail_msg("case %zu: expected %s", i, cases[i].ok ? "valid" : "invalid");
+		/* and through the request parser, inside a string argument */
+		snprintf(line, sizeof(line), "{\"cmd\":\"mark\",\"args\":{\"text\":\"%s\"}}",
+			 cases[i].s);
+		if (cases[i].ok) {
+			assert_int_equal(parse(line, &req, &err), 0);
+		} else {
+			assert_true(parse(line, &req, &err) < 0);
+			assert_int_equal(err.code, PROTO_E_BAD_JSON);
+		}
+		proto_request_clear(&req);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_error_tables),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_stream_lines),
+		cmocka_unit_test(test_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

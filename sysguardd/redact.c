@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Argument redaction: compiled rule sets, the judgement of one argument, and
+ * the redacting argv writer the event encoder calls.  No allocation on the
+ * per-event path; a set is built once at start-up.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jsonw.h"
+#include "redact.h"
+
+struct redact_rule {
+	char prog[REDACT_RULE_MAX];  /* "" any program, else a glob on argv[0]'s basename */
+	char arg[REDACT_RULE_MAX];   /* the prefix (prefix) or the whole argument */
+	size_t arg_len;
+	bool prefix;                 /* ARG*: keep arg, hide the rest */
+};
+
+struct redact {
+	size_t n;
+	struct redact_rule rules[REDACT_RULES_MAX];
+};
+
+const char *const redact_defaults[] = {
+	"--password=*", "--password", "--passwd=*", "--passwd",
+	"--pass=*", "--token=*", "--token", "--secret=*", "--secret",
+	"--api-key=*", "--api-key", "--apikey=*", "--access-key=*", "--secret-key=*",
+	"--client-secret=*", "--auth-token=*",
+	"mysql*:-p*", "mariadb*:-p*", "sshpass:-p*", "sshpass:-p",
+	NULL,
+};
+
+static const struct redact *active;
+
+static int rule_parse(struct redact_rule *rr, const char *s)
+{
+	const char *colon = NULL, *arg;
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= REDACT_RULE_MAX)
+		return -EINVAL;
+	/* "PROG:ARG" only when ARG starts with '-': "--x=a:b*" is one argument pattern */
+	colon = strchr(s, ':');
+	if (colon && colon != s && colon[1] == '-' && !memchr(s, '-', 1)) {
+		memcpy(rr->prog, s, (size_t)(colon - s));
+		rr->prog[colon - s] = '\0';
+		arg = colon + 1;
+	} else {
+		rr->prog[0] = '\0';
+		arg = s;
+	}
+	len = strlen(arg);
+	rr->prefix = len > 0 && arg[len - 1] == '*';
+	if (rr->prefix)
+		len--;
+	if (len == 0 || memchr(arg, '*', len))
+		return -EINVAL;
+	memcpy(rr->arg, arg, len);
+	rr->arg[len] = '\0';
+	rr->arg_len = len;
+	return 0;
+}
+
+struct redact *redact_new(const char *const *rules, size_t n, size_t *ret_bad)
+{
+	struct redact *r;
+
+	if (n > REDACT_RULES_MAX) {
+		if (ret_bad)
+			*ret_bad = REDACT_RULES_MAX;
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!rules[i] || rule_parse(&r->rules[i], rules[i]) < 0) {
+			if (ret_bad)
+				*ret_bad = i;
+			free(r);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	r->n = n;
+	return r;
+}
+
+void redact_free(struct redact *r)
+{
+	if (r && r == active)
+		active = NULL;
+	free(r);
+}
+
+void redact_set_active(const struct redact *r)
+{
+	active = r;
+}
+
+const struct redact *redact_active(void)
+{
+	return active;
+}
+
+static bool prog_match(const struct redact_rule *rr, const char *prog, size_t prog_len)
+{
+	char base[256];
+	const char *slash;
+	size_t l;
+
+	if (!rr->prog[0])
+		return true;
+	if (!prog)
+		return false;
+	slash = memrchr(prog, '/', prog_len);
+	if (slash) {
+		prog_len -= (size_t)(slash + 1 - prog);
+		prog = slash + 1;
+	}
+	l = prog_len < sizeof(base) - 1 ? prog_len : sizeof(base) - 1;
+	memcpy(base, prog, l);
+	base[l] = '\0';
+	return fnmatch(rr->prog, base, 0) == 0;
+}
+
+size_t redact_arg(const struct redact *r, const char *prog, size_t prog_len, const char *arg,
+		  size_t len, bool *hide)
+{
+	bool hide_this = *hide;
+
+	*hide = false;
+	if (!r)
+		return SIZE_MAX;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct redact_rule *rr = &r->rules[i];
+
+		if (rr->prefix) {
+			if (!hide_this && len > rr->arg_len && !memcmp(arg, rr->arg, rr->arg_len) &&
+			    prog_match(rr, prog, prog_len))
+				return rr->arg_len;
+		} else if (len == rr->arg_len && !memcmp(arg, rr->arg, len) &&
+			   prog_match(rr, prog, prog_len)) {
+			*hide = true;
+		}
+	}
+	return hide_this ? 0 : SIZE_MAX;
+}
+
+void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
+{
+	const struct redact *r = active;
+	const char *prog = NULL;
+	size_t prog_len = 0, pos = 0;
+	bool hide = false;
+
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < argc && pos < len; i++) {
+		size_t l = strnlen(argv + pos, len - pos), keep;
+		char buf[REDACT_RULE_MAX + sizeof(REDACT_MASK)];
+
+		if (i == 0) {
+			prog = argv;
+			prog_len = l;
+			keep = SIZE_MAX;
+		} else {
+			keep = redact_arg(r, prog, prog_len, argv + pos, l, &hide);
+		}
+		if (keep == SIZE_MAX) {
+			jw_strn(w, argv + pos, l);
+		} else {
+			/* keep is a rule's prefix: below REDACT_RULE_MAX */
+			memcpy(buf, argv + pos, keep);
+			memcpy(buf + keep, REDACT_MASK, sizeof(REDACT_MASK) - 1);
+			jw_strn(w, buf, keep + sizeof(REDACT_MASK) - 1);
+		}
+		pos += l + 1;
+	}
+	jw_arr_close(w);
+}
