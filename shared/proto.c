@@ -150,6 +150,7 @@ int proto_error_set(struct proto_error *err, enum proto_errcode code, const char
 		va_start(ap, fmt);
 		vsnprintf(err->message, sizeof(err->message), fmt, ap);
 		va_end(ap);
+		proto_utf8_fix(err->message);
 	}
 	return code == PROTO_E_BAD_JSON ? -EBADMSG : -EINVAL;
 }
@@ -178,47 +179,59 @@ static bool is_blank(char ch)
  * overlong forms, UTF-16 surrogates (U+D800..U+DFFF, ED A0..BF xx) and code
  * points above U+10FFFF, which json-c's own check lets through.
  */
+/* The length of the valid UTF-8 character at s (left bytes), or 0. */
+static size_t utf8_char(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;            /* continuation byte, overlong lead, > U+10FFFF */
+	if (c < 0xe0) {
+		need = 1;
+	} else if (c < 0xf0) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;   /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;   /* surrogates */
+	} else {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;   /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;   /* above U+10FFFF */
+	}
+	if (left - 1 < need || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= need; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	return need + 1;
+}
+
 bool proto_utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
 
-	while (i < len) {
-		unsigned char c = s[i];
-		unsigned char lo = 0x80, hi = 0xbf;
-		size_t need;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c < 0xc2 || c > 0xf4)
-			return false;        /* continuation byte, overlong lead, > U+10FFFF */
-		if (c < 0xe0) {
-			need = 1;
-		} else if (c < 0xf0) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0;   /* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;   /* surrogates */
-		} else {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90;   /* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;   /* above U+10FFFF */
-		}
-		if (len - i - 1 < need)
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_char(s + i, len - i)))
 			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= need; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		i += need + 1;
-	}
 	return true;
+}
+
+void proto_utf8_fix(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+	size_t len = strlen(str);
+
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_char(s + i, len - i))) {
+			s[i] = '?';  /* a character cut short by a bounded format, or a stray byte */
+			n = 1;
+		}
 }
 
 /*

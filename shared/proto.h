@@ -128,6 +128,13 @@ int proto_error_set(struct proto_error *err, enum proto_errcode code, const char
 bool proto_utf8_valid(const char *s, size_t len);
 
 /*
+ * Make s valid UTF-8 in place: every byte that does not start a valid
+ * character becomes '?' (a message whose bounded format cut a character of
+ * user input in two).
+ */
+void proto_utf8_fix(char *s);
+
+/*
  * Parse and validate one request line (without its '\n'; a trailing '\r' is
  * accepted).  Returns 0, or -errno with err filled.  On failure req->id is set
  * whenever the line was an object with a usable id, so the error reply can echo

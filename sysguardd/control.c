@@ -194,6 +194,7 @@ int control_error_set(struct control_error *err, enum proto_errcode code, const 
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	proto_utf8_fix(err->message);
 	switch (code) {
 	case PROTO_E_INVALID_ARGUMENT:
 		return -EINVAL;

@@ -420,6 +420,23 @@ static void test_utf8(void **state)
 		}
 		proto_request_clear(&req);
 	}
+	/* a message whose bounded format cuts a character stays valid (found by fuzz_proto) */
+	{
+		struct proto_error err;
+		struct proto_request req;
+		char line[256];
+
+		for (size_t pad = 0; pad < 4; pad++) {
+			/* "unknown command '%.64s'": U+FFFD cut at every offset */
+			snprintf(line, sizeof(line), "{\"cmd\":\"%.*s%s\"}", (int)(60 + pad),
+				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				 "\xef\xbf\xbd\xef\xbf\xbd");
+			assert_true(parse(line, &req, &err) < 0);
+			assert_int_equal(err.code, PROTO_E_UNKNOWN_COMMAND);
+			assert_true(proto_utf8_valid(err.message, strlen(err.message)));
+			proto_request_clear(&req);
+		}
+	}
 }
 
 int main(void)
