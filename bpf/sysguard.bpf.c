@@ -15,6 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include "sysguard.h"
 #include "maps.h"
+#include "maps_trace.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -60,23 +61,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sg_pidlost);
 } lost_by_pid SEC(".maps");
-
-struct stash {
-	__u64 args[6];
-	__u32 sc;
-	__u32 __pad;
-};
-
-/*
- * The entry-to-exit stash lives in task storage: no global hash, no lock,
- * no delete; a slot is free when its sc is 0.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct stash);
-} stash SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -133,23 +117,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fscratch);
 } fscratch SEC(".maps");
-
-struct exec_stash {
-	__u64 argv;
-	__u64 fname_ptr;
-	__s32 dfd;
-	__u32 sc;
-	__u32 at_flags;
-	__s32 fname_len; /* < 0: could not be read at entry */
-	char fname[SG_UPATH_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct exec_stash);
-} exec_stash SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -639,6 +606,25 @@ static __always_inline int stash_take(struct stash *out)
 	return 0;
 }
 
+/*
+ * A BPF-LSM program stopped this thread's call (lsm.bpf.c): the rule's slot,
+ * taken once, for the record of the failed call.
+ */
+static __always_inline int lsm_mark_take(long ret, __u32 *slot)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 *v;
+
+	if (ret != -EPERM)
+		return 0;
+	v = bpf_map_lookup_elem(&lsm_marks, &tid);
+	if (!v)
+		return 0;
+	*slot = *v - 1;
+	bpf_map_delete_elem(&lsm_marks, &tid);
+	return 1;
+}
+
 /* ---- process ---- */
 
 static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, __u32 sc)
@@ -836,6 +822,8 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		goto out;
 	e = &r->u.exec;
 	e->ret = ret;
+	if (lsm_mark_take(ret, &e->rule))
+		r->hdr.flags |= SG_F_BLOCKED;
 	e->dfd = AT_FDCWD;
 	if (s) {
 		long n = s->fname_len;
@@ -1024,6 +1012,8 @@ static __always_inline int file_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	f = &r->u.file;
 	f->ret = ctx->ret;
+	if (lsm_mark_take(ctx->ret, &f->rule))
+		r->hdr.flags |= SG_F_BLOCKED;
 	f->dfd = AT_FDCWD;
 	f->dfd2 = AT_FDCWD;
 	switch (s.sc) {

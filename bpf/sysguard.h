@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 5
+#define SG_ABI_VERSION 6
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -111,7 +111,7 @@ struct sg_exec {
 	__u16 dir_len;    /* walk of dfd: a failed execveat with a relative name only */
 	__u16 stdio_len;  /* 0 or 3 * sizeof(struct sg_stdio) */
 	__u16 __pad1;
-	__u32 __pad2;
+	__u32 rule;       /* SG_F_BLOCKED: the BPF-LSM rule's slot */
 };
 
 /* What an exec'd image has as fd 0, 1 or 2 (struct sg_stdio.kind). */
@@ -163,7 +163,7 @@ struct sg_file {          /* data: path, dir walk, [new path, new dir walk] */
 	__u16 dir_len;
 	__u16 path2_len;
 	__u16 dir2_len;
-	__u32 __pad;
+	__u32 rule;       /* SG_F_BLOCKED: the BPF-LSM rule's slot */
 };
 
 struct sg_net {           /* data: unix socket path (sun_path bytes) */
@@ -240,6 +240,7 @@ struct sg_io_uring {
 #define SG_HOOK_CONNECT   (1u << 0) /* connect4/6 */
 #define SG_HOOK_SENDMSG   (1u << 1) /* sendmsg4/6: unconnected UDP */
 #define SG_HOOK_BIND      (1u << 2) /* bind4/6 */
+#define SG_HOOK_LSM       (1u << 3) /* BPF-LSM socket_connect (sg_net.rule: its LSM slot) */
 
 struct sg_lpm4 {
 	__u32 prefixlen;
@@ -275,6 +276,81 @@ struct sg_block_val {
 	__u32 prefixlen;
 	__u32 n;
 	struct sg_block_ent ent[SG_BLOCK_PER_PREFIX];
+};
+
+/* ---- BPF-LSM enforcement (bpf/lsm.bpf.c) ---- */
+
+/*
+ * Block rules judged in the kernel by BPF-LSM programs.  The daemon compiles
+ * each block rule it can into entries of map "lsm_rules": an entry holds when
+ * every one of its conditions does (a negated condition when it does not),
+ * and a rule is the OR of its entries.  The map holds two generations of
+ * SG_LSM_RULES entries; "lsm_conf" says which one is in force, so that a
+ * policy reload is one write.  An entry's slot (its index) names the rule in
+ * the records of what it stopped.
+ */
+#define SG_LSM_RULES 256        /* entries in one generation */
+#define SG_LSM_SLOTS (2 * SG_LSM_RULES)
+#define SG_LSM_CONDS 8          /* conditions in one entry */
+#define SG_LSM_STR 256          /* bytes of a string condition (NUL excluded: 255) */
+#define SG_LSM_PATH 1024        /* bytes of a path the programs build */
+
+/* Where an entry applies (sg_lsm_rule.hooks). */
+#define SG_LH_EXEC       (1u << 0) /* bprm_check_security */
+#define SG_LH_OPEN_READ  (1u << 1) /* file_open without write intent */
+#define SG_LH_OPEN_WRITE (1u << 2) /* file_open with write intent */
+#define SG_LH_UNLINK     (1u << 3) /* path_unlink, path_rmdir */
+#define SG_LH_RENAME     (1u << 4) /* path_rename */
+#define SG_LH_CONNECT    (1u << 5) /* socket_connect */
+
+enum sg_lsm_field {
+	SG_LF_PATH = 0,  /* the file (exec: the program; rename: the old name) */
+	SG_LF_NAME,      /* its last component */
+	SG_LF_PATH2,     /* rename: the new name */
+	SG_LF_EXE,       /* the calling process's program */
+	SG_LF_EXENAME,   /* its last component */
+	SG_LF_COMM,      /* the calling thread's comm (exec: the program's name, cut to 15) */
+	SG_LF_PCOMM,     /* the real parent's comm */
+	SG_LF_UID,       /* real uid */
+	SG_LF_GID,
+	SG_LF_ADDR,      /* connect: the address (cidr) */
+	SG_LF_PORT,      /* connect: the port, host order */
+	SG_LF_PROTO,     /* connect: IPPROTO_* of the socket */
+	SG_LF_FAMILY,    /* connect: AF_INET, AF_INET6 */
+	SG_LF_MAX,
+};
+
+enum sg_lsm_op {
+	SG_LO_EXACT = 0, /* string equal */
+	SG_LO_PREFIX,
+	SG_LO_SUFFIX,
+	SG_LO_RANGE,     /* number in [lo, hi] */
+	SG_LO_CIDR,      /* address: family, lo = prefix length, s = the address bytes */
+};
+
+struct sg_lsm_cond {
+	__u8 field;       /* enum sg_lsm_field */
+	__u8 op;          /* enum sg_lsm_op */
+	__u8 neg;         /* 1: the entry needs this condition to be false */
+	__u8 family;      /* SG_LO_CIDR: AF_INET or AF_INET6 */
+	__u16 len;        /* string bytes in s */
+	__u16 __pad;
+	__u32 lo, hi;
+	char s[SG_LSM_STR];
+};
+
+struct sg_lsm_rule {
+	__u32 hooks;      /* SG_LH_* */
+	__u32 n;          /* conditions used */
+	struct sg_lsm_cond c[SG_LSM_CONDS];
+};
+
+/* map "lsm_conf", one value: the generation in force */
+struct sg_lsm_conf {
+	__u32 base;       /* 0 or SG_LSM_RULES */
+	__u32 n;          /* entries in force, from base */
+	__u32 hooks;      /* SG_LH_* any of them applies to: a hook with none returns at once */
+	__u32 exe_hooks;  /* SG_LH_* whose entries look at the caller's program (SG_LF_EXE*) */
 };
 
 /* Per-CPU counters (map "counters", one value, key 0). */

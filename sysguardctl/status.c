@@ -179,8 +179,16 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			printf("%-11sunavailable: %s\n", "files:",
 			       ctl_get_str(r, "enforcement.files.reason") ?
 			       ctl_get_str(r, "enforcement.files.reason") : "?");
-		if (ctl_get(r, "enforcement.lsm"))
-			printf("%-11s%s\n", "bpf-lsm:", ctl_get_str(r, "enforcement.lsm.reason") ?
+		if (ctl_get(r, "enforcement.lsm.mechanism"))
+			printf("%-11s%lld rules (%lld entries) on %zu hooks: %lld denied\n", "bpf-lsm:",
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.lsm.rules")),
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.lsm.entries")),
+			       json_object_is_type(ctl_get(r, "enforcement.lsm.hooks"), json_type_array) ?
+			       json_object_array_length(ctl_get(r, "enforcement.lsm.hooks")) : 0,
+			       (long long)json_object_get_int64(ctl_get(r, "enforcement.lsm.denied")));
+		else if (ctl_get(r, "enforcement.lsm"))
+			printf("%-11sunavailable: %s\n", "bpf-lsm:",
+			       ctl_get_str(r, "enforcement.lsm.reason") ?
 			       ctl_get_str(r, "enforcement.lsm.reason") : "?");
 		ctl_print_block_rules(ctl_get(r, "enforcement.block_rules"));
 	}

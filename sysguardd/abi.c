@@ -40,6 +40,17 @@ _Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
 _Static_assert(sizeof(struct sg_rec) == SG_DATA_OFF + 2 * SG_DATA_MAX, "sg_rec");
 _Static_assert((SG_DATA_MAX & (SG_DATA_MAX - 1)) == 0, "SG_DATA_MAX is a mask + 1");
 
+_Static_assert(offsetof(struct sg_exec, rule) == 28, "sg_exec.rule");
+_Static_assert(offsetof(struct sg_file, rule) == 28, "sg_file.rule");
+
+/* BPF-LSM rules */
+_Static_assert(sizeof(struct sg_lsm_cond) == 16 + SG_LSM_STR, "sg_lsm_cond is part of the ABI");
+_Static_assert(sizeof(struct sg_lsm_rule) == 8 + SG_LSM_CONDS * sizeof(struct sg_lsm_cond),
+	       "sg_lsm_rule is part of the ABI");
+_Static_assert(sizeof(struct sg_lsm_conf) == 16, "sg_lsm_conf is part of the ABI");
+_Static_assert((SG_LSM_PATH & (SG_LSM_PATH - 1)) == 0, "SG_LSM_PATH is a mask + 1");
+_Static_assert(SG_LSM_STR % 8 == 0 && SG_LSM_STR <= SG_LSM_PATH, "SG_LSM_STR: whole words");
+
 /* maps: counters, losses, configuration */
 _Static_assert(sizeof(struct sg_counters) == 3 * SG_EV_KERNEL_MAX * 8 + 32, "sg_counters");
 _Static_assert(offsetof(struct sg_counters, filtered) == 2 * SG_EV_KERNEL_MAX * 8 + 8,

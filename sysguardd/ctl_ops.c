@@ -22,6 +22,7 @@
 #include "enforce.h"
 #include "fanblock.h"
 #include "lsm.h"
+#include "lsmblock.h"
 #include "journal.h"
 #include "kernel.h"
 #include "kfilter.h"
@@ -167,6 +168,7 @@ int ctl_apply_policy(struct sgd *d, struct policy *p, const char *src)
 
 	snprintf(path, sizeof(path), "%s", src); /* src may be d->policy_src itself */
 	if (p) {
+		policy_replan(p); /* the mechanisms may have changed since it was parsed */
 		r = policy_net_blocks(p, collect_block, &bc);
 		if (r < 0) {
 			free(bc.rules);
@@ -187,6 +189,15 @@ int ctl_apply_policy(struct sgd *d, struct policy *p, const char *src)
 		       "is unavailable (%s)", bc.n, path, d->enforce_why);
 	}
 	free(bc.rules);
+	if (d->lsm) {
+		r = lsmblock_set_policy(d->lsm, p);
+		if (r < 0) {
+			sg_log(LOG_ERR, "policy '%s' refused: cannot write its BPF-LSM rules: %s",
+			       path, strerror(-r));
+			return r;
+		}
+		sg_log(LOG_INFO, "BPF-LSM enforcement: %d rules", r);
+	}
 	apply_file_blocks(d, p, path);
 
 	policy_kfilter(p, &spec);
@@ -251,8 +262,6 @@ static void files_status(struct sgd *d, struct json_object *enf)
 {
 	struct json_object *fo = json_object_new_object(), *lo = json_object_new_object(), *br;
 	struct fanblock_stats st;
-	char why[256];
-	bool lsm_ok = lsm_probe(SG_LSM_LIST, why, sizeof(why));
 
 	JADD(fo, "available", json_object_new_boolean(d->fanblock != NULL));
 	if (d->fanblock) {
@@ -270,10 +279,24 @@ static void files_status(struct sgd *d, struct json_object *enf)
 		JADD(fo, "reason", json_object_new_string(d->fanblock_why));
 	}
 	JADD(enf, "files", fo);
-	/* BPF-LSM: probed, reported, not used yet */
-	JADD(lo, "available", json_object_new_boolean(lsm_ok));
-	JADD(lo, "used", json_object_new_boolean(false));
-	JADD(lo, "reason", json_object_new_string(why));
+	JADD(lo, "available", json_object_new_boolean(d->lsm != NULL));
+	if (d->lsm) {
+		struct json_object *hooks = json_object_new_array();
+		struct lsmblock_stats ls;
+		const char *h;
+
+		lsmblock_stats(d->lsm, &ls);
+		for (size_t i = 0; (h = lsmblock_hook(d->lsm, i)); i++)
+			json_object_array_add(hooks, json_object_new_string(h));
+		JADD(lo, "mechanism", json_object_new_string("lsm"));
+		JADD(lo, "hooks", hooks);
+		JADD(lo, "rules", json_object_new_uint64(ls.rules));
+		JADD(lo, "entries", json_object_new_uint64(ls.entries));
+		JADD(lo, "denied", json_object_new_uint64(ls.hits));
+		JADD(lo, "adopted", json_object_new_boolean(ls.adopted));
+	} else {
+		JADD(lo, "reason", json_object_new_string(d->lsm_why));
+	}
 	JADD(enf, "lsm", lo);
 	if (d->policy && policy_block_rules_json(d->policy, false, &br) == 0)
 		JADD(enf, "block_rules", br);

@@ -21,6 +21,7 @@ struct enforce;
 struct enforce_rule;
 struct journal;
 struct kernel;
+struct lsmblock;
 struct pipeline;
 struct policy;
 struct proctable;
@@ -34,6 +35,8 @@ struct sgd {
 	char enforce_why[256];       /* why it is unavailable */
 	struct fanblock *fanblock;   /* file enforcement; NULL: unavailable */
 	char fanblock_why[256];      /* why it is unavailable */
+	struct lsmblock *lsm;        /* BPF-LSM enforcement; NULL: unavailable */
+	char lsm_why[256];           /* why it is unavailable */
 	struct pipeline *pipe;       /* required: marks, policy and block_change events */
 	struct proctable *pt;        /* NULL: not reported */
 	const char *output;          /* the NDJSON output's path, "-", or "" for none */

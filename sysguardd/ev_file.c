@@ -20,6 +20,7 @@ static int file_decode(struct decoder *d, const struct sg_hdr *h, const struct s
 {
 	ev->has_result = true;
 	ev->result = f->ret;
+	ev->lsm_slot = f->rule;
 	ev->file.flags = f->flags;
 	ev->file.mode = f->mode;
 	ev->file.new_path = NULL;

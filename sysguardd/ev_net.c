@@ -29,6 +29,7 @@ static int net_decode(struct decoder *d, const struct sg_hdr *h, const void *pay
 	ev->net.backlog = n->backlog;
 	ev->net.block_slot = n->rule;
 	ev->net.block_hook = n->hook;
+	ev->lsm_slot = n->rule;
 	memcpy(ev->net.addr, n->addr, sizeof(ev->net.addr));
 	ev->net.unix_path = NULL;
 	if (n->unix_len > SG_UNIX_PATH || decode_take(c, n->unix_len, &s) < 0)

@@ -63,6 +63,7 @@ struct sg_event {
 	int type;                /* enum sg_type or SG_EV_MARK... */
 	int syscall;             /* enum sg_syscall */
 	uint16_t kflags;         /* SG_F_* from the kernel */
+	uint32_t lsm_slot;       /* SG_F_BLOCKED by a BPF-LSM program: its rule's slot */
 	uint64_t seq;            /* assigned by the pipeline, strictly increasing */
 	uint64_t ts_ns;          /* CLOCK_REALTIME, nanoseconds */
 

@@ -13,7 +13,7 @@
 
 bool lsm_probe(const char *path, char *why, size_t len)
 {
-	char buf[512], *tok, *save = NULL;
+	char buf[512], list[512], *tok, *save = NULL;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -30,12 +30,13 @@ bool lsm_probe(const char *path, char *why, size_t len)
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	memcpy(list, buf, sizeof(list)); /* strtok_r cuts buf */
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!strcmp(tok, "bpf")) {
-			snprintf(why, len, "available; this version does not use it yet");
+			snprintf(why, len, "available");
 			return true;
 		}
 	snprintf(why, len, "'bpf' is not among the active LSMs (%s): boot with lsm=...,bpf",
-		 buf[0] ? buf : "none");
+		 list[0] ? list : "none");
 	return false;
 }

@@ -2,8 +2,9 @@
 /*
  * BPF-LSM: whether this kernel would run BPF LSM programs.  Probed at
  * start-up from the list of active LSMs (securityfs), never from the kernel
- * version.  This version only reports the result (status
- * enforcement.lsm); block rules use fanotify and the cgroup programs.
+ * version.  When it says yes, sysguardd loads its BPF-LSM programs
+ * (lsmblock.h) and plans block rules for them; otherwise exec and open rules
+ * fall back to fanotify and the others are reported as monitor-only.
  */
 #ifndef SG_LSM_H
 #define SG_LSM_H

@@ -24,6 +24,7 @@
 #include "enforce.h"
 #include "fanblock.h"
 #include "lsm.h"
+#include "lsmblock.h"
 #include "journal.h"
 #include "kernel.h"
 #include "log.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct event_base *base;
 	struct kernel *kernel;
 	struct enforce *enforce;        /* NULL: enforcement off or unavailable */
+	bool lsm_probed;                /* the kernel runs BPF LSM programs */
 	char block_label[256];          /* the rule id of the block being judged */
 	struct proctable *pt;
 	struct pipeline *pipe;
@@ -114,6 +116,27 @@ static void judge(void *ctx, struct sg_event *ev)
 {
 	struct daemon *d = ctx;
 
+	if (ev->type < SG_EV_KERNEL_MAX && (ev->kflags & SG_F_BLOCKED) &&
+	    ((ev->type != SG_EV_CONNECT && ev->type != SG_EV_BIND) ||
+	     (ev->net.block_hook & SG_HOOK_LSM))) {
+		/* stopped by a BPF-LSM program: the rule is the one that owns the slot */
+		const char *id;
+		enum sg_severity sev;
+
+		ev->verdict.action = SG_ACT_BLOCK;
+		ev->verdict.enforced = true;
+		ev->verdict.mechanism = "lsm";
+		ev->verdict.severity = SG_SEV_HIGH;
+		if (lsmblock_rule(d->s.lsm, ev->lsm_slot, &id, &sev)) {
+			snprintf(d->block_label, sizeof(d->block_label), "%s", id);
+			ev->verdict.severity = sev;
+		} else {
+			snprintf(d->block_label, sizeof(d->block_label), "lsm-slot-%u",
+				 ev->lsm_slot);
+		}
+		ev->verdict.rule_id = d->block_label;
+		return;
+	}
 	if (ev->type < SG_EV_KERNEL_MAX && (ev->kflags & SG_F_BLOCKED)) {
 		const struct enforce_rule *r =
 			d->enforce ? enforce_by_slot(d->enforce, ev->net.block_slot) : NULL;
@@ -404,6 +427,11 @@ static int start(struct daemon *d)
 	const char *out;
 	int r, sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
+	/* block rules are planned for the mechanisms this host has */
+	d->lsm_probed = d->cfg.enforce && lsm_probe(SG_LSM_LIST, d->s.lsm_why, sizeof(d->s.lsm_why));
+	if (!d->cfg.enforce)
+		snprintf(d->s.lsm_why, sizeof(d->s.lsm_why), "switched off in the configuration");
+	policy_set_lsm(d->lsm_probed, d->s.lsm_why);
 	/* a policy with errors stops the start, before anything is attached */
 	if (access(ppath, F_OK) == 0 || strcmp(ppath, SG_POLICY_DEFAULT) != 0) {
 		r = ctl_parse_policy(ppath, &policy);
@@ -536,8 +564,23 @@ static int start(struct daemon *d)
 		d->s.fanblock = fanblock_new(&fo, d->s.fanblock_why, sizeof(d->s.fanblock_why));
 		if (!d->s.fanblock)
 			sg_log(LOG_WARNING, "file enforcement unavailable: %s", d->s.fanblock_why);
-		lsm_probe(SG_LSM_LIST, err, sizeof(err));
-		sg_log(LOG_INFO, "BPF-LSM: %s", err);
+		if (d->lsm_probed) {
+			struct lsmblock_opts lo = { .pin_dir = d->cfg.pin_dir,
+						    .release_on_stop = d->cfg.release_on_stop };
+
+			r = lsmblock_open(&d->s.lsm, d->kernel, &lo, d->s.lsm_why,
+					  sizeof(d->s.lsm_why));
+			if (r < 0) {
+				sg_log(LOG_WARNING, "BPF-LSM enforcement unavailable: %s",
+				       d->s.lsm_why);
+				policy_set_lsm(false, d->s.lsm_why);
+			} else {
+				sg_log(LOG_INFO, "BPF-LSM enforcement on exec, open, unlink, rename "
+				       "and connect");
+			}
+		} else {
+			sg_log(LOG_INFO, "BPF-LSM enforcement unavailable: %s", d->s.lsm_why);
+		}
 	} else {
 		snprintf(d->s.fanblock_why, sizeof(d->s.fanblock_why),
 			 "switched off in the configuration");
@@ -600,6 +643,8 @@ static void stop(struct daemon *d, bool clean)
 	metrics_free(d->metrics); /* the last textfile, while the modules it reads live */
 	fanblock_free(d->s.fanblock); /* file enforcement: the kernel allows what waits */
 	d->s.fanblock = NULL;
+	lsmblock_close(d->s.lsm, clean);
+	d->s.lsm = NULL;
 	enforce_close(d->enforce, clean);
 	kernel_close(d->kernel);
 	if (d->pipe)
@@ -656,8 +701,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check)
+	if (check) {
+		/* SYSGUARD_LSM_LIST: another list to read (tests: the same plans on every host) */
+		const char *list = getenv("SYSGUARD_LSM_LIST");
+
+		policy_set_lsm(lsm_probe(list ? list : SG_LSM_LIST, err, sizeof(err)), err);
 		return policy_check_main(check, verbose > 0, stdout, stderr);
+	}
 
 	d.s.cfg = &d.cfg;
 	config_defaults(&d.cfg);

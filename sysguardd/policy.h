@@ -118,6 +118,24 @@ int policy_rule_set_enforceable(struct policy *p, size_t i, bool on);
  */
 int policy_rule_set_enforcer(struct policy *p, size_t i, const char *mech, const char *reason);
 
+/*
+ * BPF-LSM (policy_lsm.c).  Whether the host runs BPF LSM programs decides
+ * the plan of block rules the kernel could judge there: set it before
+ * parsing; policy_replan() redoes the plans of a parsed policy after a change.
+ */
+void policy_set_lsm(bool available, const char *why);
+bool policy_lsm_available(const char **why);
+void policy_replan(struct policy *p);
+
+/* Called with each BPF-LSM entry of a rule; a return < 0 stops. */
+typedef int (*policy_lsm_fn)(void *arg, const struct sg_lsm_rule *ent);
+/*
+ * Compile rule i into BPF-LSM entries (whatever its plan): the number of
+ * entries, -EINVAL when the kernel cannot judge it, -E2BIG when it needs more
+ * than SG_LSM_RULES entries or SG_LSM_CONDS conditions, or fn's error.
+ */
+int policy_lsm_entries(const struct policy *p, size_t i, policy_lsm_fn fn, void *arg);
+
 /* One path the file enforcer watches for a block rule (policy_file_blocks). */
 struct policy_file_block {
 	size_t rule;

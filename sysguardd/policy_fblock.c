@@ -60,8 +60,8 @@ bool policy_rule_fileblockable(const struct prule *r, const char **why)
 	bool exec = r->events & (1u << SG_EV_EXEC);
 
 	if (r->events & ~EV_FILEBLOCK) {
-		*why = "only exec, open and write can be blocked outside the network (rename, "
-		       "unlink and chmod need BPF-LSM, which this version does not use)";
+		*why = "fanotify can block exec, open and write only (rename and unlink need "
+		       "BPF-LSM; chmod is not enforced)";
 		return false;
 	}
 	for (size_t i = 0; i < r->nmatch; i++)
@@ -75,21 +75,29 @@ bool policy_rule_fileblockable(const struct prule *r, const char **why)
 
 const char *policy_rule_plan(const struct prule *r, const char **why)
 {
-	const char *nwhy, *fwhy;
+	const char *nwhy, *fwhy, *lwhy, *awhy;
+	bool lsmable;
 
 	*why = NULL;
 	if (r->action != SG_ACT_BLOCK || !r->enabled)
 		return NULL;
 	if (policy_rule_netblockable(r, &nwhy))
 		return "cgroup";
+	lsmable = policy_rule_lsmable(r, &lwhy);
+	if (lsmable && policy_lsm_available(&awhy))
+		return "lsm";
 	if (policy_rule_fileblockable(r, &fwhy))
 		return "fanotify";
-	if ((r->events & EV_NETBLOCK) && (r->events & ~EV_NETBLOCK) & EV_FILEBLOCK)
-		*why = "a rule mixing network and file events cannot be enforced; split it";
-	else if (r->events & EV_NETBLOCK)
+	if (lsmable)
+		*why = policy_lsm_needed();
+	else if ((r->events & EV_NETBLOCK) && (r->events & ~EV_NETBLOCK))
+		*why = "a rule mixing network and other events cannot be enforced; split it";
+	else if (r->events & (1u << SG_EV_BIND))
 		*why = nwhy;
-	else
+	else if (!(r->events & ~EV_FILEBLOCK))
 		*why = fwhy;
+	else
+		*why = lwhy ? lwhy : fwhy;
 	return "none";
 }
 

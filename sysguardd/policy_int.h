@@ -193,6 +193,10 @@ struct policy {
 /* Whether the kernel could enforce r (a block rule); why not, if not. */
 bool policy_rule_netblockable(const struct prule *r, const char **why);
 
+/* Whether BPF-LSM could judge r (policy_lsm.c), whether or not the host has it; why not. */
+bool policy_rule_lsmable(const struct prule *r, const char **why);
+/* The reason given to lsm-able rules while BPF-LSM is unavailable. */
+const char *policy_lsm_needed(void);
 /* Whether the file enforcer (fanotify) could carry out r; why not, if not. */
 bool policy_rule_fileblockable(const struct prule *r, const char **why);
 
@@ -200,8 +204,9 @@ bool policy_rule_fileblockable(const struct prule *r, const char **why);
 bool policy_rule_names_paths(const struct prule *r);
 
 /*
- * The enforcer that can carry out r: "cgroup", "fanotify", or "none" with the
- * reason in *why; NULL for rules that are not enabled block rules.
+ * The enforcer that can carry out r: "cgroup", "lsm" (when policy_set_lsm
+ * said BPF-LSM is available), "fanotify", or "none" with the reason in
+ * *why; NULL for rules that are not enabled block rules.
  */
 const char *policy_rule_plan(const struct prule *r, const char **why);
 

@@ -806,11 +806,12 @@ static void test_block(void **state)
 	assert_int_equal(d.msgs[0].line, 5);
 	assert_int_equal(d.msgs[0].col, 62);
 	assert_true(d.msgs[0].warning);
-	assert_string_equal(d.msgs[0].text, "rule 'd' is monitor-only: only net.addr, net.port, "
-			    "net.proto and net.family conditions can be enforced in the kernel; its "
-			    "events are reported with \"enforced\": false");
+	/* a process condition: only BPF-LSM could judge it, and it was not probed here */
+	assert_string_equal(d.msgs[0].text, "rule 'd' is monitor-only: it needs BPF-LSM, which "
+			    "was not probed; its events are reported with \"enforced\": false");
 	assert_non_null(strstr(d.msgs[1].text, "rule 'f' is monitor-only: 'not' cannot"));
-	assert_non_null(strstr(d.msgs[2].text, "rule 'g' is monitor-only: exceptions cannot"));
+	/* an exception: BPF-LSM could judge it, the cgroup programs cannot */
+	assert_non_null(strstr(d.msgs[2].text, "rule 'g' is monitor-only: it needs BPF-LSM"));
 	policy_diag_fini(&d);
 
 	assert_int_equal(policy_net_blocks(p, collect, &pc), 7);

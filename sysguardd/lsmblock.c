@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * BPF-LSM enforcement (see lsmblock.h): loading bpf/lsm.bpf.c with the
+ * tracing object's maps, attaching and pinning its programs, and writing
+ * the compiled block rules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "abi.h"
+#include "enforce.h"
+#include "kernel.h"
+#include "log.h"
+#include "lsmblock.h"
+#include "policy.h"
+#include "sg_limits.h"
+#include "lsm.skel.h"
+
+#define NPROGS 6
+
+/* What owns each slot of the rule map, for the reports. */
+struct slot {
+	char id[SG_POLICY_ID_MAX + 1];
+	enum sg_severity sev;
+	bool used;
+};
+
+struct lsmblock {
+	struct lsm_bpf *skel;
+	struct bpf_link *links[NPROGS];
+	const char *hooks[NPROGS];
+	size_t nlinks;
+	char pin_dir[256];
+	bool release_on_stop;
+	bool adopted;
+	uint32_t base;               /* generation in force */
+	uint32_t n;                  /* its entries */
+	size_t rules;
+	struct slot slots[SG_LSM_SLOTS];
+};
+
+static const char *const prog_names[NPROGS] = {
+	"lsm_exec", "lsm_open", "lsm_unlink", "lsm_rmdir", "lsm_rename", "lsm_connect",
+};
+
+static void pin_path(const struct lsmblock *l, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/link_%s", l->pin_dir, name);
+}
+
+/*
+ * Attach every program; a link a previous daemon pinned is let go only once
+ * ours is attached, so the hook is never without a program.
+ */
+static int attach_all(struct lsmblock *l, char *err, size_t errlen)
+{
+	for (int i = 0; i < NPROGS; i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj,
+									     prog_names[i]);
+		struct bpf_link *old = NULL, *link;
+		char path[512];
+
+		if (!prog) {
+			snprintf(err, errlen, "the BPF-LSM object has no program '%s'", prog_names[i]);
+			return -ENOENT;
+		}
+		pin_path(l, prog_names[i], path, sizeof(path));
+		if (access(path, F_OK) == 0) {
+			old = bpf_link__open(path);
+			if (old) {
+				bpf_link__unpin(old);
+				l->adopted = true;
+			} else {
+				unlink(path);
+			}
+		}
+		link = bpf_program__attach_lsm(prog);
+		if (!link) {
+			int r = -errno;
+
+			snprintf(err, errlen, "cannot attach '%s' to '%s': %s", prog_names[i],
+				 bpf_program__section_name(prog), strerror(-r));
+			if (old && bpf_link__pin(old, path) < 0) /* keep what was in force */
+				sg_log(LOG_WARNING, "cannot pin '%s' again: %s", path, strerror(errno));
+			bpf_link__destroy(old);
+			return r;
+		}
+		if (bpf_link__pin(link, path) < 0)
+			sg_log(LOG_WARNING, "cannot pin '%s': %s: BPF-LSM blocks will stop with the "
+			       "daemon", path, strerror(errno));
+		bpf_link__destroy(old); /* unpinned: detached now that ours holds */
+		l->links[i] = link;
+		l->hooks[i] = bpf_program__section_name(prog);
+		l->nlinks++;
+	}
+	return 0;
+}
+
+int lsmblock_open(struct lsmblock **ret, struct kernel *k, const struct lsmblock_opts *o,
+		  char *err, size_t errlen)
+{
+	static const char *const shared[] = {
+		"events", "counters", "blocked", "stash", "exec_stash", "lsm_marks",
+	};
+	struct lsmblock *l;
+	int r;
+
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	l->release_on_stop = o->release_on_stop;
+	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", o->pin_dir ? o->pin_dir : SG_PIN_DIR);
+	if (mkdir(l->pin_dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		snprintf(err, errlen, "cannot create '%s': %s", l->pin_dir, strerror(errno));
+		goto fail;
+	}
+	l->skel = lsm_bpf__open();
+	if (!l->skel) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open the BPF-LSM object: %s", strerror(-r));
+		goto fail;
+	}
+	r = abi_check("lsm.bpf.o", l->skel->rodata->sg_abi_version, err, errlen);
+	if (r < 0)
+		goto fail;
+	l->skel->rodata->lsm_self_pid = getpid();
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, shared[i]);
+		int fd = kernel_map_fd(k, shared[i]);
+
+		r = m && fd >= 0 ? bpf_map__reuse_fd(m, fd) : -ENOENT;
+		if (r < 0) {
+			snprintf(err, errlen, "cannot share the map '%s': %s", shared[i],
+				 strerror(-r));
+			goto fail;
+		}
+	}
+	r = lsm_bpf__load(l->skel);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot load the BPF-LSM programs: %s", strerror(-r));
+		goto fail;
+	}
+	r = attach_all(l, err, errlen);
+	if (r < 0)
+		goto fail;
+	*ret = l;
+	return 0;
+fail:
+	lsmblock_close(l, false);
+	return r;
+}
+
+void lsmblock_close(struct lsmblock *l, bool clean)
+{
+	/* like network enforcement: a clean stop keeps what is in force, unless told not to */
+	bool release = l && clean && (l->release_on_stop || l->n == 0);
+
+	if (!l)
+		return;
+	for (int i = 0; i < NPROGS; i++) {
+		if (!l->links[i])
+			continue;
+		if (release || !clean)
+			bpf_link__unpin(l->links[i]);
+		bpf_link__destroy(l->links[i]);
+	}
+	if (clean && release && l->nlinks)
+		sg_log(LOG_INFO, "BPF-LSM enforcement released%s",
+		       l->release_on_stop ? "" : ": no block rule in force");
+	lsm_bpf__destroy(l->skel);
+	free(l);
+}
+
+struct fill {
+	struct lsmblock *l;
+	uint32_t base, n;
+	uint32_t hooks, exe_hooks;
+	const char *id;
+	enum sg_severity sev;
+	int fd;
+};
+
+static bool uses_exe(const struct sg_lsm_rule *e)
+{
+	for (uint32_t i = 0; i < e->n; i++)
+		if (e->c[i].field == SG_LF_EXE || e->c[i].field == SG_LF_EXENAME)
+			return true;
+	return false;
+}
+
+static int put_entry(void *arg, const struct sg_lsm_rule *ent)
+{
+	struct fill *f = arg;
+	uint32_t slot = f->base + f->n;
+	struct slot *s;
+
+	if (f->n >= SG_LSM_RULES)
+		return -E2BIG;
+	if (bpf_map_update_elem(f->fd, &slot, ent, BPF_ANY) < 0)
+		return -errno;
+	s = &f->l->slots[slot];
+	snprintf(s->id, sizeof(s->id), "%s", f->id);
+	s->sev = f->sev;
+	s->used = true;
+	f->hooks |= ent->hooks;
+	if (uses_exe(ent))
+		f->exe_hooks |= ent->hooks;
+	f->n++;
+	return 0;
+}
+
+int lsmblock_set_policy(struct lsmblock *l, struct policy *p)
+{
+	struct fill f = {
+		.l = l,
+		.base = l->base == 0 ? SG_LSM_RULES : 0, /* the generation not in force */
+		.fd = bpf_map__fd(l->skel->maps.lsm_rules),
+	};
+	struct sg_lsm_conf conf;
+	uint32_t zero = 0;
+	size_t rules = 0;
+
+	for (uint32_t i = 0; i < SG_LSM_RULES; i++)
+		l->slots[f.base + i].used = false;
+	for (size_t i = 0; p && i < policy_rule_count(p); i++) {
+		struct policy_rule_info ri;
+		uint32_t before = f.n;
+		int q;
+
+		if (policy_rule_info(p, i, &ri) < 0 || !ri.plan || strcmp(ri.plan, "lsm") != 0)
+			continue;
+		f.id = ri.id;
+		f.sev = ri.severity;
+		q = policy_lsm_entries(p, i, put_entry, &f);
+		if (q < 0) {
+			char why[160];
+
+			f.n = before; /* its entries are overwritten by the next rule's */
+			if (q == -E2BIG)
+				snprintf(why, sizeof(why), "the BPF-LSM table is full (%d entries)",
+					 SG_LSM_RULES);
+			else
+				snprintf(why, sizeof(why), "cannot write its BPF-LSM entries: %s",
+					 strerror(-q));
+			policy_rule_set_enforcer(p, i, NULL, why);
+			sg_log(LOG_WARNING, "block rule '%s' is monitor-only: %s", ri.id, why);
+			continue;
+		}
+		policy_rule_set_enforcer(p, i, "lsm", NULL);
+		rules++;
+	}
+	conf = (struct sg_lsm_conf){ .base = f.base, .n = f.n, .hooks = f.n ? f.hooks : 0,
+				     .exe_hooks = f.exe_hooks };
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.lsm_conf), &zero, &conf, BPF_ANY) < 0) {
+		int r = -errno;
+
+		sg_log(LOG_ERR, "cannot switch the BPF-LSM rules: %s", strerror(-r));
+		return r;
+	}
+	l->base = f.base;
+	l->n = f.n;
+	l->rules = rules;
+	return (int)rules;
+}
+
+bool lsmblock_rule(const struct lsmblock *l, uint32_t slot, const char **id,
+		   enum sg_severity *sev)
+{
+	if (!l || slot >= SG_LSM_SLOTS || !l->slots[slot].used)
+		return false;
+	*id = l->slots[slot].id;
+	*sev = l->slots[slot].sev;
+	return true;
+}
+
+void lsmblock_stats(const struct lsmblock *l, struct lsmblock_stats *ret)
+{
+	int fd = bpf_map__fd(l->skel->maps.lsm_hits);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->programs = l->nlinks;
+	ret->rules = l->rules;
+	ret->entries = l->n;
+	ret->adopted = l->adopted;
+	for (uint32_t s = 0; s < SG_LSM_SLOTS; s++) {
+		uint64_t v = 0;
+
+		if (bpf_map_lookup_elem(fd, &s, &v) == 0)
+			ret->hits += v;
+	}
+}
+
+const char *lsmblock_hook(const struct lsmblock *l, size_t i)
+{
+	return l && i < NPROGS ? l->hooks[i] : NULL;
+}
