@@ -477,9 +477,9 @@ static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 	struct sg_counters *c;
 	__u32 zero = 0, type = r->hdr.type;
 
-	len = (len + SG_DATA_OFF) & (sizeof(*r) - 1);
-	if (len < SG_DATA_OFF)
+	if (len > SG_DATA_MAX)
 		return;
+	len += SG_DATA_OFF;
 	r->hdr.size = len;
 	c = bpf_map_lookup_elem(&counters, &zero);
 	if (c && type < SG_EV_KERNEL_MAX)
