@@ -602,6 +602,16 @@ int BPF_PROG(lsm_open, struct file *file, int ret)
 	/* the open an exec makes of its program (and its interpreter) is the exec's */
 	if ((file->f_mode & FMODE_EXEC) || (fflags & O_EXEC_FLAG))
 		return 0;
+	/*
+	 * A stacking filesystem (overlayfs: every container's root) opens the
+	 * file beneath with its mounter's credentials after the caller's open
+	 * of the file above was judged: that second call is not the caller's
+	 * and its uid is not the caller's (an exception for the caller's uid
+	 * would not hold).  Its file shows the path above over the inode
+	 * beneath, on every kernel, whatever the f_mode flags of the day.
+	 */
+	if (file->f_inode != BPF_CORE_READ(file, f_path.dentry, d_inode))
+		return 0;
 	hook = (file->f_mode & FMODE_WRITE) ? SG_LH_OPEN_WRITE : SG_LH_OPEN_READ;
 	if (!begin(&f, hook))
 		return 0;

@@ -256,16 +256,6 @@ static bool fieldcond(struct build *b, const struct pfieldcond *fc, enum lclass 
 				       "parent.comm) only";
 		return false;
 	}
-	/*
-	 * Negated conditions compile (neg atoms) but were seen not to hold in
-	 * the guest kernel's judgement: until that is understood, a rule with
-	 * 'not' or 'except' is left to the daemon (fanotify) or to nothing
-	 * rather than risk stopping what its exception allows.
-	 */
-	if (neg) {
-		b->why = "exceptions and 'not' are not judged by BPF-LSM in this version";
-		return false;
-	}
 	for (size_t i = 0; i < fc->nops; i++) {
 		const struct pop *op = &fc->ops[i];
 		struct sg_lsm_cond *a;

@@ -295,10 +295,9 @@ static void test_lsm(void **state)
 	assert_non_null(p);
 	assert_string_equal(plan_of(p, "net", &why), "cgroup");
 	assert_string_equal(plan_of(p, "bycomm", &why), "lsm");
-	/* exceptions and 'not' are left to the daemon (fanotify) */
-	assert_string_equal(plan_of(p, "tmp", &why), "fanotify");
+	assert_string_equal(plan_of(p, "tmp", &why), "lsm");
 	assert_string_equal(plan_of(p, "keep", &why), "lsm");
-	assert_string_equal(plan_of(p, "sfx", &why), "fanotify");
+	assert_string_equal(plan_of(p, "sfx", &why), "lsm");
 	/* what the kernel cannot judge: nothing (unlink) or fanotify (exec, open) */
 	assert_string_equal(plan_of(p, "glob", &why), "none");
 	assert_non_null(strstr(why, "prefix"));
@@ -322,12 +321,37 @@ static void test_lsm(void **state)
 	assert_memory_equal(c->s, "curl", 5);
 	assert_memory_equal(cond_of(&x.e[1], SG_LF_COMM)->s, "wget", 5);
 
+	/* except (a or b): not a and not b, in the one entry */
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(policy_lsm_entries(p, find_rule(p, "tmp"), collect_ent, &x), 1);
+	assert_int_equal(x.e[0].hooks, SG_LH_EXEC);
+	assert_int_equal(x.e[0].n, 3);
+	assert_int_equal(x.e[0].c[0].field, SG_LF_PATH);
+	assert_int_equal(x.e[0].c[0].op, SG_LO_PREFIX);
+	assert_int_equal(x.e[0].c[0].len, 5);
+	assert_int_equal(x.e[0].c[0].neg, 0);
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(x.e[0].c[i].field, SG_LF_UID);
+		assert_int_equal(x.e[0].c[i].neg, 1);
+	}
+	assert_int_equal(x.e[0].c[2].lo, 1000);
+	assert_int_equal(x.e[0].c[2].hi, 1999);
+
 	/* unlink and rename: rename has new_path, so it is compiled on its own */
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(policy_lsm_entries(p, find_rule(p, "keep"), collect_ent, &x), 2);
 	assert_int_equal(x.e[0].hooks | x.e[1].hooks, SG_LH_UNLINK | SG_LH_RENAME);
 	assert_int_equal(x.e[0].c[0].op, SG_LO_PREFIX);
 	assert_memory_equal(x.e[0].c[0].s, "/srv/keep/", 10);
+
+	/* write: opens with write intent; proc.exe outside an exec is the caller's program */
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(policy_lsm_entries(p, find_rule(p, "sfx"), collect_ent, &x), 1);
+	assert_int_equal(x.e[0].hooks, SG_LH_OPEN_WRITE);
+	c = cond_of(&x.e[0], SG_LF_EXE);
+	assert_non_null(c);
+	assert_int_equal(c->neg, 1);
+	assert_int_equal(cond_of(&x.e[0], SG_LF_PATH)->op, SG_LO_SUFFIX);
 
 	policy_diag_fini(&d);
 	policy_free(p);

@@ -810,8 +810,8 @@ static void test_block(void **state)
 	assert_string_equal(d.msgs[0].text, "rule 'd' is monitor-only: it needs BPF-LSM, which "
 			    "was not probed; its events are reported with \"enforced\": false");
 	assert_non_null(strstr(d.msgs[1].text, "rule 'f' is monitor-only: 'not' cannot"));
-	/* an exception: neither the cgroup programs nor BPF-LSM judge it */
-	assert_non_null(strstr(d.msgs[2].text, "rule 'g' is monitor-only: exceptions "));
+	/* an exception: BPF-LSM could judge it, the cgroup programs cannot */
+	assert_non_null(strstr(d.msgs[2].text, "rule 'g' is monitor-only: it needs BPF-LSM"));
 	policy_diag_fini(&d);
 
 	assert_int_equal(policy_net_blocks(p, collect, &pc), 7);
