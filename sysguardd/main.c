@@ -706,6 +706,8 @@ int main(int argc, char **argv)
 		const char *list = getenv("SYSGUARD_LSM_LIST");
 
 		policy_set_lsm(lsm_probe(list ? list : SG_LSM_LIST, err, sizeof(err)), err);
+		/* SYSGUARD_SELF_EXE: the binary to protect, for the same reason */
+		policy_set_self_exe(getenv("SYSGUARD_SELF_EXE"));
 		return policy_check_main(check, verbose > 0, stdout, stderr);
 	}
 

@@ -124,6 +124,12 @@ int policy_rule_set_enforcer(struct policy *p, size_t i, const char *mech, const
  * parsing; policy_replan() redoes the plans of a parsed policy after a change.
  */
 void policy_set_lsm(bool available, const char *why);
+/*
+ * The daemon's binary, which block rules must not stop (policy_check_critical());
+ * NULL (the default): /proc/self/exe.  The check mode sets it for tests, so
+ * that where a checkout lives does not change what they print.
+ */
+void policy_set_self_exe(const char *path);
 bool policy_lsm_available(const char **why);
 void policy_replan(struct policy *p);
 

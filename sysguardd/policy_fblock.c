@@ -305,12 +305,20 @@ static void check_path(const struct policy *p, size_t i, const char *path, const
 		check_one(p, i, real, is_loader(real) ? "the dynamic loader" : what, d);
 }
 
+static const char *self_exe;
+
+void policy_set_self_exe(const char *path)
+{
+	self_exe = path;
+}
+
 void policy_check_critical(const struct policy *p, struct policy_diag *d)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n = self_exe ? (ssize_t)snprintf(self, sizeof(self), "%s", self_exe) :
+			       readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n > 0)
+	if (n > 0 && !self_exe)
 		self[n] = '\0';
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct prule *r = &p->rules[i];

@@ -9,6 +9,7 @@
  * Steps:
  *   chdir DIR                 cwd for the following steps
  *   open PATH FLAGS           open(2); FLAGS: r, w, rw, wc (O_WRONLY|O_CREAT|O_TRUNC)
+ *   openloop PATH N           open(2) PATH read-only and close it, N times; the opens that failed
  *   openat DIR PATH FLAGS     openat(2) relative to an fd on DIR
  *   openat2 DIR PATH FLAGS    openat2(2) likewise
  *   creat PATH                creat(2) then write "x"
@@ -123,6 +124,20 @@ int main(int argc, char **argv)
 		if (!strcmp(s, "chdir")) {
 			need(argc, i, 1);
 			r = chdir(argv[i++]);
+		} else if (!strcmp(s, "openloop")) {
+			long n;
+
+			need(argc, i, 2);
+			n = atol(argv[i + 1]);
+			for (long k = 0; k < n; k++) {
+				long fd = syscall(SYS_open, argv[i], O_RDONLY, 0);
+
+				if (fd < 0)
+					r++;
+				else
+					close(fd);
+			}
+			i += 2;
 		} else if (!strcmp(s, "open")) {
 			need(argc, i, 2);
 			r = syscall(SYS_open, argv[i], flags_of(argv[i + 1]), 0644);
