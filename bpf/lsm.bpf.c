@@ -48,6 +48,9 @@ const volatile __u32 lsm_self_pid = 0;
 #define FMODE_EXEC 0x20
 #define O_ACCMODE 03
 #define O_EXEC_FLAG 040      /* __FMODE_EXEC in f_flags, on kernels that still set it */
+#define O_CREAT_FLAG 0100
+#define O_TRUNC_FLAG 01000
+#define O_LARGEFILE_FLAG 0100000
 
 #define PBUF (SG_LSM_PATH * 2 + SG_LSM_STR)
 #define PMASK (SG_LSM_PATH * 2 - 1)
@@ -556,6 +559,89 @@ static __always_inline void report_file(struct facts *f, __u16 type, __u32 sc_nr
 	}
 }
 
+/*
+ * ---- telemetry: opens let through (lsm_conf.tel_hooks; backend "lsm") ----
+ *
+ * Where the daemon takes opens from this hook instead of the open syscalls'
+ * tracepoints, an open that no entry stops is reported here, after the
+ * judgement, so that one program decides and reports each open, whatever
+ * order the programs on the hook run in.  The filter's kinds and exclusions
+ * apply as at the tracepoint (open_wanted() in sysguard.bpf.c); its path
+ * tries, made for the caller's string, do not: the daemon applies them to
+ * the path built here.
+ */
+static __always_inline int tel_wanted(__u32 hook)
+{
+	struct sg_counters *cnt;
+	struct sg_lsm_conf *conf;
+	struct sg_filter *fl;
+	__u32 zero = 0, mode;
+
+	conf = bpf_map_lookup_elem(&lsm_conf, &zero);
+	if (!conf || !(conf->tel_hooks & hook))
+		return 0;
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == lsm_self_pid)
+		return 0;
+	fl = bpf_map_lookup_elem(&filter, &zero);
+	if (!fl)
+		return 1;
+	mode = fl->mode[hook == SG_LH_OPEN_WRITE ? SG_FK_OPEN_WRITE : SG_EV_OPEN];
+	if (mode == SG_FM_DROP)
+		goto filtered;
+	if (fl->flags & SG_FILT_EXCL_UID) {
+		__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+		if (bpf_map_lookup_elem(&excl_uid, &uid))
+			goto filtered;
+	}
+	if (fl->flags & SG_FILT_EXCL_COMM) {
+		char comm[SG_COMM_LEN] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (bpf_map_lookup_elem(&excl_comm, comm))
+			goto filtered;
+	}
+	return 1;
+filtered:
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (cnt)
+		cnt->filtered[SG_EV_OPEN]++;
+	return 0;
+}
+
+static __always_inline void report_open(struct facts *f, struct file *file, __u32 fflags)
+{
+	struct sg_file *fl;
+	struct sg_rec *r;
+	__u32 off;
+
+	r = rec_begin(SG_EV_OPEN, SG_SC_NONE);
+	if (!r)
+		return;
+	r->hdr.flags = SG_F_LSM_HOOK; /* not stopped, no syscall, no result */
+	fl = &r->u.file;
+	fl->dfd = AT_FDCWD;
+	fl->dfd2 = AT_FDCWD;
+	/* x86-64 forces O_LARGEFILE on every open: not the caller's flag */
+	fl->flags = fflags & ~O_LARGEFILE_FLAG;
+	if (fflags & O_CREAT_FLAG)
+		fl->mode = BPF_CORE_READ(file, f_inode, i_mode) & 07777;
+	off = put_path(r, 0, f, 0);
+	if (!off)
+		r->hdr.flags |= SG_F_PATH_FAULT;
+	fl->path_len = off;
+	rec_submit(r, off);
+}
+
+/* A mount of the kernel's own (clone_private_mount(), kern_mount()): mnt_ns is ERR_PTR(-EINVAL). */
+static __always_inline int internal_mount(struct vfsmount *vfsmnt)
+{
+	struct mount *m = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	long ns = (long)BPF_CORE_READ(m, mnt_ns);
+
+	return ns < 0 && ns >= -4095;
+}
+
 /* Will the syscall's exit report this call?  Only if its entry stashed it. */
 static __always_inline int file_traced(void)
 {
@@ -596,6 +682,7 @@ int BPF_PROG(lsm_open, struct file *file, int ret)
 {
 	__u32 fflags = file->f_flags, hook;
 	struct facts f;
+	int tel;
 
 	if (ret)
 		return ret;
@@ -612,13 +699,31 @@ int BPF_PROG(lsm_open, struct file *file, int ret)
 	 */
 	if (file->f_inode != BPF_CORE_READ(file, f_path.dentry, d_inode))
 		return 0;
-	hook = (file->f_mode & FMODE_WRITE) ? SG_LH_OPEN_WRITE : SG_LH_OPEN_READ;
-	if (!begin(&f, hook))
+	/*
+	 * Its opens of a layer's directories go through the layer's private
+	 * mount, which no namespace holds (MNT_NS_INTERNAL, as the kernel's own
+	 * mounts): a path there is not one anybody named.
+	 */
+	if (internal_mount(file->f_path.mnt))
 		return 0;
+	hook = (file->f_mode & FMODE_WRITE) || (fflags & (O_CREAT_FLAG | O_TRUNC_FLAG)) ?
+	       SG_LH_OPEN_WRITE : SG_LH_OPEN_READ;
+	tel = tel_wanted(hook);
+	if (!begin(&f, hook)) {
+		if (!tel)
+			return 0;
+		/* no entry for this hook: only the report */
+		__builtin_memset(&f, 0, sizeof(f));
+		f.hook = hook;
+		f.slot = ~0u;
+	}
 	build_path(&f, 0, file->f_path.dentry, file->f_path.mnt, NULL);
-	if (!judge(&f))
+	if (!judge(&f)) {
+		if (tel)
+			report_open(&f, file, fflags);
 		return 0;
-	report_file(&f, SG_EV_OPEN, SG_SC_OPENAT, fflags, file_traced());
+	}
+	report_file(&f, SG_EV_OPEN, SG_SC_NONE, fflags, file_traced());
 	return -EPERM;
 }
 

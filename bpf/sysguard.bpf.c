@@ -63,13 +63,6 @@ struct {
 } lost_by_pid SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sg_filter);
-} filter SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 16384);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -91,20 +84,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sg_pathhint);
 } path_hint SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u32);
-} excl_uid SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, char[SG_COMM_LEN]);
-	__type(value, __u32);
-} excl_comm SEC(".maps");
 
 struct fscratch {
 	char path[SG_UPATH_MAX];

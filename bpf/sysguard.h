@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 6
+#define SG_ABI_VERSION 7
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -56,6 +56,7 @@ enum sg_type {
 #define SG_F_EXE_MEMFD    (1u << 10) /* exec: the new image is a memfd (fileless) */
 #define SG_F_EXE_DELETED  (1u << 11) /* exec: the new image's file has no link left */
 #define SG_F_IO_URING     (1u << 12) /* submitted through io_uring: no syscall, no result yet */
+#define SG_F_LSM_HOOK     (1u << 13) /* reported from an LSM hook (telemetry backend "lsm"): no syscall, no result */
 
 /* Which syscall produced a record (payload .syscall). */
 enum sg_syscall {
@@ -351,6 +352,7 @@ struct sg_lsm_conf {
 	__u32 n;          /* entries in force, from base */
 	__u32 hooks;      /* SG_LH_* any of them applies to: a hook with none returns at once */
 	__u32 exe_hooks;  /* SG_LH_* whose entries look at the caller's program (SG_LF_EXE*) */
+	__u32 tel_hooks;  /* SG_LH_* whose calls are reported when let through (telemetry "lsm") */
 };
 
 /* Per-CPU counters (map "counters", one value, key 0). */

@@ -137,6 +137,18 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	printf("\n");
 	if (ctl_get(r, "programs"))
 		print_programs(ctl, ctl_get(r, "programs"));
+	if (ctl_get(r, "telemetry")) {
+		const char *ob = ctl_get_str(r, "telemetry.backends.open");
+		const char *why = ctl_get_str(r, "telemetry.open_reason");
+
+		printf("%-11sopens from %s; %lld syscall tracepoints, %lld LSM hooks attached",
+		       "telemetry:", ob && !strcmp(ob, "lsm") ? "lsm/file_open" : "syscall tracepoints",
+		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
+		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
+		if (why)
+			printf(" (lsm asked for: %s)", why);
+		printf("\n");
+	}
 	if (ctl_get(r, "events")) {
 		print_counts("events:", ctl_get(r, "events"), "emitted");
 		print_counts("filtered:", ctl_get(r, "events"), "filtered_in_kernel");

@@ -47,7 +47,7 @@ _Static_assert(offsetof(struct sg_file, rule) == 28, "sg_file.rule");
 _Static_assert(sizeof(struct sg_lsm_cond) == 16 + SG_LSM_STR, "sg_lsm_cond is part of the ABI");
 _Static_assert(sizeof(struct sg_lsm_rule) == 8 + SG_LSM_CONDS * sizeof(struct sg_lsm_cond),
 	       "sg_lsm_rule is part of the ABI");
-_Static_assert(sizeof(struct sg_lsm_conf) == 16, "sg_lsm_conf is part of the ABI");
+_Static_assert(sizeof(struct sg_lsm_conf) == 20, "sg_lsm_conf is part of the ABI");
 _Static_assert((SG_LSM_PATH & (SG_LSM_PATH - 1)) == 0, "SG_LSM_PATH is a mask + 1");
 _Static_assert(SG_LSM_STR % 8 == 0 && SG_LSM_STR <= SG_LSM_PATH, "SG_LSM_STR: whole words");
 

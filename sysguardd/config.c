@@ -277,6 +277,30 @@ static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *
 	return 0;
 }
 
+/* telemetry: where each kind of event comes from: {open: tracepoint | lsm} */
+static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'telemetry' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+		const char *val = scalar(v);
+
+		if (strcmp(name, "open") != 0)
+			return fail(p, k, "unknown setting 'telemetry.%s' (open)", name);
+		if (val && !strcmp(val, "tracepoint"))
+			c->tel_open_lsm = false;
+		else if (val && !strcmp(val, "lsm"))
+			c->tel_open_lsm = true;
+		else
+			return fail(p, v, "'telemetry.open' must be tracepoint or lsm, not '%s'",
+				    val ? val : "?");
+	}
+	return 0;
+}
+
 static int parse_metrics(struct cfgparse *p, struct config *c, yaml_node_t *map)
 {
 	yaml_node_t *k, *v, *listen = NULL;
@@ -406,6 +430,8 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 
 		if (!strcmp(name, "families"))
 			r = parse_families(p, c, v);
+		else if (!strcmp(name, "telemetry"))
+			r = parse_telemetry(p, c, v);
 		else if (!strcmp(name, "output"))
 			r = get_str(p, v, c->output, sizeof(c->output));
 		else if (!strcmp(name, "policy"))

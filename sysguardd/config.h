@@ -34,6 +34,7 @@ struct config {
 	bool journal_drops;
 	bool enforce;                /* load the network enforcement programs */
 	bool release_on_stop;        /* clean stop: detach enforcement (default: keep it) */
+	bool tel_open_lsm;           /* telemetry.open: lsm (opens from lsm/file_open) */
 	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
 	/* metrics: Prometheus exposition (metrics.h); "" is off */
 	char metrics_socket[108];    /* Unix socket */

@@ -206,7 +206,14 @@ int ctl_apply_policy(struct sgd *d, struct policy *p, const char *src)
 		sg_log(LOG_WARNING, "cannot update the in-kernel filter: %s: every event goes "
 		       "to userspace", strerror(-r));
 	kfilter_describe(&spec, d->kfilter_desc, sizeof(d->kfilter_desc));
-	kfilter_spec_fini(&spec);
+	if (!d->kspec)
+		d->kspec = malloc(sizeof(*d->kspec));
+	else
+		kfilter_spec_fini(d->kspec);
+	if (d->kspec)
+		*d->kspec = spec; /* owned from now on */
+	else
+		kfilter_spec_fini(&spec);
 
 	pipeline_set_dedup_window(d->pipe, p ? policy_dedup_window_ns(p) : 0);
 	if (p && d->policy)
@@ -334,6 +341,35 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		JADD(progs, p->name, o);
 	}
 	JADD(out, "programs", progs);
+	if (d->kernel) {
+		/* where each kind of event comes from, and what that costs every syscall */
+		struct json_object *tel = json_object_new_object(), *kinds = json_object_new_object();
+		size_t sc = 0, lsm_hooks = 0;
+
+		for (size_t i = 0; i < nprogs; i++) {
+			const struct kernel_prog *p = kernel_prog(d->kernel, i);
+
+			if (p->state == PROG_ATTACHED && !strncmp(p->hook, "tp/syscalls/", 12))
+				sc++;
+		}
+		for (size_t i = 0; d->lsm && lsmblock_hook(d->lsm, i); i++)
+			lsm_hooks++;
+		for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+			const char *b = "tracepoint";
+
+			if (t == SG_EV_FORK || t == SG_EV_EXIT || t == SG_EV_IO_URING)
+				b = "tp_btf";
+			else if (t == SG_EV_OPEN && kernel_lsm_open(d->kernel))
+				b = "lsm";
+			JADD(kinds, sg_type_name(t), json_object_new_string(b));
+		}
+		JADD(tel, "backends", kinds);
+		JADD(tel, "syscall_tracepoints", json_object_new_uint64(sc));
+		JADD(tel, "lsm_hooks", json_object_new_uint64(lsm_hooks));
+		if (d->tel_open_why[0])
+			JADD(tel, "open_reason", json_object_new_string(d->tel_open_why));
+		JADD(out, "telemetry", tel);
+	}
 	for (int t = 1; t < SG_EV_MAX; t++) {
 		struct json_object *o = json_object_new_object();
 
@@ -718,4 +754,8 @@ void ctl_fini(struct sgd *d)
 {
 	policy_free(d->policy);
 	d->policy = NULL;
+	if (d->kspec)
+		kfilter_spec_fini(d->kspec);
+	free(d->kspec);
+	d->kspec = NULL;
 }

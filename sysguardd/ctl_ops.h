@@ -22,6 +22,7 @@ struct enforce_rule;
 struct journal;
 struct kernel;
 struct lsmblock;
+struct kfilter_spec;
 struct pipeline;
 struct policy;
 struct proctable;
@@ -44,6 +45,8 @@ struct sgd {
 	char policy_src[4096];       /* where it came from */
 	int64_t policy_loaded_at;    /* unix seconds */
 	char kfilter_desc[512];      /* the in-kernel filter derived from it */
+	struct kfilter_spec *kspec;  /* that filter, for opens reported from lsm/file_open */
+	char tel_open_why[320];      /* why opens come from the tracepoints after all ("" asked) */
 };
 
 /* The command handlers; their ctx is a struct sgd. */

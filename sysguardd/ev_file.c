@@ -34,6 +34,35 @@ static int file_decode(struct decoder *d, const struct sg_hdr *h, const struct s
 	return 0;
 }
 
+/*
+ * No path string: the walk of the file itself stands for it (fchmod).  A
+ * walk cut short leaves no path.
+ */
+static int walk_decode(struct decoder *d, const struct sg_hdr *h, const struct sg_file *f,
+		       struct sg_cursor *c, struct sg_event *ev)
+{
+	const char *s;
+
+	ev->has_result = true;
+	ev->result = f->ret;
+	ev->lsm_slot = f->rule;
+	ev->file.flags = f->flags;
+	ev->file.mode = f->mode;
+	ev->file.new_path = NULL;
+	ev->file.new_path_resolved = false;
+	ev->file.write = false;
+	ev->file.dir = false;
+	ev->file.path = NULL;
+	ev->file.path_resolved = false;
+	if (h->flags & SG_F_DIR_UNRES)
+		return decode_take(c, f->dir_len, &s);
+	if (decode_walk(c, f->dir_len, d->path, sizeof(d->path)) < 0)
+		return -EINVAL;
+	ev->file.path = d->path;
+	ev->file.path_resolved = true;
+	return 0;
+}
+
 static void path_encode(struct jsonw *w, const struct sg_event *ev)
 {
 	jw_key(w, "file");
@@ -215,24 +244,11 @@ static int chmod_decode(struct decoder *d, const struct sg_hdr *h, const void *p
 			struct sg_cursor *c, struct sg_event *ev)
 {
 	const struct sg_file *f = payload;
-	const char *s;
 
 	if (f->path_len || !f->dir_len)
 		return file_decode(d, h, f, c, ev);
 	/* fchmod: no path; the walk of its fd is the file itself */
-	ev->has_result = true;
-	ev->result = f->ret;
-	ev->file.flags = f->flags;
-	ev->file.mode = f->mode;
-	ev->file.path = NULL;
-	ev->file.path_resolved = false;
-	if (h->flags & SG_F_DIR_UNRES)
-		return decode_take(c, f->dir_len, &s);
-	if (decode_walk(c, f->dir_len, d->path, sizeof(d->path)) < 0)
-		return -EINVAL;
-	ev->file.path = d->path;
-	ev->file.path_resolved = true;
-	return 0;
+	return walk_decode(d, h, f, c, ev);
 }
 
 static void chmod_encode(struct jsonw *w, const struct sg_event *ev)

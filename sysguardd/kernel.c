@@ -36,6 +36,7 @@ struct kernel {
 	int (*sample)(void *ctx, const void *data, size_t size);
 	void *ctx;
 	int ncpus;
+	bool lsm_open;               /* opens from lsm/file_open */
 };
 
 static const char *const family_names[SG_FAM_MAX] = { "process", "file", "network" };
@@ -142,6 +143,23 @@ static int hook_available(const char *sec, struct btf **vmlinux, char *why, size
 	return 1;
 }
 
+/* The open syscalls' programs, which lsm/file_open replaces (telemetry backend "lsm"). */
+static bool open_syscall_prog(const char *name)
+{
+	static const char *const sc[] = { "open", "openat", "openat2", "creat" };
+
+	if (strncmp(name, "file_enter_", 11) == 0)
+		name += 11;
+	else if (strncmp(name, "file_exit_", 10) == 0)
+		name += 10;
+	else
+		return false;
+	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)
+		if (strcmp(name, sc[i]) == 0)
+			return true;
+	return false;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct kernel *k = ctx;
@@ -193,6 +211,7 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		goto fail;
 	}
 
+	k->lsm_open = opts->lsm_open;
 	bpf_object__for_each_program(prog, k->skel->obj) {
 		struct kernel_prog *p;
 
@@ -231,6 +250,13 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 
 		if (p->state != PROG_ATTACHED)
 			continue;
+		if (k->lsm_open && open_syscall_prog(p->name)) {
+			/* loaded, left detached: kernel_open_tracepoints() is the way back */
+			p->state = PROG_DISABLED;
+			snprintf(p->reason, sizeof(p->reason), "opens come from lsm/file_open "
+				 "(telemetry backend lsm)");
+			continue;
+		}
 		prog = bpf_object__find_program_by_name(k->skel->obj, p->name);
 		k->links[i] = bpf_program__attach(prog);
 		if (!k->links[i]) {
@@ -301,6 +327,38 @@ int kernel_counters(const struct kernel *k, struct sg_counters *sum)
 	}
 	free(vals);
 	return 0;
+}
+
+bool kernel_lsm_open(const struct kernel *k)
+{
+	return k->lsm_open;
+}
+
+int kernel_open_tracepoints(struct kernel *k)
+{
+	int r = 0;
+
+	if (!k->lsm_open)
+		return 0;
+	k->lsm_open = false;
+	for (size_t i = 0; i < k->nprogs; i++) {
+		struct kernel_prog *p = &k->progs[i];
+		struct bpf_program *prog;
+
+		if (p->state != PROG_DISABLED || !open_syscall_prog(p->name))
+			continue;
+		prog = bpf_object__find_program_by_name(k->skel->obj, p->name);
+		k->links[i] = prog ? bpf_program__attach(prog) : NULL;
+		if (!k->links[i]) {
+			r = -errno;
+			p->state = PROG_FAILED;
+			snprintf(p->reason, sizeof(p->reason), "attach failed: %s", strerror(-r));
+			continue;
+		}
+		p->state = PROG_ATTACHED;
+		p->reason[0] = '\0';
+	}
+	return r;
 }
 
 size_t kernel_prog_count(const struct kernel *k)

@@ -18,6 +18,7 @@ enum sg_family { SG_FAM_PROCESS, SG_FAM_FILE, SG_FAM_NETWORK, SG_FAM_MAX };
 
 struct kernel_opts {
 	bool family[SG_FAM_MAX];    /* families to trace */
+	bool lsm_open;              /* opens from lsm/file_open, not the open syscalls' tracepoints */
 	uint32_t ring_bytes;        /* ring buffer size, a power of 2 */
 	uint32_t wakeup_bytes;      /* pending bytes that force a wakeup */
 	/* called for each record, in ring order */
@@ -51,6 +52,16 @@ int kernel_counters(const struct kernel *k, struct sg_counters *sum);
 /* Every process that lost records: cb(arg, pid, cumulative lost per type). */
 int kernel_lost_by_pid(const struct kernel *k,
 		       void (*cb)(void *arg, uint32_t pid, const uint64_t *lost), void *arg);
+
+/*
+ * Telemetry backend "lsm" for opens (kernel_opts.lsm_open): the open syscalls'
+ * programs are loaded but left detached, for the BPF-LSM object's file_open
+ * program to report opens (lsmblock.h).  kernel_lsm_open() says whether that
+ * is so; kernel_open_tracepoints() attaches them after all (the BPF-LSM
+ * object could not take over) and returns 0 or -errno.
+ */
+bool kernel_lsm_open(const struct kernel *k);
+int kernel_open_tracepoints(struct kernel *k);
 
 size_t kernel_prog_count(const struct kernel *k);
 const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);

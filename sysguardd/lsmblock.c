@@ -38,6 +38,7 @@ struct lsmblock {
 	char pin_dir[256];
 	bool release_on_stop;
 	bool adopted;
+	uint32_t tel_hooks;          /* SG_LH_* reported when let through */
 	uint32_t base;               /* generation in force */
 	uint32_t n;                  /* its entries */
 	size_t rules;
@@ -106,6 +107,7 @@ int lsmblock_open(struct lsmblock **ret, struct kernel *k, const struct lsmblock
 {
 	static const char *const shared[] = {
 		"events", "counters", "blocked", "stash", "exec_stash", "lsm_marks",
+		"filter", "excl_uid", "excl_comm",
 	};
 	struct lsmblock *l;
 	int r;
@@ -116,6 +118,7 @@ int lsmblock_open(struct lsmblock **ret, struct kernel *k, const struct lsmblock
 		return -ENOMEM;
 	}
 	l->release_on_stop = o->release_on_stop;
+	l->tel_hooks = o->tel_open ? SG_LH_OPEN_READ | SG_LH_OPEN_WRITE : 0;
 	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", o->pin_dir ? o->pin_dir : SG_PIN_DIR);
 	if (mkdir(l->pin_dir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
@@ -146,6 +149,11 @@ int lsmblock_open(struct lsmblock **ret, struct kernel *k, const struct lsmblock
 	r = lsm_bpf__load(l->skel);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot load the BPF-LSM programs: %s", strerror(-r));
+		goto fail;
+	}
+	r = lsmblock_set_policy(l, NULL); /* no entries yet; the telemetry from now on */
+	if (r < 0) {
+		snprintf(err, errlen, "cannot write the BPF-LSM configuration: %s", strerror(-r));
 		goto fail;
 	}
 	r = attach_all(l, err, errlen);
@@ -258,7 +266,7 @@ int lsmblock_set_policy(struct lsmblock *l, struct policy *p)
 		rules++;
 	}
 	conf = (struct sg_lsm_conf){ .base = f.base, .n = f.n, .hooks = f.n ? f.hooks : 0,
-				     .exe_hooks = f.exe_hooks };
+				     .exe_hooks = f.exe_hooks, .tel_hooks = l->tel_hooks };
 	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.lsm_conf), &zero, &conf, BPF_ANY) < 0) {
 		int r = -errno;
 
@@ -290,6 +298,7 @@ void lsmblock_stats(const struct lsmblock *l, struct lsmblock_stats *ret)
 	ret->rules = l->rules;
 	ret->entries = l->n;
 	ret->adopted = l->adopted;
+	ret->tel_open = l->tel_hooks != 0;
 	for (uint32_t s = 0; s < SG_LSM_SLOTS; s++) {
 		uint64_t v = 0;
 

@@ -26,6 +26,7 @@ struct policy;
 struct lsmblock_opts {
 	const char *pin_dir;         /* default SG_PIN_DIR */
 	bool release_on_stop;
+	bool tel_open;               /* report the opens let through (telemetry backend "lsm") */
 };
 
 struct lsmblock_stats {
@@ -34,6 +35,7 @@ struct lsmblock_stats {
 	size_t entries;              /* their kernel entries */
 	uint64_t hits;               /* calls stopped, since start (this daemon's programs) */
 	bool adopted;                /* links a previous daemon left were replaced */
+	bool tel_open;               /* opens are reported from lsm/file_open */
 };
 
 struct lsmblock;

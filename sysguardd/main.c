@@ -27,6 +27,7 @@
 #include "lsmblock.h"
 #include "journal.h"
 #include "kernel.h"
+#include "kfilter.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -160,6 +161,13 @@ static void judge(void *ctx, struct sg_event *ev)
 	}
 	if (ev->verdict.mechanism)
 		return; /* judged by the enforcer that stopped it (fanblock) */
+	if (ev->type == SG_EV_OPEN && (ev->kflags & SG_F_LSM_HOOK) && d->s.kspec && ev->file.path &&
+	    !kfilter_open_passes(d->s.kspec, ev->file.path, ev->file.write, ev->proc.uid,
+				 ev->proc.comm)) {
+		/* the filter's path tries, which the hook does not apply: no rule is about it */
+		ev->verdict.action = SG_ACT_ALLOW;
+		return;
+	}
 	if (fanblock_claim(d->s.fanblock, ev))
 		return; /* the failed call of a file block: its verdict is the block */
 	if (!d->s.policy)
@@ -526,6 +534,11 @@ static int start(struct daemon *d)
 	ko.wakeup_bytes = d->cfg.wakeup_bytes;
 	ko.sample = pipeline_record;
 	ko.ctx = d->pipe;
+	/* opens from lsm/file_open: the BPF-LSM object reports them (lsmblock.h) */
+	if (d->cfg.tel_open_lsm && !d->lsm_probed)
+		snprintf(d->s.tel_open_why, sizeof(d->s.tel_open_why), "BPF-LSM is unavailable: %s",
+			 d->s.lsm_why);
+	ko.lsm_open = d->cfg.tel_open_lsm && d->lsm_probed;
 	r = kernel_open(&d->kernel, &ko, err, sizeof(err));
 	if (r < 0) {
 		sg_log(LOG_ERR, "%s", err);
@@ -566,7 +579,8 @@ static int start(struct daemon *d)
 			sg_log(LOG_WARNING, "file enforcement unavailable: %s", d->s.fanblock_why);
 		if (d->lsm_probed) {
 			struct lsmblock_opts lo = { .pin_dir = d->cfg.pin_dir,
-						    .release_on_stop = d->cfg.release_on_stop };
+						    .release_on_stop = d->cfg.release_on_stop,
+						    .tel_open = kernel_lsm_open(d->kernel) };
 
 			r = lsmblock_open(&d->s.lsm, d->kernel, &lo, d->s.lsm_why,
 					  sizeof(d->s.lsm_why));
@@ -585,6 +599,18 @@ static int start(struct daemon *d)
 		snprintf(d->s.fanblock_why, sizeof(d->s.fanblock_why),
 			 "switched off in the configuration");
 	}
+	if (kernel_lsm_open(d->kernel) && !d->s.lsm) {
+		/* the BPF-LSM object did not come up: back to the tracepoints */
+		snprintf(d->s.tel_open_why, sizeof(d->s.tel_open_why), "BPF-LSM did not load: %s",
+			 d->s.lsm_why);
+		r = kernel_open_tracepoints(d->kernel);
+		if (r < 0)
+			sg_log(LOG_WARNING, "opens are not traced: %s", strerror(-r));
+	}
+	if (d->cfg.tel_open_lsm)
+		sg_log(d->s.tel_open_why[0] ? LOG_WARNING : LOG_INFO, "opens from %s%s%s",
+		       kernel_lsm_open(d->kernel) ? "lsm/file_open" : "the syscall tracepoints",
+		       d->s.tel_open_why[0] ? ": " : "", d->s.tel_open_why);
 	r = ctl_apply_policy(&d->s, policy, ppath);
 	if (r < 0) {
 		policy_free(policy);

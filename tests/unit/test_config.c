@@ -357,6 +357,17 @@ static void control_and_redact(void **state)
 	load_fails("redact: {argv: ['--a*b*']}\n", 1, 17, "bad redaction rule '--a*b*'");
 	load_fails("redact: {argv: '--x=*'}\n", 1, 16, "'redact.argv' must be a list");
 	load_fails("redact: {env: []}\n", 1, 10, "unknown setting 'redact.env'");
+
+	/* telemetry: where opens come from */
+	config_defaults(&c);
+	assert_false(c.tel_open_lsm);
+	assert_int_equal(load("telemetry: {open: lsm}\n", &c), 0);
+	assert_true(c.tel_open_lsm);
+	assert_int_equal(load("telemetry: {open: tracepoint}\n", &c), 0);
+	assert_false(c.tel_open_lsm);
+	load_fails("telemetry: {open: fentry}\n", 1, 19, "'telemetry.open' must be tracepoint or lsm");
+	load_fails("telemetry: {exec: lsm}\n", 1, 13, "unknown setting 'telemetry.exec'");
+	load_fails("telemetry: lsm\n", 1, 12, "'telemetry' must be a mapping");
 }
 
 static void overflow_in_file(void **state)

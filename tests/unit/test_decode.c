@@ -400,6 +400,26 @@ static void open_no_path(void **state)
 	assert_int_equal(ev.result, -EFAULT);
 }
 
+static void open_from_lsm_hook(void **state)
+{
+	/* telemetry backend "lsm": the path the hook built, no syscall, no result */
+	open_rec(O_WRONLY | O_CREAT | O_TRUNC, "/var/lib/x", NULL, 0, SG_F_LSM_HOOK);
+	rb.rec.hdr.syscall = SG_SC_NONE;
+	rb.rec.u.file.ret = 0;
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.file.path, "/var/lib/x");
+	assert_true(ev.file.path_resolved);
+	assert_false(ev.has_result);
+	assert_true(ev.file.write);
+	assert_int_equal(ev.syscall, SG_SC_NONE);
+
+	/* a path the hook could not build: none, and still no result */
+	rb_init(SG_EV_OPEN, SG_SC_NONE, SG_F_LSM_HOOK | SG_F_PATH_FAULT);
+	assert_int_equal(decode(), 0);
+	assert_string_equal(ev.file.path, "");
+	assert_false(ev.has_result);
+}
+
 static void open_write_intent(void **state)
 {
 	static const struct {
@@ -949,6 +969,7 @@ int main(void)
 		cmocka_unit_test_setup(exit_status, setup),
 		cmocka_unit_test_setup(open_paths, setup),
 		cmocka_unit_test_setup(open_no_path, setup),
+		cmocka_unit_test_setup(open_from_lsm_hook, setup),
 		cmocka_unit_test_setup(open_write_intent, setup),
 		cmocka_unit_test_setup(rename_two_relative, setup),
 		cmocka_unit_test_setup(unlink_dir, setup),

@@ -1,0 +1,23 @@
+"""The actions of the vm tier's telemetry backend comparison (guest-test): opens, one per line of results."""
+import os
+d = "/var/sgvm-tel"
+res = []
+def op(path, flags, dirfd=None):
+    try:
+        fd = os.open(path, flags, 0o640, dir_fd=dirfd) if dirfd is not None else os.open(path, flags, 0o640)
+        os.close(fd); res.append(0)
+    except OSError as e:
+        res.append(-e.errno)
+op(d + "/secret", os.O_RDONLY)
+op(d + "/new", os.O_CREAT | os.O_WRONLY | os.O_TRUNC)
+op(d + "/secret", os.O_RDWR)
+op(d + "/canary", os.O_RDONLY)
+op(d + "/../sgvm-tel/secret", os.O_RDONLY)
+os.chdir(d)
+op("secret", os.O_RDONLY | os.O_CLOEXEC)
+dfd = os.open("/var", os.O_RDONLY | os.O_DIRECTORY)
+op("sgvm-tel/secret", os.O_RDONLY, dirfd=dfd)
+op("/etc/hostname", os.O_RDONLY)
+op(d + "/secret-missing", os.O_RDONLY)
+op(d + "/link", os.O_RDONLY)
+print(" ".join(map(str, res)))
