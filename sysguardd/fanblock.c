@@ -457,8 +457,14 @@ bool fanblock_claim(struct fanblock *f, struct sg_event *ev)
 	struct fb_denial *best = NULL;
 	uint64_t now;
 
-	if (!f || (ev->type != SG_EV_EXEC && ev->type != SG_EV_OPEN) || !ev->has_result ||
-	    ev->result != -EPERM)
+	/*
+	 * The failed call's exit; or, with opens taken from the LSM hook, the
+	 * open itself, reported before fanotify asked (no result: it fails now)
+	 */
+	bool hook = ev->type == SG_EV_OPEN && (ev->kflags & SG_F_LSM_HOOK) && !ev->has_result;
+
+	if (!f || (ev->type != SG_EV_EXEC && ev->type != SG_EV_OPEN) ||
+	    (!hook && (!ev->has_result || ev->result != -EPERM)))
 		return false;
 	now = mono_ns();
 	/* the oldest denial of this thread still waiting; else one reported without it */
@@ -468,12 +474,19 @@ bool fanblock_claim(struct fanblock *f, struct sg_event *ev)
 		if (!dn->state || dn->tid != ev->proc.tid || dn->type != ev->type ||
 		    now - dn->t_ns >= DENIAL_KEEP_NS)
 			continue;
+		/* an open let through: only the denial of this very file (both paths resolved) */
+		if (hook && (!ev->file.path || strcmp(dn->path, ev->file.path) != 0))
+			continue;
 		if (!best || (dn->state == 1 && best->state != 1) ||
 		    (dn->state == best->state && dn->t_ns < best->t_ns))
 			best = dn;
 	}
 	if (!best)
 		return false;
+	if (hook) {
+		ev->has_result = true;
+		ev->result = -EPERM;
+	}
 	if (best->state == 1) {
 		/* rule_id points into the slot: free, it is not reused before the emit */
 		denial_verdict(best, ev);

@@ -173,6 +173,16 @@ static void judge(void *ctx, struct sg_event *ev)
 	if (!d->s.policy)
 		return;
 	policy_eval(d->s.policy, ev, d->pt);
+	if ((ev->kflags & SG_F_LSM_HOOK) && !ev->has_result && ev->verdict.action == SG_ACT_BLOCK &&
+	    ev->verdict.enforced && ev->verdict.mechanism &&
+	    !strcmp(ev->verdict.mechanism, "fanotify")) {
+		/*
+		 * An open from the LSM hook that fanotify is about to refuse, before
+		 * its denial could claim this report (fanblock read the ring first):
+		 * fanblock reports the denial itself, once; this is not sent.
+		 */
+		ev->verdict.action = SG_ACT_ALLOW;
+	}
 }
 
 /* A file block, judged by fanblock: it enters the pipeline already judged. */
