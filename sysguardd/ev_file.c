@@ -15,8 +15,8 @@
 #include "jsonw.h"
 
 /* What every file type has: the result, flags, mode and the first path. */
-static int file_decode(struct decoder *d, const struct sg_hdr *h, const struct sg_file *f,
-		       struct sg_cursor *c, struct sg_event *ev)
+/* The payload's fixed fields, and no path yet. */
+static void file_fields(const struct sg_file *f, struct sg_event *ev)
 {
 	ev->has_result = true;
 	ev->result = f->ret;
@@ -27,6 +27,14 @@ static int file_decode(struct decoder *d, const struct sg_hdr *h, const struct s
 	ev->file.new_path_resolved = false;
 	ev->file.write = false;
 	ev->file.dir = false;
+	ev->file.path = NULL;
+	ev->file.path_resolved = false;
+}
+
+static int file_decode(struct decoder *d, const struct sg_hdr *h, const struct sg_file *f,
+		       struct sg_cursor *c, struct sg_event *ev)
+{
+	file_fields(f, ev);
 	if (decode_path(d, c, f->path_len, f->dir_len, h->flags & SG_F_DIR_UNRES, d->path,
 			&ev->file.path_resolved) < 0)
 		return -EINVAL;
@@ -43,17 +51,7 @@ static int walk_decode(struct decoder *d, const struct sg_hdr *h, const struct s
 {
 	const char *s;
 
-	ev->has_result = true;
-	ev->result = f->ret;
-	ev->lsm_slot = f->rule;
-	ev->file.flags = f->flags;
-	ev->file.mode = f->mode;
-	ev->file.new_path = NULL;
-	ev->file.new_path_resolved = false;
-	ev->file.write = false;
-	ev->file.dir = false;
-	ev->file.path = NULL;
-	ev->file.path_resolved = false;
+	file_fields(f, ev);
 	if (h->flags & SG_F_DIR_UNRES)
 		return decode_take(c, f->dir_len, &s);
 	if (decode_walk(c, f->dir_len, d->path, sizeof(d->path)) < 0)
