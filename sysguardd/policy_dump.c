@@ -18,7 +18,8 @@ static bool plain_ok(const char *s)
 
 	size_t digits = strspn(s, "0123456789");
 
-	if (!*s || *s == '-' || *s == '$' || *s == '~')
+	/* '%' and '@' are YAML indicators: no plain scalar starts with them */
+	if (!*s || *s == '-' || *s == '$' || *s == '~' || *s == '%' || *s == '@')
 		return false;
 	/* 123 and 1.5 would be numbers to other YAML readers */
 	if (digits && (!s[digits] || (s[digits] == '.' && !s[digits + 1 + strspn(s + digits + 1,
