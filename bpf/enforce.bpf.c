@@ -15,11 +15,23 @@
 #include "sysguard.h"
 #include "sg_limits.h"
 #include "maps.h"
+#include "maps_filter.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* The ABI this object was built for: the daemon refuses to load another (abi.c). */
 const volatile __u32 sg_abi_version = SG_ABI_VERSION;
+
+/*
+ * Telemetry backend "cgroup" for connects: the connect4 and connect6
+ * programs report the connects they let through, and the connect syscall's
+ * tracepoints are not attached.  Not the daemon's own.  A variable, not a
+ * constant: the daemon clears it when it stops and leaves the programs
+ * attached for the rules, so that nothing is reported to nobody.
+ */
+__u32 tel_connect = 0;
+const volatile __u32 tel_self_pid = 0;
+const volatile __u32 tel_wakeup_bytes = 0;
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -134,8 +146,9 @@ static __always_inline int check6(const __u8 addr[16], struct climb *c)
 	return c->hit;
 }
 
+/* A connect or bind stopped, or (stopped 0) a connect let through (telemetry). */
 static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
-				   const __u8 *addr, int alen)
+				   const __u8 *addr, int alen, int stopped)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
@@ -148,39 +161,82 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 	} r;
 	__u16 type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
 
-	if (hit)
+	__u64 wake = BPF_RB_FORCE_WAKEUP;
+
+	if (hit && stopped)
 		__sync_fetch_and_add(hit, 1);
 	__builtin_memset(&r, 0, sizeof(r));
 	r.hdr.type = type;
-	r.hdr.flags = SG_F_BLOCKED;
+	r.hdr.flags = stopped ? SG_F_BLOCKED : SG_F_HOOK;
 	r.hdr.size = sizeof(r);
 	r.hdr.ts_ns = bpf_ktime_get_boot_ns();
 	r.hdr.pid = pid_tgid >> 32;
 	r.hdr.tid = tid;
 	r.hdr.uid = (__u32)uid_gid;
 	r.hdr.gid = uid_gid >> 32;
-	r.hdr.syscall = m->hook == SG_HOOK_BIND ? SG_SC_BIND : SG_SC_CONNECT;
+	r.hdr.syscall = !stopped ? SG_SC_NONE : m->hook == SG_HOOK_BIND ? SG_SC_BIND : SG_SC_CONNECT;
 	r.hdr.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(r.hdr.comm, sizeof(r.hdr.comm));
-	r.u.net.ret = -EPERM;
+	r.u.net.ret = stopped ? -EPERM : 0;
 	r.u.net.fd = -1;
 	r.u.net.family = family;
 	r.u.net.port = m->port;
 	r.u.net.sock_type = ctx->type;
 	r.u.net.protocol = ctx->protocol;
-	r.u.net.hook = m->hook;
-	r.u.net.rule = m->rule;
+	if (stopped) {
+		r.u.net.hook = m->hook;
+		r.u.net.rule = m->rule;
+	} else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < tel_wakeup_bytes) {
+		wake = BPF_RB_NO_WAKEUP; /* the daemon's batch timer reads it */
+	}
 	if (alen == 4)
 		__builtin_memcpy(r.u.net.addr, addr, 4);
 	else
 		__builtin_memcpy(r.u.net.addr, addr, 16);
 	if (c)
 		c->seen[type]++;
-	if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP) && c)
+	if (bpf_ringbuf_output(&events, &r, sizeof(r), wake) && c)
 		c->dropped[type]++;
 	/* the syscall exit sees EPERM and must not report it again */
-	if (m->hook != SG_HOOK_SENDMSG)
+	if (stopped && m->hook != SG_HOOK_SENDMSG)
 		bpf_map_update_elem(&blocked, &tid, &hook, BPF_ANY);
+}
+
+/* A connect let through: reported when connects come from here, unless filtered out. */
+static __always_inline void tel_report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
+				       const __u8 *addr, int alen)
+{
+	struct sg_counters *c;
+	struct sg_filter *f;
+	__u32 zero = 0;
+
+	if (!tel_connect || m->hook != SG_HOOK_CONNECT ||
+	    (__u32)(bpf_get_current_pid_tgid() >> 32) == tel_self_pid)
+		return;
+	f = bpf_map_lookup_elem(&filter, &zero);
+	if (f) {
+		if (f->mode[SG_EV_CONNECT] == SG_FM_DROP)
+			goto filtered;
+		if (f->flags & SG_FILT_EXCL_UID) {
+			__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+			if (bpf_map_lookup_elem(&excl_uid, &uid))
+				goto filtered;
+		}
+		if (f->flags & SG_FILT_EXCL_COMM) {
+			char comm[SG_COMM_LEN] = {};
+
+			bpf_get_current_comm(comm, sizeof(comm));
+			if (bpf_map_lookup_elem(&excl_comm, comm))
+				goto filtered;
+		}
+	}
+	report(ctx, m, family, addr, alen, 0);
+	return;
+filtered:
+	c = bpf_map_lookup_elem(&counters, &zero);
+	if (c)
+		c->filtered[SG_EV_CONNECT]++;
 }
 
 static __always_inline int verdict4(struct bpf_sock_addr *ctx, __u8 hook)
@@ -197,9 +253,11 @@ static __always_inline int verdict4(struct bpf_sock_addr *ctx, __u8 hook)
 	__u8 addr[4];
 
 	__builtin_memcpy(addr, &ip, 4);
-	if (!check4(addr, &c))
+	if (!check4(addr, &c)) {
+		tel_report(ctx, &c.m, AF_INET, addr, 4);
 		return 1;
-	report(ctx, &c.m, AF_INET, addr, 4);
+	}
+	report(ctx, &c.m, AF_INET, addr, 4, 1);
 	return 0;
 }
 
@@ -227,9 +285,11 @@ static __always_inline int verdict6(struct bpf_sock_addr *ctx, __u8 hook)
 		hit = check4(addr + 12, &c) || check6(addr, &c);
 	else
 		hit = check6(addr, &c);
-	if (!hit)
+	if (!hit) {
+		tel_report(ctx, &c.m, AF_INET6, addr, 16);
 		return 1;
-	report(ctx, &c.m, AF_INET6, addr, 16);
+	}
+	report(ctx, &c.m, AF_INET6, addr, 16, 1);
 	return 0;
 }
 #define ENFORCE_PROG(name, verdict, hook)                                       \

@@ -618,7 +618,7 @@ static __always_inline void report_open(struct facts *f, struct file *file, __u3
 	r = rec_begin(SG_EV_OPEN, SG_SC_NONE);
 	if (!r)
 		return;
-	r->hdr.flags = SG_F_LSM_HOOK; /* not stopped, no syscall, no result */
+	r->hdr.flags = SG_F_HOOK; /* not stopped, no syscall, no result */
 	fl = &r->u.file;
 	fl->dfd = AT_FDCWD;
 	fl->dfd2 = AT_FDCWD;
@@ -673,7 +673,8 @@ int BPF_PROG(lsm_exec, struct linux_binprm *bprm, int ret)
 	}
 	if (!judge(&f))
 		return 0;
-	report_file(&f, SG_EV_EXEC, SG_SC_EXECVE, 0, bpf_map_lookup_elem(&exec_stash, &tid) != NULL);
+	/* reported here only where no exec tracepoint is attached: which syscall is not known */
+	report_file(&f, SG_EV_EXEC, SG_SC_NONE, 0, bpf_map_lookup_elem(&exec_stash, &tid) != NULL);
 	return -EPERM;
 }
 

@@ -4,7 +4,7 @@
  * object (lsm.bpf.c): the syscall entry stashes, which tell an LSM program
  * whether the syscall's exit will report the call it stops, "lsm_marks",
  * through which it tells that exit which rule stopped it, and the filter's
- * kinds and exclusions.  sysguard.bpf.c
+ * kinds and exclusions (maps_filter.h).  sysguard.bpf.c
  * creates them; lsm.bpf.c gets the same ones (bpf_map__reuse_fd), so there
  * is one definition.  BPF side only.
  */
@@ -56,29 +56,6 @@ struct {
 	__type(value, __u32);
 } lsm_marks SEC(".maps");
 
-/*
- * The in-kernel filter's kinds and exclusions (struct sg_filter, kfilter.h),
- * which the BPF-LSM object's telemetry of opens applies too.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sg_filter);
-} filter SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u32);
-} excl_uid SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, char[SG_COMM_LEN]);
-	__type(value, __u32);
-} excl_comm SEC(".maps");
+#include "maps_filter.h"
 
 #endif /* SG_BPF_MAPS_TRACE_H */

@@ -174,7 +174,9 @@ static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 			bpf_map_update_elem(&lost_by_pid, &pid, &zero, BPF_NOEXIST);
 			pl = bpf_map_lookup_elem(&lost_by_pid, &pid);
 		}
-		if (pl)
+		/* bounded again where it is used: older verifiers lose the check above */
+		barrier_var(type);
+		if (pl && type < SG_EV_KERNEL_MAX)
 			__sync_fetch_and_add(&pl->lost[type], 1);
 	}
 }
@@ -779,6 +781,57 @@ static __always_inline __u32 put_stdio(struct sg_rec *r, __u32 off, struct sg_ex
 	return off;
 }
 
+/* A new image's argv, from its memory: the strings exec copied there, resident. */
+static __always_inline __u32 put_argv_mm(struct sg_rec *r, __u32 off, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 as = BPF_CORE_READ(mm, arg_start);
+	__u64 ae = BPF_CORE_READ(mm, arg_end);
+	__u64 len = ae > as ? ae - as : 0;
+
+	if (len > SG_ARGV_BYTES) {
+		len = SG_ARGV_BYTES;
+		r->hdr.flags |= SG_F_TRUNC_ARGV;
+	}
+	if (len && off <= SG_UPATH_MAX &&
+	    !bpf_probe_read_user(DATA_AT(r, off), BOUND(len, 2 * SG_ARGV_BYTES - 1), (void *)as))
+		off += len;
+	return off;
+}
+
+/* A new image's file (mm->exe_file), and whether it is fileless. */
+static __always_inline __u32 put_exe(struct sg_rec *r, __u32 off, struct task_struct *task)
+{
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct inode *ino;
+	char name[8] = {};
+	__u32 d0 = off;
+
+	if (!exe) {
+		r->hdr.flags |= SG_F_EXE_UNRES;
+		return off;
+	}
+	ino = BPF_CORE_READ(exe, f_inode);
+	off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
+		       SG_F_EXE_UNRES);
+	/* fileless: no link left, or a memfd (named "memfd:...") */
+	if (BPF_CORE_READ(ino, __i_nlink) == 0)
+		r->hdr.flags |= SG_F_EXE_DELETED;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+	if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' &&
+	    name[5] == ':')
+		r->hdr.flags |= SG_F_EXE_MEMFD;
+	/* a pseudo file (a memfd) is its own parent: its name is the walk */
+	if (off == d0 && off <= SG_DATA_MAX - SG_NAME_MAX) {
+		long n = bpf_probe_read_kernel_str(DATA_AT(r, off), SG_NAME_MAX,
+						   BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+
+		if (n > 0)
+			off += n;
+	}
+	return off;
+}
+
 static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32 sc)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -830,18 +883,7 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 
 	d0 = off;
 	if (ret == 0) {
-		struct mm_struct *mm = BPF_CORE_READ(task, mm);
-		__u64 as = BPF_CORE_READ(mm, arg_start);
-		__u64 ae = BPF_CORE_READ(mm, arg_end);
-		__u64 len = ae > as ? ae - as : 0;
-		if (len > SG_ARGV_BYTES) {
-			len = SG_ARGV_BYTES;
-			r->hdr.flags |= SG_F_TRUNC_ARGV;
-		}
-		if (len && off <= SG_UPATH_MAX &&
-		    !bpf_probe_read_user(DATA_AT(r, off), BOUND(len, 2 * SG_ARGV_BYTES - 1),
-					 (void *)as))
-			off += len;
+		off = put_argv_mm(r, off, task);
 		e->argv_len = off - d0;
 	} else if (s) {
 		off = put_argv_user(r, off, s->argv, &e->argc);
@@ -853,40 +895,13 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	e->cwd_len = off - d0;
 
 	d0 = off;
-	if (ret == 0) {
-		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-
-		if (exe) {
-			struct inode *ino = BPF_CORE_READ(exe, f_inode);
-			char name[8] = {};
-
-			off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry),
-				       BPF_CORE_READ(exe, f_path.mnt), SG_F_EXE_UNRES);
-			/* fileless: no link left, or a memfd (named "memfd:...") */
-			if (BPF_CORE_READ(ino, __i_nlink) == 0)
-				r->hdr.flags |= SG_F_EXE_DELETED;
-			bpf_probe_read_kernel_str(name, sizeof(name),
-						  BPF_CORE_READ(exe, f_path.dentry, d_name.name));
-			if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
-			    name[4] == 'd' && name[5] == ':')
-				r->hdr.flags |= SG_F_EXE_MEMFD;
-			/* a pseudo file (a memfd) is its own parent: its name is the walk */
-			if (off == d0 && off <= SG_DATA_MAX - SG_NAME_MAX) {
-				long n = bpf_probe_read_kernel_str(DATA_AT(r, off), SG_NAME_MAX,
-								   BPF_CORE_READ(exe, f_path.dentry,
-										 d_name.name));
-
-				if (n > 0)
-					off += n;
-			}
-		} else
-			r->hdr.flags |= SG_F_EXE_UNRES;
-	} else {
+	if (ret == 0)
+		off = put_exe(r, off, task);
+	else
 		r->hdr.flags |= SG_F_EXE_UNRES;
-	}
 	e->exe_len = off - d0;
 
-		/* the directory of a relative execveat name, while the dirfd is still open */
+	/* the directory of a relative execveat name, while the dirfd is still open */
 	if (ret < 0 && s && s->dfd != AT_FDCWD && e->filename_len && r->data[0] != '/') {
 		d0 = off;
 		off = put_dir(r, off, s->dfd, SG_F_DIR_UNRES);
@@ -923,6 +938,51 @@ SEC("tp/syscalls/sys_exit_execveat")
 int proc_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
 	return exec_exit(ctx, SG_SC_EXECVEAT);
+}
+
+/*
+ * Telemetry backend "tp_btf" for execs (telemetry.exec): a successful exec,
+ * seen from the new image once the kernel has committed to it, with the four
+ * exec syscall tracepoints left detached.  Failed execs are not seen (the
+ * BPF-LSM program reports the ones it stops); the name is the kernel's
+ * (bprm->filename: the path given, or /dev/fd/N[/name] for execveat), and
+ * which syscall it was is not known.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec_sched, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct sg_exec *e;
+	struct sg_rec *r;
+	__u32 off, d0;
+	long n;
+
+	if (is_self(bpf_get_current_pid_tgid()))
+		return 0;
+	r = rec_begin(SG_EV_EXEC, SG_SC_NONE);
+	if (!r)
+		return 0;
+	e = &r->u.exec;
+	e->dfd = AT_FDCWD;
+	n = bpf_probe_read_kernel_str(r->data, SG_UPATH_MAX, BPF_CORE_READ(bprm, filename));
+	off = n > 0 ? n : 0;
+	if (n <= 0)
+		r->hdr.flags |= SG_F_PATH_FAULT;
+	else if (n == SG_UPATH_MAX)
+		r->hdr.flags |= SG_F_TRUNC_PATH;
+	e->filename_len = off;
+	d0 = off;
+	off = put_argv_mm(r, off, task);
+	e->argv_len = off - d0;
+	d0 = off;
+	off = put_dir(r, off, AT_FDCWD, SG_F_CWD_UNRES);
+	e->cwd_len = off - d0;
+	d0 = off;
+	off = put_exe(r, off, task);
+	e->exe_len = off - d0;
+	off = put_stdio(r, off, e);
+	rec_submit(r, off);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")

@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 7
+#define SG_ABI_VERSION 8
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -56,7 +56,7 @@ enum sg_type {
 #define SG_F_EXE_MEMFD    (1u << 10) /* exec: the new image is a memfd (fileless) */
 #define SG_F_EXE_DELETED  (1u << 11) /* exec: the new image's file has no link left */
 #define SG_F_IO_URING     (1u << 12) /* submitted through io_uring: no syscall, no result yet */
-#define SG_F_LSM_HOOK     (1u << 13) /* reported from an LSM hook (telemetry backend "lsm"): no syscall, no result */
+#define SG_F_HOOK         (1u << 13) /* reported from a hook (telemetry "lsm", "cgroup"): no syscall, no result */
 
 /* Which syscall produced a record (payload .syscall). */
 enum sg_syscall {

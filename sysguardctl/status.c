@@ -139,14 +139,25 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 		print_programs(ctl, ctl_get(r, "programs"));
 	if (ctl_get(r, "telemetry")) {
 		const char *ob = ctl_get_str(r, "telemetry.backends.open");
+		const char *eb = ctl_get_str(r, "telemetry.backends.exec");
 		const char *why = ctl_get_str(r, "telemetry.open_reason");
+		const char *ewhy = ctl_get_str(r, "telemetry.exec_reason");
+		const char *cb = ctl_get_str(r, "telemetry.backends.connect");
+		const char *cwhy = ctl_get_str(r, "telemetry.connect_reason");
 
-		printf("%-11sopens from %s; %lld syscall tracepoints, %lld LSM hooks attached",
-		       "telemetry:", ob && !strcmp(ob, "lsm") ? "lsm/file_open" : "syscall tracepoints",
+		printf("%-11sopens from %s, execs from %s, connects from %s; %lld syscall "
+		       "tracepoints, %lld LSM hooks attached", "telemetry:",
+		       ob && !strcmp(ob, "lsm") ? "lsm/file_open" : "syscall tracepoints",
+		       eb && !strcmp(eb, "tp_btf") ? "sched_process_exec" : "syscall tracepoints",
+		       cb && !strcmp(cb, "cgroup") ? "cgroup programs" : "syscall tracepoints",
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
 		if (why)
 			printf(" (lsm asked for: %s)", why);
+		if (ewhy)
+			printf(" (tp_btf asked for execs: %s)", ewhy);
+		if (cwhy)
+			printf(" (cgroup asked for connects: %s)", cwhy);
 		printf("\n");
 	}
 	if (ctl_get(r, "events")) {

@@ -277,7 +277,10 @@ static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *
 	return 0;
 }
 
-/* telemetry: where each kind of event comes from: {open: tracepoint | lsm} */
+/*
+ * telemetry: where each kind of event comes from:
+ * {open: tracepoint | lsm, exec: tracepoint | tp_btf, connect: tracepoint | cgroup}
+ */
 static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *map)
 {
 	yaml_node_t *k, *v;
@@ -288,15 +291,33 @@ static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *ma
 		const char *name = scalar(k) ? scalar(k) : "?";
 		const char *val = scalar(v);
 
-		if (strcmp(name, "open") != 0)
-			return fail(p, k, "unknown setting 'telemetry.%s' (open)", name);
-		if (val && !strcmp(val, "tracepoint"))
-			c->tel_open_lsm = false;
-		else if (val && !strcmp(val, "lsm"))
-			c->tel_open_lsm = true;
-		else
-			return fail(p, v, "'telemetry.open' must be tracepoint or lsm, not '%s'",
-				    val ? val : "?");
+		if (!strcmp(name, "open")) {
+			if (val && !strcmp(val, "tracepoint"))
+				c->tel_open_lsm = false;
+			else if (val && !strcmp(val, "lsm"))
+				c->tel_open_lsm = true;
+			else
+				return fail(p, v, "'telemetry.open' must be tracepoint or lsm, not '%s'",
+					    val ? val : "?");
+		} else if (!strcmp(name, "exec")) {
+			if (val && !strcmp(val, "tracepoint"))
+				c->tel_exec_sched = false;
+			else if (val && !strcmp(val, "tp_btf"))
+				c->tel_exec_sched = true;
+			else
+				return fail(p, v, "'telemetry.exec' must be tracepoint or tp_btf, not '%s'",
+					    val ? val : "?");
+		} else if (!strcmp(name, "connect")) {
+			if (val && !strcmp(val, "tracepoint"))
+				c->tel_connect_cgroup = false;
+			else if (val && !strcmp(val, "cgroup"))
+				c->tel_connect_cgroup = true;
+			else
+				return fail(p, v, "'telemetry.connect' must be tracepoint or cgroup, "
+					    "not '%s'", val ? val : "?");
+		} else {
+			return fail(p, k, "unknown setting 'telemetry.%s' (open, exec, connect)", name);
+		}
 	}
 	return 0;
 }

@@ -345,6 +345,7 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		/* where each kind of event comes from, and what that costs every syscall */
 		struct json_object *tel = json_object_new_object(), *kinds = json_object_new_object();
 		size_t sc = 0, lsm_hooks = 0;
+		const char *exec_why;
 
 		for (size_t i = 0; i < nprogs; i++) {
 			const struct kernel_prog *p = kernel_prog(d->kernel, i);
@@ -359,8 +360,12 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 
 			if (t == SG_EV_FORK || t == SG_EV_EXIT || t == SG_EV_IO_URING)
 				b = "tp_btf";
-			else if (t == SG_EV_OPEN && kernel_lsm_open(d->kernel))
+			else if (t == SG_EV_OPEN && kernel_hooked(d->kernel, KTEL_OPEN, NULL))
 				b = "lsm";
+			else if (t == SG_EV_EXEC && kernel_hooked(d->kernel, KTEL_EXEC, NULL))
+				b = "tp_btf";
+			else if (t == SG_EV_CONNECT && kernel_hooked(d->kernel, KTEL_CONNECT, NULL))
+				b = "cgroup";
 			JADD(kinds, sg_type_name(t), json_object_new_string(b));
 		}
 		JADD(tel, "backends", kinds);
@@ -368,6 +373,10 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		JADD(tel, "lsm_hooks", json_object_new_uint64(lsm_hooks));
 		if (d->tel_open_why[0])
 			JADD(tel, "open_reason", json_object_new_string(d->tel_open_why));
+		if (!kernel_hooked(d->kernel, KTEL_EXEC, &exec_why) && exec_why[0])
+			JADD(tel, "exec_reason", json_object_new_string(exec_why));
+		if (d->tel_connect_why[0])
+			JADD(tel, "connect_reason", json_object_new_string(d->tel_connect_why));
 		JADD(out, "telemetry", tel);
 	}
 	for (int t = 1; t < SG_EV_MAX; t++) {

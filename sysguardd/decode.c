@@ -129,7 +129,7 @@ int decode_record(struct decoder *d, const void *data, size_t size, struct sg_ev
 	ev->proc.comm[SG_COMM_LEN] = '\0';
 	if (t->decode(d, h, (const char *)data + sizeof(*h), &c, ev) < 0)
 		goto bad;
-	if (h->flags & (SG_F_IO_URING | SG_F_LSM_HOOK))
+	if (h->flags & (SG_F_IO_URING | SG_F_HOOK))
 		ev->has_result = false; /* seen at submission or at the hook: no result yet */
 	return 0;
 bad:

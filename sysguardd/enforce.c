@@ -544,7 +544,8 @@ static int attach_all(struct enforce *e, char *err, size_t errlen)
 int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_opts *o, char *err,
 		 size_t errlen)
 {
-	static const char *const shared[] = { "events", "blocked", "counters" };
+	static const char *const shared[] = { "events", "blocked", "counters", "filter", "excl_uid",
+					      "excl_comm" };
 	struct enforce *e;
 	int r;
 
@@ -579,6 +580,9 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 	r = abi_check("enforce.bpf.o", e->skel->rodata->sg_abi_version, err, errlen);
 	if (r < 0)
 		goto fail;
+	e->skel->rodata->tel_self_pid = getpid();
+	e->skel->rodata->tel_wakeup_bytes = o->wakeup_bytes;
+	e->skel->bss->tel_connect = o->tel_connect;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(e->skel->obj, shared[i]);
 
@@ -632,6 +636,9 @@ void enforce_close(struct enforce *e, bool clean)
 
 	if (!e)
 		return;
+	/* programs left attached for the rules report nothing to nobody */
+	if (e->skel && e->skel->bss)
+		e->skel->bss->tel_connect = 0;
 	for (int i = 0; i < NPROGS; i++) {
 		if (!e->links[i])
 			continue;

@@ -461,7 +461,7 @@ bool fanblock_claim(struct fanblock *f, struct sg_event *ev)
 	 * The failed call's exit; or, with opens taken from the LSM hook, the
 	 * open itself, reported before fanotify asked (no result: it fails now)
 	 */
-	bool hook = ev->type == SG_EV_OPEN && (ev->kflags & SG_F_LSM_HOOK) && !ev->has_result;
+	bool hook = ev->type == SG_EV_OPEN && (ev->kflags & SG_F_HOOK) && !ev->has_result;
 
 	if (!f || (ev->type != SG_EV_EXEC && ev->type != SG_EV_OPEN) ||
 	    (!hook && (!ev->has_result || ev->result != -EPERM)))

@@ -36,7 +36,8 @@ struct kernel {
 	int (*sample)(void *ctx, const void *data, size_t size);
 	void *ctx;
 	int ncpus;
-	bool lsm_open;               /* opens from lsm/file_open */
+	bool hooked[KTEL_MAX];       /* the kind comes from a hook, its syscall tracepoints detached */
+	char exec_why[96];           /* why execs do not, when asked for */
 };
 
 static const char *const family_names[SG_FAM_MAX] = { "process", "file", "network" };
@@ -143,21 +144,55 @@ static int hook_available(const char *sec, struct btf **vmlinux, char *why, size
 	return 1;
 }
 
-/* The open syscalls' programs, which lsm/file_open replaces (telemetry backend "lsm"). */
-static bool open_syscall_prog(const char *name)
-{
-	static const char *const sc[] = { "open", "openat", "openat2", "creat" };
+/*
+ * The syscall programs a hook replaces, per kind (telemetry backends), and
+ * what their status says while they are left detached.
+ */
+static const struct {
+	const char *const progs[9];
+	const char *reason;
+} replaced[KTEL_MAX] = {
+	[KTEL_OPEN] = { { "file_enter_open", "file_exit_open", "file_enter_openat",
+			  "file_exit_openat", "file_enter_openat2", "file_exit_openat2",
+			  "file_enter_creat", "file_exit_creat" },
+			"opens come from lsm/file_open (telemetry backend lsm)" },
+	[KTEL_EXEC] = { { "proc_enter_execve", "proc_exit_execve", "proc_enter_execveat",
+			  "proc_exit_execveat" },
+			"execs come from tp_btf/sched_process_exec (telemetry backend tp_btf)" },
+	[KTEL_CONNECT] = { { "net_enter_connect", "net_exit_connect" },
+			   "connects come from the cgroup connect4/connect6 programs "
+			   "(telemetry backend cgroup)" },
+};
 
-	if (strncmp(name, "file_enter_", 11) == 0)
-		name += 11;
-	else if (strncmp(name, "file_exit_", 10) == 0)
-		name += 10;
-	else
-		return false;
-	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)
-		if (strcmp(name, sc[i]) == 0)
-			return true;
-	return false;
+/* The kind whose hook replaces this program, or KTEL_MAX. */
+static enum kernel_tel replaced_by(const char *name)
+{
+	for (int t = 0; t < KTEL_MAX; t++)
+		for (size_t i = 0; i < sizeof(replaced[t].progs) / sizeof(replaced[t].progs[0]) &&
+		     replaced[t].progs[i]; i++)
+			if (strcmp(name, replaced[t].progs[i]) == 0)
+				return t;
+	return KTEL_MAX;
+}
+
+#define SCHED_EXEC_PROG "proc_exec_sched"
+
+static int attach_prog(struct kernel *k, size_t i)
+{
+	struct kernel_prog *p = &k->progs[i];
+	struct bpf_program *prog = bpf_object__find_program_by_name(k->skel->obj, p->name);
+
+	k->links[i] = prog ? bpf_program__attach(prog) : NULL;
+	if (!k->links[i]) {
+		int r = -errno;
+
+		p->state = PROG_FAILED;
+		snprintf(p->reason, sizeof(p->reason), "attach failed: %s", strerror(-r));
+		sg_log(LOG_WARNING, "cannot attach '%s' to '%s': %s", p->name, p->hook,
+		       strerror(-r));
+		return r;
+	}
+	return 0;
 }
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -211,7 +246,7 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		goto fail;
 	}
 
-	k->lsm_open = opts->lsm_open;
+	memcpy(k->hooked, opts->hooked, sizeof(k->hooked));
 	bpf_object__for_each_program(prog, k->skel->obj) {
 		struct kernel_prog *p;
 
@@ -231,9 +266,20 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 			snprintf(p->reason, sizeof(p->reason), "family '%s' switched off",
 				 family_names[p->family]);
 			bpf_program__set_autoload(prog, false);
+		} else if (strcmp(p->name, SCHED_EXEC_PROG) == 0 && !k->hooked[KTEL_EXEC]) {
+			p->state = PROG_DISABLED;
+			snprintf(p->reason, sizeof(p->reason), "execs come from the syscall "
+				 "tracepoints (telemetry.exec)");
+			bpf_program__set_autoload(prog, false);
 		} else if (!hook_available(p->hook, &vmlinux, p->reason, sizeof(p->reason))) {
 			p->state = PROG_UNAVAILABLE;
 			bpf_program__set_autoload(prog, false);
+		}
+		if (strcmp(p->name, SCHED_EXEC_PROG) == 0 && k->hooked[KTEL_EXEC] &&
+		    p->state != PROG_ATTACHED) {
+			/* the exec tracepoints stay */
+			k->hooked[KTEL_EXEC] = false;
+			snprintf(k->exec_why, sizeof(k->exec_why), "%s", p->reason);
 		}
 	}
 	btf__free(vmlinux); /* before the load, which parses its own */
@@ -245,26 +291,28 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		goto fail;
 	}
 
+	/* the exec hook first: if it cannot be attached, the exec tracepoints are */
+	for (size_t i = 0; k->hooked[KTEL_EXEC] && i < k->nprogs; i++) {
+		if (k->progs[i].state == PROG_ATTACHED && !strcmp(k->progs[i].name, SCHED_EXEC_PROG) &&
+		    attach_prog(k, i) < 0) {
+			k->hooked[KTEL_EXEC] = false;
+			snprintf(k->exec_why, sizeof(k->exec_why), "%s", k->progs[i].reason);
+		}
+	}
 	for (size_t i = 0; i < k->nprogs; i++) {
 		struct kernel_prog *p = &k->progs[i];
+		enum kernel_tel t;
 
-		if (p->state != PROG_ATTACHED)
+		if (p->state != PROG_ATTACHED || !strcmp(p->name, SCHED_EXEC_PROG))
 			continue;
-		if (k->lsm_open && open_syscall_prog(p->name)) {
-			/* loaded, left detached: kernel_open_tracepoints() is the way back */
+		t = replaced_by(p->name);
+		if (t != KTEL_MAX && k->hooked[t]) {
+			/* loaded, left detached: kernel_unhook() is the way back */
 			p->state = PROG_DISABLED;
-			snprintf(p->reason, sizeof(p->reason), "opens come from lsm/file_open "
-				 "(telemetry backend lsm)");
+			snprintf(p->reason, sizeof(p->reason), "%s", replaced[t].reason);
 			continue;
 		}
-		prog = bpf_object__find_program_by_name(k->skel->obj, p->name);
-		k->links[i] = bpf_program__attach(prog);
-		if (!k->links[i]) {
-			p->state = PROG_FAILED;
-			snprintf(p->reason, sizeof(p->reason), "attach failed: %s", strerror(errno));
-			sg_log(LOG_WARNING, "cannot attach '%s' to '%s': %s", p->name, p->hook,
-			       strerror(errno));
-		}
+		attach_prog(k, i);
 	}
 
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_sample, k, NULL);
@@ -329,30 +377,29 @@ int kernel_counters(const struct kernel *k, struct sg_counters *sum)
 	return 0;
 }
 
-bool kernel_lsm_open(const struct kernel *k)
+bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why)
 {
-	return k->lsm_open;
+	if (why)
+		*why = t == KTEL_EXEC ? k->exec_why : "";
+	return (unsigned)t < KTEL_MAX && k->hooked[t];
 }
 
-int kernel_open_tracepoints(struct kernel *k)
+int kernel_unhook(struct kernel *k, enum kernel_tel t)
 {
 	int r = 0;
 
-	if (!k->lsm_open)
+	if ((unsigned)t >= KTEL_MAX || !k->hooked[t])
 		return 0;
-	k->lsm_open = false;
+	k->hooked[t] = false;
 	for (size_t i = 0; i < k->nprogs; i++) {
 		struct kernel_prog *p = &k->progs[i];
-		struct bpf_program *prog;
+		int e;
 
-		if (p->state != PROG_DISABLED || !open_syscall_prog(p->name))
+		if (p->state != PROG_DISABLED || replaced_by(p->name) != t)
 			continue;
-		prog = bpf_object__find_program_by_name(k->skel->obj, p->name);
-		k->links[i] = prog ? bpf_program__attach(prog) : NULL;
-		if (!k->links[i]) {
-			r = -errno;
-			p->state = PROG_FAILED;
-			snprintf(p->reason, sizeof(p->reason), "attach failed: %s", strerror(-r));
+		e = attach_prog(k, i);
+		if (e < 0) {
+			r = e;
 			continue;
 		}
 		p->state = PROG_ATTACHED;

@@ -16,9 +16,18 @@
 
 enum sg_family { SG_FAM_PROCESS, SG_FAM_FILE, SG_FAM_NETWORK, SG_FAM_MAX };
 
+/* Kinds of event a hook can report instead of syscall tracepoints (telemetry). */
+enum kernel_tel { KTEL_OPEN, KTEL_EXEC, KTEL_CONNECT, KTEL_MAX };
+
 struct kernel_opts {
 	bool family[SG_FAM_MAX];    /* families to trace */
-	bool lsm_open;              /* opens from lsm/file_open, not the open syscalls' tracepoints */
+	/*
+	 * Kinds whose syscall tracepoints are loaded but left detached, a hook
+	 * reporting them: opens (lsm/file_open, the BPF-LSM object), execs
+	 * (tp_btf/sched_process_exec, this object), connects (cgroup
+	 * connect4/connect6, the enforcement object).
+	 */
+	bool hooked[KTEL_MAX];
 	uint32_t ring_bytes;        /* ring buffer size, a power of 2 */
 	uint32_t wakeup_bytes;      /* pending bytes that force a wakeup */
 	/* called for each record, in ring order */
@@ -54,14 +63,13 @@ int kernel_lost_by_pid(const struct kernel *k,
 		       void (*cb)(void *arg, uint32_t pid, const uint64_t *lost), void *arg);
 
 /*
- * Telemetry backend "lsm" for opens (kernel_opts.lsm_open): the open syscalls'
- * programs are loaded but left detached, for the BPF-LSM object's file_open
- * program to report opens (lsmblock.h).  kernel_lsm_open() says whether that
- * is so; kernel_open_tracepoints() attaches them after all (the BPF-LSM
- * object could not take over) and returns 0 or -errno.
+ * Does a hook report kind t (kernel_opts.hooked)?  For execs, the hook is
+ * this object's; when it was asked for and is missing, *why says why.  The
+ * others depend on another object: kernel_unhook() attaches the syscall
+ * tracepoints after all (that object did not come up); 0 or -errno.
  */
-bool kernel_lsm_open(const struct kernel *k);
-int kernel_open_tracepoints(struct kernel *k);
+bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why);
+int kernel_unhook(struct kernel *k, enum kernel_tel t);
 
 size_t kernel_prog_count(const struct kernel *k);
 const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);

@@ -161,7 +161,7 @@ static void judge(void *ctx, struct sg_event *ev)
 	}
 	if (ev->verdict.mechanism)
 		return; /* judged by the enforcer that stopped it (fanblock) */
-	if (ev->type == SG_EV_OPEN && (ev->kflags & SG_F_LSM_HOOK) && d->s.kspec && ev->file.path &&
+	if (ev->type == SG_EV_OPEN && (ev->kflags & SG_F_HOOK) && d->s.kspec && ev->file.path &&
 	    !kfilter_open_passes(d->s.kspec, ev->file.path, ev->file.write, ev->proc.uid,
 				 ev->proc.comm)) {
 		/* the filter's path tries, which the hook does not apply: no rule is about it */
@@ -173,7 +173,7 @@ static void judge(void *ctx, struct sg_event *ev)
 	if (!d->s.policy)
 		return;
 	policy_eval(d->s.policy, ev, d->pt);
-	if ((ev->kflags & SG_F_LSM_HOOK) && !ev->has_result && ev->verdict.action == SG_ACT_BLOCK &&
+	if ((ev->kflags & SG_F_HOOK) && !ev->has_result && ev->verdict.action == SG_ACT_BLOCK &&
 	    ev->verdict.enforced && ev->verdict.mechanism &&
 	    !strcmp(ev->verdict.mechanism, "fanotify")) {
 		/*
@@ -355,18 +355,20 @@ static void report_ready(struct daemon *d, int ok)
 
 static void report_programs(struct daemon *d)
 {
-	size_t n = kernel_prog_count(d->kernel), attached = 0;
+	size_t n = kernel_prog_count(d->kernel), attached = 0, off = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct kernel_prog *p = kernel_prog(d->kernel, i);
 
 		if (p->state == PROG_ATTACHED)
 			attached++;
-		else if (p->state != PROG_DISABLED)
+		else if (p->state == PROG_DISABLED)
+			off++;
+		else
 			sg_log(LOG_WARNING, "'%s' not attached: %s", p->hook, p->reason);
 	}
-	sg_log(LOG_INFO, "%zu of %zu programs attached, %zu processes known", attached, n,
-	       proctable_count(d->pt));
+	sg_log(LOG_INFO, "%zu of %zu programs attached, %zu left out by the configuration, "
+	       "%zu processes known", attached, n, off, proctable_count(d->pt));
 }
 
 /* ---- the control socket's commands ---- */
@@ -548,7 +550,14 @@ static int start(struct daemon *d)
 	if (d->cfg.tel_open_lsm && !d->lsm_probed)
 		snprintf(d->s.tel_open_why, sizeof(d->s.tel_open_why), "BPF-LSM is unavailable: %s",
 			 d->s.lsm_why);
-	ko.lsm_open = d->cfg.tel_open_lsm && d->lsm_probed;
+	ko.hooked[KTEL_OPEN] = d->cfg.tel_open_lsm && d->lsm_probed;
+	/* execs from tp_btf/sched_process_exec: this object's own */
+	ko.hooked[KTEL_EXEC] = d->cfg.tel_exec_sched;
+	/* connects from the cgroup programs: the enforcement object reports them (enforce.h) */
+	if (d->cfg.tel_connect_cgroup && !d->cfg.enforce)
+		snprintf(d->s.tel_connect_why, sizeof(d->s.tel_connect_why),
+			 "enforcement is switched off in the configuration");
+	ko.hooked[KTEL_CONNECT] = d->cfg.tel_connect_cgroup && d->cfg.enforce;
 	r = kernel_open(&d->kernel, &ko, err, sizeof(err));
 	if (r < 0) {
 		sg_log(LOG_ERR, "%s", err);
@@ -559,6 +568,8 @@ static int start(struct daemon *d)
 			.state_dir = d->cfg.state_dir,
 			.release_on_stop = d->cfg.release_on_stop,
 			.pin_dir = d->cfg.pin_dir,
+			.tel_connect = kernel_hooked(d->kernel, KTEL_CONNECT, NULL),
+			.wakeup_bytes = d->cfg.wakeup_bytes,
 		};
 
 		r = enforce_open(&d->enforce, d->kernel, &eo, d->s.enforce_why,
@@ -590,7 +601,8 @@ static int start(struct daemon *d)
 		if (d->lsm_probed) {
 			struct lsmblock_opts lo = { .pin_dir = d->cfg.pin_dir,
 						    .release_on_stop = d->cfg.release_on_stop,
-						    .tel_open = kernel_lsm_open(d->kernel) };
+						    .tel_open = kernel_hooked(d->kernel, KTEL_OPEN,
+									      NULL) };
 
 			r = lsmblock_open(&d->s.lsm, d->kernel, &lo, d->s.lsm_why,
 					  sizeof(d->s.lsm_why));
@@ -609,18 +621,40 @@ static int start(struct daemon *d)
 		snprintf(d->s.fanblock_why, sizeof(d->s.fanblock_why),
 			 "switched off in the configuration");
 	}
-	if (kernel_lsm_open(d->kernel) && !d->s.lsm) {
+	if (kernel_hooked(d->kernel, KTEL_OPEN, NULL) && !d->s.lsm) {
 		/* the BPF-LSM object did not come up: back to the tracepoints */
 		snprintf(d->s.tel_open_why, sizeof(d->s.tel_open_why), "BPF-LSM did not load: %s",
 			 d->s.lsm_why);
-		r = kernel_open_tracepoints(d->kernel);
+		r = kernel_unhook(d->kernel, KTEL_OPEN);
 		if (r < 0)
 			sg_log(LOG_WARNING, "opens are not traced: %s", strerror(-r));
 	}
+	if (kernel_hooked(d->kernel, KTEL_CONNECT, NULL) && !d->enforce) {
+		/* nor the enforcement object */
+		snprintf(d->s.tel_connect_why, sizeof(d->s.tel_connect_why),
+			 "network enforcement is unavailable: %s", d->s.enforce_why);
+		r = kernel_unhook(d->kernel, KTEL_CONNECT);
+		if (r < 0)
+			sg_log(LOG_WARNING, "connects are not traced: %s", strerror(-r));
+	}
 	if (d->cfg.tel_open_lsm)
 		sg_log(d->s.tel_open_why[0] ? LOG_WARNING : LOG_INFO, "opens from %s%s%s",
-		       kernel_lsm_open(d->kernel) ? "lsm/file_open" : "the syscall tracepoints",
+		       kernel_hooked(d->kernel, KTEL_OPEN, NULL) ? "lsm/file_open" :
+		       "the syscall tracepoints",
 		       d->s.tel_open_why[0] ? ": " : "", d->s.tel_open_why);
+	if (d->cfg.tel_exec_sched) {
+		const char *why;
+		bool sched = kernel_hooked(d->kernel, KTEL_EXEC, &why);
+
+		sg_log(sched ? LOG_INFO : LOG_WARNING, "execs from %s%s%s",
+		       sched ? "tp_btf/sched_process_exec" : "the syscall tracepoints",
+		       sched ? "" : ": ", sched ? "" : why);
+	}
+	if (d->cfg.tel_connect_cgroup)
+		sg_log(d->s.tel_connect_why[0] ? LOG_WARNING : LOG_INFO, "connects from %s%s%s",
+		       kernel_hooked(d->kernel, KTEL_CONNECT, NULL) ?
+		       "the cgroup connect4/connect6 programs" : "the syscall tracepoints",
+		       d->s.tel_connect_why[0] ? ": " : "", d->s.tel_connect_why);
 	r = ctl_apply_policy(&d->s, policy, ppath);
 	if (r < 0) {
 		policy_free(policy);

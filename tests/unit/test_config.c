@@ -366,7 +366,15 @@ static void control_and_redact(void **state)
 	assert_int_equal(load("telemetry: {open: tracepoint}\n", &c), 0);
 	assert_false(c.tel_open_lsm);
 	load_fails("telemetry: {open: fentry}\n", 1, 19, "'telemetry.open' must be tracepoint or lsm");
-	load_fails("telemetry: {exec: lsm}\n", 1, 13, "unknown setting 'telemetry.exec'");
+	assert_false(c.tel_exec_sched);
+	assert_int_equal(load("telemetry: {exec: tp_btf, open: lsm}\n", &c), 0);
+	assert_true(c.tel_exec_sched);
+	assert_true(c.tel_open_lsm);
+	load_fails("telemetry: {exec: lsm}\n", 1, 19, "'telemetry.exec' must be tracepoint or tp_btf");
+	assert_int_equal(load("telemetry: {connect: cgroup}\n", &c), 0);
+	assert_true(c.tel_connect_cgroup);
+	load_fails("telemetry: {connect: lsm}\n", 1, 22, "'telemetry.connect' must be tracepoint or cgroup");
+	load_fails("telemetry: {bind: lsm}\n", 1, 13, "unknown setting 'telemetry.bind'");
 	load_fails("telemetry: lsm\n", 1, 12, "'telemetry' must be a mapping");
 }
 

@@ -403,7 +403,7 @@ static void open_no_path(void **state)
 static void open_from_lsm_hook(void **state)
 {
 	/* telemetry backend "lsm": the path the hook built, no syscall, no result */
-	open_rec(O_WRONLY | O_CREAT | O_TRUNC, "/var/lib/x", NULL, 0, SG_F_LSM_HOOK);
+	open_rec(O_WRONLY | O_CREAT | O_TRUNC, "/var/lib/x", NULL, 0, SG_F_HOOK);
 	rb.rec.hdr.syscall = SG_SC_NONE;
 	rb.rec.u.file.ret = 0;
 	assert_int_equal(decode(), 0);
@@ -414,7 +414,7 @@ static void open_from_lsm_hook(void **state)
 	assert_int_equal(ev.syscall, SG_SC_NONE);
 
 	/* a path the hook could not build: none, and still no result */
-	rb_init(SG_EV_OPEN, SG_SC_NONE, SG_F_LSM_HOOK | SG_F_PATH_FAULT);
+	rb_init(SG_EV_OPEN, SG_SC_NONE, SG_F_HOOK | SG_F_PATH_FAULT);
 	assert_int_equal(decode(), 0);
 	assert_string_equal(ev.file.path, "");
 	assert_false(ev.has_result);

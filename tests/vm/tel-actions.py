@@ -1,4 +1,4 @@
-"""The actions of the vm tier's telemetry backend comparison (guest-test): opens, one per line of results."""
+"""The actions of the vm tier's telemetry backend comparison (guest-test): opens, one exec and one connect; their results on one line."""
 import os
 d = "/var/sgvm-tel"
 res = []
@@ -21,4 +21,19 @@ op("sgvm-tel/secret", os.O_RDONLY, dirfd=dfd)
 op("/etc/hostname", os.O_RDONLY)
 op(d + "/secret-missing", os.O_RDONLY)
 op(d + "/link", os.O_RDONLY)
+# an exec BPF-LSM stops (rule tel-exec-block)
+try:
+    os.posix_spawn(d + "/noexec", ["noexec"], {})
+    res.append(0)
+except OSError as e:
+    res.append(-e.errno)
+# a loopback connect
+import socket
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+c = socket.socket()
+res.append(c.connect_ex(srv.getsockname()))
+c.close()
+srv.close()
 print(" ".join(map(str, res)))

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The in-kernel filter's kinds and exclusions (struct sg_filter, kfilter.h),
+ * which the hooks that report events instead of syscall tracepoints apply
+ * too: the BPF-LSM object's opens, the enforcement object's connects.
+ * sysguard.bpf.c creates them; the others get the same ones
+ * (bpf_map__reuse_fd), so there is one definition.  BPF side only.
+ */
+#ifndef SG_BPF_MAPS_FILTER_H
+#define SG_BPF_MAPS_FILTER_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_filter);
+} filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} excl_uid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[SG_COMM_LEN]);
+	__type(value, __u32);
+} excl_comm SEC(".maps");
+
+#endif /* SG_BPF_MAPS_FILTER_H */
