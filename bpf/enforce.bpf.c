@@ -23,13 +23,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 sg_abi_version = SG_ABI_VERSION;
 
 /*
- * Telemetry backend "cgroup" for connects: the connect4 and connect6
- * programs report the connects they let through, and the connect syscall's
- * tracepoints are not attached.  Not the daemon's own.  A variable, not a
- * constant: the daemon clears it when it stops and leaves the programs
- * attached for the rules, so that nothing is reported to nobody.
+ * Telemetry backend "cgroup" for connects and binds (SG_HOOK_CONNECT,
+ * SG_HOOK_BIND): the connect4/connect6 and bind4/bind6 programs report the
+ * calls they let through, and those syscalls' tracepoints are not attached.
+ * Not the daemon's own.  A variable, not a constant: the daemon clears it
+ * when it stops and leaves the programs attached for the rules, so that
+ * nothing is reported to nobody.
  */
-__u32 tel_connect = 0;
+__u32 tel_hooks = 0;
 const volatile __u32 tel_self_pid = 0;
 const volatile __u32 tel_wakeup_bytes = 0;
 
@@ -146,7 +147,7 @@ static __always_inline int check6(const __u8 addr[16], struct climb *c)
 	return c->hit;
 }
 
-/* A connect or bind stopped, or (stopped 0) a connect let through (telemetry). */
+/* A connect or bind stopped, or (stopped 0) let through (telemetry). */
 static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
 				   const __u8 *addr, int alen, int stopped)
 {
@@ -202,7 +203,7 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 		bpf_map_update_elem(&blocked, &tid, &hook, BPF_ANY);
 }
 
-/* A connect let through: reported when connects come from here, unless filtered out. */
+/* A connect or bind let through: reported when that kind comes from here, unless filtered out. */
 static __always_inline void tel_report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
 				       const __u8 *addr, int alen)
 {
@@ -210,33 +211,19 @@ static __always_inline void tel_report(struct bpf_sock_addr *ctx, struct match_c
 	struct sg_filter *f;
 	__u32 zero = 0;
 
-	if (!tel_connect || m->hook != SG_HOOK_CONNECT ||
+	__u32 type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
+
+	if (!(tel_hooks & m->hook) || m->hook == SG_HOOK_SENDMSG ||
 	    (__u32)(bpf_get_current_pid_tgid() >> 32) == tel_self_pid)
 		return;
 	f = bpf_map_lookup_elem(&filter, &zero);
-	if (f) {
-		if (f->mode[SG_EV_CONNECT] == SG_FM_DROP)
-			goto filtered;
-		if (f->flags & SG_FILT_EXCL_UID) {
-			__u32 uid = (__u32)bpf_get_current_uid_gid();
-
-			if (bpf_map_lookup_elem(&excl_uid, &uid))
-				goto filtered;
-		}
-		if (f->flags & SG_FILT_EXCL_COMM) {
-			char comm[SG_COMM_LEN] = {};
-
-			bpf_get_current_comm(comm, sizeof(comm));
-			if (bpf_map_lookup_elem(&excl_comm, comm))
-				goto filtered;
-		}
+	if (f && (f->mode[type] == SG_FM_DROP || excluded(f))) {
+		c = bpf_map_lookup_elem(&counters, &zero);
+		if (c)
+			c->filtered[type]++;
+		return;
 	}
 	report(ctx, m, family, addr, alen, 0);
-	return;
-filtered:
-	c = bpf_map_lookup_elem(&counters, &zero);
-	if (c)
-		c->filtered[SG_EV_CONNECT]++;
 }
 
 static __always_inline int verdict4(struct bpf_sock_addr *ctx, __u8 hook)

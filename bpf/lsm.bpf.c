@@ -586,21 +586,8 @@ static __always_inline int tel_wanted(__u32 hook)
 	if (!fl)
 		return 1;
 	mode = fl->mode[hook == SG_LH_OPEN_WRITE ? SG_FK_OPEN_WRITE : SG_EV_OPEN];
-	if (mode == SG_FM_DROP)
+	if (mode == SG_FM_DROP || excluded(fl))
 		goto filtered;
-	if (fl->flags & SG_FILT_EXCL_UID) {
-		__u32 uid = (__u32)bpf_get_current_uid_gid();
-
-		if (bpf_map_lookup_elem(&excl_uid, &uid))
-			goto filtered;
-	}
-	if (fl->flags & SG_FILT_EXCL_COMM) {
-		char comm[SG_COMM_LEN] = {};
-
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (bpf_map_lookup_elem(&excl_comm, comm))
-			goto filtered;
-	}
 	return 1;
 filtered:
 	cnt = bpf_map_lookup_elem(&counters, &zero);

@@ -4,7 +4,8 @@
  * which the hooks that report events instead of syscall tracepoints apply
  * too: the BPF-LSM object's opens, the enforcement object's connects.
  * sysguard.bpf.c creates them; the others get the same ones
- * (bpf_map__reuse_fd), so there is one definition.  BPF side only.
+ * (bpf_map__reuse_fd), so there is one definition; and excluded(), the
+ * one reading of the exclusions.  BPF side only.
  */
 #ifndef SG_BPF_MAPS_FILTER_H
 #define SG_BPF_MAPS_FILTER_H
@@ -29,5 +30,24 @@ struct {
 	__type(key, char[SG_COMM_LEN]);
 	__type(value, __u32);
 } excl_comm SEC(".maps");
+
+/* Excluded by uid or comm (file and network events only; every object's reports of them). */
+static __always_inline int excluded(const struct sg_filter *f)
+{
+	if (f->flags & SG_FILT_EXCL_UID) {
+		__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+		if (bpf_map_lookup_elem(&excl_uid, &uid))
+			return 1;
+	}
+	if (f->flags & SG_FILT_EXCL_COMM) {
+		char comm[SG_COMM_LEN] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (bpf_map_lookup_elem(&excl_comm, comm))
+			return 1;
+	}
+	return 0;
+}
 
 #endif /* SG_BPF_MAPS_FILTER_H */

@@ -395,25 +395,6 @@ static __always_inline void count_filtered(__u32 type)
 		c->filtered[type]++;
 }
 
-/* Excluded by uid or comm (file and network events only). */
-static __always_inline int excluded(const struct sg_filter *f)
-{
-	if (f->flags & SG_FILT_EXCL_UID) {
-		__u32 uid = (__u32)bpf_get_current_uid_gid();
-
-		if (bpf_map_lookup_elem(&excl_uid, &uid))
-			return 1;
-	}
-	if (f->flags & SG_FILT_EXCL_COMM) {
-		char comm[SG_COMM_LEN] = {};
-
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (bpf_map_lookup_elem(&excl_comm, comm))
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * Whether an absolute path may interest a rule: a stored prefix, or a stored
  * suffix (the last SG_PATH_KEY bytes, written backwards), for this kind of

@@ -144,12 +144,15 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 		const char *ewhy = ctl_get_str(r, "telemetry.exec_reason");
 		const char *cb = ctl_get_str(r, "telemetry.backends.connect");
 		const char *cwhy = ctl_get_str(r, "telemetry.connect_reason");
+		const char *bb = ctl_get_str(r, "telemetry.backends.bind");
+		const char *bwhy = ctl_get_str(r, "telemetry.bind_reason");
 
-		printf("%-11sopens from %s, execs from %s, connects from %s; %lld syscall "
-		       "tracepoints, %lld LSM hooks attached", "telemetry:",
+		printf("%-11sopens from %s, execs from %s, connects from %s, binds from %s; %lld "
+		       "syscall tracepoints, %lld LSM hooks attached", "telemetry:",
 		       ob && !strcmp(ob, "lsm") ? "lsm/file_open" : "syscall tracepoints",
 		       eb && !strcmp(eb, "tp_btf") ? "sched_process_exec" : "syscall tracepoints",
 		       cb && !strcmp(cb, "cgroup") ? "cgroup programs" : "syscall tracepoints",
+		       bb && !strcmp(bb, "cgroup") ? "cgroup programs" : "syscall tracepoints",
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
 		if (why)
@@ -158,6 +161,10 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			printf(" (tp_btf asked for execs: %s)", ewhy);
 		if (cwhy)
 			printf(" (cgroup asked for connects: %s)", cwhy);
+		if (bwhy && (!cwhy || strcmp(bwhy, cwhy)))
+			printf(" (cgroup asked for binds: %s)", bwhy);
+		else if (bwhy)
+			printf(" (and for binds)");
 		printf("\n");
 	}
 	if (ctl_get(r, "events")) {

@@ -279,8 +279,19 @@ static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *
 
 /*
  * telemetry: where each kind of event comes from:
- * {open: tracepoint | lsm, exec: tracepoint | tp_btf, connect: tracepoint | cgroup}
+ * {open: tracepoint | lsm, exec: tracepoint | tp_btf, connect, bind: tracepoint | cgroup}
  */
+static const struct tel_setting {
+	const char *name;   /* the kind */
+	const char *hook;   /* the value that takes it from a hook */
+	size_t off;         /* its bool in struct config */
+} tel_settings[] = {
+	{ "open", "lsm", offsetof(struct config, tel_open_lsm) },
+	{ "exec", "tp_btf", offsetof(struct config, tel_exec_sched) },
+	{ "connect", "cgroup", offsetof(struct config, tel_connect_cgroup) },
+	{ "bind", "cgroup", offsetof(struct config, tel_bind_cgroup) },
+};
+
 static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *map)
 {
 	yaml_node_t *k, *v;
@@ -290,33 +301,23 @@ static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *ma
 	FOR_PAIRS(p, map, k, v) {
 		const char *name = scalar(k) ? scalar(k) : "?";
 		const char *val = scalar(v);
+		const struct tel_setting *t = NULL;
 
-		if (!strcmp(name, "open")) {
-			if (val && !strcmp(val, "tracepoint"))
-				c->tel_open_lsm = false;
-			else if (val && !strcmp(val, "lsm"))
-				c->tel_open_lsm = true;
-			else
-				return fail(p, v, "'telemetry.open' must be tracepoint or lsm, not '%s'",
-					    val ? val : "?");
-		} else if (!strcmp(name, "exec")) {
-			if (val && !strcmp(val, "tracepoint"))
-				c->tel_exec_sched = false;
-			else if (val && !strcmp(val, "tp_btf"))
-				c->tel_exec_sched = true;
-			else
-				return fail(p, v, "'telemetry.exec' must be tracepoint or tp_btf, not '%s'",
-					    val ? val : "?");
-		} else if (!strcmp(name, "connect")) {
-			if (val && !strcmp(val, "tracepoint"))
-				c->tel_connect_cgroup = false;
-			else if (val && !strcmp(val, "cgroup"))
-				c->tel_connect_cgroup = true;
-			else
-				return fail(p, v, "'telemetry.connect' must be tracepoint or cgroup, "
-					    "not '%s'", val ? val : "?");
-		} else {
-			return fail(p, k, "unknown setting 'telemetry.%s' (open, exec, connect)", name);
+		for (size_t i = 0; i < sizeof(tel_settings) / sizeof(tel_settings[0]); i++)
+			if (!strcmp(name, tel_settings[i].name))
+				t = &tel_settings[i];
+		if (!t)
+			return fail(p, k, "unknown setting 'telemetry.%s' (open, exec, connect, bind)", name);
+		if (val && !strcmp(val, "tracepoint"))
+			*(bool *)((char *)c + t->off) = false;
+		else if (val && !strcmp(val, t->hook))
+			*(bool *)((char *)c + t->off) = true;
+		else {
+			char fmt[96]; /* from the table: no '%' but the one added */
+
+			snprintf(fmt, sizeof(fmt), "'telemetry.%s' must be tracepoint or %s, not '%%s'",
+				 t->name, t->hook);
+			return fail(p, v, fmt, val ? val : "?");
 		}
 	}
 	return 0;

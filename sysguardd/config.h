@@ -37,6 +37,7 @@ struct config {
 	bool tel_open_lsm;           /* telemetry.open: lsm (opens from lsm/file_open) */
 	bool tel_exec_sched;         /* telemetry.exec: tp_btf (execs from sched_process_exec) */
 	bool tel_connect_cgroup;     /* telemetry.connect: cgroup (connects from connect4/connect6) */
+	bool tel_bind_cgroup;        /* telemetry.bind: cgroup (binds from bind4/bind6) */
 	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
 	/* metrics: Prometheus exposition (metrics.h); "" is off */
 	char metrics_socket[108];    /* Unix socket */

@@ -366,6 +366,8 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 				b = "tp_btf";
 			else if (t == SG_EV_CONNECT && kernel_hooked(d->kernel, KTEL_CONNECT, NULL))
 				b = "cgroup";
+			else if (t == SG_EV_BIND && kernel_hooked(d->kernel, KTEL_BIND, NULL))
+				b = "cgroup";
 			JADD(kinds, sg_type_name(t), json_object_new_string(b));
 		}
 		JADD(tel, "backends", kinds);
@@ -375,8 +377,10 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 			JADD(tel, "open_reason", json_object_new_string(d->tel_open_why));
 		if (!kernel_hooked(d->kernel, KTEL_EXEC, &exec_why) && exec_why[0])
 			JADD(tel, "exec_reason", json_object_new_string(exec_why));
-		if (d->tel_connect_why[0])
-			JADD(tel, "connect_reason", json_object_new_string(d->tel_connect_why));
+		if (d->tel_cgroup_why[0] && d->cfg && d->cfg->tel_connect_cgroup)
+			JADD(tel, "connect_reason", json_object_new_string(d->tel_cgroup_why));
+		if (d->tel_cgroup_why[0] && d->cfg && d->cfg->tel_bind_cgroup)
+			JADD(tel, "bind_reason", json_object_new_string(d->tel_cgroup_why));
 		JADD(out, "telemetry", tel);
 	}
 	for (int t = 1; t < SG_EV_MAX; t++) {

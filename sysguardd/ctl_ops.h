@@ -47,7 +47,7 @@ struct sgd {
 	char kfilter_desc[512];      /* the in-kernel filter derived from it */
 	struct kfilter_spec *kspec;  /* that filter, for opens reported from lsm/file_open */
 	char tel_open_why[320];      /* why opens come from the tracepoints after all ("" asked) */
-	char tel_connect_why[320];   /* the same for connects and the cgroup programs */
+	char tel_cgroup_why[320];    /* the same for connects and binds and the cgroup programs */
 };
 
 /* The command handlers; their ctx is a struct sgd. */

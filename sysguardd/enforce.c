@@ -582,7 +582,7 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 		goto fail;
 	e->skel->rodata->tel_self_pid = getpid();
 	e->skel->rodata->tel_wakeup_bytes = o->wakeup_bytes;
-	e->skel->bss->tel_connect = o->tel_connect;
+	e->skel->bss->tel_hooks = o->tel_hooks;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(e->skel->obj, shared[i]);
 
@@ -638,7 +638,7 @@ void enforce_close(struct enforce *e, bool clean)
 		return;
 	/* programs left attached for the rules report nothing to nobody */
 	if (e->skel && e->skel->bss)
-		e->skel->bss->tel_connect = 0;
+		e->skel->bss->tel_hooks = 0;
 	for (int i = 0; i < NPROGS; i++) {
 		if (!e->links[i])
 			continue;

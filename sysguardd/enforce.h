@@ -42,7 +42,8 @@ struct enforce_opts {
 	const char *state_dir;       /* blocks.json lives here */
 	const char *pin_dir;         /* default SG_PIN_DIR */
 	bool release_on_stop;        /* clean stop: detach and unpin everything */
-	bool tel_connect;            /* report the connects let through (telemetry backend "cgroup") */
+	uint32_t tel_hooks;          /* SG_HOOK_CONNECT, SG_HOOK_BIND: report the calls let through
+	                                (telemetry backend "cgroup") */
 	uint32_t wakeup_bytes;       /* pending ring bytes that make such a report wake the daemon */
 };
 

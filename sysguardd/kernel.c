@@ -162,6 +162,9 @@ static const struct {
 	[KTEL_CONNECT] = { { "net_enter_connect", "net_exit_connect" },
 			   "connects come from the cgroup connect4/connect6 programs "
 			   "(telemetry backend cgroup)" },
+	[KTEL_BIND] = { { "net_enter_bind", "net_exit_bind" },
+			"binds come from the cgroup bind4/bind6 programs "
+			"(telemetry backend cgroup)" },
 };
 
 /* The kind whose hook replaces this program, or KTEL_MAX. */

@@ -17,15 +17,15 @@
 enum sg_family { SG_FAM_PROCESS, SG_FAM_FILE, SG_FAM_NETWORK, SG_FAM_MAX };
 
 /* Kinds of event a hook can report instead of syscall tracepoints (telemetry). */
-enum kernel_tel { KTEL_OPEN, KTEL_EXEC, KTEL_CONNECT, KTEL_MAX };
+enum kernel_tel { KTEL_OPEN, KTEL_EXEC, KTEL_CONNECT, KTEL_BIND, KTEL_MAX };
 
 struct kernel_opts {
 	bool family[SG_FAM_MAX];    /* families to trace */
 	/*
 	 * Kinds whose syscall tracepoints are loaded but left detached, a hook
 	 * reporting them: opens (lsm/file_open, the BPF-LSM object), execs
-	 * (tp_btf/sched_process_exec, this object), connects (cgroup
-	 * connect4/connect6, the enforcement object).
+	 * (tp_btf/sched_process_exec, this object), connects and binds
+	 * (cgroup connect4/6 and bind4/6, the enforcement object).
 	 */
 	bool hooked[KTEL_MAX];
 	uint32_t ring_bytes;        /* ring buffer size, a power of 2 */

@@ -553,11 +553,12 @@ static int start(struct daemon *d)
 	ko.hooked[KTEL_OPEN] = d->cfg.tel_open_lsm && d->lsm_probed;
 	/* execs from tp_btf/sched_process_exec: this object's own */
 	ko.hooked[KTEL_EXEC] = d->cfg.tel_exec_sched;
-	/* connects from the cgroup programs: the enforcement object reports them (enforce.h) */
-	if (d->cfg.tel_connect_cgroup && !d->cfg.enforce)
-		snprintf(d->s.tel_connect_why, sizeof(d->s.tel_connect_why),
+	/* connects and binds from the cgroup programs: the enforcement object reports them (enforce.h) */
+	if ((d->cfg.tel_connect_cgroup || d->cfg.tel_bind_cgroup) && !d->cfg.enforce)
+		snprintf(d->s.tel_cgroup_why, sizeof(d->s.tel_cgroup_why),
 			 "enforcement is switched off in the configuration");
 	ko.hooked[KTEL_CONNECT] = d->cfg.tel_connect_cgroup && d->cfg.enforce;
+	ko.hooked[KTEL_BIND] = d->cfg.tel_bind_cgroup && d->cfg.enforce;
 	r = kernel_open(&d->kernel, &ko, err, sizeof(err));
 	if (r < 0) {
 		sg_log(LOG_ERR, "%s", err);
@@ -568,7 +569,8 @@ static int start(struct daemon *d)
 			.state_dir = d->cfg.state_dir,
 			.release_on_stop = d->cfg.release_on_stop,
 			.pin_dir = d->cfg.pin_dir,
-			.tel_connect = kernel_hooked(d->kernel, KTEL_CONNECT, NULL),
+			.tel_hooks = (kernel_hooked(d->kernel, KTEL_CONNECT, NULL) ? SG_HOOK_CONNECT : 0) |
+				     (kernel_hooked(d->kernel, KTEL_BIND, NULL) ? SG_HOOK_BIND : 0),
 			.wakeup_bytes = d->cfg.wakeup_bytes,
 		};
 
@@ -629,13 +631,14 @@ static int start(struct daemon *d)
 		if (r < 0)
 			sg_log(LOG_WARNING, "opens are not traced: %s", strerror(-r));
 	}
-	if (kernel_hooked(d->kernel, KTEL_CONNECT, NULL) && !d->enforce) {
+	if ((kernel_hooked(d->kernel, KTEL_CONNECT, NULL) || kernel_hooked(d->kernel, KTEL_BIND, NULL)) &&
+	    !d->enforce) {
 		/* nor the enforcement object */
-		snprintf(d->s.tel_connect_why, sizeof(d->s.tel_connect_why),
+		snprintf(d->s.tel_cgroup_why, sizeof(d->s.tel_cgroup_why),
 			 "network enforcement is unavailable: %s", d->s.enforce_why);
 		r = kernel_unhook(d->kernel, KTEL_CONNECT);
-		if (r < 0)
-			sg_log(LOG_WARNING, "connects are not traced: %s", strerror(-r));
+		if (kernel_unhook(d->kernel, KTEL_BIND) < 0 || r < 0)
+			sg_log(LOG_WARNING, "connects or binds are not traced");
 	}
 	if (d->cfg.tel_open_lsm)
 		sg_log(d->s.tel_open_why[0] ? LOG_WARNING : LOG_INFO, "opens from %s%s%s",
@@ -650,11 +653,17 @@ static int start(struct daemon *d)
 		       sched ? "tp_btf/sched_process_exec" : "the syscall tracepoints",
 		       sched ? "" : ": ", sched ? "" : why);
 	}
-	if (d->cfg.tel_connect_cgroup)
-		sg_log(d->s.tel_connect_why[0] ? LOG_WARNING : LOG_INFO, "connects from %s%s%s",
-		       kernel_hooked(d->kernel, KTEL_CONNECT, NULL) ?
-		       "the cgroup connect4/connect6 programs" : "the syscall tracepoints",
-		       d->s.tel_connect_why[0] ? ": " : "", d->s.tel_connect_why);
+	for (int t = KTEL_CONNECT; t <= KTEL_BIND; t++) {
+		bool hooked = kernel_hooked(d->kernel, t, NULL);
+
+		if (!(t == KTEL_CONNECT ? d->cfg.tel_connect_cgroup : d->cfg.tel_bind_cgroup))
+			continue;
+		sg_log(hooked ? LOG_INFO : LOG_WARNING, "%s from %s%s%s",
+		       t == KTEL_CONNECT ? "connects" : "binds",
+		       !hooked ? "the syscall tracepoints" : t == KTEL_CONNECT ?
+		       "the cgroup connect4/connect6 programs" : "the cgroup bind4/bind6 programs",
+		       hooked ? "" : ": ", hooked ? "" : d->s.tel_cgroup_why);
+	}
 	r = ctl_apply_policy(&d->s, policy, ppath);
 	if (r < 0) {
 		policy_free(policy);

@@ -185,8 +185,8 @@ def _listener(family, addr, udp=False):
     return s
 
 
-def test_connect_from_cgroup_programs_matches_the_tracepoints(daemon_factory, tmp):
-    """Loopback only.  The same connects under both connect backends: one
+def test_connect_and_bind_from_cgroup_programs_match_the_tracepoints(daemon_factory, tmp):
+    """Loopback only.  The same connects and binds under both backends: one
     event each, the same addresses and verdicts; a connect the cgroup program
     stops is still one event; unix sockets are not seen by the cgroup hooks."""
     tcp4 = _listener(socket.AF_INET, "127.0.0.1")
@@ -214,7 +214,8 @@ def test_connect_from_cgroup_programs_matches_the_tracepoints(daemon_factory, tm
             os.makedirs(sub)
             conf = os.path.join(sub, "sysguard.yaml")
             with open(conf, "w") as f:
-                f.write(base_config(sub) + "telemetry: {connect: %s}\n" % backend)
+                f.write(base_config(sub) + "telemetry: {connect: %s, bind: %s}\n"
+                        % (backend, backend))
             d = daemon_factory(policy=pol, config=conf, subdir=backend)
             if "network enforcement unavailable" in d.stderr():
                 pytest.skip("cgroup programs unavailable here: %s" % d.stderr())
@@ -222,11 +223,12 @@ def test_connect_from_cgroup_programs_matches_the_tracepoints(daemon_factory, tm
                            check=True, capture_output=True, timeout=30)
             pid, res = sgact("pid", "connect", "127.0.0.1", p4, "connect", "127.0.0.1",
                              closed_port, "udp", "127.0.0.1", pu, "connect", "::1", p6,
-                             "unix", upath, "connect", "127.0.0.9", pb)
+                             "unix", upath, "connect", "127.0.0.9", pb, "listen", "127.0.0.1", 0)
             assert res["connect"] == [0, -errno.ECONNREFUSED, 0, -errno.EPERM], res
             assert res["udp"] == [0] and res["unix"] == [0]
             d.marker()
-            got[backend] = ([e for e in d.by_pid(pid) if e["type"] == "connect"], status(d))
+            got[backend] = ([e for e in d.by_pid(pid) if e["type"] in ("connect", "bind")],
+                            status(d))
             d.stop()
     finally:
         for s in (tcp4, tcp6, udp4, blk, usrv):
@@ -235,12 +237,14 @@ def test_connect_from_cgroup_programs_matches_the_tracepoints(daemon_factory, tm
 
     def key(e):
         n = e["net"]
-        return (n["family"], n.get("addr", n.get("unix_path")), n.get("port"), n.get("proto"),
+        return (e["type"], n["family"], n.get("addr", n.get("unix_path")), n.get("port"), n.get("proto"),
                 e["action"], e.get("rule"), e.get("enforced"))
     want = sorted(map(key, tp))
-    assert len(tp) == 6, tp
+    assert len(tp) == 7, tp
+    assert [k for k in want if k[0] == "bind"] == [("bind", "inet", "127.0.0.1", 0, "tcp", "log",
+                                                    None, None)]
     # the unix connect: the cgroup connect4/connect6 programs do not see it
-    assert sorted(map(key, cg)) == [k for k in want if k[0] != "unix"], cg
+    assert sorted(map(key, cg)) == [k for k in want if k[1] != "unix"], cg
     for e in cg:
         if e["action"] == "block":
             assert e["result"] == -errno.EPERM and e["enforced"] is True
@@ -250,24 +254,29 @@ def test_connect_from_cgroup_programs_matches_the_tracepoints(daemon_factory, tm
     assert all("syscall" in e and "result" in e for e in tp)
     assert [e["rule"] for e in cg if e["action"] == "alert"] == ["tel-conn"]
 
-    assert st_tp["telemetry"]["backends"]["connect"] == "tracepoint"
-    assert st_cg["telemetry"]["backends"]["connect"] == "cgroup"
-    assert st_tp["telemetry"]["syscall_tracepoints"] - st_cg["telemetry"]["syscall_tracepoints"] == 2
-    for name in ("net_enter_connect", "net_exit_connect"):
+    for kind in ("connect", "bind"):
+        assert st_tp["telemetry"]["backends"][kind] == "tracepoint"
+        assert st_cg["telemetry"]["backends"][kind] == "cgroup"
+    assert st_tp["telemetry"]["syscall_tracepoints"] - st_cg["telemetry"]["syscall_tracepoints"] == 4
+    for name in ("net_enter_connect", "net_exit_connect", "net_enter_bind", "net_exit_bind"):
         assert st_cg["programs"][name]["attached"] is False
         assert "cgroup" in st_cg["programs"][name]["error"]
         assert st_tp["programs"][name]["attached"] is True
-    assert st_cg["programs"]["net_enter_bind"]["attached"] is True
+    assert st_cg["programs"]["net_enter_listen"]["attached"] is True
 
 
 def test_connect_backend_needs_enforcement(daemon_factory, tmp):
     conf = os.path.join(tmp, "sysguard.yaml")
     with open(conf, "w") as f:
         f.write(base_config(tmp).replace("enforcement:\n", "enforcement:\n  enabled: false\n")
-                + "telemetry: {connect: cgroup}\n")
+                + "telemetry: {connect: cgroup, bind: cgroup}\n")
     d = daemon_factory(config=conf)
     st = status(d)
     assert st["telemetry"]["backends"]["connect"] == "tracepoint"
+    assert st["telemetry"]["backends"]["bind"] == "tracepoint"
     assert "enforcement" in st["telemetry"]["connect_reason"]
+    assert "enforcement" in st["telemetry"]["bind_reason"]
     assert st["programs"]["net_enter_connect"]["attached"] is True
+    assert st["programs"]["net_enter_bind"]["attached"] is True
     assert "connects from the syscall tracepoints" in d.stderr()
+    assert "binds from the syscall tracepoints" in d.stderr()

@@ -374,7 +374,10 @@ static void control_and_redact(void **state)
 	assert_int_equal(load("telemetry: {connect: cgroup}\n", &c), 0);
 	assert_true(c.tel_connect_cgroup);
 	load_fails("telemetry: {connect: lsm}\n", 1, 22, "'telemetry.connect' must be tracepoint or cgroup");
-	load_fails("telemetry: {bind: lsm}\n", 1, 13, "unknown setting 'telemetry.bind'");
+	assert_int_equal(load("telemetry: {bind: cgroup}\n", &c), 0);
+	assert_true(c.tel_bind_cgroup);
+	load_fails("telemetry: {bind: lsm}\n", 1, 19, "'telemetry.bind' must be tracepoint or cgroup");
+	load_fails("telemetry: {listen: lsm}\n", 1, 13, "unknown setting 'telemetry.listen'");
 	load_fails("telemetry: lsm\n", 1, 12, "'telemetry' must be a mapping");
 }
 
