@@ -155,17 +155,19 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u32 tid = (__u32)pid_tgid, zero = 0, hook = m->hook;
 	struct sg_counters *c = bpf_map_lookup_elem(&counters, &zero);
-	__u64 *hit = bpf_map_lookup_elem(&hits, &m->rule);
 	struct {
 		struct sg_hdr hdr;
 		union sg_payload u;
 	} r;
 	__u16 type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
-
 	__u64 wake = BPF_RB_FORCE_WAKEUP;
 
-	if (hit && stopped)
-		__sync_fetch_and_add(hit, 1);
+	if (stopped) {
+		__u64 *hit = bpf_map_lookup_elem(&hits, &m->rule);
+
+		if (hit)
+			__sync_fetch_and_add(hit, 1);
+	}
 	__builtin_memset(&r, 0, sizeof(r));
 	r.hdr.type = type;
 	r.hdr.flags = stopped ? SG_F_BLOCKED : SG_F_HOOK;
@@ -209,9 +211,7 @@ static __always_inline void tel_report(struct bpf_sock_addr *ctx, struct match_c
 {
 	struct sg_counters *c;
 	struct sg_filter *f;
-	__u32 zero = 0;
-
-	__u32 type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
+	__u32 zero = 0, type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
 
 	if (!(tel_hooks & m->hook) || m->hook == SG_HOOK_SENDMSG ||
 	    (__u32)(bpf_get_current_pid_tgid() >> 32) == tel_self_pid)

@@ -138,33 +138,37 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	if (ctl_get(r, "programs"))
 		print_programs(ctl, ctl_get(r, "programs"));
 	if (ctl_get(r, "telemetry")) {
-		const char *ob = ctl_get_str(r, "telemetry.backends.open");
-		const char *eb = ctl_get_str(r, "telemetry.backends.exec");
-		const char *why = ctl_get_str(r, "telemetry.open_reason");
-		const char *ewhy = ctl_get_str(r, "telemetry.exec_reason");
-		const char *cb = ctl_get_str(r, "telemetry.backends.connect");
-		const char *cwhy = ctl_get_str(r, "telemetry.connect_reason");
-		const char *bb = ctl_get_str(r, "telemetry.backends.bind");
-		const char *bwhy = ctl_get_str(r, "telemetry.bind_reason");
+		/* the kinds a hook can report: the backend that means it, and its name here */
+		static const struct {
+			const char *kind, *what, *hook, *from;
+		} kinds[] = {
+			{ "open", "opens", "lsm", "lsm/file_open" },
+			{ "exec", "execs", "tp_btf", "sched_process_exec" },
+			{ "connect", "connects", "cgroup", "cgroup programs" },
+			{ "bind", "binds", "cgroup", "cgroup programs" },
+		};
+		char key[64];
 
-		printf("%-11sopens from %s, execs from %s, connects from %s, binds from %s; %lld "
-		       "syscall tracepoints, %lld LSM hooks attached", "telemetry:",
-		       ob && !strcmp(ob, "lsm") ? "lsm/file_open" : "syscall tracepoints",
-		       eb && !strcmp(eb, "tp_btf") ? "sched_process_exec" : "syscall tracepoints",
-		       cb && !strcmp(cb, "cgroup") ? "cgroup programs" : "syscall tracepoints",
-		       bb && !strcmp(bb, "cgroup") ? "cgroup programs" : "syscall tracepoints",
+		printf("%-11s", "telemetry:");
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			const char *b;
+
+			snprintf(key, sizeof(key), "telemetry.backends.%s", kinds[i].kind);
+			b = ctl_get_str(r, key);
+			printf("%s%s from %s", i ? ", " : "", kinds[i].what,
+			       b && !strcmp(b, kinds[i].hook) ? kinds[i].from : "syscall tracepoints");
+		}
+		printf("; %lld syscall tracepoints, %lld LSM hooks attached",
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
-		if (why)
-			printf(" (lsm asked for: %s)", why);
-		if (ewhy)
-			printf(" (tp_btf asked for execs: %s)", ewhy);
-		if (cwhy)
-			printf(" (cgroup asked for connects: %s)", cwhy);
-		if (bwhy && (!cwhy || strcmp(bwhy, cwhy)))
-			printf(" (cgroup asked for binds: %s)", bwhy);
-		else if (bwhy)
-			printf(" (and for binds)");
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			const char *why;
+
+			snprintf(key, sizeof(key), "telemetry.%s_reason", kinds[i].kind);
+			why = ctl_get_str(r, key);
+			if (why)
+				printf(" (%s asked for %s: %s)", kinds[i].hook, kinds[i].what, why);
+		}
 		printf("\n");
 	}
 	if (ctl_get(r, "events")) {

@@ -345,7 +345,6 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 		/* where each kind of event comes from, and what that costs every syscall */
 		struct json_object *tel = json_object_new_object(), *kinds = json_object_new_object();
 		size_t sc = 0, lsm_hooks = 0;
-		const char *exec_why;
 
 		for (size_t i = 0; i < nprogs; i++) {
 			const struct kernel_prog *p = kernel_prog(d->kernel, i);
@@ -360,27 +359,24 @@ static int op_status(void *ctx, struct json_object *out, struct control_error *e
 
 			if (t == SG_EV_FORK || t == SG_EV_EXIT || t == SG_EV_IO_URING)
 				b = "tp_btf";
-			else if (t == SG_EV_OPEN && kernel_hooked(d->kernel, KTEL_OPEN, NULL))
-				b = "lsm";
-			else if (t == SG_EV_EXEC && kernel_hooked(d->kernel, KTEL_EXEC, NULL))
-				b = "tp_btf";
-			else if (t == SG_EV_CONNECT && kernel_hooked(d->kernel, KTEL_CONNECT, NULL))
-				b = "cgroup";
-			else if (t == SG_EV_BIND && kernel_hooked(d->kernel, KTEL_BIND, NULL))
-				b = "cgroup";
+			for (int h = 0; h < KTEL_MAX; h++)
+				if (kernel_tel_desc(h)->type == t && kernel_hooked(d->kernel, h, NULL))
+					b = kernel_tel_desc(h)->backend;
 			JADD(kinds, sg_type_name(t), json_object_new_string(b));
 		}
 		JADD(tel, "backends", kinds);
 		JADD(tel, "syscall_tracepoints", json_object_new_uint64(sc));
 		JADD(tel, "lsm_hooks", json_object_new_uint64(lsm_hooks));
-		if (d->tel_open_why[0])
-			JADD(tel, "open_reason", json_object_new_string(d->tel_open_why));
-		if (!kernel_hooked(d->kernel, KTEL_EXEC, &exec_why) && exec_why[0])
-			JADD(tel, "exec_reason", json_object_new_string(exec_why));
-		if (d->tel_cgroup_why[0] && d->cfg && d->cfg->tel_connect_cgroup)
-			JADD(tel, "connect_reason", json_object_new_string(d->tel_cgroup_why));
-		if (d->tel_cgroup_why[0] && d->cfg && d->cfg->tel_bind_cgroup)
-			JADD(tel, "bind_reason", json_object_new_string(d->tel_cgroup_why));
+		/* a hook asked for and not used: why ("open_reason", ...) */
+		for (int h = 0; h < KTEL_MAX; h++) {
+			const char *why;
+			char key[32];
+
+			if (kernel_hooked(d->kernel, h, &why) || !why[0])
+				continue;
+			snprintf(key, sizeof(key), "%s_reason", sg_type_name(kernel_tel_desc(h)->type));
+			JADD(tel, key, json_object_new_string(why));
+		}
 		JADD(out, "telemetry", tel);
 	}
 	for (int t = 1; t < SG_EV_MAX; t++) {

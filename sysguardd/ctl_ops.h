@@ -46,8 +46,6 @@ struct sgd {
 	int64_t policy_loaded_at;    /* unix seconds */
 	char kfilter_desc[512];      /* the in-kernel filter derived from it */
 	struct kfilter_spec *kspec;  /* that filter, for opens reported from lsm/file_open */
-	char tel_open_why[320];      /* why opens come from the tracepoints after all ("" asked) */
-	char tel_cgroup_why[320];    /* the same for connects and binds and the cgroup programs */
 };
 
 /* The command handlers; their ctx is a struct sgd. */

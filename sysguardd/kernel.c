@@ -37,7 +37,7 @@ struct kernel {
 	void *ctx;
 	int ncpus;
 	bool hooked[KTEL_MAX];       /* the kind comes from a hook, its syscall tracepoints detached */
-	char exec_why[96];           /* why execs do not, when asked for */
+	char why[KTEL_MAX][320];     /* why it does not after all, when asked for */
 };
 
 static const char *const family_names[SG_FAM_MAX] = { "process", "file", "network" };
@@ -145,35 +145,36 @@ static int hook_available(const char *sec, struct btf **vmlinux, char *why, size
 }
 
 /*
- * The syscall programs a hook replaces, per kind (telemetry backends), and
- * what their status says while they are left detached.
+ * Per kind (telemetry backends): its event type, the backend's name and
+ * hook, and the syscall programs the hook replaces, which status shows as
+ * left detached with reason.
  */
-static const struct {
-	const char *const progs[9];
-	const char *reason;
-} replaced[KTEL_MAX] = {
-	[KTEL_OPEN] = { { "file_enter_open", "file_exit_open", "file_enter_openat",
+static const struct kernel_tel_desc tel_desc[KTEL_MAX] = {
+	[KTEL_OPEN] = { SG_EV_OPEN, "opens", "lsm", "lsm/file_open",
+			{ "file_enter_open", "file_exit_open", "file_enter_openat",
 			  "file_exit_openat", "file_enter_openat2", "file_exit_openat2",
-			  "file_enter_creat", "file_exit_creat" },
-			"opens come from lsm/file_open (telemetry backend lsm)" },
-	[KTEL_EXEC] = { { "proc_enter_execve", "proc_exit_execve", "proc_enter_execveat",
-			  "proc_exit_execveat" },
-			"execs come from tp_btf/sched_process_exec (telemetry backend tp_btf)" },
-	[KTEL_CONNECT] = { { "net_enter_connect", "net_exit_connect" },
-			   "connects come from the cgroup connect4/connect6 programs "
-			   "(telemetry backend cgroup)" },
-	[KTEL_BIND] = { { "net_enter_bind", "net_exit_bind" },
-			"binds come from the cgroup bind4/bind6 programs "
-			"(telemetry backend cgroup)" },
+			  "file_enter_creat", "file_exit_creat" } },
+	[KTEL_EXEC] = { SG_EV_EXEC, "execs", "tp_btf", "tp_btf/sched_process_exec",
+			{ "proc_enter_execve", "proc_exit_execve", "proc_enter_execveat",
+			  "proc_exit_execveat" } },
+	[KTEL_CONNECT] = { SG_EV_CONNECT, "connects", "cgroup",
+			   "the cgroup connect4/connect6 programs",
+			   { "net_enter_connect", "net_exit_connect" } },
+	[KTEL_BIND] = { SG_EV_BIND, "binds", "cgroup", "the cgroup bind4/bind6 programs",
+			{ "net_enter_bind", "net_exit_bind" } },
 };
+
+const struct kernel_tel_desc *kernel_tel_desc(enum kernel_tel t)
+{
+	return (unsigned)t < KTEL_MAX ? &tel_desc[t] : NULL;
+}
 
 /* The kind whose hook replaces this program, or KTEL_MAX. */
 static enum kernel_tel replaced_by(const char *name)
 {
 	for (int t = 0; t < KTEL_MAX; t++)
-		for (size_t i = 0; i < sizeof(replaced[t].progs) / sizeof(replaced[t].progs[0]) &&
-		     replaced[t].progs[i]; i++)
-			if (strcmp(name, replaced[t].progs[i]) == 0)
+		for (size_t i = 0; i < KTEL_PROGS_MAX && tel_desc[t].progs[i]; i++)
+			if (strcmp(name, tel_desc[t].progs[i]) == 0)
 				return t;
 	return KTEL_MAX;
 }
@@ -282,7 +283,7 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		    p->state != PROG_ATTACHED) {
 			/* the exec tracepoints stay */
 			k->hooked[KTEL_EXEC] = false;
-			snprintf(k->exec_why, sizeof(k->exec_why), "%s", p->reason);
+			snprintf(k->why[KTEL_EXEC], sizeof(k->why[0]), "%s", p->reason);
 		}
 	}
 	btf__free(vmlinux); /* before the load, which parses its own */
@@ -299,7 +300,7 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		if (k->progs[i].state == PROG_ATTACHED && !strcmp(k->progs[i].name, SCHED_EXEC_PROG) &&
 		    attach_prog(k, i) < 0) {
 			k->hooked[KTEL_EXEC] = false;
-			snprintf(k->exec_why, sizeof(k->exec_why), "%s", k->progs[i].reason);
+			snprintf(k->why[KTEL_EXEC], sizeof(k->why[0]), "%s", k->progs[i].reason);
 		}
 	}
 	for (size_t i = 0; i < k->nprogs; i++) {
@@ -312,7 +313,8 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		if (t != KTEL_MAX && k->hooked[t]) {
 			/* loaded, left detached: kernel_unhook() is the way back */
 			p->state = PROG_DISABLED;
-			snprintf(p->reason, sizeof(p->reason), "%s", replaced[t].reason);
+			snprintf(p->reason, sizeof(p->reason), "%s come from %s (telemetry backend %s)",
+				 tel_desc[t].what, tel_desc[t].source, tel_desc[t].backend);
 			continue;
 		}
 		attach_prog(k, i);
@@ -382,18 +384,21 @@ int kernel_counters(const struct kernel *k, struct sg_counters *sum)
 
 bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why)
 {
+	if ((unsigned)t >= KTEL_MAX)
+		return false;
 	if (why)
-		*why = t == KTEL_EXEC ? k->exec_why : "";
-	return (unsigned)t < KTEL_MAX && k->hooked[t];
+		*why = k->why[t];
+	return k->hooked[t];
 }
 
-int kernel_unhook(struct kernel *k, enum kernel_tel t)
+int kernel_unhook(struct kernel *k, enum kernel_tel t, const char *why)
 {
 	int r = 0;
 
 	if ((unsigned)t >= KTEL_MAX || !k->hooked[t])
 		return 0;
 	k->hooked[t] = false;
+	snprintf(k->why[t], sizeof(k->why[t]), "%s", why);
 	for (size_t i = 0; i < k->nprogs; i++) {
 		struct kernel_prog *p = &k->progs[i];
 		int e;

@@ -19,6 +19,18 @@ enum sg_family { SG_FAM_PROCESS, SG_FAM_FILE, SG_FAM_NETWORK, SG_FAM_MAX };
 /* Kinds of event a hook can report instead of syscall tracepoints (telemetry). */
 enum kernel_tel { KTEL_OPEN, KTEL_EXEC, KTEL_CONNECT, KTEL_BIND, KTEL_MAX };
 
+#define KTEL_PROGS_MAX 8
+
+struct kernel_tel_desc {
+	int type;                   /* SG_EV_* */
+	const char *what;           /* "opens", for messages */
+	const char *backend;        /* the telemetry value and status backend: "lsm", ... */
+	const char *source;         /* the hook, for messages: "lsm/file_open", ... */
+	const char *progs[KTEL_PROGS_MAX]; /* the syscall programs it replaces */
+};
+
+const struct kernel_tel_desc *kernel_tel_desc(enum kernel_tel t);
+
 struct kernel_opts {
 	bool family[SG_FAM_MAX];    /* families to trace */
 	/*
@@ -63,13 +75,14 @@ int kernel_lost_by_pid(const struct kernel *k,
 		       void (*cb)(void *arg, uint32_t pid, const uint64_t *lost), void *arg);
 
 /*
- * Does a hook report kind t (kernel_opts.hooked)?  For execs, the hook is
- * this object's; when it was asked for and is missing, *why says why.  The
- * others depend on another object: kernel_unhook() attaches the syscall
- * tracepoints after all (that object did not come up); 0 or -errno.
+ * Does a hook report kind t (kernel_opts.hooked)?  When it was asked for and
+ * does not, *why says why ("" otherwise).  The exec hook is this object's
+ * (a missing one is found here); the others depend on another object:
+ * kernel_unhook() attaches the syscall tracepoints after all (that object did
+ * not come up) and keeps why; 0 or -errno.
  */
 bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why);
-int kernel_unhook(struct kernel *k, enum kernel_tel t);
+int kernel_unhook(struct kernel *k, enum kernel_tel t, const char *why);
 
 size_t kernel_prog_count(const struct kernel *k);
 const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);

@@ -437,6 +437,18 @@ static int add_sink(struct daemon *d, struct sink *s, const char *what)
 	return r;
 }
 
+/* Kind t from its syscall tracepoints after all: its hook's object did not come up. */
+static void unhook(struct daemon *d, enum kernel_tel t, const char *why)
+{
+	int r;
+
+	if (!kernel_hooked(d->kernel, t, NULL))
+		return;
+	r = kernel_unhook(d->kernel, t, why);
+	if (r < 0)
+		sg_log(LOG_WARNING, "%s are not traced: %s", kernel_tel_desc(t)->what, strerror(-r));
+}
+
 static int start(struct daemon *d)
 {
 	struct pipeline_hooks hooks = { .judge = judge, .ctx = d };
@@ -546,19 +558,17 @@ static int start(struct daemon *d)
 	ko.wakeup_bytes = d->cfg.wakeup_bytes;
 	ko.sample = pipeline_record;
 	ko.ctx = d->pipe;
-	/* opens from lsm/file_open: the BPF-LSM object reports them (lsmblock.h) */
-	if (d->cfg.tel_open_lsm && !d->lsm_probed)
-		snprintf(d->s.tel_open_why, sizeof(d->s.tel_open_why), "BPF-LSM is unavailable: %s",
-			 d->s.lsm_why);
-	ko.hooked[KTEL_OPEN] = d->cfg.tel_open_lsm && d->lsm_probed;
-	/* execs from tp_btf/sched_process_exec: this object's own */
+	/*
+	 * Kinds asked from a hook (telemetry): opens from lsm/file_open (the
+	 * BPF-LSM object, lsmblock.h), execs from sched_process_exec (the
+	 * tracing object), connects and binds from the cgroup programs (the
+	 * enforcement object, enforce.h).  A kind whose object does not come
+	 * up goes back to its tracepoints below.
+	 */
+	ko.hooked[KTEL_OPEN] = d->cfg.tel_open_lsm;
 	ko.hooked[KTEL_EXEC] = d->cfg.tel_exec_sched;
-	/* connects and binds from the cgroup programs: the enforcement object reports them (enforce.h) */
-	if ((d->cfg.tel_connect_cgroup || d->cfg.tel_bind_cgroup) && !d->cfg.enforce)
-		snprintf(d->s.tel_cgroup_why, sizeof(d->s.tel_cgroup_why),
-			 "enforcement is switched off in the configuration");
-	ko.hooked[KTEL_CONNECT] = d->cfg.tel_connect_cgroup && d->cfg.enforce;
-	ko.hooked[KTEL_BIND] = d->cfg.tel_bind_cgroup && d->cfg.enforce;
+	ko.hooked[KTEL_CONNECT] = d->cfg.tel_connect_cgroup;
+	ko.hooked[KTEL_BIND] = d->cfg.tel_bind_cgroup;
 	r = kernel_open(&d->kernel, &ko, err, sizeof(err));
 	if (r < 0) {
 		sg_log(LOG_ERR, "%s", err);
@@ -623,46 +633,25 @@ static int start(struct daemon *d)
 		snprintf(d->s.fanblock_why, sizeof(d->s.fanblock_why),
 			 "switched off in the configuration");
 	}
-	if (kernel_hooked(d->kernel, KTEL_OPEN, NULL) && !d->s.lsm) {
-		/* the BPF-LSM object did not come up: back to the tracepoints */
-		snprintf(d->s.tel_open_why, sizeof(d->s.tel_open_why), "BPF-LSM did not load: %s",
-			 d->s.lsm_why);
-		r = kernel_unhook(d->kernel, KTEL_OPEN);
-		if (r < 0)
-			sg_log(LOG_WARNING, "opens are not traced: %s", strerror(-r));
+	if (!d->s.lsm) {
+		snprintf(err, sizeof(err), "BPF-LSM is unavailable: %s",
+			 d->cfg.enforce ? d->s.lsm_why : "enforcement is switched off in the configuration");
+		unhook(d, KTEL_OPEN, err);
 	}
-	if ((kernel_hooked(d->kernel, KTEL_CONNECT, NULL) || kernel_hooked(d->kernel, KTEL_BIND, NULL)) &&
-	    !d->enforce) {
-		/* nor the enforcement object */
-		snprintf(d->s.tel_cgroup_why, sizeof(d->s.tel_cgroup_why),
-			 "network enforcement is unavailable: %s", d->s.enforce_why);
-		r = kernel_unhook(d->kernel, KTEL_CONNECT);
-		if (kernel_unhook(d->kernel, KTEL_BIND) < 0 || r < 0)
-			sg_log(LOG_WARNING, "connects or binds are not traced");
+	if (!d->enforce) {
+		snprintf(err, sizeof(err), "network enforcement is unavailable: %s", d->s.enforce_why);
+		unhook(d, KTEL_CONNECT, err);
+		unhook(d, KTEL_BIND, err);
 	}
-	if (d->cfg.tel_open_lsm)
-		sg_log(d->s.tel_open_why[0] ? LOG_WARNING : LOG_INFO, "opens from %s%s%s",
-		       kernel_hooked(d->kernel, KTEL_OPEN, NULL) ? "lsm/file_open" :
-		       "the syscall tracepoints",
-		       d->s.tel_open_why[0] ? ": " : "", d->s.tel_open_why);
-	if (d->cfg.tel_exec_sched) {
+	for (int t = 0; t < KTEL_MAX; t++) {
+		const struct kernel_tel_desc *td = kernel_tel_desc(t);
 		const char *why;
-		bool sched = kernel_hooked(d->kernel, KTEL_EXEC, &why);
+		bool hooked = kernel_hooked(d->kernel, t, &why);
 
-		sg_log(sched ? LOG_INFO : LOG_WARNING, "execs from %s%s%s",
-		       sched ? "tp_btf/sched_process_exec" : "the syscall tracepoints",
-		       sched ? "" : ": ", sched ? "" : why);
-	}
-	for (int t = KTEL_CONNECT; t <= KTEL_BIND; t++) {
-		bool hooked = kernel_hooked(d->kernel, t, NULL);
-
-		if (!(t == KTEL_CONNECT ? d->cfg.tel_connect_cgroup : d->cfg.tel_bind_cgroup))
-			continue;
-		sg_log(hooked ? LOG_INFO : LOG_WARNING, "%s from %s%s%s",
-		       t == KTEL_CONNECT ? "connects" : "binds",
-		       !hooked ? "the syscall tracepoints" : t == KTEL_CONNECT ?
-		       "the cgroup connect4/connect6 programs" : "the cgroup bind4/bind6 programs",
-		       hooked ? "" : ": ", hooked ? "" : d->s.tel_cgroup_why);
+		if (hooked || why[0])
+			sg_log(hooked ? LOG_INFO : LOG_WARNING, "%s from %s%s%s", td->what,
+			       hooked ? td->source : "the syscall tracepoints", hooked ? "" : ": ",
+			       why);
 	}
 	r = ctl_apply_policy(&d->s, policy, ppath);
 	if (r < 0) {

@@ -120,7 +120,8 @@ def test_exec_from_sched_process_exec_matches_the_tracepoints(daemon_factory, tm
         assert sc[k]["result"] == 0 and "syscall" not in sc[k]
         assert tp[k]["syscall"] in ("execve", "execveat")
     assert sc["-abs"]["exec"]["filename"] == "/bin/echo"
-    assert sc["-abs"]["exec"]["argv"][1:] == [sc["-abs"]["exec"]["argv"][1], "two words"]
+    assert sc["-abs"]["exec"]["argv"][1].endswith("-abs")
+    assert sc["-abs"]["exec"]["argv"][2:] == ["two words"]
     assert sc["-rel"]["exec"]["filename"] == tp["-rel"]["exec"]["filename"] == tmp + "/prog"
     assert sc["-rel"]["rule"] == "tel-exec-tmp" and sc["-rel"]["action"] == "alert"
     assert sc["-pipe"]["exec"]["stdio"]["stdout"]["kind"] == "pipe"
