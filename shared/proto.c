@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The control protocol's framing and types: request parsing with strict type
- * checks, the command and error-code tables, reply construction for the daemon
+ * checks, the error-code table, reply construction for the daemon
  * and reply parsing for clients.  No I/O, no logging; see proto/protocol.md.
  */
 #include <errno.h>
@@ -29,34 +29,6 @@ static const char *const error_names[PROTO_E_MAX] = {
 	[PROTO_E_INTERNAL] = "internal",
 };
 
-static const struct proto_command commands[PROTO_CMD_MAX] = {
-	[PROTO_CMD_HELLO] = { PROTO_CMD_HELLO, "hello", PROTO_PERM_ANY,
-			      "protocol and daemon version" },
-	[PROTO_CMD_VERSION] = { PROTO_CMD_VERSION, "version", PROTO_PERM_ANY,
-				"same as hello" },
-	[PROTO_CMD_STATUS] = { PROTO_CMD_STATUS, "status", PROTO_PERM_READ,
-			       "daemon state and counters" },
-	[PROTO_CMD_SUBSCRIBE] = { PROTO_CMD_SUBSCRIBE, "subscribe", PROTO_PERM_READ,
-				  "stream events" },
-	[PROTO_CMD_POLICY_SHOW] = { PROTO_CMD_POLICY_SHOW, "policy.show", PROTO_PERM_READ,
-				    "the policy in force" },
-	[PROTO_CMD_POLICY_CHECK] = { PROTO_CMD_POLICY_CHECK, "policy.check", PROTO_PERM_READ,
-				     "check a policy without loading it" },
-	[PROTO_CMD_POLICY_LOAD] = { PROTO_CMD_POLICY_LOAD, "policy.load", PROTO_PERM_ADMIN,
-				    "replace the policy" },
-	[PROTO_CMD_POLICY_RELOAD] = { PROTO_CMD_POLICY_RELOAD, "policy.reload",
-				      PROTO_PERM_ADMIN, "reload the policy from its source" },
-	[PROTO_CMD_BLOCK_ADD] = { PROTO_CMD_BLOCK_ADD, "block.add", PROTO_PERM_ADMIN,
-				  "add a network block rule" },
-	[PROTO_CMD_BLOCK_REMOVE] = { PROTO_CMD_BLOCK_REMOVE, "block.remove", PROTO_PERM_ADMIN,
-				     "remove a network block rule" },
-	[PROTO_CMD_BLOCK_LIST] = { PROTO_CMD_BLOCK_LIST, "block.list", PROTO_PERM_READ,
-				   "list network block rules" },
-	[PROTO_CMD_MARK] = { PROTO_CMD_MARK, "mark", PROTO_PERM_READ,
-			     "inject a marker event" },
-	[PROTO_CMD_OUTPUT_REOPEN] = { PROTO_CMD_OUTPUT_REOPEN, "output.reopen", PROTO_PERM_ADMIN,
-				      "reopen the output file (log rotation)" },
-};
 
 const char *proto_error_name(enum proto_errcode code)
 {
@@ -109,23 +81,6 @@ enum proto_errcode proto_error_from_errno(int err)
 	default:
 		return PROTO_E_INTERNAL;
 	}
-}
-
-const struct proto_command *proto_command_get(enum proto_cmd cmd)
-{
-	if ((unsigned int)cmd >= PROTO_CMD_MAX)
-		return NULL;
-	return &commands[cmd];
-}
-
-const struct proto_command *proto_command_find(const char *name)
-{
-	if (!name)
-		return NULL;
-	for (int i = 0; i < PROTO_CMD_MAX; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
 }
 
 const char *proto_perm_name(enum proto_perm perm)
@@ -357,12 +312,7 @@ int proto_request_parse(const char *line, size_t len, struct proto_request *req,
 		req->args = v;
 	}
 
-	req->cmd = proto_command_find(name);
-	if (!req->cmd) {
-		/* Quote at most a short prefix of what the client sent. */
-		return proto_error_set(err, PROTO_E_UNKNOWN_COMMAND, "unknown command '%.64s'",
-				       name);
-	}
+	req->cmd = name;
 	return 0;
 }
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The control protocol shared by sysguardd and sysguardctl: JSON lines over a
- * Unix stream socket.  This module owns the protocol version, the command
- * table (names and the permission each needs), the stable error codes, request
- * parsing and validation, and the construction and parsing of replies and
- * stream lines.  It does no I/O and never logs; proto/protocol.md is the spec.
+ * Unix stream socket.  This module owns the protocol version, the roles, the
+ * stable error codes, request parsing and validation (the command's name is
+ * looked up by the daemon's command table, sysguardd/commands.c), and the
+ * construction and parsing of replies and stream lines.  It does no I/O and
+ * never logs; proto/protocol.md is the spec.
  */
 #ifndef SG_PROTO_H
 #define SG_PROTO_H
@@ -52,30 +53,6 @@ enum proto_perm {
 	PROTO_PERM_ADMIN,    /* root, or members of the admin group if one is configured */
 };
 
-enum proto_cmd {
-	PROTO_CMD_HELLO = 0,
-	PROTO_CMD_VERSION,
-	PROTO_CMD_STATUS,
-	PROTO_CMD_SUBSCRIBE,
-	PROTO_CMD_POLICY_SHOW,
-	PROTO_CMD_POLICY_CHECK,
-	PROTO_CMD_POLICY_LOAD,
-	PROTO_CMD_POLICY_RELOAD,
-	PROTO_CMD_BLOCK_ADD,
-	PROTO_CMD_BLOCK_REMOVE,
-	PROTO_CMD_BLOCK_LIST,
-	PROTO_CMD_MARK,
-	PROTO_CMD_OUTPUT_REOPEN,
-	PROTO_CMD_MAX,
-};
-
-struct proto_command {
-	enum proto_cmd cmd;
-	const char *name;
-	enum proto_perm perm;
-	const char *summary;
-};
-
 struct proto_error {
 	enum proto_errcode code;
 	char message[PROTO_MESSAGE_MAX];
@@ -85,7 +62,7 @@ struct proto_error {
 struct proto_request {
 	struct json_object *root;
 	struct json_object *id;          /* NULL when absent (replies then carry null) */
-	const struct proto_command *cmd; /* NULL until the command is known */
+	const char *cmd;                 /* the command's name; NULL until parsed */
 	struct json_object *args;        /* an object; NULL when absent */
 	int version;                     /* PROTO_VERSION when absent */
 };
@@ -116,8 +93,6 @@ const char *proto_error_name(enum proto_errcode code);
 int proto_error_from_name(const char *name);          /* -EINVAL if unknown */
 enum proto_errcode proto_error_from_errno(int err);   /* err: positive or negative errno */
 
-const struct proto_command *proto_command_get(enum proto_cmd cmd);
-const struct proto_command *proto_command_find(const char *name); /* exact; NULL if unknown */
 const char *proto_perm_name(enum proto_perm perm);
 
 /* Fill err; returns -EINVAL, or -EBADMSG for bad_json, for use in return statements. */

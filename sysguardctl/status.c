@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "sysguardctl.h"
+#include "telemetry.h"
 
 /* Handle -h/--help and reject anything else; returns -1 to go on, or an exit code. */
 static int no_options(int argc, char **argv, const char *name, const char *summary)
@@ -138,36 +139,30 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	if (ctl_get(r, "programs"))
 		print_programs(ctl, ctl_get(r, "programs"));
 	if (ctl_get(r, "telemetry")) {
-		/* the kinds a hook can report: the backend that means it, and its name here */
-		static const struct {
-			const char *kind, *what, *hook, *from;
-		} kinds[] = {
-			{ "open", "opens", "lsm", "lsm/file_open" },
-			{ "exec", "execs", "tp_btf", "sched_process_exec" },
-			{ "connect", "connects", "cgroup", "cgroup programs" },
-			{ "bind", "binds", "cgroup", "cgroup programs" },
-		};
+		/* the kinds a hook can report (telemetry.h): the backend that means it */
 		char key[64];
 
 		printf("%-11s", "telemetry:");
-		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (int i = 0; i < KTEL_MAX; i++) {
+			const struct kernel_tel_desc *t = kernel_tel_desc(i);
 			const char *b;
 
-			snprintf(key, sizeof(key), "telemetry.backends.%s", kinds[i].kind);
+			snprintf(key, sizeof(key), "telemetry.backends.%s", t->kind);
 			b = ctl_get_str(r, key);
-			printf("%s%s from %s", i ? ", " : "", kinds[i].what,
-			       b && !strcmp(b, kinds[i].hook) ? kinds[i].from : "syscall tracepoints");
+			printf("%s%s from %s", i ? ", " : "", t->what,
+			       b && !strcmp(b, t->backend) ? t->source : "syscall tracepoints");
 		}
 		printf("; %lld syscall tracepoints, %lld LSM hooks attached",
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
-		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (int i = 0; i < KTEL_MAX; i++) {
+			const struct kernel_tel_desc *t = kernel_tel_desc(i);
 			const char *why;
 
-			snprintf(key, sizeof(key), "telemetry.%s_reason", kinds[i].kind);
+			snprintf(key, sizeof(key), "telemetry.%s_reason", t->kind);
 			why = ctl_get_str(r, key);
 			if (why)
-				printf(" (%s asked for %s: %s)", kinds[i].hook, kinds[i].what, why);
+				printf(" (%s asked for %s: %s)", t->backend, t->what, why);
 		}
 		printf("\n");
 	}

@@ -278,20 +278,9 @@ static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *
 }
 
 /*
- * telemetry: where each kind of event comes from:
- * {open: tracepoint | lsm, exec: tracepoint | tp_btf, connect, bind: tracepoint | cgroup}
+ * telemetry: where each kind of event comes from, "tracepoint" or its hook's
+ * backend (telemetry.h): {open: lsm, exec: tp_btf, connect: cgroup, bind: cgroup}
  */
-static const struct tel_setting {
-	const char *name;   /* the kind */
-	const char *hook;   /* the value that takes it from a hook */
-	size_t off;         /* its bool in struct config */
-} tel_settings[] = {
-	{ "open", "lsm", offsetof(struct config, tel_open_lsm) },
-	{ "exec", "tp_btf", offsetof(struct config, tel_exec_sched) },
-	{ "connect", "cgroup", offsetof(struct config, tel_connect_cgroup) },
-	{ "bind", "cgroup", offsetof(struct config, tel_bind_cgroup) },
-};
-
 static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *map)
 {
 	yaml_node_t *k, *v;
@@ -301,22 +290,24 @@ static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *ma
 	FOR_PAIRS(p, map, k, v) {
 		const char *name = scalar(k) ? scalar(k) : "?";
 		const char *val = scalar(v);
-		const struct tel_setting *t = NULL;
+		const struct kernel_tel_desc *t = NULL;
+		int i;
 
-		for (size_t i = 0; i < sizeof(tel_settings) / sizeof(tel_settings[0]); i++)
-			if (!strcmp(name, tel_settings[i].name))
-				t = &tel_settings[i];
+		for (i = 0; i < KTEL_MAX && !t; i++)
+			if (!strcmp(name, kernel_tel_desc(i)->kind))
+				t = kernel_tel_desc(i);
 		if (!t)
 			return fail(p, k, "unknown setting 'telemetry.%s' (open, exec, connect, bind)", name);
+		i--;
 		if (val && !strcmp(val, "tracepoint"))
-			*(bool *)((char *)c + t->off) = false;
-		else if (val && !strcmp(val, t->hook))
-			*(bool *)((char *)c + t->off) = true;
+			c->tel_hooked[i] = false;
+		else if (val && !strcmp(val, t->backend))
+			c->tel_hooked[i] = true;
 		else {
 			char fmt[96]; /* from the table: no '%' but the one added */
 
 			snprintf(fmt, sizeof(fmt), "'telemetry.%s' must be tracepoint or %s, not '%%s'",
-				 t->name, t->hook);
+				 t->kind, t->backend);
 			return fail(p, v, fmt, val ? val : "?");
 		}
 	}
@@ -542,4 +533,26 @@ int config_load(struct config *c, const char *path, bool optional, char *err, si
 	if (r == 0)
 		*c = tmp;
 	return r;
+}
+
+int config_set_families(struct config *c, const char *list)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	for (int f = 0; f < SG_FAM_MAX; f++)
+		c->family[f] = false;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int f;
+
+		for (f = 0; f < SG_FAM_MAX; f++)
+			if (!strcmp(tok, kernel_family_name(f)))
+				break;
+		if (f == SG_FAM_MAX)
+			return -EINVAL;
+		c->family[f] = true;
+	}
+	return 0;
 }

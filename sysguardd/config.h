@@ -34,10 +34,8 @@ struct config {
 	bool journal_drops;
 	bool enforce;                /* load the network enforcement programs */
 	bool release_on_stop;        /* clean stop: detach enforcement (default: keep it) */
-	bool tel_open_lsm;           /* telemetry.open: lsm (opens from lsm/file_open) */
-	bool tel_exec_sched;         /* telemetry.exec: tp_btf (execs from sched_process_exec) */
-	bool tel_connect_cgroup;     /* telemetry.connect: cgroup (connects from connect4/connect6) */
-	bool tel_bind_cgroup;        /* telemetry.bind: cgroup (binds from bind4/bind6) */
+	bool tel_hooked[KTEL_MAX];   /* telemetry.KIND: its hook's backend (telemetry.h), not
+				      * "tracepoint" */
 	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
 	/* metrics: Prometheus exposition (metrics.h); "" is off */
 	char metrics_socket[108];    /* Unix socket */
@@ -59,6 +57,9 @@ void config_defaults(struct config *c);
  * into err.
  */
 int config_load(struct config *c, const char *path, bool optional, char *err, size_t errlen);
+
+/* --families: "process,file" switches those on and the others off.  0 or -EINVAL. */
+int config_set_families(struct config *c, const char *list);
 
 /* Parse "8M", "256K", "1048576". Returns 0 or -EINVAL. */
 int config_parse_size(const char *s, uint64_t *ret);

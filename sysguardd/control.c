@@ -3,9 +3,10 @@
  * The control socket of sysguardd.  Owns the listening Unix socket (created
  * with a stale socket removed, group and mode set), the list of connections
  * (credentials from SO_PEERCRED/SO_PEERGROUPS, one request per line, bounded
- * input and output, idle timeout), the dispatch of commands to the daemon's
- * struct control_ops with read-only versus privileged checks, and the
- * subscribers: server-side filters, a bounded output queue each, and dropped
+ * input and output, idle timeout), the hand-over of each request to the
+ * daemon's command table (one dispatch function; the table checks roles and
+ * arguments) and of its result back to the peer, and the subscribers:
+ * server-side filters (subfilter.c), a bounded output queue each, and dropped
  * events counted and reported with {"missed": N} once the queue has drained.
  * Single-threaded: everything runs from the daemon's event loop.
  */
@@ -34,6 +35,7 @@
 #include "event.h"
 #include "sg_limits.h"
 #include "sink.h"
+#include "subfilter.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "unknown"
@@ -54,19 +56,6 @@
 			(c)->log(prio, __VA_ARGS__);     \
 	} while (0)
 
-struct control_filter {
-	uint64_t types;          /* bit per event type; 0: any */
-	uint32_t actions;        /* bit per action; 0: any */
-	uint32_t *pids;
-	size_t npids;
-	char *comm;
-	bool comm_exact;
-	char *exe;
-	bool exe_exact;
-	char **rules;
-	size_t nrules;
-	bool marks;              /* markers pass whatever the filter says */
-};
 
 struct control_conn {
 	TAILQ_ENTRY(control_conn) entry;      /* control.conns */
@@ -81,14 +70,14 @@ struct control_conn {
 	uint64_t missed;         /* since the last {"missed"} notice */
 	size_t scanned;          /* input bytes known to hold no newline */
 	bool denied_logged;      /* log one refusal per connection, count them all */
-	struct control_filter filter;
+	struct subfilter filter;
 };
 
 TAILQ_HEAD(conn_list, control_conn);
 
 struct control {
 	struct event_base *base;
-	const struct control_ops *ops;
+	control_dispatch_fn dispatch;
 	void *ctx;
 	void (*log)(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 	char *path;
@@ -114,14 +103,12 @@ struct control {
 	unsigned int nconns;
 	unsigned int nsubs;
 	struct control_stats stats;
-	time_t started;
 	char *scratch;            /* one wrapped event line, built once per publish */
 	size_t scratch_size;
 };
 
 static void conn_free(struct control_conn *conn);
 static void conn_process_input(struct control_conn *conn);
-static void log_denied(struct control_conn *conn, const char *what);
 
 /* --- replies -------------------------------------------------------------------------------- */
 
@@ -252,17 +239,6 @@ static void conn_close_after_flush(struct control_conn *conn)
 		conn_free(conn);
 }
 
-static void filter_clear(struct control_filter *f)
-{
-	free(f->pids);
-	free(f->comm);
-	free(f->exe);
-	for (size_t i = 0; i < f->nrules; i++)
-		free(f->rules[i]);
-	free(f->rules);
-	memset(f, 0, sizeof(*f));
-}
-
 static void conn_free(struct control_conn *conn)
 {
 	struct control *c;
@@ -281,7 +257,7 @@ static void conn_free(struct control_conn *conn)
 	TAILQ_REMOVE(&c->conns, conn, entry);
 	c->nconns--;
 	bufferevent_free(conn->bev);
-	filter_clear(&conn->filter);
+	subfilter_clear(&conn->filter);
 	free(conn);
 	/*
 	 * glibc keeps freed memory in the heap; after subscribers with full queues
@@ -441,249 +417,27 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-/* --- subscription filters ------------------------------------------------------------------- */
-
-/* Call fn for a string or for each string of an array; the count is bounded. */
-typedef int (*filter_add_fn)(struct control_filter *f, const char *s, struct proto_error *err);
-
-static int for_each_string(struct json_object *args, const char *key, filter_add_fn fn,
-			   struct control_filter *f, struct proto_error *err)
-{
-	struct json_object *v;
-	size_t n;
-
-	if (!json_object_object_get_ex(args, key, &v) || !v)
-		return 0;
-	if (json_object_is_type(v, json_type_string))
-		return fn(f, json_object_get_string(v), err);
-	if (!json_object_is_type(v, json_type_array))
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'%s' must be a string or an array of strings", key);
-	n = json_object_array_length(v);
-	if (n > PROTO_FILTER_MAX)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'%s' has more than %d entries", key, PROTO_FILTER_MAX);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(v, i);
-		int r;
-
-		if (!json_object_is_type(s, json_type_string))
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "'%s' must be a string or an array of strings", key);
-		r = fn(f, json_object_get_string(s), err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int add_type(struct control_filter *f, const char *s, struct proto_error *err)
-{
-	int t = sg_type_from_name(s);
-
-	if (t < 0 || t >= 64)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "unknown event type '%.64s'",
-				       s);
-	f->types |= 1ull << t;
-	return 0;
-}
-
-static int add_action(struct control_filter *f, const char *s, struct proto_error *err)
-{
-	int a = sg_action_from_name(s);
-
-	if (a < 0 || a >= 32)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "unknown action '%.64s'", s);
-	f->actions |= 1u << a;
-	return 0;
-}
-
-static int add_rule(struct control_filter *f, const char *s, struct proto_error *err)
-{
-	char **rules;
-
-	if (strlen(s) > PROTO_STRING_MAX)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'rule' is too long");
-	rules = realloc(f->rules, (f->nrules + 1) * sizeof(*rules));
-	if (!rules)
-		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-	f->rules = rules;
-	f->rules[f->nrules] = strdup(s);
-	if (!f->rules[f->nrules])
-		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-	f->nrules++;
-	return 0;
-}
-
-static int parse_pids(struct control_filter *f, struct json_object *args, struct proto_error *err)
-{
-	struct json_object *v;
-	size_t n = 1;
-
-	if (!json_object_object_get_ex(args, "pid", &v) || !v)
-		return 0;
-	if (json_object_is_type(v, json_type_array)) {
-		n = json_object_array_length(v);
-		if (n > PROTO_FILTER_MAX || n == 0)
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "'pid' must have 1 to %d entries", PROTO_FILTER_MAX);
-	} else if (!json_object_is_type(v, json_type_int)) {
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'pid' must be an integer or an array of integers");
-	}
-	f->pids = calloc(n, sizeof(*f->pids));
-	if (!f->pids)
-		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *p = json_object_is_type(v, json_type_array) ?
-					json_object_array_get_idx(v, i) : v;
-		int64_t pid;
-
-		if (!json_object_is_type(p, json_type_int))
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "'pid' must be an integer or an array of integers");
-		pid = json_object_get_int64(p);
-		if (pid < 1 || pid > INT32_MAX)
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "'pid' must be between 1 and %d", INT32_MAX);
-		f->pids[f->npids++] = (uint32_t)pid;
-	}
-	return 0;
-}
-
-/* One of key (substring) or key_exact (whole string) may be given. */
-static int parse_match(struct json_object *args, const char *key, const char *key_exact,
-		       char **ret, bool *ret_exact, struct proto_error *err)
-{
-	const char *sub = NULL, *exact = NULL;
-	int r;
-
-	r = proto_arg_string(args, key, PROTO_STRING_MAX, &sub, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_string(args, key_exact, PROTO_STRING_MAX, &exact, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (sub && exact)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "give '%s' or '%s', not both", key, key_exact);
-	if (!sub && !exact)
-		return 0;
-	*ret = strdup(sub ? sub : exact);
-	if (!*ret)
-		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-	*ret_exact = exact != NULL;
-	return 0;
-}
-
-static int filter_parse(struct control_filter *f, struct json_object *args,
-			struct proto_error *err)
-{
-	static const char *const keys[] = { "type", "action", "pid", "comm", "comm_exact", "exe",
-					    "exe_exact", "rule", "marks", NULL };
-	int r;
-
-	memset(f, 0, sizeof(*f));
-	f->marks = true;
-	if (!args)
-		return 0;
-	if ((r = proto_args_check_keys(args, keys, err)) < 0 ||
-	    (r = for_each_string(args, "type", add_type, f, err)) < 0 ||
-	    (r = for_each_string(args, "action", add_action, f, err)) < 0 ||
-	    (r = for_each_string(args, "rule", add_rule, f, err)) < 0 ||
-	    (r = parse_pids(f, args, err)) < 0 ||
-	    (r = parse_match(args, "comm", "comm_exact", &f->comm, &f->comm_exact, err)) < 0 ||
-	    (r = parse_match(args, "exe", "exe_exact", &f->exe, &f->exe_exact, err)) < 0)
-		return r;
-	r = proto_arg_bool(args, "marks", &f->marks, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	return 0;
-}
-
-static bool str_match(const char *have, const char *want, bool exact)
-{
-	if (!have)
-		return false;
-	return exact ? strcmp(have, want) == 0 : strstr(have, want) != NULL;
-}
-
-static bool filter_match(const struct control_filter *f, const struct sg_event *ev)
-{
-	bool hit;
-
-	if (!ev)
-		return true;
-	if (ev->type == SG_EV_MARK && f->marks)
-		return true;
-	if (f->types && (ev->type < 0 || ev->type >= 64 || !(f->types & (1ull << ev->type))))
-		return false;
-	if (f->actions && ((unsigned int)ev->verdict.action >= 32 ||
-			   !(f->actions & (1u << ev->verdict.action))))
-		return false;
-	if (f->npids) {
-		hit = false;
-		for (size_t i = 0; i < f->npids && !hit; i++)
-			hit = f->pids[i] == ev->proc.pid;
-		if (!hit)
-			return false;
-	}
-	if (f->comm && !str_match(ev->proc.comm, f->comm, f->comm_exact))
-		return false;
-	if (f->exe && !str_match(ev->proc.exe, f->exe, f->exe_exact))
-		return false;
-	if (f->nrules) {
-		if (!ev->verdict.rule_id)
-			return false;
-		hit = false;
-		for (size_t i = 0; i < f->nrules && !hit; i++)
-			hit = strcmp(f->rules[i], ev->verdict.rule_id) == 0;
-		if (!hit)
-			return false;
-	}
-	return true;
-}
-
 /* --- commands ------------------------------------------------------------------------------- */
 
-static void cmd_hello(struct control_conn *conn, struct proto_request *req)
+void control_hello(const struct control_call *call, struct json_object *r)
 {
-	struct control *c = conn->c;
-	struct json_object *r = json_object_new_object(), *cmds, *peer, *lim;
-	static const char *const keys[] = { "client", NULL };
-	struct proto_error err;
+	struct control *c = call->ctl;
+	const struct control_peer *p = call->peer;
+	struct json_object *peer, *lim;
 
-	if (proto_args_check_keys(req->args, keys, &err) < 0) {
-		json_object_put(r);
-		reply_proto_error(conn, req->id, &err);
-		return;
-	}
-	if (!r) {
-		conn_send(conn, NULL);
-		return;
-	}
 	json_object_object_add(r, "protocol", json_object_new_int(PROTO_VERSION));
 	json_object_object_add(r, "daemon", json_object_new_string("sysguardd"));
-	json_object_object_add(r, "version", json_object_new_string(c->version));
-	cmds = json_object_new_array();
-	for (int i = 0; i < PROTO_CMD_MAX; i++) {
-		const struct proto_command *pc = proto_command_get(i);
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "name", json_object_new_string(pc->name));
-		json_object_object_add(o, "perm",
-				       json_object_new_string(proto_perm_name(pc->perm)));
-		json_object_array_add(cmds, o);
-	}
-	json_object_object_add(r, "commands", cmds);
+	json_object_object_add(r, "version", json_object_new_string(c ? c->version : SG_VERSION));
 	peer = json_object_new_object();
-	json_object_object_add(peer, "uid", json_object_new_int64(conn->peer.uid));
-	json_object_object_add(peer, "gid", json_object_new_int64(conn->peer.gid));
-	json_object_object_add(peer, "pid", json_object_new_int64(conn->peer.pid));
+	json_object_object_add(peer, "uid", json_object_new_int64(p->uid));
+	json_object_object_add(peer, "gid", json_object_new_int64(p->gid));
+	json_object_object_add(peer, "pid", json_object_new_int64(p->pid));
 	json_object_object_add(peer, "access",
-			       json_object_new_string(conn->peer.admin ? "admin" :
-						      conn->peer.member ? "read" : "none"));
+			       json_object_new_string(p->admin ? "admin" :
+						      p->member ? "read" : "none"));
 	json_object_object_add(r, "peer", peer);
+	if (!c)
+		return;
 	lim = json_object_new_object();
 	json_object_object_add(lim, "line_max", json_object_new_int(SG_CTL_LINE_MAX));
 	json_object_object_add(lim, "queue_max", json_object_new_int64((int64_t)c->queue_max));
@@ -691,10 +445,9 @@ static void cmd_hello(struct control_conn *conn, struct proto_request *req)
 	json_object_object_add(lim, "clients_max", json_object_new_int64(c->max_clients));
 	json_object_object_add(lim, "idle_sec", json_object_new_int64(c->idle_tv.tv_sec));
 	json_object_object_add(r, "limits", lim);
-	reply_ok(conn, req->id, r);
 }
 
-static struct json_object *control_stats_json(const struct control *c)
+struct json_object *control_stats_json(const struct control *c)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -712,51 +465,18 @@ static struct json_object *control_stats_json(const struct control *c)
 	return o;
 }
 
-static void cmd_status(struct control_conn *conn, struct proto_request *req)
+int control_subscribe(struct control_call *call, struct subfilter *f)
 {
-	struct control *c = conn->c;
-	struct json_object *r = json_object_new_object();
-	struct control_error err = { 0 };
-	struct proto_error perr;
-	int ret = 0;
+	struct control_conn *conn = call->conn;
+	struct control *c = call->ctl;
 
-	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
-		json_object_put(r);
-		reply_proto_error(conn, req->id, &perr);
-		return;
+	if (!conn || conn->subscribed) {
+		subfilter_clear(f);
+		return control_error_set(&call->err, PROTO_E_NOT_AVAILABLE,
+					 conn ? "already subscribed" : "not a connection");
 	}
-	if (!r) {
-		conn_send(conn, NULL);
-		return;
-	}
-	if (c->ops && c->ops->status) {
-		ret = c->ops->status(c->ctx, r, &err);
-	} else {
-		json_object_object_add(r, "version", json_object_new_string(c->version));
-		json_object_object_add(r, "uptime_sec",
-				       json_object_new_int64((int64_t)(time(NULL) - c->started)));
-	}
-	if (ret >= 0)
-		json_object_object_add(r, "control", control_stats_json(c));
-	reply_op(conn, req->id, ret, r, &err);
-}
-
-static void cmd_subscribe(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	struct proto_error err;
-	struct json_object *r;
-
-	if (filter_parse(&conn->filter, req->args, &err) < 0) {
-		filter_clear(&conn->filter);
-		reply_proto_error(conn, req->id, &err);
-		return;
-	}
-	r = json_object_new_object();
-	json_object_object_add(r, "subscribed", json_object_new_boolean(1));
-	json_object_object_add(r, "filter", req->args ? json_object_get(req->args) :
-							json_object_new_object());
-	reply_ok(conn, req->id, r);
+	conn->filter = *f;
+	memset(f, 0, sizeof(*f));
 	conn->subscribed = true;
 	TAILQ_INSERT_TAIL(&c->subs, conn, sub_entry);
 	c->nsubs++;
@@ -768,354 +488,7 @@ static void cmd_subscribe(struct control_conn *conn, struct proto_request *req)
 	bufferevent_set_timeouts(conn->bev, NULL, &c->stall_tv);
 	LOG(c, LOG_DEBUG, "control: uid %u pid %d subscribed", (unsigned int)conn->peer.uid,
 	    (int)conn->peer.pid);
-}
-
-static void cmd_policy_show(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	struct control_error err = { 0 };
-	struct json_object *r;
-	struct proto_error perr;
-
-	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
-		reply_proto_error(conn, req->id, &perr);
-		return;
-	}
-	if (!c->ops || !c->ops->policy_show) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
-			    "the policy engine is not available", NULL);
-		return;
-	}
-	r = json_object_new_object();
-	reply_op(conn, req->id, c->ops->policy_show(c->ctx, r, &err), r, &err);
-}
-
-static int parse_policy_src(struct control_conn *conn, struct json_object *args,
-			    struct control_policy_src *src, struct proto_error *err)
-{
-	static const char *const keys[] = { "path", "text", "name", NULL };
-	int r;
-
-	memset(src, 0, sizeof(*src));
-	if ((r = proto_args_check_keys(args, keys, err)) < 0)
-		return r;
-	r = proto_arg_string(args, "path", PROTO_STRING_MAX, &src->path, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_string(args, "text", SG_CTL_LINE_MAX, &src->text, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_string(args, "name", PROTO_STRING_MAX, &src->name, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (!src->path == !src->text)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "give exactly one of 'path' and 'text'");
-	if (src->path && src->path[0] != '/')
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'path' must be absolute");
-	if (src->path && src->name)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'name' goes with 'text' only");
-	/* The daemon reads paths as root: only those who could load a policy may name one. */
-	if (src->path && !conn->peer.admin) {
-		proto_error_set(err, PROTO_E_PERMISSION_DENIED,
-				"only administrators may have the daemon read a policy by path; "
-				"send its text instead");
-		return -EPERM;
-	}
 	return 0;
-}
-
-static void cmd_policy_check_load(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	struct control_policy_src src;
-	struct control_error err = { 0 };
-	struct proto_error perr;
-	struct json_object *r;
-	bool load = req->cmd->cmd == PROTO_CMD_POLICY_LOAD;
-	int ret;
-
-	ret = parse_policy_src(conn, req->args, &src, &perr);
-	if (ret < 0) {
-		if (ret == -EPERM)
-			log_denied(conn, req->cmd->name);
-		reply_proto_error(conn, req->id, &perr);
-		return;
-	}
-	if (!c->ops || !(load ? c->ops->policy_load : c->ops->policy_check)) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
-			    "the policy engine is not available", NULL);
-		return;
-	}
-	r = json_object_new_object();
-	if (load) {
-		LOG(c, LOG_NOTICE, "control: uid %u pid %d loads a policy from '%s'",
-		    (unsigned int)conn->peer.uid, (int)conn->peer.pid,
-		    src.path ? src.path : src.name ? src.name : "(inline text)");
-		ret = c->ops->policy_load(c->ctx, &src, &conn->peer, r, &err);
-	} else {
-		ret = c->ops->policy_check(c->ctx, &src, &conn->peer, r, &err);
-	}
-	reply_op(conn, req->id, ret, r, &err);
-}
-
-static void cmd_policy_reload(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	struct control_error err = { 0 };
-	struct proto_error perr;
-	struct json_object *r;
-
-	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
-		reply_proto_error(conn, req->id, &perr);
-		return;
-	}
-	if (!c->ops || !c->ops->policy_reload) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
-			    "the policy engine is not available", NULL);
-		return;
-	}
-	LOG(c, LOG_NOTICE, "control: uid %u pid %d reloads the policy",
-	    (unsigned int)conn->peer.uid, (int)conn->peer.pid);
-	r = json_object_new_object();
-	reply_op(conn, req->id, c->ops->policy_reload(c->ctx, &conn->peer, r, &err), r, &err);
-}
-
-static void cmd_output_reopen(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	struct control_error err = { 0 };
-	struct proto_error perr;
-	struct json_object *r;
-
-	if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
-		reply_proto_error(conn, req->id, &perr);
-		return;
-	}
-	if (!c->ops || !c->ops->output_reopen) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE, "no output can be reopened",
-			    NULL);
-		return;
-	}
-	LOG(c, LOG_INFO, "control: uid %u pid %d reopens the output",
-	    (unsigned int)conn->peer.uid, (int)conn->peer.pid);
-	r = json_object_new_object();
-	reply_op(conn, req->id, c->ops->output_reopen(c->ctx, &conn->peer, r, &err), r, &err);
-}
-
-/* The rule's address: addr alone ("10.0.0.5", "10.0.0.0/8") or addr and prefix. */
-static int parse_block_addr(const char *addr, int64_t prefix, struct addr_cidr *net,
-			    struct proto_error *err)
-{
-	const char *why = NULL;
-	char shown[96];         /* addr is at most 64 bytes */
-	int r;
-
-	if (prefix >= 0) {
-		r = addr_parse_ip(addr, net, &why);
-		if (r == 0)
-			r = addr_cidr_set_prefix(net, (unsigned long)prefix, &why);
-		snprintf(shown, sizeof(shown), "%s/%d", addr, (int)prefix);
-	} else {
-		r = addr_parse_cidr(addr, net, &why);
-		snprintf(shown, sizeof(shown), "%s", addr);
-	}
-	if (r < 0)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "invalid address '%s': %s",
-				       shown, why ? why : "malformed");
-	return 0;
-}
-
-int control_block_parse(struct json_object *args, bool remove, struct control_block *b,
-			struct proto_error *err)
-{
-	static const char *const keys[] = { "addr", "prefix", "port", "port_end", "proto",
-					    "ttl_sec", "comment", "id", "cgroup", "bind", NULL };
-	struct enforce_rule *rule = &b->rule;
-	const char *proto = NULL, *comment = NULL, *cgroup = NULL;
-	int64_t prefix = -1, port = -1, port_end = -1, ttl = 0;
-	bool bind = false;
-	int r;
-
-	memset(b, 0, sizeof(*b));
-	if ((r = proto_args_check_keys(args, keys, err)) < 0)
-		return r;
-	r = proto_arg_string(args, "addr", 64, &b->addr, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (remove) {
-		r = proto_arg_string(args, "id", 64, &b->id, err);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		if (!b->addr == !b->id)
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "give exactly one of 'addr' and 'id'");
-	} else if (!b->addr) {
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "missing 'addr'");
-	} else if (json_object_object_get_ex(args, "id", NULL)) {
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'id' is assigned by the daemon");
-	}
-	if (b->addr && b->addr[0] == '\0')
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'addr' is empty");
-	if (b->id) {
-		if (json_object_object_length(args) != 1)
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "'id' cannot be combined with other arguments");
-		return 0;
-	}
-
-	r = proto_arg_int(args, "prefix", 0, 128, &prefix, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_int(args, "port", 0, 65535, &port, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_int(args, "port_end", 0, 65535, &port_end, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (port_end >= 0 && (port < 0 || port_end < port))
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'port_end' needs 'port' and must not be below it");
-	r = proto_arg_string(args, "proto", 8, &proto, err);
-	if (r == 0) {
-		if (addr_proto_parse(proto, &rule->proto) < 0)
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-					       "'proto' must be \"tcp\", \"udp\" or \"any\"");
-	} else if (r != -ENOENT) {
-		return r;
-	}
-	if (remove && json_object_object_get_ex(args, "ttl_sec", NULL))
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'ttl_sec' is for block.add only");
-	r = proto_arg_int(args, "ttl_sec", 0, UINT32_MAX - 1, &ttl, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (remove && json_object_object_get_ex(args, "comment", NULL))
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "'comment' is for block.add only");
-	r = proto_arg_string(args, "comment", PROTO_COMMENT_MAX, &comment, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_string(args, "cgroup", 255, &cgroup, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = proto_arg_bool(args, "bind", &bind, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-
-	/* the one parse of the target, straight into the rule */
-	r = parse_block_addr(b->addr, prefix, &rule->net, err);
-	if (r < 0)
-		return r;
-	rule->port_lo = port >= 0 ? (uint16_t)port : 0;
-	rule->port_hi = port_end >= 0 ? (uint16_t)port_end : port >= 0 ? (uint16_t)port : 65535;
-	rule->hooks = enforce_hooks(rule->proto, bind);
-	if (cgroup && *cgroup) {
-		if (cgroup[0] != '/' || strstr(cgroup, "/../") || strlen(cgroup) >= sizeof(rule->cgroup))
-			return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "invalid cgroup '%s': "
-					       "expected an absolute path under the cgroup v2 "
-					       "root, such as /system.slice/nginx.service", cgroup);
-		snprintf(rule->cgroup, sizeof(rule->cgroup), "%s", cgroup);
-	}
-	if ((uint64_t)ttl > ENFORCE_TTL_MAX)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "ttl too long (ten years at most)");
-	if (comment && strlen(comment) >= sizeof(rule->comment))
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT,
-				       "comment too long (%zu bytes at most)", sizeof(rule->comment) - 1);
-	snprintf(rule->comment, sizeof(rule->comment), "%s", comment ? comment : "");
-	snprintf(rule->source, sizeof(rule->source), "runtime");
-	rule->created = time(NULL);
-	rule->expires = ttl ? rule->created + ttl : 0;
-	return 0;
-}
-
-static void cmd_block(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	struct control_error err = { 0 };
-	struct proto_error perr;
-	struct control_block b;
-	struct json_object *r;
-	bool have;
-	int ret;
-
-	if (req->cmd->cmd == PROTO_CMD_BLOCK_LIST) {
-		if (proto_args_check_keys(req->args, NULL, &perr) < 0) {
-			reply_proto_error(conn, req->id, &perr);
-			return;
-		}
-	} else if (control_block_parse(req->args, req->cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b,
-				       &perr) < 0) {
-		reply_proto_error(conn, req->id, &perr);
-		return;
-	}
-	switch (req->cmd->cmd) {
-	case PROTO_CMD_BLOCK_ADD:
-		have = c->ops && c->ops->block_add;
-		break;
-	case PROTO_CMD_BLOCK_REMOVE:
-		have = c->ops && c->ops->block_remove;
-		break;
-	default:
-		have = c->ops && c->ops->block_list;
-		break;
-	}
-	if (!have) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE,
-			    "network blocking is not available in this build", NULL);
-		return;
-	}
-	r = json_object_new_object();
-	switch (req->cmd->cmd) {
-	case PROTO_CMD_BLOCK_ADD:
-		LOG(c, LOG_NOTICE, "control: uid %u pid %d adds a block on '%s'",
-		    (unsigned int)conn->peer.uid, (int)conn->peer.pid, b.addr);
-		ret = c->ops->block_add(c->ctx, &b, &conn->peer, r, &err);
-		break;
-	case PROTO_CMD_BLOCK_REMOVE:
-		LOG(c, LOG_NOTICE, "control: uid %u pid %d removes the block on '%s'",
-		    (unsigned int)conn->peer.uid, (int)conn->peer.pid, b.addr ? b.addr : b.id);
-		ret = c->ops->block_remove(c->ctx, &b, &conn->peer, r, &err);
-		break;
-	default:
-		ret = c->ops->block_list(c->ctx, r, &err);
-		break;
-	}
-	reply_op(conn, req->id, ret, r, &err);
-}
-
-static void cmd_mark(struct control_conn *conn, struct proto_request *req)
-{
-	struct control *c = conn->c;
-	static const char *const keys[] = { "text", NULL };
-	struct control_error err = { 0 };
-	struct proto_error perr;
-	const char *text = NULL;
-	uint64_t seq = 0;
-	struct json_object *r;
-	int ret;
-
-	if ((ret = proto_args_check_keys(req->args, keys, &perr)) < 0 ||
-	    (ret = proto_arg_string(req->args, "text", PROTO_MARK_MAX, &text, &perr)) < 0) {
-		if (ret == -ENOENT)
-			proto_error_set(&perr, PROTO_E_INVALID_ARGUMENT, "missing 'text'");
-		reply_proto_error(conn, req->id, &perr);
-		return;
-	}
-	if (!c->ops || !c->ops->mark) {
-		reply_error(conn, req->id, PROTO_E_NOT_AVAILABLE, "markers are not available",
-			    NULL);
-		return;
-	}
-	ret = c->ops->mark(c->ctx, text, &conn->peer, &seq, &err);
-	r = json_object_new_object();
-	if (ret >= 0)
-		json_object_object_add(r, "seq", json_object_new_uint64(seq));
-	reply_op(conn, req->id, ret, r, &err);
 }
 
 /* Count a refused command; log the first one of each connection at warning level. */
@@ -1130,73 +503,30 @@ static void log_denied(struct control_conn *conn, const char *what)
 	conn->denied_logged = true;
 }
 
-static bool allowed(const struct control_conn *conn, enum proto_perm perm)
-{
-	switch (perm) {
-	case PROTO_PERM_ANY:
-		return true;
-	case PROTO_PERM_READ:
-		return conn->peer.member || conn->peer.admin;
-	case PROTO_PERM_ADMIN:
-		return conn->peer.admin;
-	}
-	return false;
-}
-
 static void conn_handle_line(struct control_conn *conn, const char *line, size_t len)
 {
+	struct control *c = conn->c;
+	struct control_call call = { .ctl = c, .conn = conn, .peer = &conn->peer };
 	struct proto_request req;
 	struct proto_error err;
+	int r;
 
 	if (proto_request_parse(line, len, &req, &err) < 0) {
 		reply_proto_error(conn, req.id, &err);
 		proto_request_clear(&req);
 		return;
 	}
-	if (!allowed(conn, req.cmd->perm)) {
-		log_denied(conn, req.cmd->name);
-		reply_error(conn, req.id, PROTO_E_PERMISSION_DENIED,
-			    req.cmd->perm == PROTO_PERM_ADMIN ?
-			    "this command needs administrator rights" :
-			    "this command needs membership of the socket's group", NULL);
+	call.args = req.args;
+	call.result = json_object_new_object();
+	if (!call.result) {
+		conn_send(conn, NULL);
 		proto_request_clear(&req);
 		return;
 	}
-	switch (req.cmd->cmd) {
-	case PROTO_CMD_HELLO:
-	case PROTO_CMD_VERSION:
-		cmd_hello(conn, &req);
-		break;
-	case PROTO_CMD_STATUS:
-		cmd_status(conn, &req);
-		break;
-	case PROTO_CMD_SUBSCRIBE:
-		cmd_subscribe(conn, &req);
-		break;
-	case PROTO_CMD_POLICY_SHOW:
-		cmd_policy_show(conn, &req);
-		break;
-	case PROTO_CMD_POLICY_CHECK:
-	case PROTO_CMD_POLICY_LOAD:
-		cmd_policy_check_load(conn, &req);
-		break;
-	case PROTO_CMD_POLICY_RELOAD:
-		cmd_policy_reload(conn, &req);
-		break;
-	case PROTO_CMD_BLOCK_ADD:
-	case PROTO_CMD_BLOCK_REMOVE:
-	case PROTO_CMD_BLOCK_LIST:
-		cmd_block(conn, &req);
-		break;
-	case PROTO_CMD_MARK:
-		cmd_mark(conn, &req);
-		break;
-	case PROTO_CMD_OUTPUT_REOPEN:
-		cmd_output_reopen(conn, &req);
-		break;
-	case PROTO_CMD_MAX:
-		break;
-	}
+	r = c->dispatch(c->ctx, req.cmd, &call);
+	if (r < 0 && call.err.code == PROTO_E_PERMISSION_DENIED)
+		log_denied(conn, req.cmd);
+	reply_op(conn, req.id, r, call.result, &call.err);
 	proto_request_clear(&req);
 }
 
@@ -1363,7 +693,7 @@ void control_publish(struct control *c, const struct sg_event *ev, const char *j
 	TAILQ_FOREACH(conn, &c->subs, sub_entry) {
 		struct evbuffer *out;
 
-		if (conn->closing || !filter_match(&conn->filter, ev))
+		if (conn->closing || !subfilter_match(&conn->filter, ev))
 			continue;
 		if (c->read_own && !conn->peer.admin && ev && ev->type < SG_EV_KERNEL_MAX &&
 		    ev->proc.uid != conn->peer.uid)
@@ -1543,7 +873,7 @@ static int control_listen(struct control *c, const char *group)
 }
 
 struct control *control_new(struct event_base *base, const struct control_options *opts,
-			    const struct control_ops *ops, void *ctx)
+			    control_dispatch_fn dispatch, void *ctx)
 {
 	static const struct control_options defaults = { 0 };
 	struct control *c;
@@ -1560,10 +890,9 @@ struct control *control_new(struct event_base *base, const struct control_option
 		return NULL;
 	c->fd = -1;
 	c->base = base;
-	c->ops = ops;
+	c->dispatch = dispatch;
 	c->ctx = ctx;
 	c->log = opts->log;
-	c->started = time(NULL);
 	TAILQ_INIT(&c->conns);
 	TAILQ_INIT(&c->subs);
 	c->max_clients = opts->max_clients ? opts->max_clients : SG_CTL_CLIENTS_MAX;

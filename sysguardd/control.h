@@ -4,10 +4,12 @@
  * protocol of shared/proto.h.  It owns the listening socket (stale socket
  * removed, group and mode set), the connections (peer credentials, permission
  * checks, bounded input and output, idle timeouts) and the subscribers (server
- * side filters, bounded queues with drop counting).  Everything runs in the
- * daemon's libevent loop; the daemon answers commands through struct
- * control_ops, and the pipeline feeds events to the subscribers through the
- * sink control_sink_new() makes (control_publish()).
+ * side filters, bounded queues with drop counting).  It is the transport
+ * only: each request line is parsed (shared/proto.h) and handed, with the
+ * peer's credentials, to one dispatch function, the daemon's command table
+ * (commands.h), and its result or error is sent back.  Everything runs in
+ * the daemon's libevent loop; the pipeline feeds events to the subscribers
+ * through the sink control_sink_new() makes (control_publish()).
  */
 #ifndef SG_CONTROL_H
 #define SG_CONTROL_H
@@ -17,7 +19,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
-#include "enforce.h"
 #include "proto.h"
 
 /* A subscriber that reads nothing for this long while events wait is disconnected. */
@@ -25,7 +26,9 @@
 
 struct event_base;
 struct sg_event;
+struct subfilter;
 struct control;
+struct control_conn;
 
 /* Who is on the other end of a connection (SO_PEERCRED at accept time). */
 struct control_peer {
@@ -65,79 +68,23 @@ int control_error_set(struct control_error *err, enum proto_errcode code, const 
 void control_error_add_diag(struct control_error *err, const char *file, unsigned int line,
 			    unsigned int column, const char *message);
 
-/* A policy given either by path (read by the daemon) or inline. Exactly one is set. */
-struct control_policy_src {
-	const char *path;
-	const char *text;
-	const char *name;  /* inline: its name in error positions (file:line:col); may be NULL */
+/* One request on its way through the command table. */
+struct control_call {
+	struct control *ctl;              /* the socket; NULL outside one (tests) */
+	struct control_conn *conn;        /* the connection; NULL outside one */
+	const struct control_peer *peer;
+	struct json_object *args;         /* the request's args object; NULL when absent */
+	struct json_object *result;       /* an empty object the command fills */
+	struct control_error err;         /* what went wrong, when it returns -errno */
 };
 
 /*
- * block.add / block.remove, parsed once: the rule is filled from the
- * arguments with shared/addr.c's parsers (address, prefix, ports, protocol)
- * and checked (cgroup path shape, ttl, comment); source is "runtime",
- * created is now.  The cgroup is resolved and the slot assigned by
- * enforcement.  For block.remove by id, only id is set.
+ * The daemon's side: run the command named cmd for call.  Returns 0 (the
+ * reply carries call->result) or -errno (the reply is call->err; its code
+ * when set, else derived from the errno).  Runs in the event loop and must
+ * not block for long.
  */
-struct control_block {
-	const char *addr;          /* as sent, for messages; NULL with id */
-	const char *id;            /* block.remove by rule id; NULL otherwise */
-	struct enforce_rule rule;  /* unset (zero) with id */
-};
-
-/*
- * The arguments of block.add (remove false) or block.remove into b; strings
- * in b point into args.  Returns 0, or -EINVAL with err filled
- * (invalid_argument and the reason, e.g. "invalid address '10.0.0.1/8': host
- * bits set below the prefix length").
- */
-int control_block_parse(struct json_object *args, bool remove, struct control_block *b,
-			struct proto_error *err);
-
-/*
- * The daemon's side.  Every callback gets ctx; every out/result object is an
- * empty JSON object the callback fills.  Return 0 or -errno (see struct
- * control_error).  A NULL callback makes its command answer not_available.
- * Callbacks run in the event loop and must not block for long.
- */
-struct control_ops {
-	/*
-	 * Fill the status: "version", "uptime_sec", "programs", "events",
-	 * "drops", "policy" (see proto/protocol.md).  control adds "control".
-	 */
-	int (*status)(void *ctx, struct json_object *out, struct control_error *err);
-	/* The policy in force: "source", "rules", "loaded_at", "text" or "rules_list". */
-	int (*policy_show)(void *ctx, struct json_object *out, struct control_error *err);
-	/* Check without loading: set "valid", "rules", "errors": [{file,line,column,message}]. */
-	int (*policy_check)(void *ctx, const struct control_policy_src *src,
-			    const struct control_peer *peer, struct json_object *out,
-			    struct control_error *err);
-	/* Load and apply; on errors return -EBADMSG with err->details. Fill "source", "rules". */
-	int (*policy_load)(void *ctx, const struct control_policy_src *src,
-			   const struct control_peer *peer, struct json_object *out,
-			   struct control_error *err);
-	/* Reload from the configured source; same result as policy_load. */
-	int (*policy_reload)(void *ctx, const struct control_peer *peer, struct json_object *out,
-			     struct control_error *err);
-	/* Fill "rule" (the rule as listed by block_list). */
-	int (*block_add)(void *ctx, const struct control_block *b, const struct control_peer *peer,
-			 struct json_object *out, struct control_error *err);
-	/* Fill "removed": the number of rules removed; -ENOENT if none matched. */
-	int (*block_remove)(void *ctx, const struct control_block *b,
-			    const struct control_peer *peer, struct json_object *out,
-			    struct control_error *err);
-	/* Fill "rules": [{id, addr, prefix, port, port_end, proto, expires, comment, source}]. */
-	int (*block_list)(void *ctx, struct json_object *out, struct control_error *err);
-	/*
-	 * Emit a SG_EV_MARK event carrying text through the pipeline (which
-	 * calls control_publish()) and set *ret_seq to its seq.
-	 */
-	int (*mark)(void *ctx, const char *text, const struct control_peer *peer, uint64_t *ret_seq,
-		    struct control_error *err);
-	/* Reopen the outputs (log rotation); fill "reopened": [names]. */
-	int (*output_reopen)(void *ctx, const struct control_peer *peer, struct json_object *out,
-			     struct control_error *err);
-};
+typedef int (*control_dispatch_fn)(void *ctx, const char *cmd, struct control_call *call);
 
 struct control_options {
 	const char *path;           /* NULL: PROTO_SOCKET_DEFAULT */
@@ -167,10 +114,10 @@ struct control_stats {
 /*
  * Create the socket and start accepting on base.  Refuses (NULL, errno
  * EADDRINUSE) when a live daemon answers on the path, and (EEXIST) when the
- * path exists and is not a socket.  ops and ctx must outlive the control.
+ * path exists and is not a socket.  ctx must outlive the control.
  */
 struct control *control_new(struct event_base *base, const struct control_options *opts,
-			    const struct control_ops *ops, void *ctx);
+			    control_dispatch_fn dispatch, void *ctx);
 
 /* Close every connection and remove the socket file. NULL is fine. */
 void control_free(struct control *c);
@@ -192,6 +139,17 @@ struct sink *control_sink_new(struct control *c);
 
 /* Counters for status and tests. */
 void control_get_stats(const struct control *c, struct control_stats *ret);
+
+/*
+ * For the commands about the connection itself.  hello: the protocol and
+ * daemon versions, the peer and its access, the limits, into out.  status:
+ * the socket's counters as a new object.  subscribe: after its reply, the
+ * connection streams the events f lets through (f is taken over, also on
+ * failure); -ENOTCONN outside a connection.
+ */
+void control_hello(const struct control_call *call, struct json_object *out);
+struct json_object *control_stats_json(const struct control *c);
+int control_subscribe(struct control_call *call, struct subfilter *f);
 
 /* Whether anybody is subscribed (lets the caller skip encoding). */
 bool control_has_subscribers(const struct control *c);

@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <event2/event.h>
 #include "event.h"
 #include "fanblock.h"
 #include "log.h"
@@ -93,13 +92,11 @@ struct fanblock {
 
 	/* the loop only */
 	struct fanblock_opts o;
-	struct event *ev;
 	struct policy *policy;
 	bool cache[SG_EV_KERNEL_MAX];
 	struct fb_mark *marks;
 	size_t nmarks;
 	struct fb_denial den[DENIALS_MAX];
-	struct event *timer;
 };
 
 static void free_prefixes(struct fb_prefixes *x);
@@ -384,72 +381,50 @@ static void denial_verdict(const struct fb_denial *dn, struct sg_event *ev)
 					   .mechanism = "fanotify", .repeat = 1 };
 }
 
-/* Report what waited too long for the tracepoint's event; all of it with force. */
-static void report_denials(struct fanblock *f, bool force)
+/* A slot for a new denial: a free one, else the oldest already reported; NULL when all wait. */
+static struct fb_denial *new_denial(struct fanblock *f)
 {
-	uint64_t now = mono_ns();
-	bool synced = false;
+	struct fb_denial *oldest = NULL;
 
 	for (size_t i = 0; i < DENIALS_MAX; i++) {
+		if (f->den[i].state == 0)
+			return &f->den[i];
+		if (f->den[i].state == 2 && (!oldest || f->den[i].t_ns < oldest->t_ns))
+			oldest = &f->den[i];
+	}
+	if (oldest)
+		oldest->state = 0; /* forgotten: a report of its call coming now is not suppressed */
+	return oldest;
+}
+
+bool fanblock_report(struct fanblock *f, bool force, struct sg_event *ev)
+{
+	uint64_t now = mono_ns();
+
+	if (!f)
+		return false;
+	for (size_t i = 0; i < DENIALS_MAX; i++) {
 		struct fb_denial *dn = &f->den[i];
-		struct sg_event ev;
 
 		if (dn->state == 2 && now - dn->t_ns >= DENIAL_KEEP_NS)
 			dn->state = 0;
 		if (dn->state != 1 || (!force && now - dn->t_ns < DENIAL_WAIT_NS))
 			continue;
-		if (!synced && f->o.sync) {
-			f->o.sync(f->o.ctx); /* the tracepoint's event may be in the ring */
-			synced = true;
-			if (dn->state != 1)
-				continue;
-		}
-		denial_event(dn, &ev);
-		proctable_enrich(f->o.pt, &ev);
-		denial_verdict(dn, &ev);
+		denial_event(dn, ev);
+		proctable_enrich(f->o.pt, ev);
+		denial_verdict(dn, ev);
 		dn->state = 2;
-		if (f->o.emit)
-			f->o.emit(f->o.ctx, &ev);
+		return true;
 	}
+	return false;
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+bool fanblock_waiting(const struct fanblock *f)
 {
-	struct fanblock *f = arg;
-	struct timeval tv = { 0, 100000 };
-
-	report_denials(f, false);
-	for (size_t i = 0; i < DENIALS_MAX; i++)
-		if (f->den[i].state) {
-			evtimer_add(f->timer, &tv);
-			break;
-		}
-}
-
-static struct fb_denial *new_denial(struct fanblock *f)
-{
-	struct fb_denial *oldest = &f->den[0];
-	struct timeval tv = { 0, 100000 };
-
-	for (size_t i = 0; i < DENIALS_MAX; i++) {
-		if (f->den[i].state == 0)
-			return &f->den[i];
-		if (f->den[i].t_ns < oldest->t_ns)
-			oldest = &f->den[i];
-	}
-	/* all busy: the oldest is reported now, or forgotten if it was */
-	if (oldest->state == 1) {
-		struct sg_event ev;
-
-		denial_event(oldest, &ev);
-		proctable_enrich(f->o.pt, &ev);
-		denial_verdict(oldest, &ev);
-		if (f->o.emit)
-			f->o.emit(f->o.ctx, &ev);
-	}
-	oldest->state = 0;
-	evtimer_add(f->timer, &tv);
-	return oldest;
+	for (size_t i = 0; f && i < DENIALS_MAX; i++)
+		if (f->den[i].state == 1)
+			return true;
+	return false;
 }
 
 bool fanblock_claim(struct fanblock *f, struct sg_event *ev)
@@ -567,8 +542,9 @@ static uint32_t judge(struct fanblock *f, const struct fb_req *r)
 	    strcmp(ev.verdict.mechanism, "fanotify") == 0) {
 		struct fb_denial *dn = new_denial(f);
 		struct timespec ts;
-		struct timeval tv = { 0, 100000 };
 
+		if (!dn)
+			return FAN_ALLOW; /* not reached: fanblock_answer() judges only with room */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		*dn = (struct fb_denial){
 			.state = 1, .t_ns = mono_ns(),
@@ -582,7 +558,6 @@ static uint32_t judge(struct fanblock *f, const struct fb_req *r)
 		memcpy(dn->comm, ev.proc.comm, sizeof(dn->comm));
 		snprintf(dn->rule, sizeof(dn->rule), "%s", ev.verdict.rule_id);
 		snprintf(dn->path, sizeof(dn->path), "%s", path);
-		evtimer_add(f->timer, &tv);
 		return FAN_DENY;
 	}
 	if (ev.verdict.action != SG_ACT_BLOCK && f->cache[ev.type]) {
@@ -593,19 +568,32 @@ static uint32_t judge(struct fanblock *f, const struct fb_req *r)
 	return FAN_ALLOW;
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+/* Whether a denial can be recorded now: a slot is free or holds one reported already. */
+static bool denial_room(const struct fanblock *f)
 {
-	struct fanblock *f = arg;
+	for (size_t i = 0; i < DENIALS_MAX; i++)
+		if (f->den[i].state != 1)
+			return true;
+	return false;
+}
+
+int fanblock_wake_fd(const struct fanblock *f)
+{
+	return f->wake[0];
+}
+
+bool fanblock_answer(struct fanblock *f)
+{
 	char buf[64];
 	size_t take[64];
 
 	while (read(f->wake[0], buf, sizeof(buf)) > 0)
 		;
-	if (f->o.sync)
-		f->o.sync(f->o.ctx); /* the process table up to date: forks and execs so far */
 	for (;;) {
 		size_t n = 0;
 
+		if (!denial_room(f))
+			return true; /* the caller reports the waiting denials and calls again */
 		pthread_mutex_lock(&f->lock);
 		for (size_t i = 0; i < SG_FANBLOCK_QUEUE && n < 64; i++)
 			if (f->req[i].fd >= 0 && !f->req[i].claimed) {
@@ -614,19 +602,26 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			}
 		pthread_mutex_unlock(&f->lock);
 		if (!n)
-			break;
+			return false;
 		for (size_t k = 0; k < n; k++) {
 			struct fb_req *r = &f->req[take[k]];
-			uint32_t v = judge(f, r);
+			uint32_t v = FAN_ALLOW;
+			bool judged = denial_room(f);
 
-			respond(f->fan, r->fd, v);
-			close(r->fd);
+			/* no room: the rest go back to the queue, judged on the next call */
+			if (judged) {
+				v = judge(f, r);
+				respond(f->fan, r->fd, v);
+				close(r->fd);
+			}
 			pthread_mutex_lock(&f->lock);
-			if (v == FAN_DENY)
-				f->st.denied++;
-			else
-				f->st.allowed++;
-			r->fd = -1;
+			if (judged) {
+				if (v == FAN_DENY)
+					f->st.denied++;
+				else
+					f->st.allowed++;
+				r->fd = -1;
+			}
 			r->claimed = false;
 			pthread_mutex_unlock(&f->lock);
 		}
@@ -664,13 +659,6 @@ struct fanblock *fanblock_new(const struct fanblock_opts *o, char *err, size_t e
 		snprintf(err, errlen, "pipe: %s", strerror(e));
 		goto fail;
 	}
-	f->ev = event_new(o->base, f->wake[0], EV_READ | EV_PERSIST, on_wake, f);
-	f->timer = evtimer_new(o->base, on_timer, f);
-	if (!f->ev || !f->timer || event_add(f->ev, NULL) < 0) {
-		e = ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	e = pthread_create(&f->thr, NULL, thread_main, f);
 	if (e) {
 		snprintf(err, errlen, "cannot start a thread: %s", strerror(e));
@@ -700,12 +688,6 @@ void fanblock_free(struct fanblock *f)
 			respond(f->fan, f->req[i].fd, FAN_ALLOW);
 			close(f->req[i].fd);
 		}
-	if (f->ev)
-		event_free(f->ev);
-	if (f->timer) {
-		report_denials(f, true);
-		event_free(f->timer);
-	}
 	free_prefixes(f->pfx);
 	/* closing the group allows whatever still waits */
 	if (f->fan >= 0)

@@ -144,37 +144,12 @@ static int hook_available(const char *sec, struct btf **vmlinux, char *why, size
 	return 1;
 }
 
-/*
- * Per kind (telemetry backends): its event type, the backend's name and
- * hook, and the syscall programs the hook replaces, which status shows as
- * left detached with reason.
- */
-static const struct kernel_tel_desc tel_desc[KTEL_MAX] = {
-	[KTEL_OPEN] = { SG_EV_OPEN, "opens", "lsm", "lsm/file_open",
-			{ "file_enter_open", "file_exit_open", "file_enter_openat",
-			  "file_exit_openat", "file_enter_openat2", "file_exit_openat2",
-			  "file_enter_creat", "file_exit_creat" } },
-	[KTEL_EXEC] = { SG_EV_EXEC, "execs", "tp_btf", "tp_btf/sched_process_exec",
-			{ "proc_enter_execve", "proc_exit_execve", "proc_enter_execveat",
-			  "proc_exit_execveat" } },
-	[KTEL_CONNECT] = { SG_EV_CONNECT, "connects", "cgroup",
-			   "the cgroup connect4/connect6 programs",
-			   { "net_enter_connect", "net_exit_connect" } },
-	[KTEL_BIND] = { SG_EV_BIND, "binds", "cgroup", "the cgroup bind4/bind6 programs",
-			{ "net_enter_bind", "net_exit_bind" } },
-};
-
-const struct kernel_tel_desc *kernel_tel_desc(enum kernel_tel t)
-{
-	return (unsigned)t < KTEL_MAX ? &tel_desc[t] : NULL;
-}
-
 /* The kind whose hook replaces this program, or KTEL_MAX. */
 static enum kernel_tel replaced_by(const char *name)
 {
 	for (int t = 0; t < KTEL_MAX; t++)
-		for (size_t i = 0; i < KTEL_PROGS_MAX && tel_desc[t].progs[i]; i++)
-			if (strcmp(name, tel_desc[t].progs[i]) == 0)
+		for (size_t i = 0; i < KTEL_PROGS_MAX && kernel_tel_desc(t)->progs[i]; i++)
+			if (strcmp(name, kernel_tel_desc(t)->progs[i]) == 0)
 				return t;
 	return KTEL_MAX;
 }
@@ -314,7 +289,8 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 			/* loaded, left detached: kernel_unhook() is the way back */
 			p->state = PROG_DISABLED;
 			snprintf(p->reason, sizeof(p->reason), "%s come from %s (telemetry backend %s)",
-				 tel_desc[t].what, tel_desc[t].source, tel_desc[t].backend);
+				 kernel_tel_desc(t)->what, kernel_tel_desc(t)->source,
+				 kernel_tel_desc(t)->backend);
 			continue;
 		}
 		attach_prog(k, i);
@@ -382,6 +358,8 @@ int kernel_counters(const struct kernel *k, struct sg_counters *sum)
 	return 0;
 }
 
+static int kernel_unhook_one(struct kernel *k, enum kernel_tel t, const char *why);
+
 bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why)
 {
 	if ((unsigned)t >= KTEL_MAX)
@@ -392,6 +370,15 @@ bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why)
 }
 
 int kernel_unhook(struct kernel *k, enum kernel_tel t, const char *why)
+{
+	int r = kernel_unhook_one(k, t, why);
+
+	if (r < 0)
+		sg_log(LOG_WARNING, "%s are not traced: %s", kernel_tel_desc(t)->what, strerror(-r));
+	return r;
+}
+
+static int kernel_unhook_one(struct kernel *k, enum kernel_tel t, const char *why)
 {
 	int r = 0;
 
@@ -450,4 +437,36 @@ int kernel_lost_by_pid(const struct kernel *k,
 		prev = &key;
 	}
 	return n;
+}
+
+void kernel_report(const struct kernel *k, size_t processes)
+{
+	size_t attached = 0, off = 0;
+
+	for (size_t i = 0; i < k->nprogs; i++) {
+		const struct kernel_prog *p = &k->progs[i];
+
+		if (p->state == PROG_ATTACHED)
+			attached++;
+		else if (p->state == PROG_DISABLED)
+			off++;
+		else
+			sg_log(LOG_WARNING, "'%s' not attached: %s", p->hook, p->reason);
+	}
+	sg_log(LOG_INFO, "%zu of %zu programs attached, %zu left out by the configuration, "
+	       "%zu processes known", attached, k->nprogs, off, processes);
+}
+
+void kernel_report_telemetry(const struct kernel *k)
+{
+	for (int t = 0; t < KTEL_MAX; t++) {
+		const struct kernel_tel_desc *td = kernel_tel_desc(t);
+		const char *why;
+		bool hooked = kernel_hooked(k, t, &why);
+
+		if (hooked || why[0])
+			sg_log(hooked ? LOG_INFO : LOG_WARNING, "%s from %s%s%s", td->what,
+			       hooked ? td->source : "the syscall tracepoints", hooked ? "" : ": ",
+			       why);
+	}
 }

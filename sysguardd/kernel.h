@@ -13,23 +13,9 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "sysguard.h"
+#include "telemetry.h"
 
 enum sg_family { SG_FAM_PROCESS, SG_FAM_FILE, SG_FAM_NETWORK, SG_FAM_MAX };
-
-/* Kinds of event a hook can report instead of syscall tracepoints (telemetry). */
-enum kernel_tel { KTEL_OPEN, KTEL_EXEC, KTEL_CONNECT, KTEL_BIND, KTEL_MAX };
-
-#define KTEL_PROGS_MAX 8
-
-struct kernel_tel_desc {
-	int type;                   /* SG_EV_* */
-	const char *what;           /* "opens", for messages */
-	const char *backend;        /* the telemetry value and status backend: "lsm", ... */
-	const char *source;         /* the hook, for messages: "lsm/file_open", ... */
-	const char *progs[KTEL_PROGS_MAX]; /* the syscall programs it replaces */
-};
-
-const struct kernel_tel_desc *kernel_tel_desc(enum kernel_tel t);
 
 struct kernel_opts {
 	bool family[SG_FAM_MAX];    /* families to trace */
@@ -79,10 +65,15 @@ int kernel_lost_by_pid(const struct kernel *k,
  * does not, *why says why ("" otherwise).  The exec hook is this object's
  * (a missing one is found here); the others depend on another object:
  * kernel_unhook() attaches the syscall tracepoints after all (that object did
- * not come up) and keeps why; 0 or -errno.
+ * not come up) and keeps why; 0 (also when t was not hooked) or -errno,
+ * logged.
  */
 bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why);
 int kernel_unhook(struct kernel *k, enum kernel_tel t, const char *why);
+
+/* Log what is attached (a warning per program that is not) and where each kind comes from. */
+void kernel_report(const struct kernel *k, size_t processes);
+void kernel_report_telemetry(const struct kernel *k);
 
 size_t kernel_prog_count(const struct kernel *k);
 const struct kernel_prog *kernel_prog(const struct kernel *k, size_t i);

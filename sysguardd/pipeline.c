@@ -3,12 +3,14 @@
  * The event pipeline (see pipeline.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "decode.h"
 #include "dedup.h"
 #include "encode.h"
+#include "kernel.h"
 #include "sg_limits.h"
 #include "log.h"
 #include "pipeline.h"
@@ -24,10 +26,21 @@ struct sink_slot {
 	bool trouble;                       /* reported as failing, not yet delivering again */
 };
 
+/* The ring buffer's losses: what was reported so far, in total and per process. */
+struct ring_losses {
+	struct kernel *k;                   /* NULL: no ring, nothing to report */
+	struct sg_counters last;            /* counters at the last report */
+	struct sg_droppid *seen;            /* per-process losses already reported */
+	size_t nseen;
+	struct sg_droppid changed[32];      /* in the report being made */
+	size_t nchanged;
+};
+
 struct pipeline {
 	struct decoder dec;
 	struct proctable *pt;
 	struct pipeline_hooks hooks;
+	struct ring_losses losses;
 	struct dedup *dedup;
 	struct sink_slot sinks[PIPELINE_SINKS_MAX];
 	size_t nsinks;
@@ -81,6 +94,7 @@ void pipeline_free(struct pipeline *p)
 	for (size_t i = 0; i < p->nsinks; i++)
 		sink_free(p->sinks[i].s); /* each flushes what it still holds */
 	dedup_free(p->dedup);
+	free(p->losses.seen);
 	free(p);
 }
 
@@ -91,6 +105,37 @@ int pipeline_add_sink(struct pipeline *p, struct sink *s)
 	memset(&p->sinks[p->nsinks], 0, sizeof(p->sinks[0]));
 	p->sinks[p->nsinks++].s = s;
 	return 0;
+}
+
+int pipeline_take_sink(struct pipeline *p, struct sink *s, const char *what)
+{
+	int r;
+
+	if (!s) {
+		r = errno ? -errno : -ENOMEM;
+		sg_log(LOG_ERR, "cannot open the output '%s': %s", what, strerror(-r));
+		return r;
+	}
+	r = pipeline_add_sink(p, s);
+	if (r < 0) {
+		sink_free(s);
+		sg_log(LOG_ERR, "too many outputs: '%s' is one too many", what);
+	}
+	return r;
+}
+
+void pipeline_set_judge(struct pipeline *p, void (*judge)(void *ctx, struct sg_event *ev),
+			void *ctx)
+{
+	p->hooks.judge = judge;
+	p->hooks.ctx = ctx;
+}
+
+void pipeline_set_kernel(struct pipeline *p, struct kernel *k)
+{
+	p->losses.k = k;
+	if (!k || kernel_counters(k, &p->losses.last) < 0)
+		memset(&p->losses.last, 0, sizeof(p->losses.last));
 }
 
 void pipeline_set_host(struct pipeline *p, const char *host)
@@ -191,10 +236,71 @@ static void report_drops(struct pipeline *p, struct sink_slot *slot, const struc
 	pipeline_inject(p, &ev);
 }
 
+/* Collect the processes whose losses grew since the last report. */
+static void lost_cb(void *arg, uint32_t pid, const uint64_t *lost)
+{
+	struct pipeline *p = arg;
+	struct ring_losses *l = &p->losses;
+	struct sg_droppid *s = NULL;
+	const struct proc_entry *pe;
+
+	for (size_t i = 0; i < l->nseen; i++)
+		if (l->seen[i].pid == pid)
+			s = &l->seen[i];
+	if (!s) {
+		if (l->nseen == SG_LOST_PIDS)
+			return;
+		s = &l->seen[l->nseen++];
+		memset(s, 0, sizeof(*s));
+		s->pid = pid;
+	}
+	if (memcmp(s->lost, lost, sizeof(s->lost)) == 0)
+		return;
+	memcpy(s->lost, lost, sizeof(s->lost));
+	pe = proctable_get(p->pt, pid);
+	snprintf(s->comm, sizeof(s->comm), "%s", pe ? pe->comm : "");
+	if (l->nchanged < sizeof(l->changed) / sizeof(l->changed[0]))
+		l->changed[l->nchanged++] = *s;
+}
+
+/* A drop event (drop.where "ring") for what the ring buffer lost since the last one. */
+static bool report_ring_losses(struct pipeline *p)
+{
+	struct ring_losses *l = &p->losses;
+	struct sg_counters now;
+	struct sg_event ev;
+
+	if (!l->k || kernel_counters(l->k, &now) < 0)
+		return false;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_DROP;
+	ev.drop.where = "ring";
+	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+		ev.drop.lost[t] = now.dropped[t] - l->last.dropped[t];
+		ev.drop.total += ev.drop.lost[t];
+	}
+	l->last = now;
+	if (!ev.drop.total)
+		return false;
+	sg_log(LOG_WARNING, "%llu events lost: the ring buffer was full",
+	       (unsigned long long)ev.drop.total);
+	if (!l->seen)
+		l->seen = calloc(SG_LOST_PIDS, sizeof(*l->seen));
+	l->nchanged = 0;
+	if (l->seen)
+		kernel_lost_by_pid(l->k, lost_cb, p);
+	ev.drop.pids = l->changed;
+	ev.drop.npids = l->nchanged;
+	pipeline_inject(p, &ev);
+	return true;
+}
+
 void pipeline_tick(struct pipeline *p)
 {
 	uint64_t now = mono_ns();
 	bool emitted = false;
+
+	decoder_sync_clock(&p->dec);
 
 	if (dedup_flush(p->dedup, now) > 0)
 		emitted = true;
@@ -224,6 +330,8 @@ void pipeline_tick(struct pipeline *p)
 		report_drops(p, slot, &st, now);
 		emitted = true;
 	}
+	if (report_ring_losses(p))
+		emitted = true;
 	if (emitted)
 		pipeline_flush(p);
 }
@@ -265,11 +373,6 @@ int pipeline_find_sink(const struct pipeline *p, const char *name, struct sink_s
 			return 0;
 	}
 	return -ENOENT;
-}
-
-void pipeline_sync_clock(struct pipeline *p)
-{
-	decoder_sync_clock(&p->dec);
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)

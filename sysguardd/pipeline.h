@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include "event.h"
 
+struct kernel;
 struct proctable;
 struct sink;
 struct sink_stats;
@@ -47,7 +48,14 @@ void pipeline_free(struct pipeline *p);
  */
 #define PIPELINE_SINKS_MAX 4
 int pipeline_add_sink(struct pipeline *p, struct sink *s);
+/* The same for a sink just made (NULL: it could not be, errno says why); logs, frees on failure. */
+int pipeline_take_sink(struct pipeline *p, struct sink *s, const char *what);
 void pipeline_set_host(struct pipeline *p, const char *host);
+/* The judge (NULL logs everything), e.g. the verdict module installing itself. */
+void pipeline_set_judge(struct pipeline *p, void (*judge)(void *ctx, struct sg_event *ev),
+			void *ctx);
+/* The kernel whose ring buffer feeds the pipeline: its losses are reported (pipeline_tick). */
+void pipeline_set_kernel(struct pipeline *p, struct kernel *k);
 
 /* The dedup window (0: off), e.g. from a newly loaded policy; open windows are closed first. */
 void pipeline_set_dedup_window(struct pipeline *p, uint64_t window_ns);
@@ -60,13 +68,14 @@ void pipeline_inject(struct pipeline *p, struct sg_event *ev);
 
 /* Write out what the sinks buffered; called after each batch. */
 void pipeline_flush(struct pipeline *p);
-void pipeline_sync_clock(struct pipeline *p);
 /*
- * Once a second: close the dedup windows that ended, let the sinks notice
- * a rotated or deleted output, and emit a `drop` event (drop.where: the
- * sink's) for what a sink could not deliver since the last report -- at once
- * when it delivers again, else once when the trouble starts and then at most
- * every PIPELINE_DROP_REPORT_SEC while it lasts.
+ * Once a second: keep the decoder's clock in step, close the dedup windows
+ * that ended, let the sinks notice a rotated or deleted output, and emit
+ * `drop` events: for what a sink could not deliver since the last report
+ * (drop.where: the sink's) -- at once when it delivers again, else once when
+ * the trouble starts and then at most every PIPELINE_DROP_REPORT_SEC while it
+ * lasts -- and for what the ring buffer lost (drop.where "ring", with the
+ * processes whose losses grew), with a warning in the log.
  */
 #define PIPELINE_DROP_REPORT_SEC 60
 void pipeline_tick(struct pipeline *p);

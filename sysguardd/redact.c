@@ -182,3 +182,17 @@ void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned in
 	}
 	jw_arr_close(w);
 }
+
+struct redact *redact_configured(int n, const char (*rules)[REDACT_RULE_MAX])
+{
+	const char *v[REDACT_RULES_MAX];
+	size_t k = 0;
+
+	if (n < 0)
+		for (; redact_defaults[k] && k < REDACT_RULES_MAX; k++)
+			v[k] = redact_defaults[k];
+	else
+		for (; k < (size_t)n && k < REDACT_RULES_MAX; k++)
+			v[k] = rules[k];
+	return redact_new(v, k, NULL);
+}

@@ -33,6 +33,8 @@ extern const char *const redact_defaults[];
 /* Compile n rules; NULL with errno EINVAL (a bad rule: its index in *ret_bad) or ENOMEM. */
 struct redact *redact_new(const char *const *rules, size_t n, size_t *ret_bad);
 void redact_free(struct redact *r);
+/* The configured rules (redact.argv: n of rules), or the built-in ones when n < 0. */
+struct redact *redact_configured(int n, const char (*rules)[REDACT_RULE_MAX]);
 
 /* The set encoders use (NULL: none; the default until set). Not owned. */
 void redact_set_active(const struct redact *r);

@@ -3,11 +3,13 @@
  * sd_notify(3) and the watchdog (see service.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 #include "log.h"
@@ -15,6 +17,7 @@
 
 static struct event *watchdog_ev;
 static uint64_t watchdog_usec;
+static int ready_fd = -1;   /* daemonized: the parent waits on it */
 
 bool service_managed(void)
 {
@@ -152,4 +155,49 @@ void service_failed(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	notifyf(prefix, fmt, ap);
 	va_end(ap);
+}
+
+int service_daemonize(void)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(1);
+		_exit(c == 0 ? 0 : 1);
+	}
+	close(fds[0]);
+	setsid();
+	ready_fd = fds[1];
+	return 0;
+}
+
+void service_started(bool ok)
+{
+	char c = ok ? 0 : 1;
+	int null;
+
+	if (ready_fd < 0)
+		return;
+	if (ok) {
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
+	}
+	if (write(ready_fd, &c, 1) < 0)
+		sg_log(LOG_WARNING, "cannot tell the parent we are ready: %s", strerror(errno));
+	close(ready_fd);
+	ready_fd = -1;
 }

@@ -6,7 +6,9 @@
  * and the watchdog: a libevent timer at half of WatchdogSec= sends
  * WATCHDOG=1 from the event loop itself, so a loop that is stuck is killed
  * and restarted by systemd.  Every call is a no-op when the daemon does not
- * run under systemd (no $NOTIFY_SOCKET).
+ * run under systemd (no $NOTIFY_SOCKET).  Outside systemd and without
+ * --foreground, the daemon forks into the background, and the parent exits
+ * once the child has started (0) or failed (1).
  */
 #ifndef SG_SERVICE_H
 #define SG_SERVICE_H
@@ -39,5 +41,14 @@ void service_reloading(void);
 void service_stopping(void);
 /* A start-up failure: STATUS= and ERRNO= (err > 0) for systemctl status. */
 void service_failed(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Fork into the background: the parent waits until the child calls
+ * service_started() and exits 0 or 1.  In the child returns 0; -errno when
+ * it cannot fork.
+ */
+int service_daemonize(void);
+/* Start-up is over (ok or not): a daemonized child tells its parent, stdio to /dev/null. */
+void service_started(bool ok);
 
 #endif /* SG_SERVICE_H */

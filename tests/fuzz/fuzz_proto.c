@@ -2,86 +2,94 @@
 /*
  * libFuzzer target for the control protocol's parsers: one input is one
  * request line.  It goes through proto_request_parse(), and on success
- * through the daemon's own argument validators (subscription filters, block
- * rules, policy sources; control.c is included to reach its static
- * functions), then the reply for it is built, serialised and parsed back by
- * the client-side parser, which must accept it.  The same bytes are also fed
- * to proto_line_parse(), and to the daemon's command dispatch on an
- * in-memory connection (a bufferevent pair, stub control_ops) once as root and
+ * through the daemon's own argument parsers (subscription filters, block
+ * rules, policy sources), then the reply for it is built, serialised and
+ * parsed back by the client-side parser, which must accept it.  The same
+ * bytes are also fed to proto_line_parse(), and to the control socket's
+ * handling (control.c is included to reach its static functions) on an
+ * in-memory connection (a bufferevent pair; the daemon's command rows with
+ * stub handlers) once as root and
  * once as an outsider; every line the daemon writes back must parse.  Build
  * with tests/fuzz/run-brief or Makefile.fuzz.
  */
 #include <event2/bufferevent.h>
 #include "../../sysguardd/control.c"
+#include "commands_int.h"
 
 static struct control *fz;
 
-static int fz_status(void *ctx, struct json_object *out, struct control_error *err)
+static int fz_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	json_object_object_add(out, "version", json_object_new_string("fuzz"));
+	json_object_object_add(call->result, "version", json_object_new_string("fuzz"));
 	return 0;
 }
 
-static int fz_show(void *ctx, struct json_object *out, struct control_error *err)
+static int fz_show(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
 	return -EIO;
 }
 
-static int fz_policy(void *ctx, const struct control_policy_src *src,
-		     const struct control_peer *peer, struct json_object *out,
-		     struct control_error *err)
+static int fz_policy(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
+	const struct cmd_policy_src *src = &a->src;
+
 	if (src->text && strlen(src->text) % 2) {
-		snprintf(err->message, sizeof(err->message), "%s:1:1: odd",
+		snprintf(call->err.message, sizeof(call->err.message), "%s:1:1: odd",
 			 src->name ? src->name : "x");
-		err->details = json_object_new_array();
+		call->err.details = json_object_new_array();
 		return -EBADMSG;
 	}
-	json_object_object_add(out, "valid", json_object_new_boolean(1));
+	json_object_object_add(call->result, "valid", json_object_new_boolean(1));
 	return 0;
 }
 
-static int fz_reload(void *ctx, const struct control_peer *peer, struct json_object *out,
-		     struct control_error *err)
+static int fz_reload(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	err->code = PROTO_E_BUSY;
+	call->err.code = PROTO_E_BUSY;
 	return -EAGAIN;
 }
 
-static int fz_block(void *ctx, const struct control_block *b, const struct control_peer *peer,
-		    struct json_object *out, struct control_error *err)
+static int fz_block(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	return b->rule.port_lo > 1000 ? -EEXIST : 0;
+	return a->block.rule.port_lo > 1000 ? -EEXIST : 0;
 }
 
-static int fz_list(void *ctx, struct json_object *out, struct control_error *err)
+static int fz_list(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	json_object_object_add(out, "rules", json_object_new_array());
+	json_object_object_add(call->result, "rules", json_object_new_array());
 	return 0;
 }
 
-static int fz_mark(void *ctx, const char *text, const struct control_peer *peer,
-		   uint64_t *ret_seq, struct control_error *err)
+static int fz_mark(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
 	struct sg_event ev = { .type = SG_EV_MARK, .seq = 1 };
 
-	ev.mark.text = text;
+	ev.mark.text = a->text;
 	control_publish(fz, &ev, "{\"type\":\"mark\"}", 15);
-	*ret_seq = 1;
+	json_object_object_add(call->result, "seq", json_object_new_int(1));
 	return 0;
 }
 
-static const struct control_ops fz_ops = {
-	.status = fz_status,
-	.policy_show = fz_show,
-	.policy_check = fz_policy,
-	.policy_load = fz_policy,
-	.policy_reload = fz_reload,
-	.block_add = fz_block,
-	.block_remove = fz_block,
-	.block_list = fz_list,
-	.mark = fz_mark,
+/* The daemon's rows (names, roles, parsers) with stub handlers. */
+static const struct command fz_table[] = {
+	{ "hello", PROTO_PERM_ANY, "", cmd_hello_parse, cmd_hello },
+	{ "version", PROTO_PERM_ANY, "", cmd_hello_parse, cmd_hello },
+	{ "status", PROTO_PERM_READ, "", NULL, fz_status },
+	{ "subscribe", PROTO_PERM_READ, "", cmd_subscribe_parse, cmd_subscribe },
+	{ "policy.show", PROTO_PERM_READ, "", NULL, fz_show },
+	{ "policy.check", PROTO_PERM_READ, "", cmd_policy_src_parse, fz_policy },
+	{ "policy.load", PROTO_PERM_ADMIN, "", cmd_policy_src_parse, fz_policy },
+	{ "policy.reload", PROTO_PERM_ADMIN, "", NULL, fz_reload },
+	{ "block.add", PROTO_PERM_ADMIN, "", cmd_block_add_parse, fz_block },
+	{ "block.remove", PROTO_PERM_ADMIN, "", cmd_block_remove_parse, fz_block },
+	{ "block.list", PROTO_PERM_READ, "", NULL, fz_list },
+	{ "mark", PROTO_PERM_READ, "", cmd_mark_parse, fz_mark },
 };
+
+static int fz_dispatch(void *ctx, const char *cmd, struct control_call *call)
+{
+	return commands_run(fz_table, sizeof(fz_table) / sizeof(fz_table[0]), ctx, cmd, call);
+}
 
 /* A control without a socket: just what command dispatch needs. */
 static struct control *fz_control(void)
@@ -89,7 +97,7 @@ static struct control *fz_control(void)
 	struct control *c = calloc(1, sizeof(*c));
 
 	c->base = event_base_new();
-	c->ops = &fz_ops;
+	c->dispatch = fz_dispatch;
 	c->fd = -1;
 	TAILQ_INIT(&c->conns);
 	TAILQ_INIT(&c->subs);
@@ -209,31 +217,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(req.cmd != NULL && req.root != NULL, "success has a command");
 
 	{
-		struct control_filter f;
-		struct control_block b;
-		struct control_policy_src src;
-		struct control_conn conn = { .peer = { .admin = (size & 1) != 0 } };
+		struct subfilter f;
+		struct cmd_block b;
+		union cmd_args a;
+		struct control_peer peer = { .admin = (size & 1) != 0 };
+		struct control_call call = { .peer = &peer, .args = req.args };
 		struct sg_event ev = { .type = SG_EV_EXEC };
 		int r;
 
 		memset(&err, 0, sizeof(err));
-		r = filter_parse(&f, req.args, &err);
+		r = subfilter_parse(&f, req.args, &err);
 		if (r == 0) {
 			snprintf(ev.proc.comm, sizeof(ev.proc.comm), "bash");
 			ev.proc.pid = 1;
 			ev.verdict.rule_id = "r1";
-			(void)filter_match(&f, &ev);
+			(void)subfilter_match(&f, &ev);
 		} else {
 			check(err.code != PROTO_E_NONE, "filter failure has a code");
 		}
-		filter_clear(&f);
-		r = control_block_parse(req.args, req.cmd->cmd == PROTO_CMD_BLOCK_REMOVE, &b, &err);
+		subfilter_clear(&f);
+		r = commands_block_parse(req.args, !strcmp(req.cmd, "block.remove"), &b, &err);
 		check(r == 0 || err.code != PROTO_E_NONE, "block failure has a code");
 		if (r == 0)
 			check(b.addr || b.id, "block has a target");
-		r = parse_policy_src(&conn, req.args, &src, &err);
+		memset(&a, 0, sizeof(a));
+		r = cmd_policy_src_parse(&call, &a, &err);
 		if (r == 0)
-			check(!src.path != !src.text, "policy source is path xor text");
+			check(!a.src.path != !a.src.text, "policy source is path xor text");
 		round_trip(req.id, r == 0 ? PROTO_E_NONE : err.code, err.message);
 	}
 	proto_request_clear(&req);

@@ -360,22 +360,22 @@ static void control_and_redact(void **state)
 
 	/* telemetry: where opens come from */
 	config_defaults(&c);
-	assert_false(c.tel_open_lsm);
+	assert_false(c.tel_hooked[KTEL_OPEN]);
 	assert_int_equal(load("telemetry: {open: lsm}\n", &c), 0);
-	assert_true(c.tel_open_lsm);
+	assert_true(c.tel_hooked[KTEL_OPEN]);
 	assert_int_equal(load("telemetry: {open: tracepoint}\n", &c), 0);
-	assert_false(c.tel_open_lsm);
+	assert_false(c.tel_hooked[KTEL_OPEN]);
 	load_fails("telemetry: {open: fentry}\n", 1, 19, "'telemetry.open' must be tracepoint or lsm");
-	assert_false(c.tel_exec_sched);
+	assert_false(c.tel_hooked[KTEL_EXEC]);
 	assert_int_equal(load("telemetry: {exec: tp_btf, open: lsm}\n", &c), 0);
-	assert_true(c.tel_exec_sched);
-	assert_true(c.tel_open_lsm);
+	assert_true(c.tel_hooked[KTEL_EXEC]);
+	assert_true(c.tel_hooked[KTEL_OPEN]);
 	load_fails("telemetry: {exec: lsm}\n", 1, 19, "'telemetry.exec' must be tracepoint or tp_btf");
 	assert_int_equal(load("telemetry: {connect: cgroup}\n", &c), 0);
-	assert_true(c.tel_connect_cgroup);
+	assert_true(c.tel_hooked[KTEL_CONNECT]);
 	load_fails("telemetry: {connect: lsm}\n", 1, 22, "'telemetry.connect' must be tracepoint or cgroup");
 	assert_int_equal(load("telemetry: {bind: cgroup}\n", &c), 0);
-	assert_true(c.tel_bind_cgroup);
+	assert_true(c.tel_hooked[KTEL_BIND]);
 	load_fails("telemetry: {bind: lsm}\n", 1, 19, "'telemetry.bind' must be tracepoint or cgroup");
 	load_fails("telemetry: {listen: lsm}\n", 1, 13, "unknown setting 'telemetry.listen'");
 	load_fails("telemetry: lsm\n", 1, 12, "'telemetry' must be a mapping");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of sysguardd/control.c without BPF and without root: a real
- * event loop and a real Unix socket under a temporary directory, stub
- * control_ops, and clients in the same thread that pump the loop while they
+ * event loop and a real Unix socket under a temporary directory, the daemon's
+ * command rows with stub handlers, and clients in the same thread that pump the loop while they
  * wait for replies.  Covers every command, bad input, client limits, idle
  * timeouts, the stale-socket logic and a subscriber that never reads.  The
  * permission tests fork a child that drops to nobody, and run only as root.
@@ -28,6 +28,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 #include <json-c/json.h>
+#include "commands_int.h"
 #include "control.h"
 #include "sg_limits.h"
 #include "event.h"
@@ -58,51 +59,51 @@ static void test_log(int prio, const char *fmt, ...)
 	}
 }
 
-/* --- stub ops ------------------------------------------------------------------------------- */
+/* --- stub commands: the real table's parsers and roles, stub handlers ----------------------- */
 
-static int st_status(void *ctx, struct json_object *out, struct control_error *err)
+static struct fixture *cur; /* the fixture the stub handlers work on */
+
+static int st_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	json_object_object_add(out, "version", json_object_new_string("test"));
-	json_object_object_add(out, "uptime_sec", json_object_new_int(1));
+	json_object_object_add(call->result, "version", json_object_new_string("test"));
+	json_object_object_add(call->result, "uptime_sec", json_object_new_int(1));
+	json_object_object_add(call->result, "control", control_stats_json(call->ctl));
 	return 0;
 }
 
-static int st_policy_show(void *ctx, struct json_object *out, struct control_error *err)
+static int st_policy_show(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	json_object_object_add(out, "source", json_object_new_string("/etc/sysguard/policy"));
-	json_object_object_add(out, "rules", json_object_new_int(3));
+	json_object_object_add(call->result, "source", json_object_new_string("/etc/sysguard/policy"));
+	json_object_object_add(call->result, "rules", json_object_new_int(3));
 	return 0;
 }
 
 static struct json_object *policy_errors(void)
 {
-	struct json_object *a = json_object_new_array(), *e = json_object_new_object();
+	struct json_object *e_a = json_object_new_array(), *e = json_object_new_object();
 
 	json_object_object_add(e, "file", json_object_new_string("inline"));
 	json_object_object_add(e, "line", json_object_new_int(2));
 	json_object_object_add(e, "column", json_object_new_int(5));
 	json_object_object_add(e, "message", json_object_new_string("unknown key 'foo'"));
-	json_object_array_add(a, e);
-	return a;
+	json_object_array_add(e_a, e);
+	return e_a;
 }
 
-static int st_policy_check(void *ctx, const struct control_policy_src *src,
-			   const struct control_peer *peer, struct json_object *out,
-			   struct control_error *err)
+static int st_policy_check(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	bool bad = src->text && strstr(src->text, "bad");
+	bool bad = a->src.text && strstr(a->src.text, "bad");
 
-	json_object_object_add(out, "valid", json_object_new_boolean(!bad));
-	json_object_object_add(out, "rules", json_object_new_int(bad ? 0 : 1));
-	json_object_object_add(out, "errors", bad ? policy_errors() : json_object_new_array());
+	json_object_object_add(call->result, "valid", json_object_new_boolean(!bad));
+	json_object_object_add(call->result, "rules", json_object_new_int(bad ? 0 : 1));
+	json_object_object_add(call->result, "errors", bad ? policy_errors() : json_object_new_array());
 	return 0;
 }
 
-static int st_policy_load(void *ctx, const struct control_policy_src *src,
-			  const struct control_peer *peer, struct json_object *out,
-			  struct control_error *err)
+static int st_policy_load(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	struct fixture *f = ctx;
+	const struct cmd_policy_src *src = &a->src;
+	struct control_error *err = &call->err;
 
 	if (src->text && strstr(src->text, "bad")) {
 		snprintf(err->message, sizeof(err->message), "inline:2:5: unknown key 'foo'");
@@ -116,17 +117,14 @@ static int st_policy_load(void *ctx, const struct control_policy_src *src,
 	}
 	if (src->path && strcmp(src->path, "/nonexistent") == 0)
 		return -ENOENT;
-	f->loads++;
-	json_object_object_add(out, "rules", json_object_new_int(1));
+	cur->loads++;
+	json_object_object_add(call->result, "rules", json_object_new_int(1));
 	return 0;
 }
 
-static int st_policy_reload(void *ctx, const struct control_peer *peer, struct json_object *out,
-			    struct control_error *err)
+static int st_policy_reload(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	struct fixture *f = ctx;
-
-	f->loads++;
+	cur->loads++;
 	return 0;
 }
 
@@ -146,25 +144,62 @@ static void publish_mark(struct fixture *f, const char *text, uint64_t seq)
 	json_object_put(o);
 }
 
-static int st_mark(void *ctx, const char *text, const struct control_peer *peer, uint64_t *ret_seq,
-		   struct control_error *err)
+static int st_mark(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
-	struct fixture *f = ctx;
-
-	snprintf(f->last_mark, sizeof(f->last_mark), "%s", text);
-	*ret_seq = ++f->seq;
-	publish_mark(f, text, f->seq);
+	snprintf(cur->last_mark, sizeof(cur->last_mark), "%s", a->text);
+	publish_mark(cur, a->text, ++cur->seq);
+	json_object_object_add(call->result, "seq", json_object_new_uint64(cur->seq));
 	return 0;
 }
 
-static const struct control_ops stub_ops = {
-	.status = st_status,
-	.policy_show = st_policy_show,
-	.policy_check = st_policy_check,
-	.policy_load = st_policy_load,
-	.policy_reload = st_policy_reload,
-	.mark = st_mark,
+static int st_not_available(struct daemon *d, union cmd_args *a, struct control_call *call)
+{
+	return control_error_set(&call->err, PROTO_E_NOT_AVAILABLE, "network blocking is not available in this build");
+}
+
+/* The daemon's rows (names, roles, parsers), with these handlers. */
+static const struct command stub_table[] = {
+	{ "hello", PROTO_PERM_ANY, "", cmd_hello_parse, cmd_hello },
+	{ "version", PROTO_PERM_ANY, "", cmd_hello_parse, cmd_hello },
+	{ "status", PROTO_PERM_READ, "", NULL, st_status },
+	{ "subscribe", PROTO_PERM_READ, "", cmd_subscribe_parse, cmd_subscribe },
+	{ "policy.show", PROTO_PERM_READ, "", NULL, st_policy_show },
+	{ "policy.check", PROTO_PERM_READ, "", cmd_policy_src_parse, st_policy_check },
+	{ "policy.load", PROTO_PERM_ADMIN, "", cmd_policy_src_parse, st_policy_load },
+	{ "policy.reload", PROTO_PERM_ADMIN, "", NULL, st_policy_reload },
+	{ "block.add", PROTO_PERM_ADMIN, "", cmd_block_add_parse, st_not_available },
+	{ "block.remove", PROTO_PERM_ADMIN, "", cmd_block_remove_parse, st_not_available },
+	{ "block.list", PROTO_PERM_READ, "", NULL, st_not_available },
+	{ "mark", PROTO_PERM_READ, "", cmd_mark_parse, st_mark },
+	{ "output.reopen", PROTO_PERM_ADMIN, "", NULL, st_not_available },
 };
+
+static int stub_dispatch(void *ctx, const char *cmd, struct control_call *call)
+{
+	cur = ctx;
+	return commands_run(stub_table, sizeof(stub_table) / sizeof(stub_table[0]), ctx, cmd, call);
+}
+
+/* The stub table stands for the daemon's: the same commands with the same roles. */
+static void test_stub_table_is_the_daemons(void **state)
+{
+	enum proto_perm perm;
+	size_t n = 0;
+	const char *name;
+
+	for (; (name = commands_name(n, &perm)); n++) {
+		bool found = false;
+
+		for (size_t i = 0; i < sizeof(stub_table) / sizeof(stub_table[0]); i++)
+			if (!strcmp(stub_table[i].name, name)) {
+				assert_int_equal(stub_table[i].perm, perm);
+				found = true;
+			}
+		if (!found)
+			fail_msg("the stub table lacks '%s'", name);
+	}
+	assert_int_equal(n, sizeof(stub_table) / sizeof(stub_table[0]));
+}
 
 /* --- fixture and client helpers ------------------------------------------------------------- */
 
@@ -186,7 +221,7 @@ static struct fixture *fixture_new(const struct control_options *o)
 	opts.version = "9.9.9";
 	f->base = event_base_new();
 	assert_non_null(f->base);
-	f->c = control_new(f->base, &opts, &stub_ops, f);
+	f->c = control_new(f->base, &opts, stub_dispatch, f);
 	assert_non_null(f->c);
 	return f;
 }
@@ -404,7 +439,8 @@ static void test_hello(void **state)
 	assert_int_equal(json_object_get_int(get(l.result, "peer.uid")), (int)getuid());
 	assert_string_equal(json_object_get_string(get(l.result, "peer.access")),
 			    getuid() == 0 ? "admin" : "read");
-	assert_int_equal(json_object_array_length(get(l.result, "commands")), PROTO_CMD_MAX);
+	assert_int_equal(json_object_array_length(get(l.result, "commands")),
+			 sizeof(stub_table) / sizeof(stub_table[0]));
 	proto_line_clear(&l);
 
 	request(f, fd, "{\"id\":\"v\",\"cmd\":\"version\"}", &l);
@@ -932,7 +968,7 @@ static void test_stale_socket(void **state)
 	int fd;
 
 	/* A live daemon answers: refuse. */
-	c2 = control_new(f->base, &o, &stub_ops, f);
+	c2 = control_new(f->base, &o, stub_dispatch, f);
 	assert_null(c2);
 	assert_int_equal(errno, EADDRINUSE);
 	control_free(f->c);
@@ -942,7 +978,7 @@ static void test_stale_socket(void **state)
 	strcpy(sa.sun_path, f->path);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	client_close(fd);
-	f->c = control_new(f->base, &o, &stub_ops, f);
+	f->c = control_new(f->base, &o, stub_dispatch, f);
 	assert_non_null(f->c);
 	fd = client_connect(f);
 	expect_ok(f, fd, "{\"cmd\":\"hello\"}");
@@ -953,11 +989,11 @@ static void test_stale_socket(void **state)
 	/* Anything else is left alone. */
 	fd = open(f->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	client_close(fd);
-	f->c = control_new(f->base, &o, &stub_ops, f);
+	f->c = control_new(f->base, &o, stub_dispatch, f);
 	assert_null(f->c);
 	assert_int_equal(errno, EEXIST);
 	unlink(f->path);
-	f->c = control_new(f->base, &o, &stub_ops, f);
+	f->c = control_new(f->base, &o, stub_dispatch, f);
 	assert_non_null(f->c);
 	fixture_free(f);
 }
@@ -1126,7 +1162,7 @@ static void test_emfile(void **state)
 	control_free(f->c);
 	o.path = f->path;
 	o.group = "";
-	f->c = control_new(f->base, &o, &stub_ops, f);
+	f->c = control_new(f->base, &o, stub_dispatch, f);
 	assert_non_null(f->c);
 
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
@@ -1440,6 +1476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_line_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_not_available, setup, teardown),
+		cmocka_unit_test(test_stub_table_is_the_daemons),
 		cmocka_unit_test_setup_teardown(test_subscribe_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_unread, setup, teardown),

@@ -20,37 +20,25 @@ static int parse(const char *line, struct proto_request *req, struct proto_error
 	return proto_request_parse(line, strlen(line), req, err);
 }
 
+/* The command's name is carried as sent; the daemon's table knows which exist. */
 static void test_every_command(void **state)
 {
-	for (int i = 0; i < PROTO_CMD_MAX; i++) {
-		const struct proto_command *pc = proto_command_get(i);
+	static const char *const names[] = { "hello", "status", "policy.load", "Hello", "", "policy" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct proto_request req;
 		struct proto_error err;
 		char line[256];
 
-		assert_non_null(pc);
-		assert_int_equal(pc->cmd, i);
-		assert_ptr_equal(proto_command_find(pc->name), pc);
-		snprintf(line, sizeof(line), "{\"version\":1,\"id\":%d,\"cmd\":\"%s\",\"args\":{}}", i,
-			 pc->name);
+		snprintf(line, sizeof(line), "{\"version\":1,\"id\":%zu,\"cmd\":\"%s\",\"args\":{}}",
+			 i, names[i]);
 		assert_int_equal(parse(line, &req, &err), 0);
-		assert_ptr_equal(req.cmd, pc);
-		assert_int_equal(json_object_get_int(req.id), i);
+		assert_string_equal(req.cmd, names[i]);
+		assert_int_equal(json_object_get_int(req.id), (int)i);
 		assert_non_null(req.args);
 		assert_int_equal(req.version, 1);
 		proto_request_clear(&req);
 	}
-	assert_null(proto_command_get(PROTO_CMD_MAX));
-	assert_null(proto_command_find("policy"));
-	assert_null(proto_command_find(NULL));
-	/* State-changing commands need admin; the rest do not. */
-	assert_int_equal(proto_command_find("policy.load")->perm, PROTO_PERM_ADMIN);
-	assert_int_equal(proto_command_find("policy.reload")->perm, PROTO_PERM_ADMIN);
-	assert_int_equal(proto_command_find("block.add")->perm, PROTO_PERM_ADMIN);
-	assert_int_equal(proto_command_find("block.remove")->perm, PROTO_PERM_ADMIN);
-	assert_int_equal(proto_command_find("block.list")->perm, PROTO_PERM_READ);
-	assert_int_equal(proto_command_find("mark")->perm, PROTO_PERM_READ);
-	assert_int_equal(proto_command_find("hello")->perm, PROTO_PERM_ANY);
 	assert_string_equal(proto_perm_name(PROTO_PERM_ADMIN), "admin");
 }
 
@@ -125,9 +113,6 @@ static void test_request_errors(void **state)
 	EXPECT("{\"id\":1,\"cmd\":\"hello\",\"version\":1.0}", PROTO_E_BAD_REQUEST, true);
 	EXPECT("{\"id\":1,\"cmd\":\"hello\",\"version\":2}", PROTO_E_UNSUPPORTED_VERSION, true);
 	EXPECT("{\"id\":1,\"cmd\":\"hello\",\"version\":0}", PROTO_E_UNSUPPORTED_VERSION, true);
-	EXPECT("{\"id\":1,\"cmd\":\"Hello\"}", PROTO_E_UNKNOWN_COMMAND, true);
-	EXPECT("{\"id\":1,\"cmd\":\"\"}", PROTO_E_UNKNOWN_COMMAND, true);
-	EXPECT("{\"id\":\"x\",\"cmd\":\"policy\"}", PROTO_E_UNKNOWN_COMMAND, true);
 	/* Nesting is bounded. */
 	{
 		char deep[256] = "{\"cmd\":\"hello\",\"args\":{\"a\":";
@@ -318,7 +303,7 @@ static void test_replies(void **state)
 		struct proto_error err;
 
 		assert_int_equal(proto_request_parse(s, len, &req, &err), 0);
-		assert_int_equal(req.cmd->cmd, PROTO_CMD_MARK);
+		assert_string_equal(req.cmd, "mark");
 		proto_request_clear(&req);
 	}
 	json_object_put(o);
@@ -419,23 +404,6 @@ static void test_utf8(void **state)
 			assert_int_equal(err.code, PROTO_E_BAD_JSON);
 		}
 		proto_request_clear(&req);
-	}
-	/* a message whose bounded format cuts a character stays valid (found by fuzz_proto) */
-	{
-		struct proto_error err;
-		struct proto_request req;
-		char line[256];
-
-		for (size_t pad = 0; pad < 4; pad++) {
-			/* "unknown command '%.64s'": U+FFFD cut at every offset */
-			snprintf(line, sizeof(line), "{\"cmd\":\"%.*s%s\"}", (int)(60 + pad),
-				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-				 "\xef\xbf\xbd\xef\xbf\xbd");
-			assert_true(parse(line, &req, &err) < 0);
-			assert_int_equal(err.code, PROTO_E_UNKNOWN_COMMAND);
-			assert_true(proto_utf8_valid(err.message, strlen(err.message)));
-			proto_request_clear(&req);
-		}
 	}
 }
 
