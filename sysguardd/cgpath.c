@@ -5,6 +5,7 @@
  * container's own cgroup decides, so deeper cgroups belong to it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
 #include "cgpath.h"
@@ -253,6 +254,8 @@ int cgpath_parse(const char *path, struct ctr_ref *ret)
 
 	if (!path || path[0] != '/')
 		return -EINVAL;
+	if (strnlen(path, PATH_MAX) == PATH_MAX)
+		return -ENAMETOOLONG;
 	while (next_comp(&p, &c)) {
 		int err, m = match_comp(&c, have_prev ? &prev : NULL, in_pod, &r, &err);
 

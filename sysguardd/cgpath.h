@@ -44,7 +44,8 @@ struct ctr_ref {
  * "/libpod_parent/libpod-<id>/init.scope") into *ret.  Returns 1 for a
  * container, 0 for the host, -EINVAL for a path that is not absolute or a
  * container name that cannot be one (a '/' or control byte once unescaped),
- * -ENAMETOOLONG for a name or uid longer than its bound.  *ret is set only
+ * -ENAMETOOLONG for a path of PATH_MAX bytes or more, or a name or uid
+ * longer than its bound.  *ret is set only
  * when the return is >= 0.
  */
 int cgpath_parse(const char *path, struct ctr_ref *ret);

@@ -514,6 +514,16 @@ void container_foreach(const struct container *c,
 
 /* ---- the resolver thread ----------------------------------------------- */
 
+static int copy_str(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
 /* Walks of the cgroup tree: to find one id, or to find the running containers. */
 struct walk {
 	struct container *c;
@@ -589,9 +599,9 @@ static int walk_dir(struct walk *w, char *path, size_t len, int depth)
 		memcpy(path + len + 1, de->d_name, nl + 1);
 		rel = path + c->root_len;
 		if (w->want && ino == w->want) {
-			r = snprintf(w->found, w->found_size, "%s", rel) < (int)w->found_size
-				    ? 1
-				    : -ENAMETOOLONG;
+			r = copy_str(w->found, w->found_size, rel);
+			if (r == 0)
+				r = 1;
 		} else if (w->scan) {
 			struct ctr_ref ref;
 
@@ -655,11 +665,7 @@ static int path_of_id(struct container *c, uint64_t id, char *buf, size_t size)
 			if (strncmp(target, c->root, c->root_len) ||
 			    (target[c->root_len] && target[c->root_len] != '/'))
 				return -EXDEV; /* not below the mount we know */
-			return snprintf(buf, size, "%s",
-					target[c->root_len] ? target + c->root_len : "/") <
-					       (int)size
-				       ? 0
-				       : -ENAMETOOLONG;
+			return copy_str(buf, size, target[c->root_len] ? target + c->root_len : "/");
 		}
 		if (errno == ESTALE || errno == ENOENT)
 			return -ESTALE;
@@ -669,7 +675,7 @@ static int path_of_id(struct container *c, uint64_t id, char *buf, size_t size)
 		__atomic_store_n(&c->handles, 0, __ATOMIC_RELAXED);
 	}
 	if (stat(c->root, &st) == 0 && st.st_ino == id)
-		return snprintf(buf, size, "/") < (int)size ? 0 : -ENAMETOOLONG;
+		return copy_str(buf, size, "/");
 	r = walk(&w);
 	if (r == 1)
 		return 0;
@@ -867,9 +873,7 @@ struct container *container_new(struct event_base *base, const struct container_
 	}
 
 	if (opts && opts->cgroup_root) {
-		r = snprintf(found, sizeof(found), "%s", opts->cgroup_root) < (int)sizeof(found)
-			    ? 0
-			    : -ENAMETOOLONG;
+		r = copy_str(found, sizeof(found), opts->cgroup_root);
 	} else {
 		r = find_cgroup2(found, sizeof(found));
 	}

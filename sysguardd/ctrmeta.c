@@ -668,9 +668,16 @@ static int api_get(struct ctrmeta *m, const char *path, int *status, char **ret,
 		return -ENAMETOOLONG;
 	rl = (size_t)r;
 	memcpy(sa.sun_path, m->sock, strlen(m->sock));
+	cap = 16384;
+	buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		free(buf);
+		return r;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		socklen_t sl = sizeof(e);
@@ -707,7 +714,7 @@ static int api_get(struct ctrmeta *m, const char *path, int *status, char **ret,
 	for (;;) {
 		ssize_t got;
 
-		r = http_response(buf ? buf : "", n, eof, status, &body, &blen);
+		r = http_response(buf, n, eof, status, &body, &blen);
 		if (r != 0)
 			break;
 		if (n == CTR_API_RESPONSE_MAX) {
@@ -715,7 +722,7 @@ static int api_get(struct ctrmeta *m, const char *path, int *status, char **ret,
 			break;
 		}
 		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16384;
+			size_t nc = cap * 2;
 			char *nb;
 
 			if (nc > CTR_API_RESPONSE_MAX)

@@ -6,6 +6,7 @@
  * like a container's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -289,6 +290,20 @@ static void bounds(void **state)
 	assert_string_equal(r.pod_uid, uid);
 	snprintf(path, sizeof(path), "/kubepods/pod%sa/%s", uid, ID1);
 	assert_int_equal(cgpath_parse(path, &r), -ENAMETOOLONG);
+	/* the whole path: shorter than PATH_MAX */
+	{
+		char *p = malloc(PATH_MAX + 1);
+
+		assert_non_null(p);
+		memset(p, 'a', PATH_MAX);
+		p[0] = '/';
+		p[PATH_MAX - 1] = '\0';
+		assert_int_equal(cgpath_parse(p, &r), 0);
+		p[PATH_MAX - 1] = 'a';
+		p[PATH_MAX] = '\0';
+		assert_int_equal(cgpath_parse(p, &r), -ENAMETOOLONG);
+		free(p);
+	}
 }
 
 static void names(void **state)
