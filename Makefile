@@ -109,6 +109,12 @@ $(BUILD)/tests/tools/sguring: tests/tools/sguring.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -D_GNU_SOURCE $< -o $@ $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
 
+# the daemon's container module on a real pid (tests/system/test_container_meta.py)
+$(BUILD)/tests/tools/sgctr: tests/tools/sgctr.c $(LIBSGD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBSGD) $(PKG_LIBS) -pthread -o $@
+
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
