@@ -7,6 +7,7 @@
 #define SG_SG_LIMITS_H
 
 #define SG_PROCTABLE_MAX     65536   /* processes tracked */
+#define SG_HOLD_BYTES        (4 << 20) /* records held while their container is looked up */
 #define SG_EXE_MAX           4096    /* bytes of an exe path kept per process */
 #define SG_PIPES_MAX         4096    /* stdio pipes of exec'd processes remembered (a power of 2) */
 #define SG_JSON_LINE_MAX     65536   /* one encoded event, and one protocol line */

@@ -35,6 +35,8 @@ void config_defaults(struct config *c)
 	snprintf(c->pin_dir, sizeof(c->pin_dir), "/sys/fs/bpf/sysguard");
 	c->metrics_interval_ms = 15000;
 	c->redact_argv_n = -1;
+	c->ctr_enable = true;
+	c->ctr_hold_ms = 250;
 }
 
 /* An unsigned decimal: digits only (strtoull alone takes blanks, '+' and '-'). */
@@ -431,6 +433,41 @@ static int parse_redact(struct cfgparse *p, struct config *c, yaml_node_t *map)
 	return 0;
 }
 
+static int parse_containers(struct cfgparse *p, struct config *c, yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(p, map, "'containers' must be a mapping%s", "");
+	FOR_PAIRS(p, map, k, v) {
+		const char *name = scalar(k) ? scalar(k) : "?";
+		int r = 0;
+
+		if (!strcmp(name, "enable")) {
+			r = get_bool(p, v, &c->ctr_enable);
+		} else if (!strcmp(name, "hold")) {
+			const char *s = scalar(v);
+			uint64_t ms;
+
+			if (!s || config_parse_duration_ms(s, &ms) < 0 || ms > 5000)
+				r = fail(p, v, "expected a duration from 0 to 5s%s", "");
+			else
+				c->ctr_hold_ms = (uint32_t)ms;
+		} else if (!strcmp(name, "cgroup_root")) {
+			r = get_str(p, v, c->ctr_cgroup_root, sizeof(c->ctr_cgroup_root));
+		} else if (!strcmp(name, "podman_socket")) {
+			r = get_str(p, v, c->ctr_podman_socket, sizeof(c->ctr_podman_socket));
+		} else if (!strcmp(name, "state_root")) {
+			r = get_str(p, v, c->ctr_state_root, sizeof(c->ctr_state_root));
+		} else {
+			r = fail(p, k, "unknown setting 'containers.%s'", name);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 {
 	yaml_node_t *k, *v;
@@ -467,6 +504,8 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 			r = parse_control(p, c, v);
 		else if (!strcmp(name, "redact"))
 			r = parse_redact(p, c, v);
+		else if (!strcmp(name, "containers"))
+			r = parse_containers(p, c, v);
 		else if (!strcmp(name, "process_table_size")) {
 			uint32_t n;
 

@@ -45,6 +45,12 @@ struct config {
 	uint32_t metrics_interval_ms;
 	uint32_t ctl_idle_sec;       /* control.idle_timeout; 0: the built-in default */
 	bool ctl_read_own;           /* control.read_scope: own (read-level peers see their uid) */
+	/* containers: naming each event's container (container.h) */
+	bool ctr_enable;             /* containers.enable */
+	uint32_t ctr_hold_ms;        /* containers.hold: how long an event waits for its lookup */
+	char ctr_cgroup_root[256];   /* containers.cgroup_root; "": from /proc/self/mountinfo */
+	char ctr_podman_socket[108]; /* containers.podman_socket; "": the default */
+	char ctr_state_root[256];    /* containers.state_root: where the runtimes' state is ("" /) */
 	int redact_argv_n;           /* redact.argv: -1 the built-in rules, else this many */
 	char redact_argv[REDACT_RULES_MAX][REDACT_RULE_MAX];
 };

@@ -20,6 +20,7 @@
 
 struct event;
 struct event_base;
+struct container;
 struct control;
 struct kernel;
 struct metrics;
@@ -37,6 +38,7 @@ struct daemon {
 	struct proctable *pt;
 	struct pipeline *pipe;          /* decode, enrich, judge, dedup, sinks */
 	struct verdict *verdict;        /* the policy in force and the enforcers */
+	struct container *ctr;          /* each cgroup's container; NULL: not tracked */
 	struct kernel *kernel;          /* NULL: no BPF (tests) */
 	struct control *ctl;            /* NULL: no control socket */
 	struct metrics *metrics;        /* NULL: no endpoint configured */

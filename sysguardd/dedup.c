@@ -147,11 +147,15 @@ static void save(struct dslot *s, const struct sg_event *ev)
 
 	*e = *ev;
 	e->proc.entry = NULL;
+	e->ctr.info = NULL; /* the container may be gone when the summary goes out */
 	dedup_keep_str(&k, &e->verdict.rule_id, true);
+	dedup_keep_str(&k, &e->ctr.id, true);
 	if (t->dedup_keep)
 		t->dedup_keep(&k, e); /* its strings, and the exe where it matters */
 	else
 		dedup_keep_str(&k, &e->proc.exe, false);
+	dedup_keep_str(&k, &e->ctr.name, false);
+	dedup_keep_str(&k, &e->ctr.image, false);
 }
 
 /* Emits the summary of an entry with repeats, and frees it. */

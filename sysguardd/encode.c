@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "addr.h"
+#include "ctrmeta.h"
 #include "encode.h"
 #include "jsonw.h"
 #include "redact.h"
@@ -172,6 +173,84 @@ static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct sg
 	jw_obj_close(w);
 }
 
+/* Where the process runs; alerts and blocks carry the whole of what is known. */
+static void ctr_obj(struct jsonw *w, const struct sg_event *ev)
+{
+	const struct ctr_info *ci = ev->ctr.info;
+	char when[40];
+
+	jw_key(w, "container");
+	jw_obj_open(w);
+	switch (ev->ctr.where) {
+	case SG_WHERE_HOST:
+		jw_key(w, "host");
+		jw_bool(w, true);
+		break;
+	case SG_WHERE_PENDING:
+		jw_key(w, "pending");
+		jw_bool(w, true);
+		break;
+	case SG_WHERE_UNKNOWN:
+		jw_key(w, "unknown");
+		jw_bool(w, true);
+		break;
+	case SG_WHERE_CONTAINER:
+		jw_key(w, "id");
+		jw_str(w, ev->ctr.id);
+		if (ev->ctr.name && *ev->ctr.name) {
+			jw_key(w, "name");
+			jw_str(w, ev->ctr.name);
+		}
+		if (ev->ctr.image && *ev->ctr.image) {
+			jw_key(w, "image");
+			jw_str(w, ev->ctr.image);
+		}
+		jw_key(w, "runtime");
+		jw_name(w, ev->ctr.runtime);
+		if (!ci)
+			break;
+		if (ci->pod[0]) {
+			jw_key(w, "k8s");
+			jw_obj_open(w);
+			jw_key(w, "pod");
+			jw_str(w, ci->pod);
+			jw_key(w, "namespace");
+			jw_str(w, ci->pod_namespace);
+			if (ci->k8s_container[0]) {
+				jw_key(w, "container");
+				jw_str(w, ci->k8s_container);
+			}
+			jw_obj_close(w);
+		}
+		if (ev->verdict.action < SG_ACT_ALERT)
+			break;
+		if (ci->image_id[0]) {
+			jw_key(w, "image_id");
+			jw_str(w, ci->image_id);
+		}
+		if (ci->privileged >= 0) {
+			jw_key(w, "privileged");
+			jw_bool(w, ci->privileged);
+		}
+		if (ci->started_ns) {
+			encode_time(when, sizeof(when), ci->started_ns);
+			jw_key(w, "started");
+			jw_name(w, when);
+		}
+		if (ci->nlabels) {
+			jw_key(w, "labels");
+			jw_obj_open(w);
+			for (unsigned int i = 0; i < ci->nlabels; i++) {
+				jw_key_str(w, ci->labels[i].key);
+				jw_str(w, ci->labels[i].value);
+			}
+			jw_obj_close(w);
+		}
+		break;
+	}
+	jw_obj_close(w);
+}
+
 int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *buf, size_t len)
 {
 	const struct sg_evtype *type = sg_evtype(ev->type);
@@ -216,6 +295,8 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 
 	if (type && type->kernel) {
 		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
+		if (ev->ctr.where)
+			ctr_obj(&w, ev);
 		if (ev->kflags & SG_F_IO_URING) {
 			jw_key(&w, "via");
 			jw_name(&w, "io_uring");

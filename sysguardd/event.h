@@ -42,6 +42,16 @@ enum sg_severity {
 };
 
 struct proc_entry;
+struct ctr_info;
+
+/* Where a process runs, from its cgroup (container.h). */
+enum sg_where {
+	SG_WHERE_NONE = 0,       /* not looked up (no container tracking, or a daemon event) */
+	SG_WHERE_HOST,
+	SG_WHERE_CONTAINER,
+	SG_WHERE_PENDING,        /* the look-up had not finished within the hold time */
+	SG_WHERE_UNKNOWN,        /* the look-up failed (cgroup gone, a bound reached) */
+};
 
 /* In a drop report: what one process has lost since the daemon started. */
 struct sg_droppid {
@@ -74,6 +84,14 @@ struct sg_event {
 		const char *exe;             /* NULL: unknown */
 		const struct proc_entry *entry; /* the process table's entry, or NULL */
 	} proc;
+
+	/* the process's container (enrich); encode and policy read it through these */
+	struct {
+		int where;                    /* enum sg_where */
+		const struct ctr_info *info;  /* SG_WHERE_CONTAINER: its metadata, or NULL when a
+					       * copy (dedup) keeps only id, name and image */
+		const char *id, *name, *image, *runtime; /* SG_WHERE_CONTAINER, always set */
+	} ctr;
 
 	bool has_result;
 	int32_t result;          /* syscall result: >= 0, or -errno */

@@ -4,9 +4,9 @@
  * subsystem: the core (event loop, process table, pipeline, verdict) ->
  * policy (parsed and checked before anything is attached) -> control socket
  * (before BPF: a second daemon is refused before it loads anything) ->
- * metrics -> outputs -> kernel (mount, load, attach) -> enforcement -> the
- * policy put in force -> process table seeded from /proc -> the loop
- * (daemon.c).  Modules are torn down in the reverse order.
+ * metrics -> outputs -> containers -> kernel (mount, load, attach) ->
+ * enforcement -> the policy put in force -> process table seeded from /proc
+ * -> the loop (daemon.c).  Modules are torn down in the reverse order.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <event2/event.h>
 #include "commands.h"
 #include "config.h"
+#include "container.h"
 #include "control.h"
 #include "daemon.h"
 #include "journal.h"
@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "proctable.h"
 #include "redact.h"
+#include "sg_limits.h"
 #include "service.h"
 #include "sink.h"
 #include "verdict.h"
@@ -71,27 +72,6 @@ static int start_core(struct daemon *d)
 		return -ENOMEM;
 	}
 	return 0;
-}
-
-/* The policy, parsed and checked for this host's mechanisms; errors stop the start. */
-static int start_policy(struct daemon *d, struct policy **ret, const char **src)
-{
-	const char *path = verdict_policy_path(d->verdict);
-	int r;
-
-	verdict_plan(d->verdict);
-	*ret = NULL;
-	*src = path;
-	if (access(path, F_OK) < 0 && !strcmp(path, SG_POLICY_DEFAULT)) {
-		sg_log(LOG_WARNING, "no policy at '%s' or '%s': every event is logged",
-		       SG_POLICY_DEFAULT, SG_POLICY_SHIPPED);
-		*src = "(none)";
-		return 0;
-	}
-	r = verdict_parse(path, ret);
-	if (r < 0)
-		sg_log(LOG_ERR, "cannot start with the policy '%s'", path);
-	return r;
 }
 
 static int start_control(struct daemon *d)
@@ -157,16 +137,6 @@ static int start_outputs(struct daemon *d)
 	if (!*out)
 		out = d->foreground && !log_fd_is_journal(STDOUT_FILENO) ? "-" : SG_OUTPUT_DEFAULT;
 	if (strcmp(out, "-") != 0 || d->foreground) {
-		if (strcmp(out, "-") != 0) {
-			char dir[4096], *slash;
-
-			snprintf(dir, sizeof(dir), "%s", out);
-			slash = strrchr(dir, '/');
-			if (slash && slash != dir) {
-				*slash = '\0';
-				mkdir(dir, 0750);
-			}
-		}
 		r = pipeline_take_sink(d->pipe, sink_ndjson_new(out, 0), out);
 		if (r < 0)
 			return r;
@@ -183,6 +153,29 @@ static int start_outputs(struct daemon *d)
 			return r;
 	}
 	return d->ctl ? pipeline_take_sink(d->pipe, control_sink_new(d->ctl), "subscribers") : 0;
+}
+
+/* Which container each event comes from: looked up off the event path, held for it. */
+static int start_containers(struct daemon *d)
+{
+	const char *sock = d->cfg.ctr_podman_socket;
+	struct container_opts co = {
+		.cgroup_root = *d->cfg.ctr_cgroup_root ? d->cfg.ctr_cgroup_root : NULL,
+		.state_root = *d->cfg.ctr_state_root ? d->cfg.ctr_state_root : NULL,
+		.podman_socket = !*sock ? NULL : !strcmp(sock, "none") ? "" : sock,
+		.on_resolved = pipeline_container_resolved,
+		.ctx = d->pipe,
+	};
+
+	if (!d->cfg.ctr_enable)
+		return 0;
+	d->ctr = container_new(d->base, &co);
+	if (!d->ctr) { /* monitoring goes on; events say nothing of containers */
+		sg_log(LOG_WARNING, "containers are not tracked: %m");
+		return 0;
+	}
+	pipeline_set_containers(d->pipe, d->ctr, d->cfg.ctr_hold_ms, SG_HOLD_BYTES);
+	return container_scan(d->ctr);
 }
 
 /*
@@ -241,9 +234,11 @@ static int start(struct daemon *d)
 	const char *src;
 	int r;
 
-	if ((r = start_core(d)) < 0 || (r = start_policy(d, &policy, &src)) < 0 ||
+	if ((r = start_core(d)) < 0 ||
+	    (r = verdict_parse_configured(d->verdict, &policy, &src)) < 0 ||
 	    (r = start_control(d)) < 0 || (r = start_metrics(d)) < 0 ||
-	    (r = start_outputs(d)) < 0 || (r = start_kernel(d)) < 0 ||
+	    (r = start_outputs(d)) < 0 || (r = start_containers(d)) < 0 ||
+	    (r = start_kernel(d)) < 0 ||
 	    (r = start_enforcement(d)) < 0 || (r = verdict_apply(d->verdict, policy, src)) < 0) {
 		policy_free(policy);
 		return r;
@@ -271,8 +266,11 @@ static void stop(struct daemon *d, bool clean)
 	metrics_free(d->metrics); /* the last textfile, while the modules it reads live */
 	verdict_free(d->verdict, clean); /* the enforcers, then the policy */
 	kernel_close(d->kernel);
-	if (d->pipe)
-		pipeline_flush(d->pipe);
+	if (d->pipe) {
+		pipeline_drain(d->pipe); /* records still waiting for their container */
+		pipeline_set_containers(d->pipe, NULL, 0, 0);
+	}
+	container_free(d->ctr);
 	redact_free(d->redact);
 	pipeline_free(d->pipe); /* and its sinks; the subscribers' sink before the control */
 	control_free(d->ctl);

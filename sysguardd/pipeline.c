@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "container.h"
 #include "decode.h"
 #include "dedup.h"
 #include "encode.h"
+#include "hold.h"
 #include "kernel.h"
 #include "sg_limits.h"
 #include "log.h"
@@ -36,11 +38,19 @@ struct ring_losses {
 	size_t nchanged;
 };
 
+#define READY_MAX 64 /* cgroups resolved while a record is in flight, released after it */
+
 struct pipeline {
 	struct decoder dec;
 	struct proctable *pt;
 	struct pipeline_hooks hooks;
 	struct ring_losses losses;
+	struct container *ctr;           /* NULL: no container look-ups */
+	struct hold *hold;               /* records waiting for their container */
+	bool busy;                       /* a record is in flight: releases wait for it */
+	uint64_t ready[READY_MAX];       /* resolved while busy */
+	size_t nready;
+	bool ready_lost;                 /* more than READY_MAX: look at every held cgroup */
 	struct dedup *dedup;
 	struct sink_slot sinks[PIPELINE_SINKS_MAX];
 	size_t nsinks;
@@ -94,6 +104,7 @@ void pipeline_free(struct pipeline *p)
 	for (size_t i = 0; i < p->nsinks; i++)
 		sink_free(p->sinks[i].s); /* each flushes what it still holds */
 	dedup_free(p->dedup);
+	hold_free(p->hold);
 	free(p->losses.seen);
 	free(p);
 }
@@ -188,19 +199,163 @@ static void judge_and_emit(struct pipeline *p, struct sg_event *ev)
 	emit(p, ev);
 }
 
-int pipeline_record(void *ctx, const void *data, size_t size)
+/* The container of ev's process. */
+static void enrich_container(struct pipeline *p, struct sg_event *ev)
 {
-	struct pipeline *p = ctx;
+	const struct container_entry *e = container_lookup(p->ctr, ev->proc.cgroup_id);
+
+	switch (e->state) {
+	case CONTAINER_HOST:
+		ev->ctr.where = SG_WHERE_HOST;
+		break;
+	case CONTAINER_IN:
+		ev->ctr.where = SG_WHERE_CONTAINER;
+		ev->ctr.info = e->info;
+		ev->ctr.id = e->info->id;
+		ev->ctr.name = e->info->name;
+		ev->ctr.image = e->info->image;
+		ev->ctr.runtime = cgpath_runtime_name(e->info->runtime);
+		break;
+	case CONTAINER_PENDING:
+		ev->ctr.where = SG_WHERE_PENDING;
+		break;
+	default:
+		ev->ctr.where = SG_WHERE_UNKNOWN;
+		break;
+	}
+}
+
+/* decode -> process table -> enrich -> judge -> dedup -> emit */
+static void process(struct pipeline *p, const void *data, size_t size)
+{
 	struct sg_event *ev = &p->ev;
 
 	if (decode_record(&p->dec, data, size, ev) < 0) {
 		p->stats.malformed++;
-		return 0;
+		return;
 	}
 	proctable_update(p->pt, ev);
 	proctable_enrich(p->pt, ev);
+	if (p->ctr)
+		enrich_container(p, ev);
 	judge_and_emit(p, ev);
+}
+
+/* Release the held records that how says, each through the whole path. */
+static void release(struct pipeline *p, enum hold_take how, uint64_t cgroup_id)
+{
+	uint64_t now = mono_ns(), cg;
+	bool busy = p->busy;
+	const void *data;
+	size_t size;
+
+	p->busy = true; /* a cgroup resolved meanwhile waits its turn */
+	while (hold_next(p->hold, how, cgroup_id, now, &data, &size, &cg))
+		process(p, data, size);
+	if (how == HOLD_CGROUP)
+		hold_forget(p->hold, cgroup_id);
+	p->busy = busy;
+}
+
+static bool resolved(uint64_t cgroup_id, void *arg)
+{
+	struct pipeline *p = arg;
+
+	return container_lookup(p->ctr, cgroup_id)->state != CONTAINER_PENDING;
+}
+
+/* The cgroups resolved while a record was in flight. */
+static void release_ready(struct pipeline *p)
+{
+	uint64_t cg;
+
+	while (p->nready)
+		release(p, HOLD_CGROUP, p->ready[--p->nready]);
+	if (p->ready_lost) {
+		p->ready_lost = false;
+		while ((cg = hold_find(p->hold, resolved, p)))
+			release(p, HOLD_CGROUP, cg);
+	}
+}
+
+void pipeline_container_resolved(void *ctx, uint64_t cgroup_id)
+{
+	struct pipeline *p = ctx;
+
+	if (!p->hold)
+		return;
+	if (p->busy) {
+		if (p->nready < READY_MAX)
+			p->ready[p->nready++] = cgroup_id;
+		else
+			p->ready_lost = true;
+		return;
+	}
+	release(p, HOLD_CGROUP, cgroup_id);
+	pipeline_flush(p);
+}
+
+/*
+ * Hold a record whose container is being looked up, behind the ones of its
+ * cgroup that wait already.  Returns false when it must go on now.
+ */
+static bool hold_record(struct pipeline *p, const void *data, size_t size)
+{
+	const struct sg_hdr *h = data;
+	uint64_t cg;
+
+	if (size < sizeof(*h))
+		return false;
+	cg = h->cgroup_id;
+	if (!hold_has(p->hold, cg) &&
+	    (hold_gave_up(p->hold, cg) || container_lookup(p->ctr, cg)->state != CONTAINER_PENDING))
+		return false;
+	while (hold_push(p->hold, cg, data, size, mono_ns()) < 0) {
+		struct hold_stats st;
+
+		hold_stats(p->hold, &st);
+		if (!st.records)
+			return false; /* larger than the whole bound */
+		release(p, HOLD_OLDEST, 0);
+		if (hold_gave_up(p->hold, cg))
+			return false;
+	}
+	return true;
+}
+
+int pipeline_record(void *ctx, const void *data, size_t size)
+{
+	struct pipeline *p = ctx;
+
+	p->busy = true;
+	if (p->hold) {
+		release_ready(p);
+		if (hold_record(p, data, size)) {
+			p->busy = false;
+			return 0;
+		}
+	}
+	process(p, data, size);
+	if (p->hold)
+		release_ready(p);
+	p->busy = false;
 	return 0;
+}
+
+void pipeline_set_containers(struct pipeline *p, struct container *c, uint64_t hold_ms,
+			     size_t hold_bytes)
+{
+	p->ctr = c;
+	if (c && hold_ms && !p->hold)
+		p->hold = hold_new(hold_ms * 1000000ull, hold_bytes);
+}
+
+void pipeline_hold_stats(const struct pipeline *p, struct hold_stats *ret)
+{
+	if (p->hold)
+		hold_stats(p->hold, ret);
+	else
+		memset(ret, 0, sizeof(*ret));
 }
 
 void pipeline_inject(struct pipeline *p, struct sg_event *ev)
@@ -214,6 +369,8 @@ void pipeline_inject(struct pipeline *p, struct sg_event *ev)
 
 void pipeline_flush(struct pipeline *p)
 {
+	if (p->hold && !p->busy)
+		release(p, HOLD_EXPIRED, 0); /* those that waited long enough go, unresolved */
 	for (size_t i = 0; i < p->nsinks; i++)
 		sink_flush(p->sinks[i].s); /* failures are counted and reported by pipeline_tick */
 }
@@ -338,6 +495,8 @@ void pipeline_tick(struct pipeline *p)
 
 void pipeline_drain(struct pipeline *p)
 {
+	if (p->hold && !p->busy)
+		release(p, HOLD_ALL, 0);
 	dedup_flush_all(p->dedup);
 	pipeline_flush(p);
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include "event.h"
 
+struct container;
+struct hold_stats;
 struct kernel;
 struct proctable;
 struct sink;
@@ -62,6 +64,18 @@ void pipeline_set_dedup_window(struct pipeline *p, uint64_t window_ns);
 
 /* A ring-buffer record (the kernel_opts.sample callback). Returns 0. */
 int pipeline_record(void *p, const void *data, size_t size);
+
+/*
+ * Name every kernel event's container (c: container.h).  With hold_ms, a
+ * record whose cgroup is still being looked up waits, with the later ones
+ * of its cgroup, until the container is known (pipeline_container_resolved(),
+ * the container module's on_resolved) or hold_ms have passed, all held
+ * records together within hold_bytes; then it goes on marked pending.
+ */
+void pipeline_set_containers(struct pipeline *p, struct container *c, uint64_t hold_ms,
+			     size_t hold_bytes);
+void pipeline_container_resolved(void *p, uint64_t cgroup_id);
+void pipeline_hold_stats(const struct pipeline *p, struct hold_stats *ret);
 
 /* An event made in userspace (mark, drop report, ...): timestamped and emitted. */
 void pipeline_inject(struct pipeline *p, struct sg_event *ev);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -316,9 +317,18 @@ struct sink *sink_ndjson_new(const char *path, size_t buffer_bytes)
 		}
 		remember_file(n);
 	} else {
+		char dir[4096], *slash;
+
 		n->path = strdup(path);
 		if (!n->path)
 			goto fail;
+		/* the file's directory, the last component only (as /var/log/sysguard) */
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0750);
+		}
 		n->fd = open_file(path);
 		if (n->fd < 0)
 			goto fail;

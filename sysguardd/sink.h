@@ -116,7 +116,8 @@ struct json_object *sink_stats_json(const struct sink_stats *st);
 
 /*
  * The NDJSON sink.  path "-" (or NULL) is stdout; buffer_bytes 0 is 1 MiB
- * for stdout (a reader on a pipe may lag) and 256 KiB for a file.
+ * for stdout (a reader on a pipe may lag) and 256 KiB for a file.  A file's
+ * missing directory is made (mode 0750), the last component only.
  * Returns NULL with errno set.
  */
 struct sink *sink_ndjson_new(const char *path, size_t buffer_bytes);

@@ -238,6 +238,26 @@ int verdict_parse(const char *path, struct policy **ret)
 	return r;
 }
 
+int verdict_parse_configured(struct verdict *v, struct policy **ret, const char **src)
+{
+	const char *path = verdict_policy_path(v);
+	int r;
+
+	verdict_plan(v);
+	*ret = NULL;
+	*src = path;
+	if (access(path, F_OK) < 0 && !strcmp(path, SG_POLICY_DEFAULT)) {
+		sg_log(LOG_WARNING, "no policy at '%s' or '%s': every event is logged",
+		       SG_POLICY_DEFAULT, SG_POLICY_SHIPPED);
+		*src = "(none)";
+		return 0;
+	}
+	r = verdict_parse(path, ret);
+	if (r < 0)
+		sg_log(LOG_ERR, "cannot start with the policy '%s'", path);
+	return r;
+}
+
 struct block_compile {
 	struct enforce_rule *rules;
 	size_t n, cap;

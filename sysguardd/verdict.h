@@ -61,6 +61,14 @@ const char *verdict_policy_path(const struct verdict *v);
 int verdict_parse(const char *path, struct policy **ret);
 
 /*
+ * At start-up: plan for this host (verdict_plan()) and parse the configured
+ * policy into *ret (NULL, with *src "(none)", when there is none at the
+ * default path: every event is logged).  *src is where it came from.
+ * Errors are logged; 0 or -errno.
+ */
+int verdict_parse_configured(struct verdict *v, struct policy **ret, const char **src);
+
+/*
  * Put a parsed policy (NULL: none) in force: its block rules into the
  * enforcers, its filter into the kernel, then the swap and a policy event.
  * On success v owns p; on failure (-errno) the old policy stays and p is the
