@@ -22,8 +22,9 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv);
 static const struct ctl_cmd commands[] = {
 	{ "status", cmd_status, "", "show the daemon's state and counters" },
 	{ "tail", cmd_tail, "[--type TYPE] [--action ACTION] [--pid PID] [--comm NAME] "
-			    "[--exe PATH] [--exact] [--rule ID] [--count N]",
+			    "[--exe PATH] [--exact] [--rule ID] [--container NAME|ID] [--count N]",
 	  "stream events until interrupted" },
+	{ "containers", cmd_containers, "", "list the containers the daemon knows" },
 	{ "policy", cmd_policy, "show | check FILE | load FILE | reload | import-sigma PATH",
 	  "show, check, load or reload the policy; convert Sigma rules" },
 	{ "block", cmd_block, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--ttl DURATION] "

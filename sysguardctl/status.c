@@ -30,6 +30,27 @@ static int no_options(int argc, char **argv, const char *name, const char *summa
 	return -1;
 }
 
+/* containers: how many, and each by name (image) */
+static void print_containers(struct json_object *c)
+{
+	struct json_object *list = ctl_get(c, "containers");
+
+	if (!json_object_get_boolean(ctl_get(c, "tracked"))) {
+		printf("containers: not tracked: %s\n",
+		       ctl_get_str(c, "reason") ? ctl_get_str(c, "reason") : "?");
+		return;
+	}
+	printf("containers: %lld known", (long long)json_object_get_int64(ctl_get(c, "known")));
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *o = json_object_array_get_idx(list, i);
+		const char *name = ctl_get_str(o, "name");
+
+		printf("%s %s (%s)", i ? "," : ":", name && *name ? name : ctl_get_str(o, "id"),
+		       ctl_get_str(o, "image") ? ctl_get_str(o, "image") : "?");
+	}
+	printf("\n");
+}
+
 static void print_duration(uint64_t s)
 {
 	if (s >= 86400)
@@ -224,6 +245,8 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 	if (ctl_get(r, "processes"))
 		printf("%-11s%lld tracked\n", "processes:",
 		       (long long)json_object_get_int64(ctl_get(r, "processes.tracked")));
+	if (ctl_get(r, "containers"))
+		print_containers(ctl_get(r, "containers"));
 	if (json_object_is_type(ctl_get(r, "sinks"), json_type_array))
 		print_sinks(ctl, ctl_get(r, "sinks"));
 	printf("%-11s%d (%d subscribed)", "clients:",

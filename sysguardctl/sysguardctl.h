@@ -79,6 +79,7 @@ const char *ctl_color(const struct ctl *ctl, const char *esc);
 void ctl_print_block_rules(struct json_object *rules);
 
 int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_containers(struct ctl *ctl, int argc, char **argv);
 int cmd_version(struct ctl *ctl, int argc, char **argv);
 int cmd_tail(struct ctl *ctl, int argc, char **argv);
 int cmd_policy(struct ctl *ctl, int argc, char **argv);

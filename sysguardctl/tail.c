@@ -25,7 +25,7 @@ static void on_signal(int sig)
 static void tail_help(void)
 {
 	printf("usage: %s tail [--type TYPE] [--action ACTION] [--pid PID] [--comm NAME] "
-	       "[--exe PATH] [--exact] [--rule ID] [--count N]\n"
+	       "[--exe PATH] [--exact] [--rule ID] [--container NAME|ID] [--count N]\n"
 	       "  stream events until interrupted; options may be repeated, lists may be\n"
 	       "  comma-separated (--type exec,connect); markers always pass the filters\n"
 	       "  -t, --type TYPE      exec fork exit open rename unlink chmod connect bind listen\n"
@@ -37,6 +37,8 @@ static void tail_help(void)
 	       "  -e, --exe PATH       executable path contains PATH\n"
 	       "  -x, --exact          --comm and --exe must match exactly\n"
 	       "  -r, --rule ID        events matched by this policy rule\n"
+	       "  -C, --container NAME|ID  events of this container (its name or a prefix of\n"
+	       "                       its id; 'host' for processes outside containers)\n"
 	       "  -n, --count N        exit after N events\n",
 	       ctl_progname);
 }
@@ -169,9 +171,19 @@ static void print_human(struct ctl *ctl, struct json_object *ev)
 		off = "";
 	local_time(time, when, sizeof(when));
 	printf("%s %s%-5s %-7s%s ", when, on, action, type, off);
-	if (ctl_get(ev, "proc"))
-		printf("%s(%d) ", str_or(ev, "proc.comm", "?"),
+	if (ctl_get(ev, "proc")) {
+		const char *ctr = ctl_get_str(ev, "container.name");
+
+		if (!ctr || !*ctr)
+			ctr = ctl_get_str(ev, "container.id");
+		printf("%s(%d)", str_or(ev, "proc.comm", "?"),
 		       json_object_get_int(ctl_get(ev, "proc.pid")));
+		if (ctr)
+			printf("@%.24s", ctr);
+		else if (json_object_get_boolean(ctl_get(ev, "container.pending")))
+			printf("@(container)");
+		printf(" ");
+	}
 	print_target(ev, type);
 	if (rule)
 		printf(" [%s]", rule);
@@ -188,6 +200,7 @@ int cmd_tail(struct ctl *ctl, int argc, char **argv)
 		{ "exe", required_argument, NULL, 'e' },
 		{ "exact", no_argument, NULL, 'x' },
 		{ "rule", required_argument, NULL, 'r' },
+		{ "container", required_argument, NULL, 'C' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -200,7 +213,7 @@ int cmd_tail(struct ctl *ctl, int argc, char **argv)
 	struct proto_line l;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "t:a:p:c:e:xr:n:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:a:p:c:e:xr:C:n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			add_list(args, "type", optarg, false);
@@ -225,6 +238,9 @@ int cmd_tail(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'r':
 			add_list(args, "rule", optarg, false);
+			break;
+		case 'C':
+			add_list(args, "container", optarg, false);
 			break;
 		case 'n':
 			if (ctl_parse_uint(optarg, UINT64_MAX, &count) < 0 || count == 0) {

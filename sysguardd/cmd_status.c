@@ -199,6 +199,7 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 		json_object_array_add(sinks, sink_stats_json(&ss));
 	}
 	JADD(out, "sinks", sinks);
+	JADD(out, "containers", cmd_containers_json(d, false));
 	if (call->ctl)
 		JADD(out, "control", control_stats_json(call->ctl));
 	return 0;

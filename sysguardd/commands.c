@@ -19,6 +19,8 @@ static const struct command table[] = {
 	{ "hello", PROTO_PERM_ANY, "protocol and daemon version", cmd_hello_parse, cmd_hello },
 	{ "version", PROTO_PERM_ANY, "same as hello", cmd_hello_parse, cmd_hello },
 	{ "status", PROTO_PERM_READ, "daemon state and counters", NULL, cmd_status },
+	{ "containers", PROTO_PERM_READ, "the containers known, with their metadata", NULL,
+	  cmd_containers },
 	{ "subscribe", PROTO_PERM_READ, "stream events", cmd_subscribe_parse, cmd_subscribe },
 	{ "policy.show", PROTO_PERM_READ, "the policy in force", NULL, cmd_policy_show },
 	{ "policy.check", PROTO_PERM_READ, "check a policy without loading it",

@@ -54,6 +54,9 @@ int cmd_mark(struct daemon *d, union cmd_args *a, struct control_call *call);
 int cmd_output_reopen(struct daemon *d, union cmd_args *a, struct control_call *call);
 
 int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call);
+int cmd_containers(struct daemon *d, union cmd_args *a, struct control_call *call);
+/* The containers known: the cache's counters and a row each (full: with all metadata). */
+struct json_object *cmd_containers_json(struct daemon *d, bool full);
 
 int cmd_policy_src_parse(const struct control_call *call, union cmd_args *a,
 			 struct proto_error *err);

@@ -39,6 +39,7 @@ struct daemon {
 	struct pipeline *pipe;          /* decode, enrich, judge, dedup, sinks */
 	struct verdict *verdict;        /* the policy in force and the enforcers */
 	struct container *ctr;          /* each cgroup's container; NULL: not tracked */
+	char ctr_why[128];              /* why not */
 	struct kernel *kernel;          /* NULL: no BPF (tests) */
 	struct control *ctl;            /* NULL: no control socket */
 	struct metrics *metrics;        /* NULL: no endpoint configured */

@@ -167,11 +167,13 @@ static int start_containers(struct daemon *d)
 		.ctx = d->pipe,
 	};
 
+	snprintf(d->ctr_why, sizeof(d->ctr_why), "switched off in the configuration");
 	if (!d->cfg.ctr_enable)
 		return 0;
 	d->ctr = container_new(d->base, &co);
 	if (!d->ctr) { /* monitoring goes on; events say nothing of containers */
-		sg_log(LOG_WARNING, "containers are not tracked: %m");
+		snprintf(d->ctr_why, sizeof(d->ctr_why), "%s", strerror(errno));
+		sg_log(LOG_WARNING, "containers are not tracked: %s", d->ctr_why);
 		return 0;
 	}
 	pipeline_set_containers(d->pipe, d->ctr, d->cfg.ctr_hold_ms, SG_HOLD_BYTES);

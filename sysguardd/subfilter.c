@@ -63,21 +63,33 @@ static int add_action(struct subfilter *f, const char *s, struct proto_error *er
 	return 0;
 }
 
-static int add_rule(struct subfilter *f, const char *s, struct proto_error *err)
+static int add_str(char ***v, size_t *n, const char *key, const char *s, struct proto_error *err)
 {
-	char **rules;
+	char **nv;
 
 	if (strlen(s) > PROTO_STRING_MAX)
-		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'rule' is too long");
-	rules = realloc(f->rules, (f->nrules + 1) * sizeof(*rules));
-	if (!rules)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'%s' is too long", key);
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
 		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-	f->rules = rules;
-	f->rules[f->nrules] = strdup(s);
-	if (!f->rules[f->nrules])
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
 		return proto_error_set(err, PROTO_E_INTERNAL, "out of memory");
-	f->nrules++;
+	(*n)++;
 	return 0;
+}
+
+static int add_rule(struct subfilter *f, const char *s, struct proto_error *err)
+{
+	return add_str(&f->rules, &f->nrules, "rule", s, err);
+}
+
+static int add_container(struct subfilter *f, const char *s, struct proto_error *err)
+{
+	if (!*s)
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, "'container' is empty");
+	return add_str(&f->ctrs, &f->nctrs, "container", s, err);
 }
 
 static int parse_pids(struct subfilter *f, struct json_object *args, struct proto_error *err)
@@ -142,7 +154,7 @@ static int parse_match(struct json_object *args, const char *key, const char *ke
 }
 
 const char *const subfilter_keys[] = { "type", "action", "pid", "comm", "comm_exact", "exe",
-				       "exe_exact", "rule", "marks", NULL };
+				       "exe_exact", "rule", "container", "marks", NULL };
 
 static int parse(struct subfilter *f, struct json_object *args, struct proto_error *err)
 {
@@ -156,6 +168,7 @@ static int parse(struct subfilter *f, struct json_object *args, struct proto_err
 	    (r = for_each_string(args, "type", add_type, f, err)) < 0 ||
 	    (r = for_each_string(args, "action", add_action, f, err)) < 0 ||
 	    (r = for_each_string(args, "rule", add_rule, f, err)) < 0 ||
+	    (r = for_each_string(args, "container", add_container, f, err)) < 0 ||
 	    (r = parse_pids(f, args, err)) < 0 ||
 	    (r = parse_match(args, "comm", "comm_exact", &f->comm, &f->comm_exact, err)) < 0 ||
 	    (r = parse_match(args, "exe", "exe_exact", &f->exe, &f->exe_exact, err)) < 0)
@@ -171,6 +184,17 @@ static bool str_match(const char *have, const char *want, bool exact)
 	if (!have)
 		return false;
 	return exact ? strcmp(have, want) == 0 : strstr(have, want) != NULL;
+}
+
+/* want names the event's container: its name, a prefix of its id, or "host" */
+static bool ctr_match(const struct sg_event *ev, const char *want)
+{
+	if (ev->ctr.where == SG_WHERE_HOST)
+		return !strcmp(want, "host");
+	if (ev->ctr.where != SG_WHERE_CONTAINER)
+		return false;
+	return (ev->ctr.name && !strcmp(ev->ctr.name, want)) ||
+	       (ev->ctr.id && !strncmp(ev->ctr.id, want, strlen(want)));
 }
 
 bool subfilter_match(const struct subfilter *f, const struct sg_event *ev)
@@ -197,6 +221,13 @@ bool subfilter_match(const struct subfilter *f, const struct sg_event *ev)
 		return false;
 	if (f->exe && !str_match(ev->proc.exe, f->exe, f->exe_exact))
 		return false;
+	if (f->nctrs) {
+		hit = false;
+		for (size_t i = 0; i < f->nctrs && !hit; i++)
+			hit = ctr_match(ev, f->ctrs[i]);
+		if (!hit)
+			return false;
+	}
 	if (f->nrules) {
 		if (!ev->verdict.rule_id)
 			return false;
@@ -217,6 +248,9 @@ void subfilter_clear(struct subfilter *f)
 	for (size_t i = 0; i < f->nrules; i++)
 		free(f->rules[i]);
 	free(f->rules);
+	for (size_t i = 0; i < f->nctrs; i++)
+		free(f->ctrs[i]);
+	free(f->ctrs);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -2,7 +2,8 @@
 /*
  * A subscriber's server-side filter: parsed once from the subscribe
  * request's arguments (types, actions, pids, comm and exe substrings or exact
- * names, rule ids, whether markers pass), matched against every published
+ * names, rule ids, containers by name or id, whether markers pass), matched
+ * against every published
  * event.  Every list is bounded (PROTO_FILTER_MAX); no logging.
  */
 #ifndef SG_SUBFILTER_H
@@ -27,6 +28,8 @@ struct subfilter {
 	bool exe_exact;
 	char **rules;
 	size_t nrules;
+	char **ctrs;             /* a container's name, a prefix of its id, or "host" */
+	size_t nctrs;
 	bool marks;              /* markers pass whatever the filter says */
 };
 

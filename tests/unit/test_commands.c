@@ -183,7 +183,7 @@ static void test_table(void **state)
 
 	while (commands_name(n, &perm))
 		n++;
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 14);
 	assert_true(call(f, "nope", NULL, &root, &c) < 0);
 	assert_int_equal(c.err.code, PROTO_E_UNKNOWN_COMMAND);
 	assert_string_equal(c.err.message, "unknown command 'nope'");

@@ -162,6 +162,7 @@ static const struct command stub_table[] = {
 	{ "hello", PROTO_PERM_ANY, "", cmd_hello_parse, cmd_hello },
 	{ "version", PROTO_PERM_ANY, "", cmd_hello_parse, cmd_hello },
 	{ "status", PROTO_PERM_READ, "", NULL, st_status },
+	{ "containers", PROTO_PERM_READ, "", NULL, st_status },
 	{ "subscribe", PROTO_PERM_READ, "", cmd_subscribe_parse, cmd_subscribe },
 	{ "policy.show", PROTO_PERM_READ, "", NULL, st_policy_show },
 	{ "policy.check", PROTO_PERM_READ, "", cmd_policy_src_parse, st_policy_check },
