@@ -155,7 +155,8 @@ int fio_list(const char *dir, bool (*keep)(const char *name, void *arg), void *a
 		fio_names_free(&out);
 		return r;
 	}
-	qsort(out.v, out.n, sizeof(*out.v), cmp_name);
+	if (out.n)
+		qsort(out.v, out.n, sizeof(*out.v), cmp_name);
 	*ret = out;
 	return r;
 }
