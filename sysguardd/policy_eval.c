@@ -422,10 +422,9 @@ static uint32_t enum_value(struct ectx *c, enum pfield f)
 		return (1u << ev->exec.stdio[0].kind) | (1u << ev->exec.stdio[1].kind) |
 		       (1u << ev->exec.stdio[2].kind);
 	case FLD_PTRACE_REQUEST: {
-		const char *r = sg_ptrace_request_name(ev->ptrace.request);
+		int r = sg_ptrace_req(ev->ptrace.request);
 
-		/* bits in the order of the policy's names: attach, seize, vm_write */
-		return !strcmp(r, "attach") ? 1 : !strcmp(r, "seize") ? 2 : !strcmp(r, "vm_write") ? 4 : 0;
+		return r < 0 ? 0 : 1u << r;
 	}
 	case FLD_VIA:
 		return ev->kflags & SG_F_IO_URING ? 2 : 1;

@@ -24,7 +24,6 @@ static const char *const family_names[32] = { "inet", "inet6", "unix" };
 static const char *const result_names[32] = { "success", "failure" };
 static const char *const fileless_names[32] = { "memfd", "deleted" };
 static const char *const via_names[32] = { "fd", "loader" };
-static const char *const ptrace_names[32] = { "attach", "seize", "vm_write" };
 static const char *const submit_names[32] = { "syscall", "io_uring" };
 
 const struct pfield_desc policy_fields[FLD_MAX] = {
@@ -68,7 +67,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_STDIO] = { "stdio", PK_ENUM, SG_PFG_EXEC, NULL },
 	[FLD_STDIN_PIPE_FROM] = { "stdin.pipe_from", PK_STR, SG_PFG_EXEC, NULL },
 	[FLD_STDOUT_PIPE_TO] = { "stdout.pipe_to", PK_STR, SG_PFG_EXEC, NULL },
-	[FLD_PTRACE_REQUEST] = { "ptrace.request", PK_ENUM, SG_PFG_PTRACE, ptrace_names },
+	[FLD_PTRACE_REQUEST] = { "ptrace.request", PK_ENUM, SG_PFG_PTRACE, NULL }, /* event.h */
 	[FLD_PTRACE_TARGET] = { "ptrace.target", PK_STR, SG_PFG_PTRACE, NULL },
 	[FLD_CRED_GAIN_ROOT] = { "cred.gain_root", PK_BOOL, SG_PFG_CRED, NULL },
 	[FLD_CRED_NEW_UID] = { "cred.new_uid", PK_NUM, SG_PFG_CRED, NULL },
@@ -128,6 +127,8 @@ const char *policy_enum_name(enum pfield f, int bit)
 		       bit == 1 ? addr_proto_name(IPPROTO_UDP) : NULL;
 	if (f == FLD_STDIN || f == FLD_STDOUT || f == FLD_STDERR || f == FLD_STDIO)
 		return bit < SG_FD_MAX ? sg_fdkind_names[bit] : NULL;
+	if (f == FLD_PTRACE_REQUEST) /* value i is bit i */
+		return bit < SG_PTRACE_MAX ? sg_ptrace_req_names[bit] : NULL;
 	return policy_fields[f].enum_names ? policy_fields[f].enum_names[bit] : NULL;
 }
 

@@ -177,6 +177,8 @@ static const char *judge(const struct policy *p, struct sg_event *ev)
 	return ev->verdict.rule_id ? ev->verdict.rule_id : "-";
 }
 
+static char *dump(const struct policy *p);
+
 #define HDR "version: 1\nrules:\n"
 
 static void test_string_ops(void **state)
@@ -767,6 +769,39 @@ static void test_events_field(void **state)
 	policy_free(p);
 }
 
+/* ptrace.request: value i is bit i of the names in event.h (attach, seize, vm_write). */
+static void test_ptrace(void **state)
+{
+	struct policy *p = load(HDR
+		"  - {id: seize, events: [ptrace], match: {ptrace.request: seize}, action: alert}\n"
+		"  - {id: mem, events: [ptrace], match: {ptrace.request: [vm_write], "
+		"ptrace.target: dash}, action: alert}\n"
+		"  - {id: att, events: [ptrace], match: {ptrace.request: {not: [seize, vm_write]}}, "
+		"action: log}\n");
+	struct sg_event ev;
+	char *d;
+
+	ev = ev_base(SG_EV_PTRACE, 30, "gdb", "/usr/bin/gdb");
+	ev.ptrace.request = 0x4206; /* PTRACE_SEIZE */
+	assert_string_equal(judge(p, &ev), "seize");
+	ev.ptrace.request = 0; /* process_vm_writev */
+	ev.ptrace.target_entry = &procs[2];
+	assert_string_equal(judge(p, &ev), "mem");
+	ev.ptrace.target_entry = &procs[1];
+	assert_string_equal(judge(p, &ev), "-");
+	ev.ptrace.request = 16; /* PTRACE_ATTACH */
+	assert_string_equal(judge(p, &ev), "att");
+	ev.ptrace.request = 7; /* another request: no name, 'not' holds */
+	assert_string_equal(judge(p, &ev), "att");
+	d = dump(p);
+	assert_non_null(strstr(d, "ptrace.request: {in: [seize]}"));
+	assert_non_null(strstr(d, "ptrace.request: {not: {in: [seize, vm_write]}}"));
+	free(d);
+	policy_free(p);
+	expect_error(HDR "  - {id: a, events: [ptrace], action: log, match: {ptrace.request: peek}}\n",
+		     "unknown value 'peek' (expected attach, seize, vm_write)");
+}
+
 struct pieces {
 	int n;
 	char text[16][96];
@@ -1202,6 +1237,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exec_context, setup_tree),
 		cmocka_unit_test_setup(test_net, setup_tree),
 		cmocka_unit_test_setup(test_events_field, setup_tree),
+		cmocka_unit_test_setup(test_ptrace, setup_tree),
 		cmocka_unit_test_setup(test_block, setup_tree),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errors2),
