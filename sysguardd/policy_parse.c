@@ -8,7 +8,6 @@
  * two passes: lists and defaults of every file first, then exclusions and
  * rules, so that a list may be used in any file.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -18,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fileio.h"
 #include "policy_int.h"
 
 static const char *const family_names[32] = { "inet", "inet6", "unix" };
@@ -1368,59 +1368,29 @@ static void pass2(struct px *x, const struct pfile *f)
 		x->fatal = -ENOMEM;
 }
 
+/* A policy file's text, malloc'ed; what went wrong is reported at path. */
 static int read_file(struct px *x, const char *path, char **ret, size_t *len)
 {
 	struct pmark m = { .file = path };
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd, r = 0;
+	const char *why;
+	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* opened here, not by fio_read(), to tell "cannot open" from "cannot read" */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		policy_diag_add(x->d, &m, false, "cannot open: %s", strerror(-r));
 		return r;
 	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		policy_diag_add(x->d, &m, false, "cannot stat: %s", strerror(-r));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	r = fio_read_fd(fd, SG_POLICY_FILE_MAX, ret, len, &why);
+	close(fd);
+	if (r == -EINVAL)
 		policy_diag_add(x->d, &m, false, "not a regular file");
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_size > SG_POLICY_FILE_MAX) {
+	else if (r == -EFBIG)
 		policy_diag_add(x->d, &m, false, "file too large (max %d bytes)",
 				SG_POLICY_FILE_MAX);
-		r = -EFBIG;
-		goto out;
-	}
-	buf = policy_arena_alloc(&x->tmp, (size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			policy_diag_add(x->d, &m, false, "cannot read: %s", strerror(-r));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	*ret = buf;
-	*len = got;
-out:
-	close(fd);
+	else if (r < 0 && r != -ENOMEM)
+		policy_diag_add(x->d, &m, false, "cannot read: %s", why);
 	return r;
 }
 
@@ -1451,65 +1421,59 @@ static int add_path(struct px *x, const char *path, const char *shown)
 	r = read_file(x, path, &text, &len);
 	if (r < 0)
 		return r;
-	return add_text(x, shown, text, len);
+	r = add_text(x, shown, text, len); /* the tree keeps copies of the strings */
+	free(text);
+	return r;
 }
 
+static bool yaml_name(const char *name, void *arg)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n >= 6 && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+/* The *.yaml files of dir, in name order. */
 static int add_dir(struct px *x, const char *dir)
 {
 	struct pmark m = { .file = dir };
-	struct pvec names = { 0 };
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	struct fio_names names;
+	const char *why;
+	int r;
 
-	d = opendir(dir);
-	if (!d) {
-		r = -errno;
-		policy_diag_add(x->d, &m, false, "cannot open directory: %s", strerror(-r));
-		return r;
+	r = fio_list(dir, yaml_name, NULL, SG_POLICY_FILES_MAX, &names, &why);
+	if (r == -E2BIG) {
+		policy_diag_add(x->d, &m, false, "more than %d policy files", SG_POLICY_FILES_MAX);
+		r = -EINVAL;
+		goto out;
 	}
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		char *s;
-
-		if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".yaml") != 0)
-			continue;
-		if (names.n >= SG_POLICY_FILES_MAX) {
-			policy_diag_add(x->d, &m, false, "more than %d policy files",
-					SG_POLICY_FILES_MAX);
-			r = -EINVAL;
-			goto out;
-		}
-		s = policy_arena_strndup(&x->tmp, de->d_name, n);
-		if (!s || pvec_push(&names, s) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		policy_diag_add(x->d, &m, false, "cannot open directory: %s", why);
+		return r;
 	}
 	if (names.n == 0) {
 		policy_diag_add(x->d, &m, false, "no *.yaml files in the directory");
 		r = -EINVAL;
 		goto out;
 	}
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
-		size_t dl = strlen(dir);
-		char *path;
+		size_t size = strlen(dir) + strlen(names.v[i]) + 2;
+		char *path = policy_arena_alloc(&x->tmp, size);
 
-		if (asprintf(&path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/",
-			     (char *)names.v[i]) < 0) {
+		if (!path) {
 			r = -ENOMEM;
 			goto out;
 		}
+		(void)fio_join(path, size, dir, names.v[i]); /* fits: sized for it */
 		r = add_path(x, path, path);
-		free(path);
 		if (r == -ENOMEM)
 			goto out;
 		r = 0; /* other problems are reported; go on with the next file */
 	}
 out:
-	free(names.v);
-	closedir(d);
+	fio_names_free(&names);
 	return r;
 }
 

@@ -13,16 +13,16 @@
  * (files and directories to read, the action per Sigma level) and the text
  * output of 'sysguardctl policy import-sigma'.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include "fileio.h"
 #include "policy_int.h"
 #include "policy_sigma.h"
 
@@ -1478,51 +1478,6 @@ out:
 
 /* ---- files ------------------------------------------------------------- */
 
-static int read_all(const char *path, char **ret, size_t *len, const char **why)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		*why = strerror(errno);
-		return -errno;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SG_POLICY_FILE_MAX) {
-		*why = S_ISREG(st.st_mode) ? "file too large" : "not a regular file";
-		close(fd);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			*why = strerror(errno);
-			free(buf);
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*ret = buf;
-	*len = got;
-	return 0;
-}
-
 /* Messages of src into d as warnings. */
 static void diag_as_warnings(struct policy_diag *d, const struct policy_diag *src)
 {
@@ -1587,11 +1542,6 @@ static int convert_text(struct sload *l, const char *name, const char *text, siz
 	return r < 0 && r != -EINVAL ? r : 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool sigma_name(const char *n)
 {
 	size_t len = strlen(n);
@@ -1600,64 +1550,42 @@ static bool sigma_name(const char *n)
 			       (len > 5 && strcmp(n + len - 5, ".yaml") == 0));
 }
 
+static bool not_hidden(const char *name, void *arg)
+{
+	return name[0] != '.';
+}
+
 static int load_path(struct sload *l, const char *path, const struct pmark *m, int depth);
 
+/* The directories and Sigma files of dir, in name order. */
 static int load_dir(struct sload *l, const char *dir, const struct pmark *m, int depth)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	struct fio_names names;
+	const char *why;
+	int r;
 
 	if (depth > SG_SIGMA_DEPTH_MAX) {
 		policy_diag_add(l->d, m, false, "'%s': directories nested too deeply", dir);
 		return -EINVAL;
 	}
-	d = opendir(dir);
-	if (!d) {
-		policy_diag_add(l->d, m, false, "cannot open directory '%s': %s", dir,
-				strerror(errno));
+	r = fio_list(dir, not_hidden, NULL, SIZE_MAX, &names, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		policy_diag_add(l->d, m, false, "cannot open directory '%s': %s", dir, why);
 		return -EINVAL;
 	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 32;
-			char **v = realloc(names, nc * sizeof(*v));
-
-			if (!v) {
-				r = -ENOMEM;
-				break;
-			}
-			names = v;
-			cap = nc;
-		}
-		if (asprintf(&names[n], "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-			     de->d_name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		n++;
-	}
-	closedir(d);
-	if (r == 0)
-		qsort(names, n, sizeof(*names), cmp_name);
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < names.n && r == 0; i++) {
+		char path[PATH_MAX];
 		struct stat st;
 
-		if (stat(names[i], &st) < 0)
+		/* a path too long for the buffer is too long for stat() too */
+		if (fio_join(path, sizeof(path), dir, names.v[i]) < 0 || stat(path, &st) < 0)
 			continue;
-		if (S_ISDIR(st.st_mode)) {
-			r = load_path(l, names[i], m, depth + 1);
-		} else if (S_ISREG(st.st_mode) && sigma_name(strrchr(names[i], '/') + 1)) {
-			r = load_path(l, names[i], m, depth + 1);
-		}
+		if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && sigma_name(names.v[i])))
+			r = load_path(l, path, m, depth + 1);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	fio_names_free(&names);
 	return r;
 }
 
@@ -1679,7 +1607,7 @@ static int load_path(struct sload *l, const char *path, const struct pmark *m, i
 		policy_diag_add(l->d, m, false, "more than %d Sigma files", SG_SIGMA_FILES_MAX);
 		return -EINVAL;
 	}
-	r = read_all(path, &text, &len, &why);
+	r = fio_read(path, SG_POLICY_FILE_MAX, &text, &len, &why);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
