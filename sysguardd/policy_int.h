@@ -78,16 +78,72 @@ enum pfield {
 /* What kind of value a field has. */
 enum pkind { PK_STR, PK_ARGV, PK_NUM, PK_BOOL, PK_ADDR, PK_ENUM };
 
+/*
+ * One event under evaluation (policy_eval.c) and what reading its fields has
+ * looked up so far (policy_fields.c): the process's entry, its ancestors,
+ * its argv and the command lines, each at most once and only when asked.
+ */
+struct ectx {
+	const struct policy *p;
+	struct sg_event *ev;
+	const struct policy_lineage *l;
+	uint32_t evmask;
+	bool self_done;
+	const struct proc_entry *self;
+	int nanc;                /* -1: not looked up yet */
+	const struct proc_entry *anc[SG_ANCESTORS_MAX];
+	bool argv_done;
+	const char *argv;
+	size_t argv_len;
+	bool line_done;
+	size_t line_len;
+	char line[SG_ARGV_BYTES + 1];
+	bool pline_done;         /* the parent's command line */
+	size_t pline_len;
+	char pline[SG_ARGV_BYTES + 1];
+};
+
+/* The most values a PK_STR field has in one event (the ancestors, both paths of a rename). */
+#define PFIELD_STRS_MAX (SG_ANCESTORS_MAX + 2)
+
+/* How a field's value is read from an event: the member for its kind. */
+union pfield_get {
+	/* PK_STR: its values into v[PFIELD_STRS_MAX]; how many */
+	size_t (*strs)(struct ectx *c, const char **v);
+	/* PK_ARGV: the arguments, each NUL-terminated, or (line) joined with spaces; NULL: none */
+	const char *(*argv)(struct ectx *c, bool line, size_t *len);
+	/* PK_NUM: false when the event has none */
+	bool (*num)(struct ectx *c, uint32_t *v);
+	/* PK_ADDR: the address (16 bytes, network order) and its family; NULL: none */
+	const uint8_t *(*addr)(struct ectx *c, int *family);
+	/* PK_ENUM: bit i for value i; PK_BOOL: 1 false, 2 true; 0: none */
+	uint32_t (*bits)(struct ectx *c);
+};
+
+/* Field flags. */
+enum {
+	PF_LINEAGE = 1u << 0,    /* read from the process table: lookups per event */
+	PF_PORT = 1u << 1,       /* PK_NUM: port numbers and ranges (addr_parse_port_range) */
+};
+
+/* A field: one row of policy_fields (policy_fields.c). */
 struct pfield_desc {
 	const char *name;
 	enum pkind kind;
 	uint32_t group;          /* enum sg_pfgroup: the types that have it (event.h) */
-	const char *const *enum_names; /* PK_ENUM: value i is bit i (FLD_EVENT: the type table) */
+	uint32_t flags;          /* PF_* */
+	union pfield_get get;
+	/* PK_ENUM: the name of value i is names[i] (i < nnames), or name_of(i) */
+	const char *const *names;
+	unsigned int nnames;
+	const char *(*name_of)(int bit);
 };
 
 extern const struct pfield_desc policy_fields[FLD_MAX];
 /* The policy event mask of the events a field exists for, from the type table. */
 extern uint32_t policy_field_events[FLD_MAX];
+/* The field called name, or -1. */
+int policy_field_find(const char *name);
 /* The name of value bit of a PK_ENUM field, or NULL. */
 const char *policy_enum_name(enum pfield f, int bit);
 

@@ -20,133 +20,11 @@
 #include "fileio.h"
 #include "policy_int.h"
 
-static const char *const family_names[32] = { "inet", "inet6", "unix" };
-static const char *const result_names[32] = { "success", "failure" };
-static const char *const fileless_names[32] = { "memfd", "deleted" };
-static const char *const via_names[32] = { "fd", "loader" };
-static const char *const submit_names[32] = { "syscall", "io_uring" };
-
-const struct pfield_desc policy_fields[FLD_MAX] = {
-	[FLD_EVENT] = { "event", PK_ENUM, SG_PFG_PROC, NULL },
-	[FLD_PROC_EXE] = { "proc.exe", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_PROC_COMM] = { "proc.comm", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_PROC_NAME] = { "proc.name", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_PROC_ARGV] = { "proc.argv", PK_ARGV, SG_PFG_PROC, NULL },
-	[FLD_PROC_UID] = { "proc.uid", PK_NUM, SG_PFG_PROC, NULL },
-	[FLD_PROC_GID] = { "proc.gid", PK_NUM, SG_PFG_PROC, NULL },
-	[FLD_PROC_PID] = { "proc.pid", PK_NUM, SG_PFG_PROC, NULL },
-	[FLD_PROC_PPID] = { "proc.ppid", PK_NUM, SG_PFG_PROC, NULL },
-	[FLD_PARENT_EXE] = { "parent.exe", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_PARENT_COMM] = { "parent.comm", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_PARENT_NAME] = { "parent.name", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_PARENT_ARGV] = { "parent.argv", PK_ARGV, SG_PFG_PROC, NULL },
-	[FLD_ANC_EXE] = { "ancestor.exe", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_ANC_COMM] = { "ancestor.comm", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_ANC_NAME] = { "ancestor.name", PK_STR, SG_PFG_PROC, NULL },
-	[FLD_FILE_PATH] = { "file.path", PK_STR, SG_PFG_PATH, NULL },
-	[FLD_FILE_NEW_PATH] = { "file.new_path", PK_STR, SG_PFG_NEWPATH, NULL },
-	[FLD_FILE_NAME] = { "file.name", PK_STR, SG_PFG_PATH, NULL },
-	[FLD_FILE_WRITE] = { "file.write", PK_BOOL, SG_PFG_OPEN, NULL },
-	[FLD_FILE_TRUNC] = { "file.trunc", PK_BOOL, SG_PFG_OPEN, NULL },
-	[FLD_FILE_MODE] = { "file.mode", PK_NUM, SG_PFG_MODE, NULL },
-	[FLD_FILE_SETUID] = { "file.setuid", PK_BOOL, SG_PFG_MODE, NULL },
-	[FLD_FILE_SETGID] = { "file.setgid", PK_BOOL, SG_PFG_MODE, NULL },
-	[FLD_FILE_EXEC] = { "file.exec", PK_BOOL, SG_PFG_MODE, NULL },
-	[FLD_NET_FAMILY] = { "net.family", PK_ENUM, SG_PFG_NET, family_names },
-	[FLD_NET_ADDR] = { "net.addr", PK_ADDR, SG_PFG_NET, NULL },
-	[FLD_NET_PORT] = { "net.port", PK_NUM, SG_PFG_NET, NULL },
-	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, NULL }, /* addr_proto_name() */
-	[FLD_EXEC_FILENAME] = { "exec.filename", PK_STR, SG_PFG_EXEC, NULL },
-	[FLD_EXEC_CWD] = { "exec.cwd", PK_STR, SG_PFG_EXEC, NULL },
-	[FLD_EXEC_FILELESS] = { "exec.fileless", PK_ENUM, SG_PFG_EXEC, fileless_names },
-	[FLD_EXEC_VIA] = { "exec.via", PK_ENUM, SG_PFG_EXEC, via_names },
-	[FLD_EXEC_LOADER_TARGET] = { "exec.loader_target", PK_STR, SG_PFG_EXEC, NULL },
-	[FLD_STDIN] = { "stdin", PK_ENUM, SG_PFG_EXEC, NULL },
-	[FLD_STDOUT] = { "stdout", PK_ENUM, SG_PFG_EXEC, NULL },
-	[FLD_STDERR] = { "stderr", PK_ENUM, SG_PFG_EXEC, NULL },
-	[FLD_STDIO] = { "stdio", PK_ENUM, SG_PFG_EXEC, NULL },
-	[FLD_STDIN_PIPE_FROM] = { "stdin.pipe_from", PK_STR, SG_PFG_EXEC, NULL },
-	[FLD_STDOUT_PIPE_TO] = { "stdout.pipe_to", PK_STR, SG_PFG_EXEC, NULL },
-	[FLD_PTRACE_REQUEST] = { "ptrace.request", PK_ENUM, SG_PFG_PTRACE, NULL }, /* event.h */
-	[FLD_PTRACE_TARGET] = { "ptrace.target", PK_STR, SG_PFG_PTRACE, NULL },
-	[FLD_CRED_GAIN_ROOT] = { "cred.gain_root", PK_BOOL, SG_PFG_CRED, NULL },
-	[FLD_CRED_NEW_UID] = { "cred.new_uid", PK_NUM, SG_PFG_CRED, NULL },
-	[FLD_CRED_NEW_EUID] = { "cred.new_euid", PK_NUM, SG_PFG_CRED, NULL },
-	[FLD_MOUNT_SOURCE] = { "mount.source", PK_STR, SG_PFG_MOUNT, NULL },
-	[FLD_MOUNT_TARGET] = { "mount.target", PK_STR, SG_PFG_MOUNT, NULL },
-	[FLD_MOUNT_FSTYPE] = { "mount.fstype", PK_STR, SG_PFG_MOUNT, NULL },
-	[FLD_MODULE_PATH] = { "module.path", PK_STR, SG_PFG_MODULE, NULL },
-	[FLD_MODULE_FROM_MEMORY] = { "module.from_memory", PK_BOOL, SG_PFG_MODULE, NULL },
-	[FLD_BPF_PROG_TYPE] = { "bpf.prog_type", PK_NUM, SG_PFG_BPF, NULL },
-	[FLD_VIA] = { "via", PK_ENUM, SG_PFG_PROC, submit_names },
-	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, result_names },
-};
-
-uint32_t policy_field_events[FLD_MAX];
-
-/* The policy event bits of the types that have a group of fields. */
-static uint32_t group_events(uint32_t group)
-{
-	uint32_t m = 0;
-
-	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
-		const struct sg_evtype *et = sg_evtype(t);
-
-		if (et && (et->pfields & group))
-			m |= (1u << t) | (t == SG_EV_OPEN ? POLICY_EV_WRITE : 0);
-	}
-	return m;
-}
-
-/* Derived once, before main() and before any policy is read: the matcher reads it per event. */
-__attribute__((constructor)) static void fields_init(void)
-{
-	for (int f = 0; f < FLD_MAX; f++)
-		policy_field_events[f] = group_events(policy_fields[f].group);
-}
-
-/* The policy's event names: the kernel's types, and 'write' (a writing open). */
-static const char *event_name(int bit)
-{
-	const struct sg_evtype *t;
-
-	if (bit == 31)
-		return "write";
-	t = sg_evtype(bit);
-	return t && t->kernel ? t->name : NULL;
-}
-
-const char *policy_enum_name(enum pfield f, int bit)
-{
-	if (bit < 0 || bit >= 32)
-		return NULL;
-	if (f == FLD_EVENT)
-		return event_name(bit);
-	if (f == FLD_NET_PROTO) /* bit 0 tcp, bit 1 udp: the names the protocol uses too */
-		return bit == 0 ? addr_proto_name(IPPROTO_TCP) :
-		       bit == 1 ? addr_proto_name(IPPROTO_UDP) : NULL;
-	if (f == FLD_STDIN || f == FLD_STDOUT || f == FLD_STDERR || f == FLD_STDIO)
-		return bit < SG_FD_MAX ? sg_fdkind_names[bit] : NULL;
-	if (f == FLD_PTRACE_REQUEST) /* value i is bit i */
-		return bit < SG_PTRACE_MAX ? sg_ptrace_req_names[bit] : NULL;
-	return policy_fields[f].enum_names ? policy_fields[f].enum_names[bit] : NULL;
-}
-
 const char *const policy_op_names[OP_MAX] = {
 	[OP_IN] = "in", [OP_PREFIX] = "prefix", [OP_SUFFIX] = "suffix",
 	[OP_CONTAINS] = "contains", [OP_GLOB] = "glob", [OP_ARG] = "arg", [OP_NOT] = "not",
 	[OP_ALL] = "all", [OP_RE] = "re",
 };
-
-int policy_events_names(uint32_t mask, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < 32; i++)
-		if ((mask & (1u << i)) && event_name(i) && n < max)
-			names[n++] = event_name(i);
-	return (int)n;
-}
 
 /* A growable array of pointers, freed at the end of a load. */
 struct pvec {
@@ -533,7 +411,7 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 			const struct ynode *e = vals.v[i];
 			struct prange *pr = &op->ranges[i];
 
-			if (f == FLD_NET_PORT) {
+			if (fd->flags & PF_PORT) {
 				struct addr_port_range pp;
 				const char *why;
 
@@ -771,14 +649,6 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 	return r;
 }
 
-static int find_field(const char *name)
-{
-	for (int f = 0; f < FLD_MAX; f++)
-		if (strcmp(policy_fields[f].name, name) == 0)
-			return f;
-	return -1;
-}
-
 /* What testing a condition costs, roughly: cheap ones go first. */
 static int cond_cost(const struct pfieldcond *c)
 {
@@ -801,7 +671,7 @@ static int cond_cost(const struct pfieldcond *c)
 				cost = 3;
 		break;
 	}
-	if (c->field >= FLD_PARENT_EXE && c->field <= FLD_ANC_NAME)
+	if (fd->flags & PF_LINEAGE)
 		cost += 2; /* process table lookups */
 	return cost;
 }
@@ -837,7 +707,7 @@ static int parse_condset(struct px *x, const struct ynode *v, uint32_t events, c
 		return x->fatal;
 	for (size_t i = 0; i < v->n; i += 2) {
 		const struct ynode *k = v->items[i];
-		int f = find_field(k->str), q;
+		int f = policy_field_find(k->str), q;
 
 		if (f < 0) {
 			err(x, k, "unknown field '%s'", k->str);
@@ -887,7 +757,8 @@ static int parse_events(struct px *x, const struct ynode *v, uint32_t *ret)
 
 		if (e->type == YN_SCALAR)
 			for (int b = 0; b < 32; b++)
-				if (event_name(b) && strcmp(event_name(b), e->str) == 0)
+				if (policy_enum_name(FLD_EVENT, b) &&
+				    strcmp(policy_enum_name(FLD_EVENT, b), e->str) == 0)
 					bit = b;
 		if (bit < 0) {
 			char expected[512] = "";

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include "addr.h"
 #include "policy.h"
+#include "policy_int.h"
 #include "proctable.h"
 
 /* A tiny process tree for the lineage callbacks. */
@@ -802,6 +803,25 @@ static void test_ptrace(void **state)
 		     "unknown value 'peek' (expected attach, seize, vm_write)");
 }
 
+/* Every row of the field table is whole: a unique name, a group, a reader, value names. */
+static void test_field_table(void **state)
+{
+	for (int f = 0; f < FLD_MAX; f++) {
+		const struct pfield_desc *fd = &policy_fields[f];
+		int named = 0;
+
+		assert_non_null(fd->name);
+		assert_int_equal(policy_field_find(fd->name), f);
+		assert_int_not_equal(fd->group, 0);
+		assert_int_not_equal(policy_field_events[f], 0);
+		assert_non_null(fd->get.bits); /* whichever member its kind reads */
+		for (int b = 0; b < 32; b++)
+			named += policy_enum_name(f, b) != NULL;
+		assert_true(fd->kind == PK_ENUM ? named > 0 : named == 0);
+	}
+	assert_int_equal(policy_field_find("proc.bogus"), -1);
+}
+
 struct pieces {
 	int n;
 	char text[16][96];
@@ -1239,6 +1259,7 @@ int main(void)
 		cmocka_unit_test_setup(test_events_field, setup_tree),
 		cmocka_unit_test_setup(test_ptrace, setup_tree),
 		cmocka_unit_test_setup(test_block, setup_tree),
+		cmocka_unit_test(test_field_table),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errors2),
 		cmocka_unit_test(test_warnings),
