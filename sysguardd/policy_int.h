@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internals shared by the policy engine's files (policy_yaml.c: YAML to a node
- * tree with marks; policy_parse.c: tree to compiled policy; policy_eval.c: the
- * matcher; policy_dump.c: normalized dump, JSON, --check-policy).  Not for use
- * outside sysguardd/policy*.c.
+ * tree with marks; policy_fields.c: the fields and how their values are read;
+ * policy_load.c, policy_rule.c, policy_value.c: tree to compiled policy
+ * (policy_load.h); policy_eval.c: the matcher; policy_dump.c: normalized dump,
+ * JSON, --check-policy; policy_sigma*.c: Sigma rules).  Not for use outside
+ * sysguardd/policy*.c.
  */
 #ifndef SG_POLICY_INT_H
 #define SG_POLICY_INT_H
@@ -48,6 +50,9 @@ struct ynode {
 	struct ynode **items;
 	size_t n;                /* items (2 per pair in a map) */
 };
+
+/* The value of key in mapping m; NULL when m is not a mapping or has no such key. */
+const struct ynode *policy_ymap_get(const struct ynode *m, const char *key);
 
 /* A string as a YAML scalar that the policy parser reads back as s (quoted when it must be). */
 void policy_put_scalar(FILE *f, const char *s);
