@@ -288,7 +288,7 @@ uint32_t policy_event_mask(const struct sg_event *ev);
 /* Canonical event-mask names, in dump order. */
 int policy_events_names(uint32_t mask, const char **names, size_t max);
 
-/* Sigma rules (policy_sigma.c). */
+/* Sigma rules (policy_sigma*.c; the converter's internals: policy_sigma_int.h). */
 struct policy_sigma_opts {
 	enum sg_action action[SG_SEV_CRITICAL + 1]; /* per level; SG_ACT_NONE: not loaded */
 };

@@ -404,7 +404,7 @@ void px_pass1(struct px *x, const struct pfile *f)
 }
 
 /*
- * A rule converted from Sigma (policy_sigma.c).  One the engine refuses is a
+ * A rule converted from Sigma (policy_sigma_rule.c).  One the engine refuses is a
  * refusal like the converter's: its messages become warnings, the rule is left
  * out, and the rest of the policy loads.
  */
