@@ -38,10 +38,23 @@ static void target_encode(struct jsonw *w, const struct sg_event *ev)
 
 /* ---- ptrace ---- */
 
+const char *const sg_ptrace_req_names[SG_PTRACE_MAX] = {
+	[SG_PTRACE_ATTACH] = "attach",
+	[SG_PTRACE_SEIZE] = "seize",
+	[SG_PTRACE_VM_WRITE] = "vm_write",
+};
+
+int sg_ptrace_req(uint32_t request)
+{
+	return request == PTRACE_ATTACH ? SG_PTRACE_ATTACH : request == PTRACE_SEIZE ?
+	       SG_PTRACE_SEIZE : request == 0 ? SG_PTRACE_VM_WRITE : -1;
+}
+
 const char *sg_ptrace_request_name(uint32_t request)
 {
-	return request == PTRACE_ATTACH ? "attach" : request == PTRACE_SEIZE ? "seize" :
-	       request == 0 ? "vm_write" : "other";
+	int r = sg_ptrace_req(request);
+
+	return r < 0 ? "other" : sg_ptrace_req_names[r];
 }
 
 static int ptrace_decode(struct decoder *d, const struct sg_hdr *h, const void *payload,

@@ -286,7 +286,16 @@ static inline const struct sg_evtype *sg_evtype(int type)
 /* The names of what fds 0-2 of an exec'd image are (enum sg_fdkind). */
 extern const char *const sg_fdkind_names[SG_FD_MAX];
 
-/* ptrace: "attach", "seize", "vm_write" (process_vm_writev) or "other". */
+/*
+ * The ptrace requests sysguard tells apart, in the order of their names (the
+ * policy's ptrace.request value i is bit i): PTRACE_ATTACH, PTRACE_SEIZE and
+ * process_vm_writev (request 0).
+ */
+enum sg_ptrace_req { SG_PTRACE_ATTACH, SG_PTRACE_SEIZE, SG_PTRACE_VM_WRITE, SG_PTRACE_MAX };
+extern const char *const sg_ptrace_req_names[SG_PTRACE_MAX]; /* "attach", "seize", "vm_write" */
+/* A ptrace event's request as an enum sg_ptrace_req, or -1 for another one. */
+int sg_ptrace_req(uint32_t request);
+/* Its name: one of sg_ptrace_req_names, or "other". */
 const char *sg_ptrace_request_name(uint32_t request);
 /* setuid: the change made the real or effective uid 0 from another. */
 bool sg_cred_gains_root(const struct sg_event *ev);

@@ -3,40 +3,16 @@
  * The matcher: gives an event its verdict from a compiled policy.  Exclusions
  * first, then the enabled rules indexed for the event's type in policy order;
  * the first rule whose match holds and none of whose exceptions hold wins.
- * Values an operator needs (the parent, the ancestors, the joined command
- * line) are looked up once per event and only when a rule asks.  Nothing is
+ * A field's values are read through its row of policy_fields
+ * (policy_fields.c), which looks up the parent, the ancestors and the joined
+ * command line once per event and only when a rule asks.  Nothing is
  * allocated; the only writes to the policy are its counters.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include "policy_int.h"
-#include "proctable.h"
-
-struct ectx {
-	const struct policy *p;
-	struct sg_event *ev;
-	const struct policy_lineage *l;
-	uint32_t evmask;
-	bool self_done;
-	const struct proc_entry *self;
-	int nanc;                /* -1: not looked up yet */
-	const struct proc_entry *anc[SG_ANCESTORS_MAX];
-	bool argv_done;
-	const char *argv;
-	size_t argv_len;
-	bool line_done;
-	size_t line_len;
-	char line[SG_ARGV_BYTES + 1];
-	bool pline_done;         /* the parent's command line */
-	size_t pline_len;
-	char pline[SG_ARGV_BYTES + 1];
-};
 
 uint32_t policy_event_mask(const struct sg_event *ev)
 {
@@ -48,236 +24,6 @@ uint32_t policy_event_mask(const struct sg_event *ev)
 	if (ev->type == SG_EV_OPEN && ev->file.write)
 		m |= POLICY_EV_WRITE;
 	return m;
-}
-
-static const struct proc_entry *self_entry(struct ectx *c)
-{
-	if (!c->self_done) {
-		c->self_done = true;
-		c->self = c->ev->proc.entry;
-		if (!c->self && c->l && c->l->get)
-			c->self = c->l->get(c->l->arg, c->ev->proc.pid);
-	}
-	return c->self;
-}
-
-static void ancestors(struct ectx *c)
-{
-	const struct proc_entry *e, *self;
-
-	if (c->nanc >= 0)
-		return;
-	c->nanc = 0;
-	if (!c->l)
-		return;
-	self = self_entry(c);
-	if (self && c->l->parent)
-		e = c->l->parent(c->l->arg, self);
-	else if (c->l->get && c->ev->proc.ppid)
-		e = c->l->get(c->l->arg, c->ev->proc.ppid);
-	else
-		e = NULL;
-	while (e && c->nanc < SG_ANCESTORS_MAX) {
-		const struct proc_entry *next;
-
-		c->anc[c->nanc++] = e;
-		if (e->pid <= 1 || !c->l->parent)
-			break;
-		next = c->l->parent(c->l->arg, e);
-		if (next == e || (next && next->pid == e->pid))
-			break;
-		e = next;
-	}
-}
-
-static const struct proc_entry *parent_entry(struct ectx *c)
-{
-	ancestors(c);
-	return c->nanc > 0 ? c->anc[0] : NULL;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
-static const char *entry_name(const struct proc_entry *e)
-{
-	return e->exe ? base_name(e->exe) : e->comm;
-}
-
-static const char *proc_exe(struct ectx *c)
-{
-	const struct sg_event *ev = c->ev;
-	const struct proc_entry *self;
-
-	if (ev->proc.exe)
-		return ev->proc.exe;
-	self = self_entry(c);
-	if (self && self->exe && ev->type != SG_EV_EXEC)
-		return self->exe;
-	if (ev->type == SG_EV_EXEC && ev->exec.filename)
-		return ev->exec.filename;
-	return NULL;
-}
-
-static void load_argv(struct ectx *c)
-{
-	const struct proc_entry *self;
-
-	if (c->argv_done)
-		return;
-	c->argv_done = true;
-	if (c->ev->type == SG_EV_EXEC && c->ev->exec.argv) {
-		c->argv = c->ev->exec.argv;
-		c->argv_len = c->ev->exec.argv_len;
-	} else if ((self = self_entry(c)) && self->argv) {
-		c->argv = self->argv;
-		c->argv_len = self->argv_len;
-	}
-}
-
-/* argv joined with single spaces into line (SG_ARGV_BYTES + 1); returns the length. */
-static size_t join_argv(const char *argv, size_t argv_len, char *line)
-{
-	size_t n = argv_len < SG_ARGV_BYTES ? argv_len : SG_ARGV_BYTES;
-
-	while (n && argv[n - 1] == '\0')
-		n--;
-	for (size_t i = 0; i < n; i++)
-		line[i] = argv[i] ? argv[i] : ' ';
-	line[n] = '\0';
-	return n;
-}
-
-/* The command line: argv joined with single spaces. */
-static const char *argv_line(struct ectx *c, size_t *len)
-{
-	if (!c->line_done) {
-		c->line_done = true;
-		load_argv(c);
-		c->line_len = c->argv ? join_argv(c->argv, c->argv_len, c->line) : 0;
-	}
-	*len = c->line_len;
-	return c->argv ? c->line : NULL;
-}
-
-static const struct proc_entry *parent_entry(struct ectx *c);
-
-/* The parent's command line, as the process table knows it. */
-static const char *parent_line(struct ectx *c, size_t *len)
-{
-	const struct proc_entry *e = parent_entry(c);
-
-	if (!e || !e->argv)
-		return NULL;
-	if (!c->pline_done) {
-		c->pline_done = true;
-		c->pline_len = join_argv(e->argv, e->argv_len, c->pline);
-	}
-	*len = c->pline_len;
-	return c->pline;
-}
-
-/* The string values of a field (several for ancestors and renames). */
-static size_t str_values(struct ectx *c, enum pfield f, const char **v)
-{
-	const struct sg_event *ev = c->ev;
-	const char *s;
-	size_t n = 0;
-
-	switch (f) {
-	case FLD_PROC_EXE:
-		s = proc_exe(c);
-		if (s)
-			v[n++] = s;
-		break;
-	case FLD_PROC_COMM:
-		v[n++] = ev->proc.comm;
-		break;
-	case FLD_PROC_NAME:
-		s = proc_exe(c);
-		v[n++] = s ? base_name(s) : ev->proc.comm;
-		break;
-	case FLD_PARENT_EXE:
-	case FLD_PARENT_COMM:
-	case FLD_PARENT_NAME:
-	case FLD_ANC_EXE:
-	case FLD_ANC_COMM:
-	case FLD_ANC_NAME:
-		ancestors(c);
-		for (int i = 0; i < c->nanc; i++) {
-			const struct proc_entry *e = c->anc[i];
-
-			if (f == FLD_PARENT_EXE || f == FLD_ANC_EXE)
-				s = e->exe;
-			else if (f == FLD_PARENT_COMM || f == FLD_ANC_COMM)
-				s = e->comm;
-			else
-				s = entry_name(e);
-			if (s)
-				v[n++] = s;
-			if (f == FLD_PARENT_EXE || f == FLD_PARENT_COMM || f == FLD_PARENT_NAME)
-				break;
-		}
-		break;
-	case FLD_EXEC_FILENAME:
-		if (ev->exec.filename)
-			v[n++] = ev->exec.filename;
-		break;
-	case FLD_PTRACE_TARGET:
-		if (ev->ptrace.target_entry)
-			v[n++] = entry_name(ev->ptrace.target_entry);
-		break;
-	case FLD_MOUNT_SOURCE:
-		if (ev->mount.source)
-			v[n++] = ev->mount.source;
-		break;
-	case FLD_MOUNT_TARGET:
-		if (ev->mount.target)
-			v[n++] = ev->mount.target;
-		break;
-	case FLD_MOUNT_FSTYPE:
-		if (ev->mount.fstype)
-			v[n++] = ev->mount.fstype;
-		break;
-	case FLD_MODULE_PATH:
-		if (ev->module.path)
-			v[n++] = ev->module.path;
-		break;
-	case FLD_EXEC_LOADER_TARGET:
-		if (ev->exec.loader_target)
-			v[n++] = ev->exec.loader_target;
-		break;
-	case FLD_STDIN_PIPE_FROM:
-	case FLD_STDOUT_PIPE_TO:
-		/* the name of the process at the other end of a stdio pipe */
-		for (int fd = f == FLD_STDIN_PIPE_FROM ? 0 : 1; fd < (f == FLD_STDIN_PIPE_FROM ? 1 : 3);
-		     fd++)
-			if (ev->exec.has_stdio && ev->exec.stdio[fd].peer)
-				v[n++] = entry_name(ev->exec.stdio[fd].peer);
-		break;
-	case FLD_EXEC_CWD:
-		if (ev->exec.cwd)
-			v[n++] = ev->exec.cwd;
-		break;
-	case FLD_FILE_PATH:
-	case FLD_FILE_NAME:
-		if (ev->file.path)
-			v[n++] = f == FLD_FILE_NAME ? base_name(ev->file.path) : ev->file.path;
-		/* a rename's path conditions see both paths */
-		__attribute__((fallthrough));
-	case FLD_FILE_NEW_PATH:
-		if (ev->type == SG_EV_RENAME && ev->file.new_path)
-			v[n++] = f == FLD_FILE_NAME ? base_name(ev->file.new_path) :
-						     ev->file.new_path;
-		break;
-	default:
-		break;
-	}
-	return n;
 }
 
 static int bsearch_cmp(const void *key, const void *elem)
@@ -346,171 +92,57 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 	}
 }
 
-static bool num_value(struct ectx *c, enum pfield f, uint32_t *v)
-{
-	const struct sg_event *ev = c->ev;
-
-	switch (f) {
-	case FLD_PROC_UID:
-		*v = ev->proc.uid;
-		return true;
-	case FLD_PROC_GID:
-		*v = ev->proc.gid;
-		return true;
-	case FLD_PROC_PID:
-		*v = ev->proc.pid;
-		return true;
-	case FLD_PROC_PPID:
-		*v = ev->proc.ppid;
-		return true;
-	case FLD_NET_PORT:
-		if (ev->net.family != AF_INET && ev->net.family != AF_INET6)
-			return false;
-		*v = ev->net.port;
-		return true;
-	case FLD_FILE_MODE:
-		*v = ev->file.mode & 07777;
-		return true;
-	case FLD_CRED_NEW_UID:
-		*v = ev->cred.new_uid;
-		return true;
-	case FLD_CRED_NEW_EUID:
-		*v = ev->cred.new_euid;
-		return true;
-	case FLD_BPF_PROG_TYPE:
-		*v = ev->bpf.prog_type;
-		return true;
-	default:
-		return false;
-	}
-}
-
-static uint32_t enum_value(struct ectx *c, enum pfield f)
-{
-	const struct sg_event *ev = c->ev;
-	bool inet = ev->net.family == AF_INET || ev->net.family == AF_INET6;
-
-	switch (f) {
-	case FLD_EVENT:
-		return c->evmask;
-	case FLD_NET_FAMILY:
-		return ev->net.family == AF_INET ? 1 : ev->net.family == AF_INET6 ? 2 :
-		       ev->net.family == AF_UNIX ? 4 : 0;
-	case FLD_NET_PROTO:
-		if (!inet)
-			return 0;
-		if (ev->net.protocol == IPPROTO_TCP ||
-		    (!ev->net.protocol && ev->net.sock_type == SOCK_STREAM))
-			return 1;
-		if (ev->net.protocol == IPPROTO_UDP ||
-		    (!ev->net.protocol && ev->net.sock_type == SOCK_DGRAM))
-			return 2;
-		return 0;
-	case FLD_RESULT:
-		return ev->has_result && ev->result < 0 ? 2 : 1;
-	case FLD_FILE_WRITE:
-		return ev->file.write ? 2 : 1;
-	case FLD_FILE_TRUNC:
-		return ev->file.flags & O_TRUNC ? 2 : 1;
-	case FLD_STDIN:
-	case FLD_STDOUT:
-	case FLD_STDERR:
-		return ev->exec.has_stdio ? 1u << ev->exec.stdio[f - FLD_STDIN].kind : 0;
-	case FLD_STDIO:
-		if (!ev->exec.has_stdio)
-			return 0;
-		return (1u << ev->exec.stdio[0].kind) | (1u << ev->exec.stdio[1].kind) |
-		       (1u << ev->exec.stdio[2].kind);
-	case FLD_PTRACE_REQUEST: {
-		const char *r = sg_ptrace_request_name(ev->ptrace.request);
-
-		/* bits in the order of the policy's names: attach, seize, vm_write */
-		return !strcmp(r, "attach") ? 1 : !strcmp(r, "seize") ? 2 : !strcmp(r, "vm_write") ? 4 : 0;
-	}
-	case FLD_VIA:
-		return ev->kflags & SG_F_IO_URING ? 2 : 1;
-	case FLD_CRED_GAIN_ROOT:
-		return sg_cred_gains_root(ev) ? 2 : 1;
-	case FLD_MODULE_FROM_MEMORY:
-		return ev->syscall == SG_SC_INIT_MODULE ? 2 : 1;
-	case FLD_EXEC_FILELESS:
-		return !ev->exec.fileless ? 0 : !strcmp(ev->exec.fileless, "memfd") ? 1 : 2;
-	case FLD_EXEC_VIA:
-		return !ev->exec.via ? 0 : !strcmp(ev->exec.via, "fd") ? 1 : 2;
-	case FLD_FILE_SETUID:
-		return ev->file.mode & S_ISUID ? 2 : 1;
-	case FLD_FILE_SETGID:
-		return ev->file.mode & S_ISGID ? 2 : 1;
-	case FLD_FILE_EXEC:
-		return ev->file.mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 2 : 1;
-	default:
-		return 0;
-	}
-}
-
 /* Whether any value of the field satisfies op (a positive operator). */
 static bool op_any(struct ectx *c, enum pfield f, const struct pop *op)
 {
 	const struct pfield_desc *fd = &policy_fields[f];
-	const char *v[SG_ANCESTORS_MAX + 2];
-	size_t n, len;
+	const char *v[PFIELD_STRS_MAX], *s;
+	const uint8_t *addr;
+	size_t n, len = 0;
 	uint32_t num;
+	int family;
 
 	if (!(policy_field_events[f] & c->evmask))
 		return false;
 	switch (fd->kind) {
 	case PK_STR:
-		n = str_values(c, f, v);
+		n = fd->get.strs(c, v);
 		for (size_t i = 0; i < n; i++)
 			if (str_op(op, v[i], strlen(v[i])))
 				return true;
 		return false;
 	case PK_ARGV:
-		if (op->kind == OP_ARG) {
-			const char *argv = NULL;
-			size_t argv_len = 0;
-
-			if (f == FLD_PARENT_ARGV) {
-				const struct proc_entry *e = parent_entry(c);
-
-				if (e && e->argv) {
-					argv = e->argv;
-					argv_len = e->argv_len;
-				}
-			} else {
-				load_argv(c);
-				argv = c->argv;
-				argv_len = c->argv_len;
-			}
-			for (size_t off = 0; off < argv_len;) {
-				const char *a = argv + off;
-				size_t alen = strnlen(a, argv_len - off);
-
-				if (off + alen < argv_len && str_op(op, a, alen))
-					return true;
-				off += alen + 1;
-			}
-			return false;
+		if (op->kind != OP_ARG) {
+			s = fd->get.argv(c, true, &len);
+			return s && str_op(op, s, len);
 		}
-		v[0] = f == FLD_PARENT_ARGV ? parent_line(c, &len) : argv_line(c, &len);
-		return v[0] && str_op(op, v[0], len);
+		/* 'arg': any one argument */
+		s = fd->get.argv(c, false, &len);
+		for (size_t off = 0; s && off < len;) {
+			const char *a = s + off;
+			size_t alen = strnlen(a, len - off);
+
+			if (off + alen < len && str_op(op, a, alen))
+				return true;
+			off += alen + 1;
+		}
+		return false;
 	case PK_NUM:
-		if (!num_value(c, f, &num))
+		if (!fd->get.num(c, &num))
 			return false;
 		for (size_t i = 0; i < op->n && op->ranges[i].lo <= num; i++)
 			if (num <= op->ranges[i].hi)
 				return true;
 		return false;
 	case PK_ADDR:
-		if (c->ev->net.family != AF_INET && c->ev->net.family != AF_INET6)
-			return false;
-		for (size_t i = 0; i < op->n; i++)
-			if (addr_cidr_match(&op->cidrs[i], c->ev->net.family, c->ev->net.addr))
+		addr = fd->get.addr(c, &family);
+		for (size_t i = 0; addr && i < op->n; i++)
+			if (addr_cidr_match(&op->cidrs[i], family, addr))
 				return true;
 		return false;
 	case PK_ENUM:
 	case PK_BOOL:
-		return (enum_value(c, f) & op->mask) != 0;
+		return (fd->get.bits(c) & op->mask) != 0;
 	}
 	return false;
 }
@@ -672,7 +304,8 @@ bool policy_rule_blocks_path(const struct policy *p, size_t i, int type, const c
 		/* the process after the exec: its exe, name and comm are the program's */
 		ev.exec.filename = path;
 		ev.proc.exe = path;
-		snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", base_name(path));
+		snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s",
+			 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	} else {
 		ev.file.path = path;
 		ev.file.path_resolved = true;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internals shared by the policy engine's files (policy_yaml.c: YAML to a node
- * tree with marks; policy_parse.c: tree to compiled policy; policy_eval.c: the
- * matcher; policy_dump.c: normalized dump, JSON, --check-policy).  Not for use
- * outside sysguardd/policy*.c.
+ * tree with marks; policy_fields.c: the fields and how their values are read;
+ * policy_load.c, policy_rule.c, policy_value.c: tree to compiled policy
+ * (policy_load.h); policy_eval.c: the matcher; policy_dump.c: normalized dump,
+ * JSON, --check-policy; policy_sigma*.c: Sigma rules).  Not for use outside
+ * sysguardd/policy*.c.
  */
 #ifndef SG_POLICY_INT_H
 #define SG_POLICY_INT_H
@@ -49,6 +51,9 @@ struct ynode {
 	size_t n;                /* items (2 per pair in a map) */
 };
 
+/* The value of key in mapping m; NULL when m is not a mapping or has no such key. */
+const struct ynode *policy_ymap_get(const struct ynode *m, const char *key);
+
 /* A string as a YAML scalar that the policy parser reads back as s (quoted when it must be). */
 void policy_put_scalar(FILE *f, const char *s);
 
@@ -78,16 +83,72 @@ enum pfield {
 /* What kind of value a field has. */
 enum pkind { PK_STR, PK_ARGV, PK_NUM, PK_BOOL, PK_ADDR, PK_ENUM };
 
+/*
+ * One event under evaluation (policy_eval.c) and what reading its fields has
+ * looked up so far (policy_fields.c): the process's entry, its ancestors,
+ * its argv and the command lines, each at most once and only when asked.
+ */
+struct ectx {
+	const struct policy *p;
+	struct sg_event *ev;
+	const struct policy_lineage *l;
+	uint32_t evmask;
+	bool self_done;
+	const struct proc_entry *self;
+	int nanc;                /* -1: not looked up yet */
+	const struct proc_entry *anc[SG_ANCESTORS_MAX];
+	bool argv_done;
+	const char *argv;
+	size_t argv_len;
+	bool line_done;
+	size_t line_len;
+	char line[SG_ARGV_BYTES + 1];
+	bool pline_done;         /* the parent's command line */
+	size_t pline_len;
+	char pline[SG_ARGV_BYTES + 1];
+};
+
+/* The most values a PK_STR field has in one event (the ancestors, both paths of a rename). */
+#define PFIELD_STRS_MAX (SG_ANCESTORS_MAX + 2)
+
+/* How a field's value is read from an event: the member for its kind. */
+union pfield_get {
+	/* PK_STR: its values into v[PFIELD_STRS_MAX]; how many */
+	size_t (*strs)(struct ectx *c, const char **v);
+	/* PK_ARGV: the arguments, each NUL-terminated, or (line) joined with spaces; NULL: none */
+	const char *(*argv)(struct ectx *c, bool line, size_t *len);
+	/* PK_NUM: false when the event has none */
+	bool (*num)(struct ectx *c, uint32_t *v);
+	/* PK_ADDR: the address (16 bytes, network order) and its family; NULL: none */
+	const uint8_t *(*addr)(struct ectx *c, int *family);
+	/* PK_ENUM: bit i for value i; PK_BOOL: 1 false, 2 true; 0: none */
+	uint32_t (*bits)(struct ectx *c);
+};
+
+/* Field flags. */
+enum {
+	PF_LINEAGE = 1u << 0,    /* read from the process table: lookups per event */
+	PF_PORT = 1u << 1,       /* PK_NUM: port numbers and ranges (addr_parse_port_range) */
+};
+
+/* A field: one row of policy_fields (policy_fields.c). */
 struct pfield_desc {
 	const char *name;
 	enum pkind kind;
 	uint32_t group;          /* enum sg_pfgroup: the types that have it (event.h) */
-	const char *const *enum_names; /* PK_ENUM: value i is bit i (FLD_EVENT: the type table) */
+	uint32_t flags;          /* PF_* */
+	union pfield_get get;
+	/* PK_ENUM: the name of value i is names[i] (i < nnames), or name_of(i) */
+	const char *const *names;
+	unsigned int nnames;
+	const char *(*name_of)(int bit);
 };
 
 extern const struct pfield_desc policy_fields[FLD_MAX];
 /* The policy event mask of the events a field exists for, from the type table. */
 extern uint32_t policy_field_events[FLD_MAX];
+/* The field called name, or -1. */
+int policy_field_find(const char *name);
 /* The name of value bit of a PK_ENUM field, or NULL. */
 const char *policy_enum_name(enum pfield f, int bit);
 
@@ -227,7 +288,7 @@ uint32_t policy_event_mask(const struct sg_event *ev);
 /* Canonical event-mask names, in dump order. */
 int policy_events_names(uint32_t mask, const char **names, size_t max);
 
-/* Sigma rules (policy_sigma.c). */
+/* Sigma rules (policy_sigma*.c; the converter's internals: policy_sigma_int.h). */
 struct policy_sigma_opts {
 	enum sg_action action[SG_SEV_CRITICAL + 1]; /* per level; SG_ACT_NONE: not loaded */
 };

@@ -2,7 +2,8 @@
 /*
  * Sigma rules (https://sigmahq.io) as policy rules: the entry point of
  * 'sysguardctl policy import-sigma', which needs nothing of the daemon.  The
- * policy's 'sigma' key and the converter's internals are in policy_int.h.
+ * policy's 'sigma' key is in policy_int.h, the converter's internals in
+ * policy_sigma_int.h.
  */
 #ifndef SG_POLICY_SIGMA_H
 #define SG_POLICY_SIGMA_H

@@ -342,3 +342,13 @@ out:
 	yaml_parser_delete(&parser);
 	return r;
 }
+
+const struct ynode *policy_ymap_get(const struct ynode *m, const char *key)
+{
+	if (!m || m->type != YN_MAP)
+		return NULL;
+	for (size_t i = 0; i < m->n; i += 2)
+		if (strcmp(m->items[i]->str, key) == 0)
+			return m->items[i + 1];
+	return NULL;
+}

