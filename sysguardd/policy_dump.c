@@ -161,14 +161,20 @@ static int cmp_cond_name(const void *a, const void *b)
 	const struct pfieldcond *x = *(const struct pfieldcond *const *)a;
 	const struct pfieldcond *y = *(const struct pfieldcond *const *)b;
 
-	return strcmp(policy_fields[x->field].name, policy_fields[y->field].name);
+	int r = strcmp(policy_fields[x->field].name, policy_fields[y->field].name);
+
+	return r ? r : strcmp(x->key ? x->key : "", y->key ? y->key : "");
 }
 
 /* A condition set as a block mapping; first line after "- " when dash. */
 static void put_condset(FILE *f, const struct pcondset *cs, int indent, bool dash)
 {
-	const struct pfieldcond *sorted[FLD_MAX];
+	const struct pfieldcond *small[FLD_MAX], **sorted = small;
 
+	if (cs->n > FLD_MAX) /* keyed fields may repeat */
+		sorted = malloc(cs->n * sizeof(*sorted));
+	if (!sorted)
+		return;
 	for (size_t i = 0; i < cs->n; i++)
 		sorted[i] = &cs->conds[i];
 	qsort(sorted, cs->n, sizeof(*sorted), cmp_cond_name);
@@ -177,10 +183,13 @@ static void put_condset(FILE *f, const struct pcondset *cs, int indent, bool das
 			fprintf(f, "%*s- ", indent - 2, "");
 		else
 			fprintf(f, "%*s", indent, "");
-		fprintf(f, "%s: ", policy_fields[sorted[i]->field].name);
+		fprintf(f, "%s%s: ", policy_fields[sorted[i]->field].name,
+			sorted[i]->key ? sorted[i]->key : "");
 		put_fieldcond(f, sorted[i]);
 		fputc('\n', f);
 	}
+	if (sorted != small)
+		free(sorted);
 }
 
 static void put_rule(FILE *f, const struct prule *r)

@@ -149,6 +149,8 @@ static bool op_any(struct ectx *c, enum pfield f, const struct pop *op)
 
 static bool fieldcond_match(struct ectx *c, const struct pfieldcond *fc)
 {
+	if (fc->key)
+		c->key = fc->key; /* nested conditions (not, all) share their field's key */
 	for (size_t i = 0; i < fc->nops; i++) {
 		const struct pop *op = &fc->ops[i];
 

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include "ctrmeta.h"
 #include "policy_int.h"
 #include "proctable.h"
 
@@ -536,6 +537,88 @@ static uint32_t get_via(struct ectx *c)
 	return bool_bits(c->ev->kflags & SG_F_IO_URING);
 }
 
+/* ---- where the process runs ---------------------------------------------- */
+
+static uint32_t get_ctr_host(struct ectx *c)
+{
+	int w = c->ev->ctr.where;
+
+	return w == SG_WHERE_HOST ? bool_bits(true) : w == SG_WHERE_CONTAINER ? bool_bits(false) : 0;
+}
+
+static const struct ctr_info *ctr_info(struct ectx *c)
+{
+	return c->ev->ctr.where == SG_WHERE_CONTAINER ? c->ev->ctr.info : NULL;
+}
+
+/* A string of the container's; none on the host, and none when empty (not known). */
+static size_t ctr_str(const char **v, const char *s)
+{
+	return one(v, s && *s ? s : NULL);
+}
+
+static size_t get_ctr_id(struct ectx *c, const char **v)
+{
+	return ctr_str(v, c->ev->ctr.where == SG_WHERE_CONTAINER ? c->ev->ctr.id : NULL);
+}
+
+static size_t get_ctr_name(struct ectx *c, const char **v)
+{
+	return ctr_str(v, c->ev->ctr.where == SG_WHERE_CONTAINER ? c->ev->ctr.name : NULL);
+}
+
+static size_t get_ctr_image(struct ectx *c, const char **v)
+{
+	return ctr_str(v, c->ev->ctr.where == SG_WHERE_CONTAINER ? c->ev->ctr.image : NULL);
+}
+
+static size_t get_ctr_runtime(struct ectx *c, const char **v)
+{
+	return ctr_str(v, c->ev->ctr.where == SG_WHERE_CONTAINER ? c->ev->ctr.runtime : NULL);
+}
+
+static size_t get_ctr_image_id(struct ectx *c, const char **v)
+{
+	const struct ctr_info *ci = ctr_info(c);
+
+	return ctr_str(v, ci ? ci->image_id : NULL);
+}
+
+static uint32_t get_ctr_privileged(struct ectx *c)
+{
+	const struct ctr_info *ci = ctr_info(c);
+
+	return ci && ci->privileged >= 0 ? bool_bits(ci->privileged) : 0;
+}
+
+static size_t get_ctr_label(struct ectx *c, const char **v)
+{
+	const struct ctr_info *ci = ctr_info(c);
+
+	return ctr_str(v, ci && c->key ? ctrmeta_label(ci, c->key) : NULL);
+}
+
+static size_t get_k8s_pod(struct ectx *c, const char **v)
+{
+	const struct ctr_info *ci = ctr_info(c);
+
+	return ctr_str(v, ci ? ci->pod : NULL);
+}
+
+static size_t get_k8s_namespace(struct ectx *c, const char **v)
+{
+	const struct ctr_info *ci = ctr_info(c);
+
+	return ctr_str(v, ci ? ci->pod_namespace : NULL);
+}
+
+static size_t get_k8s_container(struct ectx *c, const char **v)
+{
+	const struct ctr_info *ci = ctr_info(c);
+
+	return ctr_str(v, ci ? ci->k8s_container : NULL);
+}
+
 /* ---- the names of enumerated values ------------------------------------- */
 
 /* The policy's event names: the kernel's types, and 'write' (a writing open). */
@@ -645,6 +728,23 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_VIA] = { "via", PK_ENUM, SG_PFG_PROC, .get.bits = get_via, NAMES(submit_names) },
 	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, .get.bits = get_result,
 			 NAMES(result_names) },
+	[FLD_CTR_HOST] = { "container.host", PK_BOOL, SG_PFG_PROC, .get.bits = get_ctr_host },
+	[FLD_CTR_ID] = { "container.id", PK_STR, SG_PFG_PROC, .get.strs = get_ctr_id },
+	[FLD_CTR_NAME] = { "container.name", PK_STR, SG_PFG_PROC, .get.strs = get_ctr_name },
+	[FLD_CTR_IMAGE] = { "container.image", PK_STR, SG_PFG_PROC, .get.strs = get_ctr_image },
+	[FLD_CTR_IMAGE_ID] = { "container.image_id", PK_STR, SG_PFG_PROC,
+			       .get.strs = get_ctr_image_id },
+	[FLD_CTR_RUNTIME] = { "container.runtime", PK_STR, SG_PFG_PROC,
+			      .get.strs = get_ctr_runtime },
+	[FLD_CTR_PRIVILEGED] = { "container.privileged", PK_BOOL, SG_PFG_PROC,
+				 .get.bits = get_ctr_privileged },
+	[FLD_CTR_LABEL] = { "container.labels.", PK_STR, SG_PFG_PROC, PF_KEYED,
+			    .get.strs = get_ctr_label },
+	[FLD_K8S_POD] = { "k8s.pod", PK_STR, SG_PFG_PROC, .get.strs = get_k8s_pod },
+	[FLD_K8S_NAMESPACE] = { "k8s.namespace", PK_STR, SG_PFG_PROC,
+				.get.strs = get_k8s_namespace },
+	[FLD_K8S_CONTAINER] = { "k8s.container", PK_STR, SG_PFG_PROC,
+				.get.strs = get_k8s_container },
 };
 
 uint32_t policy_field_events[FLD_MAX];
@@ -670,11 +770,20 @@ __attribute__((constructor)) static void fields_init(void)
 		policy_field_events[f] = group_events(policy_fields[f].group);
 }
 
-int policy_field_find(const char *name)
+int policy_field_find(const char *name, const char **key)
 {
-	for (int f = 0; f < FLD_MAX; f++)
-		if (strcmp(policy_fields[f].name, name) == 0)
+	*key = NULL;
+	for (int f = 0; f < FLD_MAX; f++) {
+		const char *n = policy_fields[f].name;
+
+		if (!(policy_fields[f].flags & PF_KEYED)) {
+			if (strcmp(n, name) == 0)
+				return f;
+		} else if (strncmp(n, name, strlen(n)) == 0 && name[strlen(n)]) {
+			*key = name + strlen(n);
 			return f;
+		}
+	}
 	return -1;
 }
 

@@ -77,6 +77,8 @@ enum pfield {
 	FLD_MOUNT_SOURCE, FLD_MOUNT_TARGET, FLD_MOUNT_FSTYPE, FLD_MODULE_PATH, FLD_MODULE_FROM_MEMORY,
 	FLD_BPF_PROG_TYPE, FLD_VIA,
 	FLD_RESULT,
+	FLD_CTR_HOST, FLD_CTR_ID, FLD_CTR_NAME, FLD_CTR_IMAGE, FLD_CTR_IMAGE_ID, FLD_CTR_RUNTIME,
+	FLD_CTR_PRIVILEGED, FLD_CTR_LABEL, FLD_K8S_POD, FLD_K8S_NAMESPACE, FLD_K8S_CONTAINER,
 	FLD_MAX,
 };
 
@@ -106,6 +108,7 @@ struct ectx {
 	bool pline_done;         /* the parent's command line */
 	size_t pline_len;
 	char pline[SG_ARGV_BYTES + 1];
+	const char *key;         /* a keyed field's key (container.labels.KEY) */
 };
 
 /* The most values a PK_STR field has in one event (the ancestors, both paths of a rename). */
@@ -129,6 +132,7 @@ union pfield_get {
 enum {
 	PF_LINEAGE = 1u << 0,    /* read from the process table: lookups per event */
 	PF_PORT = 1u << 1,       /* PK_NUM: port numbers and ranges (addr_parse_port_range) */
+	PF_KEYED = 1u << 2,      /* the name is a prefix and a key follows it: "container.labels." */
 };
 
 /* A field: one row of policy_fields (policy_fields.c). */
@@ -147,8 +151,8 @@ struct pfield_desc {
 extern const struct pfield_desc policy_fields[FLD_MAX];
 /* The policy event mask of the events a field exists for, from the type table. */
 extern uint32_t policy_field_events[FLD_MAX];
-/* The field called name, or -1. */
-int policy_field_find(const char *name);
+/* The field called name, or -1; for a keyed field *key is what follows its prefix (else NULL). */
+int policy_field_find(const char *name, const char **key);
 /* The name of value bit of a PK_ENUM field, or NULL. */
 const char *policy_enum_name(enum pfield f, int bit);
 
@@ -196,6 +200,7 @@ struct pregex {
 /* All operators of one field hold (AND). */
 struct pfieldcond {
 	enum pfield field;
+	const char *key;         /* PF_KEYED fields: the key (a label's name) */
 	size_t nops;
 	struct pop *ops;         /* sorted by kind */
 	struct pmark mark;

@@ -560,6 +560,8 @@ static int cmp_cond(const void *a, const void *b)
 	return (int)x->field - (int)y->field;
 }
 
+#define CONDSET_KEYED_MAX 64 /* conditions on keyed fields (container.labels.KEY) in one set */
+
 /*
  * A mapping of field: condition.  events restricts the fields to those that
  * exist for the rule's events (0: no restriction).
@@ -567,7 +569,7 @@ static int cmp_cond(const void *a, const void *b)
 int px_parse_condset(struct px *x, const struct ynode *v, uint32_t events, const char *what,
 		     bool allow_empty, struct pcondset *out)
 {
-	int r = 0;
+	int r = 0, keyed = 0;
 
 	out->mark = v->mark;
 	if (!px_expect(x, v, YN_MAP, what))
@@ -581,7 +583,8 @@ int px_parse_condset(struct px *x, const struct ynode *v, uint32_t events, const
 		return x->fatal;
 	for (size_t i = 0; i < v->n; i += 2) {
 		const struct ynode *k = v->items[i];
-		int f = policy_field_find(k->str), q;
+		const char *key;
+		int f = policy_field_find(k->str, &key), q;
 
 		if (f < 0) {
 			px_err(x, k, "unknown field '%s'", k->str);
@@ -602,7 +605,14 @@ int px_parse_condset(struct px *x, const struct ynode *v, uint32_t events, const
 			r = -EINVAL;
 			continue;
 		}
-		q = parse_fieldcond(x, f, v->items[i + 1], &out->conds[out->n++], 0);
+		if (key && ++keyed > CONDSET_KEYED_MAX) {
+			px_err(x, k, "more than %d conditions on keyed fields in one set",
+			       CONDSET_KEYED_MAX);
+			r = -EINVAL;
+			continue;
+		}
+		q = parse_fieldcond(x, f, v->items[i + 1], &out->conds[out->n], 0);
+		out->conds[out->n++].key = key ? px_strdup(x, key) : NULL;
 		if (q < 0)
 			r = q;
 		if (x->fatal)

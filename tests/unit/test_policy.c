@@ -28,6 +28,8 @@
 #include <json-c/json.h>
 #include "addr.h"
 #include "policy.h"
+#include "cgpath.h"
+#include "ctrmeta.h"
 #include "policy_int.h"
 #include "proctable.h"
 
@@ -245,6 +247,8 @@ struct evspec {
 	const struct proc_entry *target;
 	void (*tree)(void);      /* another process tree, set up first */
 	bool no_lineage;         /* judged without a lineage */
+	int where;               /* enum sg_where; with ctr for a container */
+	const struct ctr_info *ctr;
 };
 
 #define EXEC(pid_, exe_, argv_, len_, ...)                                                         \
@@ -308,8 +312,28 @@ static struct sg_event mkev(const struct evspec *s)
 		ev.result = s->result.v;
 	if (s->has_result.set)
 		ev.has_result = s->has_result.v;
+	ev.ctr.where = s->where;
+	if (s->ctr) {
+		ev.ctr.info = s->ctr;
+		ev.ctr.id = s->ctr->id;
+		ev.ctr.name = s->ctr->name;
+		ev.ctr.image = s->ctr->image;
+		ev.ctr.runtime = cgpath_runtime_name(s->ctr->runtime);
+	}
 	return ev;
 }
+
+/* Containers the events below run in. */
+static const struct ctr_info ctr_web = {
+	.runtime = CTR_RT_PODMAN, .id = "0123456789abcdef", .name = "webapp",
+	.image = "localhost/shop:1", .image_id = "feed", .privileged = 0, .labels_known = true,
+	.nlabels = 2, .labels = { { "app", "shop" }, { "tier", "front" } },
+};
+static const struct ctr_info ctr_pod = {
+	.runtime = CTR_RT_CONTAINERD, .id = "fedcba9876543210", .name = "api",
+	.image = "docker.io/library/nginx:1", .privileged = 1, .pod = "api-7d9",
+	.pod_namespace = "prod", .k8s_container = "nginx",
+};
 
 /* One event and the verdict it must get. */
 struct judgement {
@@ -334,6 +358,28 @@ static const char argv_chmod[] = "chmod\0u+s\0/tmp/x\0";
 static const char argv_sh_i[] = "sh\0-i";
 
 static const struct vcase vcases[] = {
+{
+	.name = "containers",
+	.policy = HDR
+		"  - {id: web, events: [exec], match: {container.name: webapp, container.labels.tier:"
+		" front}, action: alert}\n"
+		"  - {id: label, events: [exec], match: {container.labels.app: {prefix: sh}}, "
+		"action: log}\n"
+		"  - {id: pod, events: [exec], match: {k8s.namespace: prod, k8s.container: nginx, "
+		"container.privileged: true, container.runtime: containerd}, action: alert}\n"
+		"  - {id: host, events: [exec], match: {container.host: true}, action: log}\n"
+		"  - {id: in, events: [exec], match: {container.host: false, container.image: "
+		"{suffix: ':2'}}, action: log}\n"
+		"  - {id: any, events: [exec], match: {container.id: {prefix: 0123}}, action: log}\n",
+	.j = {
+		{ EXEC(20, "/bin/sh", "sh", 3, .where = SG_WHERE_CONTAINER, .ctr = &ctr_web), "web" },
+		{ EXEC(20, "/bin/sh", "sh", 3, .where = SG_WHERE_CONTAINER, .ctr = &ctr_pod), "pod" },
+		{ EXEC(20, "/bin/sh", "sh", 3, .where = SG_WHERE_HOST), "host" },
+		/* pending: neither on the host nor in a container the rules name */
+		{ EXEC(20, "/bin/sh", "sh", 3, .where = SG_WHERE_PENDING), "-" },
+		{ EXEC(20, "/bin/sh", "sh", 3), "-" },
+	},
+},
 {
 	.name = "string_ops",
 	.policy = HDR
@@ -942,12 +988,22 @@ static void test_ptrace_dump(void **state)
 /* Every row of the field table is whole: a unique name, a group, a reader, value names. */
 static void test_field_table(void **state)
 {
+	const char *key0;
+
 	for (int f = 0; f < FLD_MAX; f++) {
 		const struct pfield_desc *fd = &policy_fields[f];
 		int named = 0;
 
+		char keyed[128];
+		const char *key;
+
 		assert_non_null(fd->name);
-		assert_int_equal(policy_field_find(fd->name), f);
+		snprintf(keyed, sizeof(keyed), "%s%s", fd->name, fd->flags & PF_KEYED ? "k" : "");
+		assert_int_equal(policy_field_find(keyed, &key), f);
+		if (fd->flags & PF_KEYED)
+			assert_string_equal(key, "k");
+		else
+			assert_null(key);
 		assert_int_not_equal(fd->group, 0);
 		assert_int_not_equal(policy_field_events[f], 0);
 		assert_non_null(fd->get.bits); /* whichever member its kind reads */
@@ -955,7 +1011,8 @@ static void test_field_table(void **state)
 			named += policy_enum_name(f, b) != NULL;
 		assert_true(fd->kind == PK_ENUM ? named > 0 : named == 0);
 	}
-	assert_int_equal(policy_field_find("proc.bogus"), -1);
+	assert_int_equal(policy_field_find("proc.bogus", &key0), -1);
+	assert_int_equal(policy_field_find("container.labels.", &key0), -1);
 }
 
 struct pieces {
