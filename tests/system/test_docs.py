@@ -52,7 +52,8 @@ def config_settings():
     found = []
     for fn, section in (("parse_root", None), ("parse_ring", "ring"), ("parse_journal", "journal"),
                         ("parse_enforcement", "enforcement"), ("parse_control", "control"),
-                        ("parse_redact", "redact"), ("parse_metrics", "metrics")):
+                        ("parse_redact", "redact"), ("parse_metrics", "metrics"),
+                        ("parse_containers", "containers")):
         if "static int %s(" % fn not in src:
             continue
         body = src[src.index("static int %s(" % fn):]
