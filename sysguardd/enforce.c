@@ -22,10 +22,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
-#include "abi.h"
+#include "bpfobj.h"
 #include "enforce.h"
 #include "enforce.skel.h"
-#include "kernel.h"
 #include "sg_limits.h"
 #include "log.h"
 
@@ -572,26 +571,17 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 	mkdir(o->state_dir, 0750);
 
 	e->skel = enforce_bpf__open();
-	if (!e->skel) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the enforcement BPF object: %s", strerror(-r));
-		goto fail;
-	}
-	r = abi_check("enforce.bpf.o", e->skel->rodata->sg_abi_version, err, errlen);
+	r = bpfobj_check(e->skel ? e->skel->obj : NULL, "enforce.bpf.o",
+			 "the enforcement BPF object", err, errlen);
 	if (r < 0)
 		goto fail;
 	e->skel->rodata->tel_self_pid = getpid();
 	e->skel->rodata->tel_wakeup_bytes = o->wakeup_bytes;
 	e->skel->bss->tel_hooks = o->tel_hooks;
-	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(e->skel->obj, shared[i]);
-
-		r = bpf_map__reuse_fd(m, kernel_map_fd(k, shared[i]));
-		if (r < 0) {
-			snprintf(err, errlen, "cannot share the map '%s': %s", shared[i], strerror(-r));
-			goto fail;
-		}
-	}
+	r = bpfobj_share_maps(e->skel->obj, k, shared, sizeof(shared) / sizeof(shared[0]), err,
+			      errlen);
+	if (r < 0)
+		goto fail;
 	/* rules and hit counts outlive the daemon: libbpf re-uses what is pinned */
 	{
 		struct bpf_map *own[] = { e->skel->maps.block4, e->skel->maps.block6,

@@ -18,7 +18,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "abi.h"
+#include "bpfobj.h"
 #include "kernel.h"
 #include "log.h"
 #include "sysguard.skel.h"
@@ -233,12 +233,8 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 	k->ncpus = libbpf_num_possible_cpus();
 
 	k->skel = sysguard_bpf__open();
-	if (!k->skel) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-r));
-		goto fail;
-	}
-	r = abi_check("sysguard.bpf.o", k->skel->rodata->sg_abi_version, err, errlen);
+	r = bpfobj_check(k->skel ? k->skel->obj : NULL, "sysguard.bpf.o", "the BPF object", err,
+			 errlen);
 	if (r < 0)
 		goto fail;
 	k->skel->rodata->cfg.self_pid = getpid();

@@ -12,9 +12,8 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "abi.h"
+#include "bpfobj.h"
 #include "enforce.h"
-#include "kernel.h"
 #include "log.h"
 #include "lsmblock.h"
 #include "policy.h"
@@ -126,26 +125,15 @@ int lsmblock_open(struct lsmblock **ret, struct kernel *k, const struct lsmblock
 		goto fail;
 	}
 	l->skel = lsm_bpf__open();
-	if (!l->skel) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the BPF-LSM object: %s", strerror(-r));
-		goto fail;
-	}
-	r = abi_check("lsm.bpf.o", l->skel->rodata->sg_abi_version, err, errlen);
+	r = bpfobj_check(l->skel ? l->skel->obj : NULL, "lsm.bpf.o", "the BPF-LSM object", err,
+			 errlen);
 	if (r < 0)
 		goto fail;
 	l->skel->rodata->lsm_self_pid = getpid();
-	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, shared[i]);
-		int fd = kernel_map_fd(k, shared[i]);
-
-		r = m && fd >= 0 ? bpf_map__reuse_fd(m, fd) : -ENOENT;
-		if (r < 0) {
-			snprintf(err, errlen, "cannot share the map '%s': %s", shared[i],
-				 strerror(-r));
-			goto fail;
-		}
-	}
+	r = bpfobj_share_maps(l->skel->obj, k, shared, sizeof(shared) / sizeof(shared[0]), err,
+			      errlen);
+	if (r < 0)
+		goto fail;
 	r = lsm_bpf__load(l->skel);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot load the BPF-LSM programs: %s", strerror(-r));
