@@ -25,6 +25,7 @@
 #include "bpfobj.h"
 #include "enforce.h"
 #include "enforce.skel.h"
+#include "pinlink.h"
 #include "sg_limits.h"
 #include "log.h"
 
@@ -34,7 +35,7 @@
 
 struct enforce {
 	struct enforce_bpf *skel;
-	struct bpf_link *links[NPROGS];
+	struct pinlinks *links;
 	char pin_dir[256];
 	char state_dir[4096];
 	char state_path[4200];
@@ -494,6 +495,12 @@ static void state_load(struct enforce *e)
 
 /* ---- programs and links ---- */
 
+static struct bpf_link *attach_cgroup(struct bpf_program *prog, void *arg)
+{
+	return bpf_program__attach_cgroup(prog, *(int *)arg);
+}
+
+/* A link a previous daemon pinned gets our program swapped in: no gap (pinlink.h). */
 static int attach_all(struct enforce *e, char *err, size_t errlen)
 {
 	int cgfd = open(e->cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -504,37 +511,16 @@ static int attach_all(struct enforce *e, char *err, size_t errlen)
 		return -errno;
 	}
 	for (int i = 0; i < NPROGS; i++) {
-		struct bpf_program *prog;
-		struct bpf_link *link = NULL;
-		char path[512];
+		struct bpf_program *prog = bpf_object__find_program_by_name(e->skel->obj,
+									     prog_names[i]);
+		int r = prog ? pinlinks_attach(e->links, prog, attach_cgroup, &cgfd) : -ENOENT;
 
-		prog = bpf_object__find_program_by_name(e->skel->obj, prog_names[i]);
-		snprintf(path, sizeof(path), "%s/link_%s", e->pin_dir, prog_names[i]);
-		/* re-adopt the link a previous daemon left: swap the program in, no gap */
-		link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
-		if (link && bpf_link__update_program(link, prog) < 0) {
-			sg_log(LOG_WARNING, "cannot update the pinned link '%s': %s; attaching anew",
-			       path, strerror(errno));
-			bpf_link__unpin(link);
-			bpf_link__destroy(link);
-			link = NULL;
+		if (r < 0) {
+			snprintf(err, errlen, "cannot attach '%s' to the cgroup '%s': %s",
+				 prog_names[i], e->cgroot, strerror(-r));
+			close(cgfd);
+			return r;
 		}
-		if (!link) {
-			link = bpf_program__attach_cgroup(prog, cgfd);
-			if (!link) {
-				int r = -errno;
-
-				snprintf(err, errlen, "cannot attach '%s' to the cgroup '%s': %s",
-					 prog_names[i], e->cgroot, strerror(-r));
-				close(cgfd);
-				return r;
-			}
-			unlink(path);
-			if (bpf_link__pin(link, path) < 0)
-				sg_log(LOG_WARNING, "cannot pin '%s': %s: enforcement will stop "
-				       "with the daemon", path, strerror(errno));
-		}
-		e->links[i] = link;
 	}
 	close(cgfd);
 	return 0;
@@ -563,9 +549,9 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 		snprintf(err, errlen, "cgroup v2 is not mounted: network enforcement needs it");
 		goto fail;
 	}
-	if (mkdir(e->pin_dir, 0700) < 0 && errno != EEXIST) {
+	e->links = pinlinks_new(e->pin_dir, "enforcement", PINLINK_UPDATE, err, errlen);
+	if (!e->links) {
 		r = -errno;
-		snprintf(err, errlen, "cannot create '%s': %s", e->pin_dir, strerror(errno));
 		goto fail;
 	}
 	mkdir(o->state_dir, 0750);
@@ -629,13 +615,7 @@ void enforce_close(struct enforce *e, bool clean)
 	/* programs left attached for the rules report nothing to nobody */
 	if (e->skel && e->skel->bss)
 		e->skel->bss->tel_hooks = 0;
-	for (int i = 0; i < NPROGS; i++) {
-		if (!e->links[i])
-			continue;
-		if (release)
-			bpf_link__unpin(e->links[i]);
-		bpf_link__destroy(e->links[i]); /* a pinned link stays attached */
-	}
+	pinlinks_free(e->links, release);
 	if (release && e->skel) {
 		bpf_map__unpin(e->skel->maps.block4, NULL);
 		bpf_map__unpin(e->skel->maps.block6, NULL);
