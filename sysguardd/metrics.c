@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +37,7 @@
 #include "policy.h"
 #include "proctable.h"
 #include "sink.h"
+#include "usock.h"
 
 #define TEXT_INITIAL (64u << 10)
 #define TEXTFILE_INTERVAL_DEFAULT_MS 15000
@@ -49,7 +48,8 @@ static uint64_t reloads_ok, reloads_error;
 struct metrics {
 	struct metrics_sources src;
 	struct metrics_options opts;
-	char *socket_path;               /* the Unix socket we created, to unlink */
+	struct usock sock;               /* the Unix socket, when have_sock */
+	bool have_sock;
 	char *textfile;
 	struct event_base *base;
 	struct evhttp *http;
@@ -672,31 +672,6 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ret, unsigned i
 	return 0;
 }
 
-/* Remove a stale socket; refuse a live one or a file that is not a socket. */
-static int remove_stale(struct metrics *m, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		LOG(m, LOG_ERR, "metrics: '%s' exists and is not a socket; not touching it",
-		    sa->sun_path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
-	close(fd);
-	if (r != -ECONNREFUSED) {
-		LOG(m, LOG_ERR, "metrics: '%s' is in use", sa->sun_path);
-		return -EADDRINUSE;
-	}
-	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
 static int bind_fd(struct metrics *m, int fd)
 {
 	struct evconnlistener *lev;
@@ -714,60 +689,18 @@ static int bind_fd(struct metrics *m, int fd)
 
 static int listen_unix(struct metrics *m, const char *path, const char *group)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct group gr, *res = NULL;
-	char gbuf[4096], *dir, *slash;
-	mode_t old;
-	int fd, r;
+	const struct usock_opts o = {
+		.path = path, .group = group, .who = "metrics", .backlog = 16, .log = m->opts.log,
+	};
+	int r;
 
-	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		LOG(m, LOG_ERR, "metrics: bad socket path '%s'", path);
-		return -EINVAL;
-	}
-	strcpy(sa.sun_path, path);
-	if (group && *group && (getgrnam_r(group, &gr, gbuf, sizeof(gbuf), &res) != 0 || !res))
-		LOG(m, LOG_WARNING, "metrics: group '%s' does not exist; only root can read '%s'",
-		    group, path);
-	dir = strdup(path);
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0750) == 0 && res)
-			(void)!chown(dir, (uid_t)-1, res->gr_gid);
-	}
-	free(dir);
-	r = remove_stale(m, &sa);
+	r = usock_listen(&o, &m->sock);
 	if (r < 0)
 		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	old = umask(0177); /* nobody else connects before the group and mode are set */
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
-	umask(old);
-	if (r < 0) {
-		LOG(m, LOG_ERR, "metrics: bind '%s': %s", path, strerror(-r));
-		close(fd);
-		return r;
-	}
-	m->socket_path = strdup(path);
-	if (!m->socket_path) {
-		close(fd);
-		unlink(path);
-		return -ENOMEM;
-	}
-	if (res && chown(path, (uid_t)-1, res->gr_gid) < 0)
-		LOG(m, LOG_WARNING, "metrics: cannot give '%s' to group '%s': %m", path, group);
-	if (chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	r = bind_fd(m, fd);
+	m->have_sock = true;
+	r = bind_fd(m, m->sock.fd);
 	if (r < 0)
-		close(fd);
+		close(m->sock.fd);
 	return r;
 }
 
@@ -950,11 +883,10 @@ void metrics_free(struct metrics *m)
 	}
 	if (m->http)
 		evhttp_free(m->http);
-	if (m->socket_path)
-		unlink(m->socket_path);
+	if (m->have_sock)
+		usock_unlink(&m->sock);
 	if (m->ring_map)
 		munmap(m->ring_map, m->ring_map_len);
-	free(m->socket_path);
 	free(m->textfile);
 	free(m->text);
 	free(m);
