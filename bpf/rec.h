@@ -59,6 +59,9 @@ static __always_inline __u64 ring_wakeup(__u64 limit)
 /*
  * Put size bytes of a record of type into the ring, counted as seen and,
  * when the ring is full, as dropped.  Returns bpf_ringbuf_output()'s result.
+ * The type is bounded again right where each counter is indexed: older
+ * verifiers (6.1) lose a bound the compiler checked on one copy of it and
+ * used on another, spilled before the check.
  */
 static __always_inline long rec_output(void *r, __u64 size, __u32 type, __u64 flags)
 {
@@ -66,9 +69,11 @@ static __always_inline long rec_output(void *r, __u64 size, __u32 type, __u64 fl
 	struct sg_counters *c = bpf_map_lookup_elem(&counters, &zero);
 	long err;
 
+	barrier_var(type);
 	if (c && type < SG_EV_KERNEL_MAX)
 		c->seen[type]++;
 	err = bpf_ringbuf_output(&events, r, size, flags);
+	barrier_var(type);
 	if (err && c && type < SG_EV_KERNEL_MAX)
 		c->dropped[type]++;
 	return err;
