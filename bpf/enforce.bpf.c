@@ -14,13 +14,10 @@
 #include <bpf/bpf_endian.h>
 #include "sysguard.h"
 #include "sg_limits.h"
+#include "common.h"
 #include "maps.h"
 #include "maps_filter.h"
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* The ABI this object was built for: the daemon refuses to load another (abi.c). */
-const volatile __u32 sg_abi_version = SG_ABI_VERSION;
+#include "rec.h"
 
 /*
  * Telemetry backend "cgroup" for connects and binds (SG_HOOK_CONNECT,
@@ -33,10 +30,6 @@ const volatile __u32 sg_abi_version = SG_ABI_VERSION;
 __u32 tel_hooks = 0;
 const volatile __u32 tel_self_pid = 0;
 const volatile __u32 tel_wakeup_bytes = 0;
-
-#define AF_INET 2
-#define AF_INET6 10
-#define EPERM 1
 
 /* ours, pinned so that enforcement outlives the daemon */
 struct {
@@ -151,10 +144,7 @@ static __always_inline int check6(const __u8 addr[16], struct climb *c)
 static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
 				   const __u8 *addr, int alen, int stopped)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	__u32 tid = (__u32)pid_tgid, zero = 0, hook = m->hook;
-	struct sg_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), hook = m->hook;
 	struct {
 		struct sg_hdr hdr;
 		union sg_payload u;
@@ -169,17 +159,9 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 			__sync_fetch_and_add(hit, 1);
 	}
 	__builtin_memset(&r, 0, sizeof(r));
-	r.hdr.type = type;
-	r.hdr.flags = stopped ? SG_F_BLOCKED : SG_F_HOOK;
+	hdr_fill(&r.hdr, type, stopped ? SG_F_BLOCKED : SG_F_HOOK,
+		 !stopped ? SG_SC_NONE : m->hook == SG_HOOK_BIND ? SG_SC_BIND : SG_SC_CONNECT);
 	r.hdr.size = sizeof(r);
-	r.hdr.ts_ns = bpf_ktime_get_boot_ns();
-	r.hdr.pid = pid_tgid >> 32;
-	r.hdr.tid = tid;
-	r.hdr.uid = (__u32)uid_gid;
-	r.hdr.gid = uid_gid >> 32;
-	r.hdr.syscall = !stopped ? SG_SC_NONE : m->hook == SG_HOOK_BIND ? SG_SC_BIND : SG_SC_CONNECT;
-	r.hdr.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(r.hdr.comm, sizeof(r.hdr.comm));
 	r.u.net.ret = stopped ? -EPERM : 0;
 	r.u.net.fd = -1;
 	r.u.net.family = family;
@@ -189,17 +171,14 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 	if (stopped) {
 		r.u.net.hook = m->hook;
 		r.u.net.rule = m->rule;
-	} else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < tel_wakeup_bytes) {
-		wake = BPF_RB_NO_WAKEUP; /* the daemon's batch timer reads it */
+	} else {
+		wake = ring_wakeup(tel_wakeup_bytes);
 	}
 	if (alen == 4)
 		__builtin_memcpy(r.u.net.addr, addr, 4);
 	else
 		__builtin_memcpy(r.u.net.addr, addr, 16);
-	if (c)
-		c->seen[type]++;
-	if (bpf_ringbuf_output(&events, &r, sizeof(r), wake) && c)
-		c->dropped[type]++;
+	rec_output(&r, sizeof(r), type, wake);
 	/* the syscall exit sees EPERM and must not report it again */
 	if (stopped && m->hook != SG_HOOK_SENDMSG)
 		bpf_map_update_elem(&blocked, &tid, &hook, BPF_ANY);
@@ -209,18 +188,13 @@ static __always_inline void report(struct bpf_sock_addr *ctx, struct match_ctx *
 static __always_inline void tel_report(struct bpf_sock_addr *ctx, struct match_ctx *m, int family,
 				       const __u8 *addr, int alen)
 {
-	struct sg_counters *c;
-	struct sg_filter *f;
-	__u32 zero = 0, type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
+	__u32 type = m->hook == SG_HOOK_BIND ? SG_EV_BIND : SG_EV_CONNECT;
 
 	if (!(tel_hooks & m->hook) || m->hook == SG_HOOK_SENDMSG ||
 	    (__u32)(bpf_get_current_pid_tgid() >> 32) == tel_self_pid)
 		return;
-	f = bpf_map_lookup_elem(&filter, &zero);
-	if (f && (f->mode[type] == SG_FM_DROP || excluded(f))) {
-		c = bpf_map_lookup_elem(&counters, &zero);
-		if (c)
-			c->filtered[type]++;
+	if (!kind_wanted(type)) {
+		count_filtered(type);
 		return;
 	}
 	report(ctx, m, family, addr, alen, 0);

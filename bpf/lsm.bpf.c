@@ -30,20 +30,15 @@
 #include <bpf/bpf_endian.h>
 #include "sysguard.h"
 #include "sg_limits.h"
+#include "common.h"
 #include "maps.h"
 #include "maps_trace.h"
+#include "rec.h"
+#include "dwalk.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* The ABI this object was built for: the daemon refuses to load another (abi.c). */
-const volatile __u32 sg_abi_version = SG_ABI_VERSION;
 /* the daemon's tgid: its own calls pass */
 const volatile __u32 lsm_self_pid = 0;
 
-#define EPERM 1
-#define AF_INET 2
-#define AF_INET6 10
-#define AT_FDCWD -100
 #define FMODE_WRITE 0x2
 #define FMODE_EXEC 0x20
 #define O_ACCMODE 03
@@ -122,43 +117,32 @@ static __always_inline struct lsm_scratch *scratch(void)
 /* ---- paths ---- */
 
 struct collect_ctx {
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
+	struct dwalk d;
 	__u32 n;
 	__u32 done;
 };
 
-/* One step up the dentry chain: remember the dentry, cross to the parent mount at its root. */
+/* One step of the dentry walk (dwalk.h): remember the dentry. */
 static long collect_step(__u32 i, void *data)
 {
 	struct collect_ctx *w = data;
 	struct lsm_scratch *sc = scratch();
-	struct dentry *dentry = w->dentry, *parent, *mnt_root;
-	struct vfsmount *vfsmnt = w->vfsmnt;
-	struct mount *mnt = w->mnt;
+	struct dentry *dentry = w->d.dentry, *parent;
 
 	if (!sc)
 		return 1;
-	parent = BPF_CORE_READ(dentry, d_parent);
-	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	if (dentry == mnt_root || dentry == parent) {
-		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (dentry != mnt_root || mnt == mnt_parent) {
-			w->done = 1;
-			return 1;
-		}
-		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = mnt_parent;
-		w->vfsmnt = (void *)mnt_parent + bpf_core_field_offset(struct mount, mnt);
+	switch (dwalk_step(&w->d, &parent)) {
+	case DW_ROOT:
+		w->done = 1;
+		return 1;
+	case DW_MOUNT:
 		return 0;
 	}
 	if (w->n >= DENTS)
 		return 1;
 	sc->dents[w->n & (DENTS - 1)] = dentry;
 	w->n++;
-	w->dentry = parent;
+	w->d.dentry = parent;
 	return 0;
 }
 
@@ -215,17 +199,14 @@ static long compose_step(__u32 i, void *data)
 static __always_inline void build_path(struct facts *f, __u32 idx, struct dentry *dentry,
 				       struct vfsmount *vfsmnt, struct dentry *leaf)
 {
-	struct collect_ctx w = {
-		.dentry = dentry,
-		.vfsmnt = vfsmnt,
-		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
-	};
+	struct collect_ctx w = {};
 	struct compose_ctx c = { .idx = idx };
 	struct lsm_scratch *sc = scratch();
 	char *buf;
 
 	if (!sc || idx > 2 || !dentry || !vfsmnt)
 		return;
+	dwalk_init(&w.d, dentry, vfsmnt);
 	bpf_loop(DENTS + 16, collect_step, &w, 0);
 	c.n = w.n;
 	bpf_loop(DENTS, compose_step, &c, 0);
@@ -451,44 +432,16 @@ static __always_inline int judge(struct facts *f)
 
 static __always_inline struct sg_rec *rec_begin(__u16 type, __u32 sc)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	__u32 zero = 0;
-	struct sg_rec *r = bpf_map_lookup_elem(&lsm_rec, &zero);
-
-	if (!r)
-		return NULL;
-	r->hdr.type = type;
-	r->hdr.flags = SG_F_BLOCKED;
-	r->hdr.size = 0;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	r->hdr.pid = pid_tgid >> 32;
-	r->hdr.tid = (__u32)pid_tgid;
-	r->hdr.ppid = task->real_parent->tgid;
-	r->hdr.uid = (__u32)uid_gid;
-	r->hdr.gid = uid_gid >> 32;
-	r->hdr.syscall = sc;
-	r->hdr.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(r->hdr.comm, sizeof(r->hdr.comm));
-	__builtin_memset(&r->u, 0, sizeof(r->u));
-	return r;
+	return rec_begin_in(&lsm_rec, type, SG_F_BLOCKED, sc);
 }
 
 static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 {
-	struct sg_counters *c;
-	__u32 zero = 0, type = r->hdr.type;
-
 	if (len > SG_DATA_MAX)
 		return;
 	len += SG_DATA_OFF;
 	r->hdr.size = len;
-	c = bpf_map_lookup_elem(&counters, &zero);
-	if (c && type < SG_EV_KERNEL_MAX)
-		c->seen[type]++;
-	if (bpf_ringbuf_output(&events, r, len, 0) && c && type < SG_EV_KERNEL_MAX)
-		c->dropped[type]++;
+	rec_output(r, len, r->hdr.type, 0);
 }
 
 /* Copy path buffer idx (NUL included) into the record's data at off; the bytes written. */
@@ -572,27 +525,17 @@ static __always_inline void report_file(struct facts *f, __u16 type, __u32 sc_nr
  */
 static __always_inline int tel_wanted(__u32 hook)
 {
-	struct sg_counters *cnt;
 	struct sg_lsm_conf *conf;
-	struct sg_filter *fl;
-	__u32 zero = 0, mode;
+	__u32 zero = 0;
 
 	conf = bpf_map_lookup_elem(&lsm_conf, &zero);
 	if (!conf || !(conf->tel_hooks & hook))
 		return 0;
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == lsm_self_pid)
 		return 0;
-	fl = bpf_map_lookup_elem(&filter, &zero);
-	if (!fl)
+	if (kind_wanted(hook == SG_LH_OPEN_WRITE ? SG_FK_OPEN_WRITE : SG_EV_OPEN))
 		return 1;
-	mode = fl->mode[hook == SG_LH_OPEN_WRITE ? SG_FK_OPEN_WRITE : SG_EV_OPEN];
-	if (mode == SG_FM_DROP || excluded(fl))
-		goto filtered;
-	return 1;
-filtered:
-	cnt = bpf_map_lookup_elem(&counters, &zero);
-	if (cnt)
-		cnt->filtered[SG_EV_OPEN]++;
+	count_filtered(SG_EV_OPEN);
 	return 0;
 }
 
@@ -623,7 +566,7 @@ static __always_inline void report_open(struct facts *f, struct file *file, __u3
 /* A mount of the kernel's own (clone_private_mount(), kern_mount()): mnt_ns is ERR_PTR(-EINVAL). */
 static __always_inline int internal_mount(struct vfsmount *vfsmnt)
 {
-	struct mount *m = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	struct mount *m = real_mount(vfsmnt);
 	long ns = (long)BPF_CORE_READ(m, mnt_ns);
 
 	return ns < 0 && ns >= -4095;

@@ -5,7 +5,8 @@
  * too: the BPF-LSM object's opens, the enforcement object's connects.
  * sysguard.bpf.c creates them; the others get the same ones
  * (bpf_map__reuse_fd), so there is one definition; and excluded(), the
- * one reading of the exclusions.  BPF side only.
+ * one reading of the exclusions, kind_wanted(), the one reading of a kind's
+ * mode, and count_filtered().  BPF side only; after maps.h.
  */
 #ifndef SG_BPF_MAPS_FILTER_H
 #define SG_BPF_MAPS_FILTER_H
@@ -48,6 +49,34 @@ static __always_inline int excluded(const struct sg_filter *f)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * The filter on an event of one kind (an index of sg_filter.mode: SG_EV_*,
+ * SG_FK_*): 0 when its mode is "drop" or the caller is excluded.  Without
+ * a filter, everything is wanted.
+ */
+static __always_inline int kind_wanted(__u32 kind)
+{
+	struct sg_filter *f;
+	__u32 zero = 0;
+
+	f = bpf_map_lookup_elem(&filter, &zero);
+	if (!f || kind >= SG_FK_MAX)
+		return 1;
+	if (f->mode[kind] == SG_FM_DROP)
+		return 0;
+	return !excluded(f);
+}
+
+/* An event of type the filter kept out, in the per-CPU counters. */
+static __always_inline void count_filtered(__u32 type)
+{
+	__u32 zero = 0;
+	struct sg_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c && type < SG_EV_KERNEL_MAX)
+		c->filtered[type]++;
 }
 
 #endif /* SG_BPF_MAPS_FILTER_H */

@@ -14,20 +14,17 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "sysguard.h"
+#include "common.h"
 #include "maps.h"
 #include "maps_trace.h"
+#include "rec.h"
+#include "dwalk.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
 #define O_WRONLY 01
 #define O_CREAT 0100
 #define O_TRUNC 01000
 #define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
-#define EPERM 1
 #define EBADF 9
 #define ENOTSOCK 88
 #define DATA_MASK (SG_DATA_MAX - 1)
@@ -45,8 +42,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define DATA_AT(r, off) (&(r)->data[BOUND(off, DATA_MASK)])
 
 const volatile struct sg_kconfig cfg = {};
-/* The ABI this object was built for: the daemon refuses to load another (abi.c). */
-const volatile __u32 sg_abi_version = SG_ABI_VERSION;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -118,54 +113,25 @@ static __always_inline int is_self(__u64 pid_tgid)
 
 static __always_inline struct sg_rec *rec_begin(__u16 type, __u32 sc)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	__u32 zero = 0;
-	struct sg_rec *r;
-
-	r = bpf_map_lookup_elem(&scratch, &zero);
-	if (!r)
-		return NULL;
-	r->hdr.type = type;
-	r->hdr.flags = 0;
-	r->hdr.size = 0;
-	r->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	r->hdr.pid = pid_tgid >> 32;
-	r->hdr.tid = (__u32)pid_tgid;
-	r->hdr.ppid = task->real_parent->tgid; /* BTF loads: no helper call per hop */
-	r->hdr.uid = (__u32)uid_gid;
-	r->hdr.gid = uid_gid >> 32;
-	r->hdr.syscall = sc;
-	r->hdr.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(r->hdr.comm, sizeof(r->hdr.comm));
-	__builtin_memset(&r->u, 0, sizeof(r->u));
-	return r;
+	return rec_begin_in(&scratch, type, 0, sc);
 }
 
 static __always_inline void rec_submit(struct sg_rec *r, __u32 len)
 {
-	struct sg_counters *c = ctrs();
 	__u32 type = r->hdr.type;
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 flags = ring_wakeup(cfg.wakeup_bytes);
 	__u64 size;
 
 	if (len > SG_DATA_MAX)
 		len = SG_DATA_MAX;
 	size = SG_DATA_OFF + BOUND(len, 2 * SG_DATA_MAX - 1);
 	r->hdr.size = size;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
 	if (type >= SG_EV_KERNEL_MAX)
 		return;
-	if (c)
-		c->seen[type]++;
-	if (bpf_ringbuf_output(&events, r, size, flags)) {
+	if (rec_output(r, size, type, flags)) {
 		__u32 pid = r->hdr.pid;
 		struct sg_pidlost *pl;
 
-		if (c)
-			c->dropped[type]++;
 		/* the slow path only: who lost what */
 		pl = bpf_map_lookup_elem(&lost_by_pid, &pid);
 		if (!pl) {
@@ -189,38 +155,27 @@ static __always_inline struct sg_rec *scratch_rec(void)
 }
 
 struct walk_ctx {
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
+	struct dwalk d;
 	__u32 off;
 	__u32 done;
 };
 
-/* One step of a dentry walk; bpf_loop verifies it once, whatever the depth. */
+/* One step of a dentry walk (dwalk.h): a name into the record. */
 static long walk_step(__u32 i, void *data)
 {
 	struct walk_ctx *w = data;
 	struct sg_rec *r = scratch_rec();
-	struct dentry *dentry = w->dentry, *parent, *mnt_root;
-	struct vfsmount *vfsmnt = w->vfsmnt;
-	struct mount *mnt = w->mnt;
+	struct dentry *dentry = w->d.dentry, *parent;
 	const unsigned char *name;
 	long n;
 
 	if (!r)
 		return 1;
-	parent = BPF_CORE_READ(dentry, d_parent);
-	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	if (dentry == mnt_root || dentry == parent) {
-		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (dentry != mnt_root || mnt == mnt_parent) {
-			w->done = 1; /* the root */
-			return 1;
-		}
-		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = mnt_parent;
-		w->vfsmnt = (void *)mnt_parent + bpf_core_field_offset(struct mount, mnt);
+	switch (dwalk_step(&w->d, &parent)) {
+	case DW_ROOT:
+		w->done = 1;
+		return 1;
+	case DW_MOUNT:
 		return 0;
 	}
 	if (w->off > SG_DATA_MAX - SG_NAME_MAX)
@@ -230,7 +185,7 @@ static long walk_step(__u32 i, void *data)
 	if (n <= 0)
 		return 1;
 	w->off += n;
-	w->dentry = parent;
+	w->d.dentry = parent;
 	return 0;
 }
 
@@ -243,17 +198,13 @@ static long walk_step(__u32 i, void *data)
 static __always_inline __u32 put_walk(struct sg_rec *r, __u32 off, struct dentry *dentry,
 				      struct vfsmount *vfsmnt, __u16 unres_flag)
 {
-	struct walk_ctx w = {
-		.dentry = dentry,
-		.vfsmnt = vfsmnt,
-		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
-		.off = off,
-	};
+	struct walk_ctx w = { .off = off };
 
 	if (!dentry || !vfsmnt) {
 		r->hdr.flags |= unres_flag;
 		return off;
 	}
+	dwalk_init(&w.d, dentry, vfsmnt);
 	bpf_loop(SG_PATH_DEPTH + 16, walk_step, &w, 0);
 	if (!w.done)
 		r->hdr.flags |= unres_flag | SG_F_DIR_DEEP;
@@ -385,14 +336,6 @@ static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __
 	}
 	s->sc = sc;
 	return 0;
-}
-
-static __always_inline void count_filtered(__u32 type)
-{
-	struct sg_counters *c = ctrs();
-
-	if (c && type < SG_EV_KERNEL_MAX)
-		c->filtered[type]++;
 }
 
 /*
@@ -541,20 +484,6 @@ static __always_inline int open_wanted(struct trace_event_raw_sys_enter *ctx, __
 	if (!path_hinted(fs, n - 1))
 		return 0;
 	return path_wanted(fs, n, want);
-}
-
-/* The filter for other file and network syscalls: by kind, and exclusions. */
-static __always_inline int kind_wanted(__u32 type)
-{
-	struct sg_filter *f;
-	__u32 zero = 0;
-
-	f = bpf_map_lookup_elem(&filter, &zero);
-	if (!f || type >= SG_EV_KERNEL_MAX)
-		return 1;
-	if (f->mode[type] == SG_FM_DROP)
-		return 0;
-	return !excluded(f);
 }
 
 static __always_inline int stash_take(struct stash *out)

@@ -12,7 +12,7 @@
 #include <yaml.h>
 #include "config.h"
 #include "event.h"
-#include "metrics.h"
+#include "metrics_http.h"
 
 void config_defaults(struct config *c)
 {

@@ -36,6 +36,7 @@
 #include "sg_limits.h"
 #include "sink.h"
 #include "subfilter.h"
+#include "usock.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "unknown"
@@ -737,138 +738,23 @@ void control_get_stats(const struct control *c, struct control_stats *ret)
 
 /* --- the socket ----------------------------------------------------------------------------- */
 
-/* Create the socket's directory (last component only) 0750, group gid when known. */
-static int make_dir(struct control *c, const char *path, gid_t gid, bool have_gid)
-{
-	char *dir = strdup(path), *slash;
-	int r = 0;
-
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		goto out;
-	*slash = '\0';
-	if (mkdir(dir, 0750) < 0) {
-		if (errno != EEXIST) {
-			r = -errno;
-			LOG(c, LOG_ERR, "control: cannot create '%s': %m", dir);
-		}
-		goto out;
-	}
-	if (chmod(dir, 0750) < 0 || (have_gid && chown(dir, (uid_t)-1, gid) < 0)) {
-		r = -errno;
-		LOG(c, LOG_ERR, "control: cannot set the owner and mode of '%s': %m", dir);
-	}
-out:
-	free(dir);
-	return r;
-}
-
-/* Remove a stale socket at path; refuse when a live daemon answers or when it is no socket. */
-static int remove_stale(struct control *c, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		LOG(c, LOG_ERR, "control: '%s' exists and is not a socket; not touching it",
-		    sa->sun_path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	if (r < 0)
-		r = -errno;
-	close(fd);
-	if (r == 0 || r == -EAGAIN || r == -EINPROGRESS) {
-		LOG(c, LOG_ERR, "control: another daemon is listening on '%s'", sa->sun_path);
-		return -EADDRINUSE;
-	}
-	if (r != -ECONNREFUSED) {
-		LOG(c, LOG_ERR, "control: cannot probe '%s': %s", sa->sun_path, strerror(-r));
-		return r;
-	}
-	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
-		return -errno;
-	LOG(c, LOG_INFO, "control: removed the stale socket '%s'", sa->sun_path);
-	return 0;
-}
-
-static int resolve_group(struct control *c, const char *name, gid_t *ret)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-	int r;
-
-	r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
-	if (r != 0 || !res)
-		return r ? -r : -ENOENT;
-	*ret = gr.gr_gid;
-	return 0;
-}
-
+/* The listening socket (usock.h); its file's identity and group for control_free() and peers. */
 static int control_listen(struct control *c, const char *group)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	bool have_gid = false;
-	struct stat st;
-	mode_t old;
-	gid_t gid = 0;
+	const struct usock_opts o = {
+		.path = c->path, .group = group, .who = "control", .backlog = SOMAXCONN,
+		.log = c->log,
+	};
+	struct usock sock;
 	int r;
 
-	if (strlen(c->path) >= sizeof(sa.sun_path) || c->path[0] != '/') {
-		LOG(c, LOG_ERR, "control: bad socket path '%s'", c->path);
-		return -EINVAL;
-	}
-	strcpy(sa.sun_path, c->path);
-
-	if (group && *group) {
-		if (resolve_group(c, group, &gid) == 0)
-			have_gid = true;
-		else
-			LOG(c, LOG_WARNING, "control: group '%s' does not exist; only root and "
-			    "root's group can use '%s'", group, c->path);
-	}
-	r = make_dir(c, c->path, gid, have_gid);
+	r = usock_listen(&o, &sock);
 	if (r < 0)
 		return r;
-	r = remove_stale(c, &sa);
-	if (r < 0)
-		return r;
-
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0)
-		return -errno;
-	/* Nobody but us may connect before the group and mode are set. */
-	old = umask(0177);
-	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0) {
-		r = -errno;
-		LOG(c, LOG_ERR, "control: bind '%s': %m", c->path);
-		return r;
-	}
-	if (have_gid && chown(c->path, (uid_t)-1, gid) < 0)
-		LOG(c, LOG_WARNING, "control: cannot give '%s' to group '%s': %m", c->path, group);
-	if (chmod(c->path, 0660) < 0 || stat(c->path, &st) < 0) {
-		r = -errno;
-		LOG(c, LOG_ERR, "control: chmod '%s': %m", c->path);
-		unlink(c->path);
-		return r;
-	}
-	c->sock_dev = st.st_dev;
-	c->sock_ino = st.st_ino;
-	c->sock_gid = st.st_gid;
-	if (listen(c->fd, SOMAXCONN) < 0) {
-		r = -errno;
-		unlink(c->path);
-		return r;
-	}
+	c->fd = sock.fd;
+	c->sock_dev = sock.dev;
+	c->sock_ino = sock.ino;
+	c->sock_gid = sock.gid;
 	return 0;
 }
 
@@ -910,7 +796,7 @@ struct control *control_new(struct event_base *base, const struct control_option
 		goto fail;
 	}
 	if (opts->admin_group && *opts->admin_group) {
-		if (resolve_group(c, opts->admin_group, &c->admin_gid) == 0)
+		if (usock_group(opts->admin_group, &c->admin_gid) == 0)
 			c->have_admin_gid = true;
 		else
 			LOG(c, LOG_WARNING, "control: admin group '%s' does not exist; only root "

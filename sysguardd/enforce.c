@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Network enforcement (see enforce.h).  The rule list is the truth; the maps
- * are derived from it.  A change touches one prefix: its value (every rule on
- * that exact prefix) is rebuilt and written with one map update, or deleted.
- * A bulk change (start-up, policy reload) sorts the rules, writes every
- * prefix, then deletes the prefixes no rule holds any more; a rule that stays
- * is never absent from the map in between.
+ * Network enforcement (see enforce.h): the enforcement object opened with
+ * the tracing object's maps, its rule maps pinned and its programs attached
+ * on the cgroup v2 root through pinned links (pinlink.c), and the rule list,
+ * which is the truth: each change is written to the maps (enforce_maps.c)
+ * and, for runtime rules, to the state file (enforce_state.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,27 +14,24 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/stat.h>
-#include <sys/socket.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <json-c/json.h>
-#include "abi.h"
+#include "bpfobj.h"
 #include "enforce.h"
+#include "enforce_maps.h"
+#include "enforce_state.h"
 #include "enforce.skel.h"
-#include "kernel.h"
+#include "pinlink.h"
 #include "sg_limits.h"
 #include "log.h"
 
-#define STATE_FILE "blocks.json"
 #define NSLOTS SG_BLOCK_RULES_MAX
 #define NPROGS 6                     /* connect, sendmsg and bind, IPv4 and IPv6 */
 
 struct enforce {
 	struct enforce_bpf *skel;
-	struct bpf_link *links[NPROGS];
+	struct enforce_maps maps;
+	struct pinlinks *links;
 	char pin_dir[256];
 	char state_dir[4096];
 	char state_path[4200];
@@ -128,91 +124,7 @@ static bool rule_same(const struct enforce_rule *a, const struct enforce_rule *b
 	       strcmp(a->cgroup, b->cgroup) == 0;
 }
 
-static bool is_runtime(const struct enforce_rule *r)
-{
-	return strcmp(r->source, "runtime") == 0;
-}
-
-/* ---- maps ---- */
-
-static uint64_t boot_ns_of(int64_t unix_sec)
-{
-	struct timespec rt, bt;
-	int64_t off;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	off = (int64_t)rt.tv_sec - (int64_t)bt.tv_sec;
-	return unix_sec > off ? (uint64_t)(unix_sec - off) * 1000000000ull : 1;
-}
-
-static int prefix_fd(struct enforce *e, int family)
-{
-	return bpf_map__fd(family == AF_INET ? e->skel->maps.block4 : e->skel->maps.block6);
-}
-
-static void make_key(const struct addr_cidr *c, void *key)
-{
-	if (c->family == AF_INET) {
-		struct sg_lpm4 *k = key;
-
-		k->prefixlen = c->prefix;
-		memcpy(k->addr, c->addr, 4);
-	} else {
-		struct sg_lpm6 *k = key;
-
-		k->prefixlen = c->prefix;
-		memcpy(k->addr, c->addr, 16);
-	}
-}
-
-static int add_ent(struct sg_block_val *v, const struct enforce_rule *r)
-{
-	struct sg_block_ent *ent;
-
-	if (v->n == SG_BLOCK_PER_PREFIX)
-		return -E2BIG;
-	ent = &v->ent[v->n++];
-	ent->port_lo = r->port_lo;
-	ent->port_hi = r->port_hi;
-	ent->proto = r->proto;
-	ent->hooks = r->hooks;
-	ent->cg_level = r->cg_level;
-	ent->cgroup_id = r->cgroup[0] ? r->cgroup_id : 0;
-	ent->rule = r->slot;
-	ent->expires_ns = r->expires ? boot_ns_of(r->expires) : 0;
-	return 0;
-}
-
-/* Write (or delete, when empty) the value of prefix c. */
-static int write_prefix(struct enforce *e, const struct addr_cidr *c, const struct sg_block_val *v)
-{
-	struct sg_lpm6 key; /* big enough for both */
-	int fd = prefix_fd(e, c->family);
-
-	memset(&key, 0, sizeof(key));
-	make_key(c, &key);
-	if (v->n == 0) {
-		if (bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	return bpf_map_update_elem(fd, &key, v, BPF_ANY) < 0 ? -errno : 0;
-}
-
-/* Rebuild and write the value of one prefix from the rule list: O(rules). */
-static int sync_prefix(struct enforce *e, const struct addr_cidr *c)
-{
-	struct sg_block_val v;
-
-	memset(&v, 0, sizeof(v));
-	v.prefixlen = c->prefix;
-	for (size_t i = 0; i < e->n; i++) {
-		if (addr_cidr_cmp(&e->rules[i].net, c) == 0 && add_ent(&v, &e->rules[i]) < 0)
-			return -E2BIG;
-	}
-	return write_prefix(e, c, &v);
-}
+/* ---- the rule list ---- */
 
 static int count_on_prefix(const struct enforce *e, const struct addr_cidr *c)
 {
@@ -224,91 +136,6 @@ static int count_on_prefix(const struct enforce *e, const struct addr_cidr *c)
 	return n;
 }
 
-/* Whether a rule holds prefix c; the rules must be sorted (after sync_all). */
-static bool sorted_has(const struct enforce *e, const struct addr_cidr *c)
-{
-	size_t lo = 0, hi = e->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = addr_cidr_cmp(&e->rules[mid].net, c);
-
-		if (r == 0)
-			return true;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-/* Delete map prefixes that no rule holds (after a bulk write). */
-static void prune_family(struct enforce *e, int family)
-{
-	int fd = prefix_fd(e, family);
-	struct sg_lpm6 key, next;
-	void *prev = NULL;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct addr_cidr c = { .family = family };
-
-		if (family == AF_INET) {
-			struct sg_lpm4 *k = (void *)&next;
-
-			c.prefix = k->prefixlen;
-			memcpy(c.addr, k->addr, 4);
-		} else {
-			c.prefix = next.prefixlen;
-			memcpy(c.addr, next.addr, 16);
-		}
-		if (!sorted_has(e, &c)) {
-			bpf_map_delete_elem(fd, &next);
-			prev = NULL; /* restart: the iteration order changed */
-			continue;
-		}
-		key = next;
-		prev = &key;
-	}
-}
-
-static int cmp_rule_prefix(const void *a, const void *b)
-{
-	return addr_cidr_cmp(&((const struct enforce_rule *)a)->net,
-			     &((const struct enforce_rule *)b)->net);
-}
-
-/* Sort the rules and write every prefix from its run of rules: O(n log n). */
-static int sync_all(struct enforce *e)
-{
-	int r = 0;
-
-	if (e->n) /* qsort(NULL, 0, ...) is undefined */
-		qsort(e->rules, e->n, sizeof(*e->rules), cmp_rule_prefix);
-	for (size_t i = 0, j; i < e->n; i = j) {
-		struct sg_block_val v;
-		int w = 0;
-
-		memset(&v, 0, sizeof(v));
-		v.prefixlen = e->rules[i].net.prefix;
-		for (j = i; j < e->n && addr_cidr_cmp(&e->rules[j].net, &e->rules[i].net) == 0; j++)
-			if (w == 0)
-				w = add_ent(&v, &e->rules[j]);
-		if (w == 0)
-			w = write_prefix(e, &e->rules[i].net, &v);
-		r = w ? w : r;
-		if (w < 0) {
-			char t[ADDR_STR_MAX];
-
-			addr_format_cidr(&e->rules[i].net, t, sizeof(t));
-			sg_log(LOG_ERR, "cannot write the block rules for '%s': %s", t, strerror(-r));
-		}
-	}
-	prune_family(e, AF_INET);
-	prune_family(e, AF_INET6);
-	return r;
-}
-
 static int slot_alloc(struct enforce *e, uint32_t *ret)
 {
 	for (uint32_t k = 0; k < NSLOTS; k++) {
@@ -316,10 +143,8 @@ static int slot_alloc(struct enforce *e, uint32_t *ret)
 
 		if (!e->slot_used[s]) {
 			e->slot_next = s + 1;
-			uint64_t zero = 0;
-
 			e->slot_used[s] = 1;
-			bpf_map_update_elem(bpf_map__fd(e->skel->maps.hits), &s, &zero, BPF_ANY);
+			enforce_maps_reset_hits(&e->maps, s);
 			*ret = s;
 			return 0;
 		}
@@ -342,159 +167,51 @@ static int rules_push(struct enforce *e, const struct enforce_rule *r)
 	return 0;
 }
 
+static int sync_prefix(struct enforce *e, const struct addr_cidr *c)
+{
+	return enforce_maps_sync_prefix(&e->maps, e->rules, e->n, c);
+}
+
+static int sync_all(struct enforce *e)
+{
+	return enforce_maps_sync_all(&e->maps, e->rules, e->n);
+}
+
 /* ---- the state file ---- */
 
-static struct json_object *rule_to_json(const struct enforce_rule *r)
-{
-	struct json_object *o = json_object_new_object();
-	char t[ADDR_STR_MAX];
-
-	addr_format_cidr(&r->net, t, sizeof(t));
-	json_object_object_add(o, "addr", json_object_new_string(t));
-	json_object_object_add(o, "port_lo", json_object_new_int(r->port_lo));
-	json_object_object_add(o, "port_hi", json_object_new_int(r->port_hi));
-	json_object_object_add(o, "proto", json_object_new_int(r->proto));
-	json_object_object_add(o, "bind", json_object_new_boolean(r->hooks & SG_HOOK_BIND));
-	json_object_object_add(o, "cgroup", json_object_new_string(r->cgroup));
-	json_object_object_add(o, "created", json_object_new_int64(r->created));
-	json_object_object_add(o, "expires", json_object_new_int64(r->expires));
-	json_object_object_add(o, "comment", json_object_new_string(r->comment));
-	json_object_object_add(o, "slot", json_object_new_int64(r->slot));
-	return o;
-}
-
-/* Write to a temporary file, fsync, rename over, fsync the directory. */
 static int state_save(struct enforce *e)
 {
-	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
-	char tmp[4300];
-	const char *text;
-	int fd, r = 0, dfd;
-	size_t len;
-
-	for (size_t i = 0; i < e->n; i++)
-		if (is_runtime(&e->rules[i]))
-			json_object_array_add(arr, rule_to_json(&e->rules[i]));
-	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "rules", arr);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	len = strlen(text);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", e->state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		r = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, e->state_path) < 0) {
-		r = -errno;
-		unlink(tmp);
-		goto out;
-	}
-	/* the rename is durable once the directory is */
-	dfd = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-out:
-	json_object_put(root);
-	if (r < 0)
-		sg_log(LOG_ERR, "cannot save the block rules to '%s': %s", e->state_path, strerror(-r));
-	return r;
+	return enforce_state_save(e->state_dir, e->state_path, e->rules, e->n);
 }
 
-static const char *jstr(struct json_object *o, const char *k)
+/* A rule from the state file: its cgroup, its slot (the one it had, for its hit count). */
+static int state_add(void *arg, struct enforce_rule *r, int64_t slot)
 {
-	struct json_object *v;
+	struct enforce *e = arg;
 
-	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
-}
-
-static int64_t jint(struct json_object *o, const char *k, int64_t def)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_int) ?
-		       json_object_get_int64(v) : def;
-}
-
-static void state_load(struct enforce *e)
-{
-	struct json_object *root, *arr;
-	int64_t now = time(NULL);
-	size_t kept = 0, dropped = 0;
-
-	root = json_object_from_file(e->state_path);
-	if (!root) {
-		if (access(e->state_path, F_OK) == 0)
-			sg_log(LOG_ERR, "'%s' is not valid JSON: runtime block rules not restored",
-			       e->state_path);
-		return;
+	if (r->cgroup[0] && cgroup_resolve(e->cgroot, r->cgroup, &r->cgroup_id, &r->cg_level) < 0) {
+		sg_log(LOG_WARNING, "block rule for cgroup '%s': the cgroup does not exist; "
+		       "kept, but it matches nothing until the daemon restarts with it present",
+		       r->cgroup);
+		r->cgroup_id = UINT64_MAX;
 	}
-	if (!json_object_object_get_ex(root, "rules", &arr) ||
-	    !json_object_is_type(arr, json_type_array)) {
-		sg_log(LOG_ERR, "'%s' has no 'rules' list: runtime block rules not restored",
-		       e->state_path);
-		json_object_put(root);
-		return;
+	if (slot >= 0 && slot < NSLOTS && !e->slot_used[slot]) {
+		r->slot = slot; /* keeps its hit count from the pinned map */
+		e->slot_used[slot] = 1;
+	} else if (slot_alloc(e, &r->slot) < 0) {
+		return -ENOSPC;
 	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i);
-		struct enforce_rule r;
-		const char *why = NULL, *a = jstr(o, "addr");
-		int64_t slot = jint(o, "slot", -1);
-
-		memset(&r, 0, sizeof(r));
-		if (!a || addr_parse_cidr(a, &r.net, &why) < 0) {
-			sg_log(LOG_WARNING, "'%s': rule %zu: bad address, skipped", e->state_path, i);
-			dropped++;
-			continue;
-		}
-		r.port_lo = jint(o, "port_lo", 0);
-		r.port_hi = jint(o, "port_hi", 65535);
-		r.proto = jint(o, "proto", 0);
-		r.hooks = enforce_hooks(r.proto, jint(o, "bind", 0) != 0);
-		snprintf(r.cgroup, sizeof(r.cgroup), "%s", jstr(o, "cgroup") ? jstr(o, "cgroup") : "");
-		snprintf(r.comment, sizeof(r.comment), "%s",
-			 jstr(o, "comment") ? jstr(o, "comment") : "");
-		snprintf(r.source, sizeof(r.source), "runtime");
-		r.created = jint(o, "created", now);
-		r.expires = jint(o, "expires", 0);
-		if (r.expires && r.expires <= now) {
-			dropped++;
-			continue;
-		}
-		if (r.cgroup[0] && cgroup_resolve(e->cgroot, r.cgroup, &r.cgroup_id, &r.cg_level) < 0) {
-			sg_log(LOG_WARNING, "block rule for cgroup '%s': the cgroup does not exist; "
-			       "kept, but it matches nothing until the daemon restarts with it present",
-			       r.cgroup);
-			r.cgroup_id = UINT64_MAX;
-		}
-		if (slot >= 0 && slot < NSLOTS && !e->slot_used[slot]) {
-			r.slot = slot; /* keeps its hit count from the pinned map */
-			e->slot_used[slot] = 1;
-		} else if (slot_alloc(e, &r.slot) < 0) {
-			dropped++;
-			continue;
-		}
-		if (rules_push(e, &r) == 0)
-			kept++;
-	}
-	json_object_put(root);
-	sg_log(LOG_INFO, "restored %zu runtime block rules from '%s'%s", kept, e->state_path,
-	       dropped ? " (some expired or invalid ones dropped)" : "");
+	return rules_push(e, r);
 }
 
 /* ---- programs and links ---- */
 
+static struct bpf_link *attach_cgroup(struct bpf_program *prog, void *arg)
+{
+	return bpf_program__attach_cgroup(prog, *(int *)arg);
+}
+
+/* A link a previous daemon pinned gets our program swapped in: no gap (pinlink.h). */
 static int attach_all(struct enforce *e, char *err, size_t errlen)
 {
 	int cgfd = open(e->cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -505,37 +222,16 @@ static int attach_all(struct enforce *e, char *err, size_t errlen)
 		return -errno;
 	}
 	for (int i = 0; i < NPROGS; i++) {
-		struct bpf_program *prog;
-		struct bpf_link *link = NULL;
-		char path[512];
+		struct bpf_program *prog = bpf_object__find_program_by_name(e->skel->obj,
+									     prog_names[i]);
+		int r = prog ? pinlinks_attach(e->links, prog, attach_cgroup, &cgfd) : -ENOENT;
 
-		prog = bpf_object__find_program_by_name(e->skel->obj, prog_names[i]);
-		snprintf(path, sizeof(path), "%s/link_%s", e->pin_dir, prog_names[i]);
-		/* re-adopt the link a previous daemon left: swap the program in, no gap */
-		link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
-		if (link && bpf_link__update_program(link, prog) < 0) {
-			sg_log(LOG_WARNING, "cannot update the pinned link '%s': %s; attaching anew",
-			       path, strerror(errno));
-			bpf_link__unpin(link);
-			bpf_link__destroy(link);
-			link = NULL;
+		if (r < 0) {
+			snprintf(err, errlen, "cannot attach '%s' to the cgroup '%s': %s",
+				 prog_names[i], e->cgroot, strerror(-r));
+			close(cgfd);
+			return r;
 		}
-		if (!link) {
-			link = bpf_program__attach_cgroup(prog, cgfd);
-			if (!link) {
-				int r = -errno;
-
-				snprintf(err, errlen, "cannot attach '%s' to the cgroup '%s': %s",
-					 prog_names[i], e->cgroot, strerror(-r));
-				close(cgfd);
-				return r;
-			}
-			unlink(path);
-			if (bpf_link__pin(link, path) < 0)
-				sg_log(LOG_WARNING, "cannot pin '%s': %s: enforcement will stop "
-				       "with the daemon", path, strerror(errno));
-		}
-		e->links[i] = link;
 	}
 	close(cgfd);
 	return 0;
@@ -558,40 +254,31 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 	e->release_on_stop = o->release_on_stop;
 	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", o->pin_dir ? o->pin_dir : SG_PIN_DIR);
 	snprintf(e->state_dir, sizeof(e->state_dir), "%s", o->state_dir);
-	snprintf(e->state_path, sizeof(e->state_path), "%s/" STATE_FILE, o->state_dir);
+	snprintf(e->state_path, sizeof(e->state_path), "%s/" ENFORCE_STATE_FILE, o->state_dir);
 	r = enforce_find_cgroup2(e->cgroot, sizeof(e->cgroot));
 	if (r < 0) {
 		snprintf(err, errlen, "cgroup v2 is not mounted: network enforcement needs it");
 		goto fail;
 	}
-	if (mkdir(e->pin_dir, 0700) < 0 && errno != EEXIST) {
+	e->links = pinlinks_new(e->pin_dir, "enforcement", PINLINK_UPDATE, err, errlen);
+	if (!e->links) {
 		r = -errno;
-		snprintf(err, errlen, "cannot create '%s': %s", e->pin_dir, strerror(errno));
 		goto fail;
 	}
 	mkdir(o->state_dir, 0750);
 
 	e->skel = enforce_bpf__open();
-	if (!e->skel) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the enforcement BPF object: %s", strerror(-r));
-		goto fail;
-	}
-	r = abi_check("enforce.bpf.o", e->skel->rodata->sg_abi_version, err, errlen);
+	r = bpfobj_check(e->skel ? e->skel->obj : NULL, "enforce.bpf.o",
+			 "the enforcement BPF object", err, errlen);
 	if (r < 0)
 		goto fail;
 	e->skel->rodata->tel_self_pid = getpid();
 	e->skel->rodata->tel_wakeup_bytes = o->wakeup_bytes;
 	e->skel->bss->tel_hooks = o->tel_hooks;
-	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(e->skel->obj, shared[i]);
-
-		r = bpf_map__reuse_fd(m, kernel_map_fd(k, shared[i]));
-		if (r < 0) {
-			snprintf(err, errlen, "cannot share the map '%s': %s", shared[i], strerror(-r));
-			goto fail;
-		}
-	}
+	r = bpfobj_share_maps(e->skel->obj, k, shared, sizeof(shared) / sizeof(shared[0]), err,
+			      errlen);
+	if (r < 0)
+		goto fail;
 	/* rules and hit counts outlive the daemon: libbpf re-uses what is pinned */
 	{
 		struct bpf_map *own[] = { e->skel->maps.block4, e->skel->maps.block6,
@@ -609,7 +296,10 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 		snprintf(err, errlen, "cannot load the enforcement programs: %s", strerror(-r));
 		goto fail;
 	}
-	state_load(e);
+	e->maps = (struct enforce_maps){ .block4 = bpf_map__fd(e->skel->maps.block4),
+					 .block6 = bpf_map__fd(e->skel->maps.block6),
+					 .hits = bpf_map__fd(e->skel->maps.hits) };
+	enforce_state_load(e->state_path, time(NULL), state_add, e);
 	r = sync_all(e);
 	if (r < 0 && r != -E2BIG) {
 		snprintf(err, errlen, "cannot write the block rules: %s", strerror(-r));
@@ -639,13 +329,7 @@ void enforce_close(struct enforce *e, bool clean)
 	/* programs left attached for the rules report nothing to nobody */
 	if (e->skel && e->skel->bss)
 		e->skel->bss->tel_hooks = 0;
-	for (int i = 0; i < NPROGS; i++) {
-		if (!e->links[i])
-			continue;
-		if (release)
-			bpf_link__unpin(e->links[i]);
-		bpf_link__destroy(e->links[i]); /* a pinned link stays attached */
-	}
+	pinlinks_free(e->links, release);
 	if (release && e->skel) {
 		bpf_map__unpin(e->skel->maps.block4, NULL);
 		bpf_map__unpin(e->skel->maps.block6, NULL);
@@ -667,7 +351,7 @@ int enforce_add(struct enforce *e, struct enforce_rule *r, char *err, size_t err
 	int ret;
 
 	for (size_t i = 0; i < e->n; i++) {
-		if (rule_same(&e->rules[i], r) && is_runtime(&e->rules[i])) {
+		if (rule_same(&e->rules[i], r) && enforce_rule_runtime(&e->rules[i])) {
 			snprintf(err, errlen, "the rule already exists");
 			return -EEXIST;
 		}
@@ -716,7 +400,7 @@ int enforce_remove(struct enforce *e, const struct enforce_rule *r, char *err, s
 		struct addr_cidr net;
 		int ret;
 
-		if (!rule_same(&e->rules[i], r) || !is_runtime(&e->rules[i]))
+		if (!rule_same(&e->rules[i], r) || !enforce_rule_runtime(&e->rules[i]))
 			continue;
 		net = e->rules[i].net;
 		remove_at(e, i);
@@ -739,7 +423,7 @@ int enforce_set_policy_rules(struct enforce *e, const struct enforce_rule *rules
 	int r;
 
 	for (size_t i = 0; i < e->n; i++) {
-		if (is_runtime(&e->rules[i]))
+		if (enforce_rule_runtime(&e->rules[i]))
 			e->rules[w++] = e->rules[i];
 		else
 			e->slot_used[e->rules[i].slot] = 0;
@@ -811,10 +495,7 @@ const struct enforce_rule *enforce_by_slot(const struct enforce *e, uint32_t slo
 
 uint64_t enforce_hits(const struct enforce *e, uint32_t slot)
 {
-	uint64_t v = 0;
-
-	bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.hits), &slot, &v);
-	return v;
+	return enforce_maps_hits(&e->maps, slot);
 }
 
 const char *enforce_cgroup_root(const struct enforce *e)

@@ -14,12 +14,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <linux/types.h>
 #include "addr.h"
 #include "sysguard.h"
 
 #define SG_PIN_DIR "/sys/fs/bpf/sysguard"
+#define ENFORCE_SOURCE_RUNTIME "runtime" /* enforce_rule.source of a sysguardctl block rule */
 
 struct kernel;
 
@@ -67,6 +69,12 @@ static inline uint8_t enforce_hooks(uint8_t proto, bool bind)
 	if (bind)
 		return SG_HOOK_BIND;
 	return proto == IPPROTO_TCP ? SG_HOOK_CONNECT : SG_HOOK_CONNECT | SG_HOOK_SENDMSG;
+}
+
+/* A runtime rule (sysguardctl block), kept across restarts; else a policy's. */
+static inline bool enforce_rule_runtime(const struct enforce_rule *r)
+{
+	return strcmp(r->source, ENFORCE_SOURCE_RUNTIME) == 0;
 }
 
 /* The rule as text: "10.0.0.0/8:443 tcp connect cgroup=/x". */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -18,7 +19,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "abi.h"
+#include "bpfobj.h"
 #include "kernel.h"
 #include "log.h"
 #include "sysguard.skel.h"
@@ -38,6 +39,8 @@ struct kernel {
 	int ncpus;
 	bool hooked[KTEL_MAX];       /* the kind comes from a hook, its syscall tracepoints detached */
 	char why[KTEL_MAX][320];     /* why it does not after all, when asked for */
+	void *ring_pos;              /* the ring's consumer and producer pages, read-only */
+	size_t ring_page;
 };
 
 static const char *const family_names[SG_FAM_MAX] = { "process", "file", "network" };
@@ -181,6 +184,23 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return k->sample(k->ctx, data, size);
 }
 
+/* Map the ring's consumer and producer positions (its first two pages) for kernel_ring_fill(). */
+static void ring_map_pos(struct kernel *k)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (page <= 0)
+		return;
+	p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, bpf_map__fd(k->skel->maps.events), 0);
+	if (p == MAP_FAILED) {
+		sg_log(LOG_DEBUG, "cannot map the ring's positions: %s", strerror(errno));
+		return;
+	}
+	k->ring_pos = p;
+	k->ring_page = page;
+}
+
 int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, size_t errlen)
 {
 	struct btf *vmlinux = NULL;
@@ -208,12 +228,8 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 	k->ncpus = libbpf_num_possible_cpus();
 
 	k->skel = sysguard_bpf__open();
-	if (!k->skel) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-r));
-		goto fail;
-	}
-	r = abi_check("sysguard.bpf.o", k->skel->rodata->sg_abi_version, err, errlen);
+	r = bpfobj_check(k->skel ? k->skel->obj : NULL, "sysguard.bpf.o", "the BPF object", err,
+			 errlen);
 	if (r < 0)
 		goto fail;
 	k->skel->rodata->cfg.self_pid = getpid();
@@ -302,6 +318,7 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		snprintf(err, errlen, "cannot create the ring buffer consumer: %s", strerror(-r));
 		goto fail;
 	}
+	ring_map_pos(k);
 	*ret = k;
 	return 0;
 fail:
@@ -314,6 +331,8 @@ void kernel_close(struct kernel *k)
 	if (!k)
 		return;
 	ring_buffer__free(k->rb);
+	if (k->ring_pos)
+		munmap(k->ring_pos, 2 * k->ring_page);
 	for (size_t i = 0; i < k->nprogs; i++)
 		bpf_link__destroy(k->links[i]);
 	sysguard_bpf__destroy(k->skel);
@@ -328,6 +347,20 @@ int kernel_ring_fd(const struct kernel *k)
 int kernel_consume(struct kernel *k)
 {
 	return ring_buffer__consume(k->rb);
+}
+
+int kernel_ring_fill(const struct kernel *k, uint64_t *ret_pending, uint64_t *ret_size)
+{
+	unsigned long cons, prod;
+
+	if (!k->ring_pos)
+		return -ENODATA;
+	cons = __atomic_load_n((unsigned long *)k->ring_pos, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n((unsigned long *)((char *)k->ring_pos + k->ring_page),
+			       __ATOMIC_ACQUIRE);
+	*ret_pending = prod - cons;
+	*ret_size = bpf_map__max_entries(k->skel->maps.events);
+	return 0;
 }
 
 int kernel_counters(const struct kernel *k, struct sg_counters *sum)

@@ -51,6 +51,12 @@ void kernel_close(struct kernel *k);
 
 /* The ring buffer's epoll fd, for the event loop. */
 int kernel_ring_fd(const struct kernel *k);
+/*
+ * The ring's fill: bytes the programs wrote that the daemon has not consumed
+ * yet, and the ring's size.  0, or -ENODATA when its positions could not be
+ * mapped (at kernel_open(); logged at debug level).
+ */
+int kernel_ring_fill(const struct kernel *k, uint64_t *ret_pending, uint64_t *ret_size);
 /* Consume what is in the ring. Returns records consumed or -errno. */
 int kernel_consume(struct kernel *k);
 /* Sum of the per-CPU counters. */

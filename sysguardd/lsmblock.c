@@ -9,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "abi.h"
+#include "bpfobj.h"
 #include "enforce.h"
-#include "kernel.h"
 #include "log.h"
 #include "lsmblock.h"
+#include "pinlink.h"
 #include "policy.h"
 #include "sg_limits.h"
 #include "lsm.skel.h"
@@ -32,12 +31,9 @@ struct slot {
 
 struct lsmblock {
 	struct lsm_bpf *skel;
-	struct bpf_link *links[NPROGS];
+	struct pinlinks *links;
 	const char *hooks[NPROGS];
-	size_t nlinks;
-	char pin_dir[256];
 	bool release_on_stop;
-	bool adopted;
 	uint32_t tel_hooks;          /* SG_LH_* reported when let through */
 	uint32_t base;               /* generation in force */
 	uint32_t n;                  /* its entries */
@@ -49,55 +45,33 @@ static const char *const prog_names[NPROGS] = {
 	"lsm_exec", "lsm_open", "lsm_unlink", "lsm_rmdir", "lsm_rename", "lsm_connect",
 };
 
-static void pin_path(const struct lsmblock *l, const char *name, char *buf, size_t len)
+static struct bpf_link *attach_lsm(struct bpf_program *prog, void *arg)
 {
-	snprintf(buf, len, "%s/link_%s", l->pin_dir, name);
+	return bpf_program__attach_lsm(prog);
 }
 
 /*
  * Attach every program; a link a previous daemon pinned is let go only once
- * ours is attached, so the hook is never without a program.
+ * ours is attached, so the hook is never without a program (pinlink.h).
  */
 static int attach_all(struct lsmblock *l, char *err, size_t errlen)
 {
 	for (int i = 0; i < NPROGS; i++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj,
 									     prog_names[i]);
-		struct bpf_link *old = NULL, *link;
-		char path[512];
+		int r;
 
 		if (!prog) {
 			snprintf(err, errlen, "the BPF-LSM object has no program '%s'", prog_names[i]);
 			return -ENOENT;
 		}
-		pin_path(l, prog_names[i], path, sizeof(path));
-		if (access(path, F_OK) == 0) {
-			old = bpf_link__open(path);
-			if (old) {
-				bpf_link__unpin(old);
-				l->adopted = true;
-			} else {
-				unlink(path);
-			}
-		}
-		link = bpf_program__attach_lsm(prog);
-		if (!link) {
-			int r = -errno;
-
+		r = pinlinks_attach(l->links, prog, attach_lsm, NULL);
+		if (r < 0) {
 			snprintf(err, errlen, "cannot attach '%s' to '%s': %s", prog_names[i],
 				 bpf_program__section_name(prog), strerror(-r));
-			if (old && bpf_link__pin(old, path) < 0) /* keep what was in force */
-				sg_log(LOG_WARNING, "cannot pin '%s' again: %s", path, strerror(errno));
-			bpf_link__destroy(old);
 			return r;
 		}
-		if (bpf_link__pin(link, path) < 0)
-			sg_log(LOG_WARNING, "cannot pin '%s': %s: BPF-LSM blocks will stop with the "
-			       "daemon", path, strerror(errno));
-		bpf_link__destroy(old); /* unpinned: detached now that ours holds */
-		l->links[i] = link;
 		l->hooks[i] = bpf_program__section_name(prog);
-		l->nlinks++;
 	}
 	return 0;
 }
@@ -119,33 +93,22 @@ int lsmblock_open(struct lsmblock **ret, struct kernel *k, const struct lsmblock
 	}
 	l->release_on_stop = o->release_on_stop;
 	l->tel_hooks = o->tel_open ? SG_LH_OPEN_READ | SG_LH_OPEN_WRITE : 0;
-	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", o->pin_dir ? o->pin_dir : SG_PIN_DIR);
-	if (mkdir(l->pin_dir, 0700) < 0 && errno != EEXIST) {
+	l->links = pinlinks_new(o->pin_dir ? o->pin_dir : SG_PIN_DIR, "BPF-LSM blocks",
+				PINLINK_REPLACE, err, errlen);
+	if (!l->links) {
 		r = -errno;
-		snprintf(err, errlen, "cannot create '%s': %s", l->pin_dir, strerror(errno));
 		goto fail;
 	}
 	l->skel = lsm_bpf__open();
-	if (!l->skel) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the BPF-LSM object: %s", strerror(-r));
-		goto fail;
-	}
-	r = abi_check("lsm.bpf.o", l->skel->rodata->sg_abi_version, err, errlen);
+	r = bpfobj_check(l->skel ? l->skel->obj : NULL, "lsm.bpf.o", "the BPF-LSM object", err,
+			 errlen);
 	if (r < 0)
 		goto fail;
 	l->skel->rodata->lsm_self_pid = getpid();
-	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, shared[i]);
-		int fd = kernel_map_fd(k, shared[i]);
-
-		r = m && fd >= 0 ? bpf_map__reuse_fd(m, fd) : -ENOENT;
-		if (r < 0) {
-			snprintf(err, errlen, "cannot share the map '%s': %s", shared[i],
-				 strerror(-r));
-			goto fail;
-		}
-	}
+	r = bpfobj_share_maps(l->skel->obj, k, shared, sizeof(shared) / sizeof(shared[0]), err,
+			      errlen);
+	if (r < 0)
+		goto fail;
 	r = lsm_bpf__load(l->skel);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot load the BPF-LSM programs: %s", strerror(-r));
@@ -173,16 +136,10 @@ void lsmblock_close(struct lsmblock *l, bool clean)
 
 	if (!l)
 		return;
-	for (int i = 0; i < NPROGS; i++) {
-		if (!l->links[i])
-			continue;
-		if (release || !clean)
-			bpf_link__unpin(l->links[i]);
-		bpf_link__destroy(l->links[i]);
-	}
-	if (clean && release && l->nlinks)
+	if (clean && release && pinlinks_count(l->links))
 		sg_log(LOG_INFO, "BPF-LSM enforcement released%s",
 		       l->release_on_stop ? "" : ": no block rule in force");
+	pinlinks_free(l->links, release || !clean);
 	lsm_bpf__destroy(l->skel);
 	free(l);
 }
@@ -294,10 +251,10 @@ void lsmblock_stats(const struct lsmblock *l, struct lsmblock_stats *ret)
 	int fd = bpf_map__fd(l->skel->maps.lsm_hits);
 
 	memset(ret, 0, sizeof(*ret));
-	ret->programs = l->nlinks;
+	ret->programs = pinlinks_count(l->links);
 	ret->rules = l->rules;
 	ret->entries = l->n;
-	ret->adopted = l->adopted;
+	ret->adopted = pinlinks_adopted(l->links);
 	ret->tel_open = l->tel_hooks != 0;
 	for (uint32_t s = 0; s < SG_LSM_SLOTS; s++) {
 		uint64_t v = 0;

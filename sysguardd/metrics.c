@@ -1,60 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Prometheus metrics: renders the counters the other modules keep as the text
- * exposition format 0.0.4, and serves them with evhttp (GET /metrics) on a
- * Unix socket and an optional loopback TCP port, and as a node_exporter
- * textfile written every few seconds (tmp + rename).  Rendering reads the
- * modules at scrape time into a bounded buffer; the event path costs one
+ * Prometheus metrics: the figures, read from the modules that keep them at
+ * scrape time and rendered as the text exposition format 0.0.4 into a
+ * bounded buffer, for the HTTP endpoints (metrics_http.c) and the
+ * node_exporter textfile (metrics_textfile.c).  The event path costs one
  * array increment per emitted event (a counting sink of the pipeline).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
-#include <linux/bpf.h>
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 #include "control.h"
 #include "enforce.h"
-#include "journal.h"
 #include "kernel.h"
 #include "metrics.h"
+#include "metrics_http.h"
+#include "metrics_textfile.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
 #include "sink.h"
 
 #define TEXT_INITIAL (64u << 10)
-#define TEXTFILE_INTERVAL_DEFAULT_MS 15000
 
 /* Policy (re)loads: one daemon per process, so plain statics. */
 static uint64_t reloads_ok, reloads_error;
 
 struct metrics {
 	struct metrics_sources src;
-	struct metrics_options opts;
-	char *socket_path;               /* the Unix socket we created, to unlink */
-	char *textfile;
-	struct event_base *base;
-	struct evhttp *http;
-	struct event *textfile_ev;
-	int textfile_err;                /* last textfile errno, logged once per change */
+	struct metrics_http *http;
+	struct metrics_textfile *textfile;
 	char *text;                      /* render buffer, grows to METRICS_TEXT_MAX */
 	size_t text_cap;
 	double start_time;               /* process start, unix seconds */
@@ -65,18 +44,7 @@ struct metrics {
 	 */
 	uint64_t own_emitted[SG_EV_MAX][SG_ACT_BLOCK + 1];
 	uint64_t (*emitted)[SG_ACT_BLOCK + 1];
-	/* the kernel ring's consumer and producer pages, mapped read-only */
-	void *ring_map;
-	size_t ring_map_len;
-	uint32_t ring_size;
-	bool ring_failed;
 };
-
-#define LOG(m, prio, ...)                                  \
-	do {                                               \
-		if ((m)->opts.log)                         \
-			(m)->opts.log(prio, __VA_ARGS__);  \
-	} while (0)
 
 void metrics_note_reload(bool ok)
 {
@@ -293,35 +261,6 @@ static double now_real(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Map the ring's consumer and producer pages read-only (once). */
-static void ring_map(struct metrics *m, struct kernel *k)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
-	int fd;
-
-	if (m->ring_map || m->ring_failed)
-		return;
-	m->ring_failed = true;
-	fd = kernel_map_fd(k, "events");
-	if (fd < 0)
-		return;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.type != BPF_MAP_TYPE_RINGBUF)
-		return;
-	p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		LOG(m, LOG_DEBUG, "metrics: cannot map the ring's positions: %m");
-		return;
-	}
-	m->ring_map = p;
-	m->ring_map_len = 2 * page;
-	m->ring_size = info.max_entries;
-	m->ring_failed = false;
-}
-
 static void render_pipeline(struct mw *w, const struct metrics *m, const struct pipeline *p)
 {
 	static const int acts[] = { SG_ACT_ALLOW, SG_ACT_LOG, SG_ACT_ALERT, SG_ACT_BLOCK };
@@ -358,8 +297,9 @@ static void render_pipeline(struct mw *w, const struct metrics *m, const struct 
 	mw_u64(w, "sysguard_events_encode_errors_total", NULL, st->encode_errors);
 }
 
-static void render_kernel(struct mw *w, struct metrics *m, struct kernel *k)
+static void render_kernel(struct mw *w, const struct kernel *k)
 {
+	uint64_t pending, size;
 	struct sg_counters c;
 
 	if (kernel_counters(k, &c) == 0) {
@@ -382,19 +322,13 @@ static void render_kernel(struct mw *w, struct metrics *m, struct kernel *k)
 			  "Syscall entries that could not be stashed for their exit.");
 		mw_u64(w, "sysguard_kernel_stash_full_total", NULL, c.stash_full);
 	}
-	ring_map(m, k);
-	if (m->ring_map) {
-		long page = sysconf(_SC_PAGESIZE);
-		unsigned long cons = __atomic_load_n((unsigned long *)m->ring_map, __ATOMIC_ACQUIRE);
-		unsigned long prod = __atomic_load_n((unsigned long *)((char *)m->ring_map + page),
-						     __ATOMIC_ACQUIRE);
-
+	if (kernel_ring_fill(k, &pending, &size) == 0) {
 		mw_family(w, "sysguard_ring_buffer_size_bytes", "gauge",
 			  "Size of the kernel ring buffer.");
-		mw_u64(w, "sysguard_ring_buffer_size_bytes", NULL, m->ring_size);
+		mw_u64(w, "sysguard_ring_buffer_size_bytes", NULL, size);
 		mw_family(w, "sysguard_ring_buffer_pending_bytes", "gauge",
 			  "Bytes written by the kernel and not yet consumed by the daemon.");
-		mw_u64(w, "sysguard_ring_buffer_pending_bytes", NULL, prod - cons);
+		mw_u64(w, "sysguard_ring_buffer_pending_bytes", NULL, pending);
 	}
 }
 
@@ -502,7 +436,7 @@ static void render_enforce(struct mw *w, const struct enforce *e)
 static void render(struct mw *w, struct metrics *m, const struct metrics_sources *src)
 {
 	const struct pipeline *pipe = SRC(src, pipe);
-	struct kernel *k = SRC(src, kernel);
+	const struct kernel *k = SRC(src, kernel);
 	const struct control *c = SRC(src, ctl);
 	const struct enforce *e = SRC(src, enforce);
 	const struct proctable *pt = SRC(src, pt);
@@ -520,7 +454,7 @@ static void render(struct mw *w, struct metrics *m, const struct metrics_sources
 	if (pipe)
 		render_pipeline(w, m, pipe);
 	if (k && m)
-		render_kernel(w, m, k);
+		render_kernel(w, k);
 	render_policy(w, SRC(src, policy));
 	render_outputs(w, SRC(src, pipe));
 	if (c)
@@ -578,280 +512,6 @@ static int render_own(struct metrics *m)
 	}
 }
 
-/* --- HTTP ------------------------------------------------------------------------------------ */
-
-static void on_request(struct evhttp_request *req, void *arg)
-{
-	struct metrics *m = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *body;
-	int n;
-
-	if (!path || strcmp(path, "/metrics") != 0) {
-		evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
-		body = evbuffer_new();
-		if (body)
-			evbuffer_add_printf(body, "not found; the metrics are at /metrics\n");
-		evhttp_send_reply(req, HTTP_NOTFOUND, "Not Found", body);
-		if (body)
-			evbuffer_free(body);
-		return;
-	}
-	n = render_own(m);
-	if (n < 0) {
-		LOG(m, LOG_WARNING, "metrics: cannot render: %s", strerror(-n));
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	body = evbuffer_new();
-	if (!body || evbuffer_add(body, m->text, n) < 0) {
-		evbuffer_free(body);
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, HTTP_OK, "OK", body);
-	evbuffer_free(body);
-}
-
-int metrics_parse_listen(const char *s, struct sockaddr_storage *ret, unsigned int *ret_len,
-			 bool *ret_loopback)
-{
-	char host[64];
-	const char *colon, *h = s, *hend;
-	unsigned long port;
-	char *end;
-
-	if (!s)
-		return -EINVAL;
-	if (*s == '[') {
-		hend = strchr(s, ']');
-		if (!hend || hend[1] != ':')
-			return -EINVAL;
-		h = s + 1;
-		colon = hend + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -EINVAL;
-		hend = colon;
-	}
-	if ((size_t)(hend - h) >= sizeof(host) || hend == h)
-		return -EINVAL;
-	memcpy(host, h, hend - h);
-	host[hend - h] = '\0';
-	if (colon[1] < '0' || colon[1] > '9')
-		return -EINVAL;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || port == 0 || port > 65535)
-		return -EINVAL;
-
-	memset(ret, 0, sizeof(*ret));
-	if (*s != '[') {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ret;
-
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -EINVAL;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		*ret_len = sizeof(*sin);
-		*ret_loopback = (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
-
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		*ret_len = sizeof(*sin6);
-		*ret_loopback = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
-	}
-	return 0;
-}
-
-/* Remove a stale socket; refuse a live one or a file that is not a socket. */
-static int remove_stale(struct metrics *m, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		LOG(m, LOG_ERR, "metrics: '%s' exists and is not a socket; not touching it",
-		    sa->sun_path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
-	close(fd);
-	if (r != -ECONNREFUSED) {
-		LOG(m, LOG_ERR, "metrics: '%s' is in use", sa->sun_path);
-		return -EADDRINUSE;
-	}
-	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-static int bind_fd(struct metrics *m, int fd)
-{
-	struct evconnlistener *lev;
-
-	lev = evconnlistener_new(m->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-				 0 /* listening already */, fd);
-	if (!lev)
-		return -ENOMEM;
-	if (!evhttp_bind_listener(m->http, lev)) {
-		evconnlistener_free(lev);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int listen_unix(struct metrics *m, const char *path, const char *group)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct group gr, *res = NULL;
-	char gbuf[4096], *dir, *slash;
-	mode_t old;
-	int fd, r;
-
-	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		LOG(m, LOG_ERR, "metrics: bad socket path '%s'", path);
-		return -EINVAL;
-	}
-	strcpy(sa.sun_path, path);
-	if (group && *group && (getgrnam_r(group, &gr, gbuf, sizeof(gbuf), &res) != 0 || !res))
-		LOG(m, LOG_WARNING, "metrics: group '%s' does not exist; only root can read '%s'",
-		    group, path);
-	dir = strdup(path);
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0750) == 0 && res)
-			(void)!chown(dir, (uid_t)-1, res->gr_gid);
-	}
-	free(dir);
-	r = remove_stale(m, &sa);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	old = umask(0177); /* nobody else connects before the group and mode are set */
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
-	umask(old);
-	if (r < 0) {
-		LOG(m, LOG_ERR, "metrics: bind '%s': %s", path, strerror(-r));
-		close(fd);
-		return r;
-	}
-	m->socket_path = strdup(path);
-	if (!m->socket_path) {
-		close(fd);
-		unlink(path);
-		return -ENOMEM;
-	}
-	if (res && chown(path, (uid_t)-1, res->gr_gid) < 0)
-		LOG(m, LOG_WARNING, "metrics: cannot give '%s' to group '%s': %m", path, group);
-	if (chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	r = bind_fd(m, fd);
-	if (r < 0)
-		close(fd);
-	return r;
-}
-
-static int listen_tcp(struct metrics *m, const char *addr, bool allow_remote)
-{
-	struct sockaddr_storage ss;
-	unsigned int len;
-	bool loopback;
-	int fd, r, one = 1;
-
-	if (metrics_parse_listen(addr, &ss, &len, &loopback) < 0) {
-		LOG(m, LOG_ERR, "metrics: bad listen address '%s' (expected 127.0.0.1:PORT or "
-		    "[::1]:PORT)", addr);
-		return -EINVAL;
-	}
-	if (!loopback && !allow_remote) {
-		LOG(m, LOG_ERR, "metrics: '%s' is not a loopback address; set "
-		    "'metrics.allow_remote: true' to listen there", addr);
-		return -EPERM;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		LOG(m, LOG_ERR, "metrics: cannot listen on '%s': %s", addr, strerror(-r));
-		close(fd);
-		return r;
-	}
-	r = bind_fd(m, fd);
-	if (r < 0)
-		close(fd);
-	return r;
-}
-
-/* --- textfile -------------------------------------------------------------------------------- */
-
-static int write_textfile(struct metrics *m)
-{
-	char tmp[4200];
-	int fd, n, r = 0;
-	size_t off = 0;
-
-	n = render_own(m);
-	if (n < 0)
-		return n;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", m->textfile) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	while (off < (size_t)n) {
-		ssize_t w = write(fd, m->text + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = w < 0 ? -errno : -EIO;
-			break;
-		}
-		off += w;
-	}
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, m->textfile) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
-}
-
-static void on_textfile(evutil_socket_t fd, short what, void *arg)
-{
-	struct metrics *m = arg;
-	int r = write_textfile(m);
-
-	if (r < 0 && r != m->textfile_err)
-		LOG(m, LOG_WARNING, "metrics: cannot write '%s': %s", m->textfile, strerror(-r));
-	else if (r == 0 && m->textfile_err)
-		LOG(m, LOG_INFO, "metrics: writing '%s' again", m->textfile);
-	m->textfile_err = r;
-}
-
 /* --- life cycle ------------------------------------------------------------------------------ */
 
 struct metrics *metrics_new_detached(void)
@@ -865,6 +525,17 @@ struct metrics *metrics_new_detached(void)
 	return m;
 }
 
+/* The render callback of the endpoints and the textfile. */
+static int render_text(void *arg, const char **ret_text)
+{
+	struct metrics *m = arg;
+	int n = render_own(m);
+
+	if (n >= 0)
+		*ret_text = m->text;
+	return n;
+}
+
 struct metrics *metrics_new(struct event_base *base, const struct metrics_options *opts,
 			    const struct metrics_sources *src)
 {
@@ -876,46 +547,28 @@ struct metrics *metrics_new(struct event_base *base, const struct metrics_option
 	if (!m)
 		return NULL;
 	m->src = *src;
-	m->opts = *opts;
-	m->base = base;
-	/* strings of opts are the caller's; only the log and the flags are kept */
-	m->opts.socket = m->opts.group = m->opts.listen = m->opts.textfile = NULL;
 	if ((opts->socket && *opts->socket) || (opts->listen && *opts->listen)) {
-		m->http = evhttp_new(base);
+		const struct metrics_http_opts ho = {
+			.socket = opts->socket, .group = opts->group, .listen = opts->listen,
+			.allow_remote = opts->allow_remote, .render = render_text, .arg = m,
+			.log = opts->log,
+		};
+
+		m->http = metrics_http_new(base, &ho);
 		if (!m->http) {
-			r = -ENOMEM;
+			r = -errno;
 			goto fail;
 		}
-		evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-		evhttp_set_timeout(m->http, METRICS_HTTP_TIMEOUT_SEC);
-		evhttp_set_max_headers_size(m->http, METRICS_HEADERS_MAX);
-		evhttp_set_max_body_size(m->http, 0);
-		evhttp_set_gencb(m->http, on_request, m);
-	}
-	if (opts->socket && *opts->socket) {
-		r = listen_unix(m, opts->socket, opts->group);
-		if (r < 0)
-			goto fail;
-	}
-	if (opts->listen && *opts->listen) {
-		r = listen_tcp(m, opts->listen, opts->allow_remote);
-		if (r < 0)
-			goto fail;
 	}
 	if (opts->textfile && *opts->textfile) {
-		uint32_t ms = opts->textfile_interval_ms ? opts->textfile_interval_ms
-							 : TEXTFILE_INTERVAL_DEFAULT_MS;
-		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+		const struct metrics_textfile_opts to = {
+			.path = opts->textfile, .interval_ms = opts->textfile_interval_ms,
+			.render = render_text, .arg = m, .log = opts->log,
+		};
 
-		m->textfile = strdup(opts->textfile);
-		m->textfile_ev = m->textfile ? event_new(base, -1, EV_PERSIST, on_textfile, m) : NULL;
-		if (!m->textfile_ev || event_add(m->textfile_ev, &tv) < 0) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		r = write_textfile(m);
-		if (r < 0) {
-			LOG(m, LOG_ERR, "metrics: cannot write '%s': %s", m->textfile, strerror(-r));
+		m->textfile = metrics_textfile_new(base, &to);
+		if (!m->textfile) {
+			r = -errno;
 			goto fail;
 		}
 	}
@@ -932,9 +585,6 @@ struct metrics *metrics_new(struct event_base *base, const struct metrics_option
 	}
 	return m;
 fail:
-	if (m->textfile_ev)
-		event_free(m->textfile_ev);
-	m->textfile_ev = NULL;
 	metrics_free(m);
 	errno = -r;
 	return NULL;
@@ -944,18 +594,8 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
-	if (m->textfile_ev) {
-		on_textfile(-1, 0, m); /* the last values */
-		event_free(m->textfile_ev);
-	}
-	if (m->http)
-		evhttp_free(m->http);
-	if (m->socket_path)
-		unlink(m->socket_path);
-	if (m->ring_map)
-		munmap(m->ring_map, m->ring_map_len);
-	free(m->socket_path);
-	free(m->textfile);
+	metrics_textfile_free(m->textfile); /* the last values */
+	metrics_http_free(m->http);
 	free(m->text);
 	free(m);
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's counters in the Prometheus text exposition format (0.0.4),
- * served by libevent's evhttp on a Unix socket and, when configured, on a
- * loopback TCP port, and written atomically as a node_exporter textfile.
- * The module reads the other modules through struct metrics_sources (each
- * may be NULL) at scrape time; the only counters it keeps itself are the
- * emitted events per type and action (a counting sink) and the policy
- * reloads (metrics_note_reload()).  Names and labels: sysguard.yaml(5).
+ * served over HTTP on a Unix socket and, when configured, on a loopback TCP
+ * port (metrics_http.h), and written atomically as a node_exporter textfile
+ * (metrics_textfile.h).  The module reads the other modules through struct
+ * metrics_sources (each may be NULL) at scrape time; the only counters it
+ * keeps itself are the emitted events per type and action (a counting sink)
+ * and the policy reloads (metrics_note_reload()).  Names and labels:
+ * sysguard.yaml(5).
  */
 #ifndef SG_METRICS_H
 #define SG_METRICS_H
@@ -18,9 +19,6 @@
 
 #define METRICS_TEXT_MAX      (2u << 20) /* bytes of one exposition; more is an error */
 #define METRICS_BLOCK_RULES_MAX 256      /* block rules listed one by one in block_hits */
-#define METRICS_HTTP_TIMEOUT_SEC 5       /* a scrape connection idle this long is closed */
-#define METRICS_HEADERS_MAX   8192       /* bytes of request headers */
-#define METRICS_LISTEN_DEFAULT_PORT 9477
 
 struct event_base;
 struct pipeline;
@@ -91,11 +89,6 @@ struct sink *metrics_sink_new(struct metrics *m);
 
 /* A metrics object without endpoints, for metrics_observe()/metrics_render() in tests. */
 struct metrics *metrics_new_detached(void);
-
-/* Parse "host:port" ("[v6]:port"); whether it is loopback. Returns 0 or -EINVAL. */
-struct sockaddr_storage;
-int metrics_parse_listen(const char *s, struct sockaddr_storage *ret, unsigned int *ret_len,
-			 bool *ret_loopback);
 
 /* Label value escaping of the text format (\\, \", \n) into buf. Returns length or -ENOSPC. */
 int metrics_escape_label(const char *s, char *buf, size_t len);

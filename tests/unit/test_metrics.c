@@ -20,6 +20,7 @@
 #include "config.h"
 #include "event.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "proctable.h"
