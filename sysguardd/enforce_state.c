@@ -98,6 +98,17 @@ static int64_t jint(struct json_object *o, const char *k, int64_t def)
 		       json_object_get_int64(v) : def;
 }
 
+/* A boolean as saved; an integer (files of older versions) counts when not 0. */
+static bool jbool(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return false;
+	return json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) :
+	       json_object_is_type(v, json_type_int) && json_object_get_int64(v) != 0;
+}
+
 size_t enforce_state_load(const char *path, int64_t now,
 			  int (*add)(void *arg, struct enforce_rule *r, int64_t slot), void *arg)
 {
@@ -131,7 +142,7 @@ size_t enforce_state_load(const char *path, int64_t now,
 		r.port_lo = jint(o, "port_lo", 0);
 		r.port_hi = jint(o, "port_hi", 65535);
 		r.proto = jint(o, "proto", 0);
-		r.hooks = enforce_hooks(r.proto, jint(o, "bind", 0) != 0);
+		r.hooks = enforce_hooks(r.proto, jbool(o, "bind"));
 		snprintf(r.cgroup, sizeof(r.cgroup), "%s", jstr(o, "cgroup") ? jstr(o, "cgroup") : "");
 		snprintf(r.comment, sizeof(r.comment), "%s",
 			 jstr(o, "comment") ? jstr(o, "comment") : "");

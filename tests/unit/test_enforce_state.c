@@ -100,6 +100,7 @@ static void round_trip(void **state)
 	char tmp[160];
 
 	rules[3].proto = 0;
+	rules[3].hooks = enforce_hooks(0, true); /* a bind rule stays one across a restart */
 	snprintf(rules[3].cgroup, sizeof(rules[3].cgroup), "/system.slice");
 	assert_int_equal(enforce_state_save(dir, path, rules, 4), 0);
 	assert_int_equal(stat(path, &st), 0);
@@ -126,6 +127,7 @@ static void round_trip(void **state)
 	assert_string_equal(g.r[0].comment, "c 7");
 	assert_int_equal(g.r[1].expires, 4000000000);
 	assert_int_equal(g.r[2].proto, 0);
+	assert_int_equal(g.r[2].hooks, SG_HOOK_BIND);
 	assert_string_equal(g.r[2].cgroup, "/system.slice");
 
 	/* expired by now: dropped; refused by the caller: not counted */
