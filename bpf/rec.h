@@ -8,6 +8,8 @@
 #ifndef SG_BPF_REC_H
 #define SG_BPF_REC_H
 
+#include <bpf/bpf_core_read.h>
+
 /*
  * The header of a record about the current task, size 0, all but ppid: a
  * program that may read the task sets it (rec_begin_in()), a cgroup one
@@ -29,11 +31,37 @@ static __always_inline void hdr_fill(struct sg_hdr *h, __u16 type, __u16 flags, 
 	h->syscall = sc;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->pidns = h->mntns = h->netns = h->userns = h->vpid = h->__pad = 0;
 }
 
 /*
- * A record about the current task, its parent included and its payload
- * zeroed, in buf: a per-CPU array of one struct sg_rec.  NULL without it.
+ * The task's namespaces and its thread group id in its own pid namespace.
+ * BTF loads, so a namespace already gone (an exiting task) reads as 0.
+ */
+static __always_inline void hdr_ns(struct sg_hdr *h, struct task_struct *task)
+{
+	struct pid *pid = task->group_leader->thread_pid;
+	unsigned int level = pid ? pid->level : 0;
+	unsigned long at;
+	struct upid up = {};
+
+	h->mntns = task->nsproxy->mnt_ns->ns.inum;
+	h->netns = task->nsproxy->net_ns->ns.inum;
+	h->userns = task->cred->user_ns->ns.inum;
+	if (!pid)
+		return;
+	/* numbers[level]: the pid in the task's own namespace, the last of its levels */
+	at = (unsigned long)pid + bpf_core_field_offset(struct pid, numbers) +
+	     (level & 31) * bpf_core_type_size(struct upid);
+	if (bpf_probe_read_kernel(&up, sizeof(up), (void *)at) == 0 && up.ns) {
+		h->vpid = up.nr;
+		h->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	}
+}
+
+/*
+ * A record about the current task, its parent and namespaces included and
+ * its payload zeroed, in buf: a per-CPU array of one struct sg_rec.  NULL without it.
  */
 static __always_inline struct sg_rec *rec_begin_in(void *buf, __u16 type, __u16 flags, __u32 sc)
 {
@@ -45,6 +73,7 @@ static __always_inline struct sg_rec *rec_begin_in(void *buf, __u16 type, __u16 
 		return NULL;
 	hdr_fill(&r->hdr, type, flags, sc);
 	r->hdr.ppid = task->real_parent->tgid; /* BTF loads: no helper call per hop */
+	hdr_ns(&r->hdr, task);
 	__builtin_memset(&r->u, 0, sizeof(r->u));
 	return r;
 }

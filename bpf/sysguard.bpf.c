@@ -709,6 +709,34 @@ static __always_inline __u32 put_argv_mm(struct sg_rec *r, __u32 off, struct tas
 	return off;
 }
 
+/* The inode change time as kernels before 6.6 and 6.6 to 6.10 keep it. */
+struct inode___ctime_old {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime_66 {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+/* An inode's ctime in nanoseconds since the epoch; 0 when it cannot be read. */
+static __always_inline __u64 inode_ctime_ns(struct inode *ino)
+{
+	__s64 sec = 0;
+	long nsec = 0;
+
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		sec = BPF_CORE_READ(ino, i_ctime_sec);
+		nsec = BPF_CORE_READ(ino, i_ctime_nsec);
+	} else if (bpf_core_field_exists(((struct inode___ctime_66 *)ino)->__i_ctime)) {
+		sec = BPF_CORE_READ((struct inode___ctime_66 *)ino, __i_ctime.tv_sec);
+		nsec = BPF_CORE_READ((struct inode___ctime_66 *)ino, __i_ctime.tv_nsec);
+	} else if (bpf_core_field_exists(((struct inode___ctime_old *)ino)->i_ctime)) {
+		sec = BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime.tv_sec);
+		nsec = BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime.tv_nsec);
+	}
+	return sec > 0 ? (__u64)sec * 1000000000ull + (__u64)nsec : 0;
+}
+
 /* A new image's file (mm->exe_file), and whether it is fileless. */
 static __always_inline __u32 put_exe(struct sg_rec *r, __u32 off, struct task_struct *task)
 {
@@ -722,6 +750,7 @@ static __always_inline __u32 put_exe(struct sg_rec *r, __u32 off, struct task_st
 		return off;
 	}
 	ino = BPF_CORE_READ(exe, f_inode);
+	r->u.exec.exe_ctime_ns = inode_ctime_ns(ino);
 	off = put_walk(r, off, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
 		       SG_F_EXE_UNRES);
 	/* fileless: no link left, or a memfd (named "memfd:...") */
@@ -893,6 +922,46 @@ int BPF_PROG(proc_exec_sched, struct task_struct *p, pid_t old_pid, struct linux
 	off = put_stdio(r, off, e);
 	rec_submit(r, off);
 	return 0;
+}
+
+/*
+ * Cgroup v2 directories made and removed (the default hierarchy only): the
+ * daemon learns a container's cgroup, and its path, before the first process
+ * in it runs, and forgets it when it is gone.  Not events: SG_REC_CGROUP.
+ */
+static __always_inline int cgroup_rec(struct cgroup *cgrp, const char *path, __u32 op)
+{
+	struct sg_rec *r;
+	__u32 off = 0;
+	long n;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0; /* a v1 hierarchy */
+	r = rec_begin(SG_REC_CGROUP, SG_SC_NONE);
+	if (!r)
+		return 0;
+	r->u.cgroup.id = BPF_CORE_READ(cgrp, kn, id);
+	r->u.cgroup.op = op;
+	if (op == SG_CGROUP_MKDIR) {
+		n = bpf_probe_read_kernel_str(r->data, SG_UPATH_MAX, path);
+		off = n > 0 ? n : 0;
+	}
+	r->u.cgroup.path_len = off;
+	r->hdr.size = SG_DATA_OFF + BOUND(off, 2 * SG_DATA_MAX - 1);
+	bpf_ringbuf_output(&events, r, r->hdr.size, ring_wakeup(cfg.wakeup_bytes));
+	return 0;
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(proc_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	return cgroup_rec(cgrp, path, SG_CGROUP_MKDIR);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(proc_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	return cgroup_rec(cgrp, path, SG_CGROUP_RMDIR);
 }
 
 SEC("tp_btf/sched_process_fork")

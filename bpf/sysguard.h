@@ -10,7 +10,7 @@
 #ifndef SYSGUARD_ABI_H
 #define SYSGUARD_ABI_H
 
-#define SG_ABI_VERSION 8
+#define SG_ABI_VERSION 9
 
 #define SG_COMM_LEN 16
 #define SG_DATA_MAX 8192      /* bytes of string data a record may carry */
@@ -87,6 +87,29 @@ struct sg_hdr {
 	__u32 syscall;    /* enum sg_syscall */
 	__u64 cgroup_id;
 	char comm[SG_COMM_LEN];
+	__u32 pidns;      /* the caller's pid, mount, network and user namespaces (their */
+	__u32 mntns;      /* inode numbers, as /proc/PID/ns/ shows them); 0: not read (the */
+	__u32 netns;      /* cgroup programs, a task whose namespaces are gone) */
+	__u32 userns;
+	__u32 vpid;       /* the caller's thread group id in its own pid namespace */
+	__u32 __pad;
+};
+
+/*
+ * A record that is not an event: a cgroup v2 directory made or removed
+ * (tp_btf/cgroup_mkdir, cgroup_rmdir), so the daemon knows a container's
+ * cgroup before its first process runs and forgets it when it ends.  hdr.type
+ * SG_REC_CGROUP, payload struct sg_cgroup, data: the path from the cgroup v2
+ * root (mkdir only).  Advisory: a lost one is made up for by a look-up.
+ */
+#define SG_REC_CGROUP 0x7f01
+enum sg_cgroup_op { SG_CGROUP_MKDIR = 1, SG_CGROUP_RMDIR = 2 };
+
+struct sg_cgroup {
+	__u64 id;         /* the cgroup's id: its directory's inode number */
+	__u32 op;         /* enum sg_cgroup_op */
+	__u16 path_len;
+	__u16 __pad;
 };
 
 /*
@@ -113,6 +136,7 @@ struct sg_exec {
 	__u16 stdio_len;  /* 0 or 3 * sizeof(struct sg_stdio) */
 	__u16 __pad1;
 	__u32 rule;       /* SG_F_BLOCKED: the BPF-LSM rule's slot */
+	__u64 exe_ctime_ns; /* a successful exec: its file's inode change time (CLOCK_REALTIME) */
 };
 
 /* What an exec'd image has as fd 0, 1 or 2 (struct sg_stdio.kind). */
@@ -463,6 +487,7 @@ union sg_payload {
 	struct sg_module module;
 	struct sg_bpf bpf;
 	struct sg_io_uring io_uring;
+	struct sg_cgroup cgroup;
 };
 
 /*

@@ -17,11 +17,14 @@
 #include "sysguard.h"
 
 /* ring buffer records */
-_Static_assert(sizeof(struct sg_hdr) == 64, "sg_hdr is part of the ABI");
+_Static_assert(sizeof(struct sg_hdr) == 88, "sg_hdr is part of the ABI");
 _Static_assert(offsetof(struct sg_hdr, ts_ns) == 8, "sg_hdr.ts_ns");
 _Static_assert(offsetof(struct sg_hdr, cgroup_id) == 40, "sg_hdr.cgroup_id");
 _Static_assert(offsetof(struct sg_hdr, comm) == 48, "sg_hdr.comm");
-_Static_assert(sizeof(struct sg_exec) == 32, "sg_exec is part of the ABI");
+_Static_assert(offsetof(struct sg_hdr, pidns) == 64, "sg_hdr.pidns");
+_Static_assert(offsetof(struct sg_hdr, vpid) == 80, "sg_hdr.vpid");
+_Static_assert(sizeof(struct sg_exec) == 40, "sg_exec is part of the ABI");
+_Static_assert(offsetof(struct sg_exec, exe_ctime_ns) == 32, "sg_exec.exe_ctime_ns");
 _Static_assert(sizeof(struct sg_stdio) == 48, "sg_stdio is part of the ABI");
 _Static_assert(sizeof(struct sg_fork) == 8, "sg_fork is part of the ABI");
 _Static_assert(sizeof(struct sg_exit) == 8, "sg_exit is part of the ABI");
@@ -35,8 +38,9 @@ _Static_assert(sizeof(struct sg_mount) == 24, "sg_mount is part of the ABI");
 _Static_assert(sizeof(struct sg_module) == 16, "sg_module is part of the ABI");
 _Static_assert(sizeof(struct sg_bpf) == 16, "sg_bpf is part of the ABI");
 _Static_assert(sizeof(struct sg_io_uring) == 16, "sg_io_uring is part of the ABI");
+_Static_assert(sizeof(struct sg_cgroup) == 16, "sg_cgroup is part of the ABI");
 _Static_assert(sizeof(union sg_payload) == 48, "the payload union is part of the ABI");
-_Static_assert(SG_DATA_OFF == 112, "the data offset is part of the ABI");
+_Static_assert(SG_DATA_OFF == 136, "the data offset is part of the ABI");
 _Static_assert(sizeof(struct sg_rec) == SG_DATA_OFF + 2 * SG_DATA_MAX, "sg_rec");
 _Static_assert((SG_DATA_MAX & (SG_DATA_MAX - 1)) == 0, "SG_DATA_MAX is a mask + 1");
 

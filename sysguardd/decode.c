@@ -125,6 +125,11 @@ int decode_record(struct decoder *d, const void *data, size_t size, struct sg_ev
 	ev->proc.uid = h->uid;
 	ev->proc.gid = h->gid;
 	ev->proc.cgroup_id = h->cgroup_id;
+	ev->proc.pidns = h->pidns;
+	ev->proc.mntns = h->mntns;
+	ev->proc.netns = h->netns;
+	ev->proc.userns = h->userns;
+	ev->proc.vpid = h->vpid;
 	memcpy(ev->proc.comm, h->comm, SG_COMM_LEN);
 	ev->proc.comm[SG_COMM_LEN] = '\0';
 	if (t->decode(d, h, (const char *)data + sizeof(*h), &c, ev) < 0)

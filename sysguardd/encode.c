@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -125,13 +126,39 @@ void encode_open_flags(struct jsonw *w, uint32_t f)
 	jw_arr_close(w);
 }
 
+void encode_read_hostns(struct sg_hostns *ns, const char *proc)
+{
+	static const char *const names[] = { "pid", "mnt", "net", "user" };
+	uint32_t *v[] = { &ns->pid, &ns->mnt, &ns->net, &ns->user };
+
+	for (size_t i = 0; i < 4; i++) {
+		char path[128], link[64];
+		unsigned long long n;
+		ssize_t len;
+
+		*v[i] = 0;
+		/* the host's init's; where that is refused (a hardened pid 1), the daemon's own */
+		snprintf(path, sizeof(path), "%s/1/ns/%s", proc, names[i]);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0) {
+			snprintf(path, sizeof(path), "%s/self/ns/%s", proc, names[i]);
+			len = readlink(path, link, sizeof(link) - 1);
+		}
+		if (len <= 0)
+			continue;
+		link[len] = '\0'; /* "pid:[4026531836]" */
+		if (sscanf(link, "%*[a-z]:[%llu]", &n) == 1)
+			*v[i] = (uint32_t)n;
+	}
+}
+
 void encode_argv(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
 {
 	redact_argv_json(w, argv, len, argc); /* sysguard.yaml redact: argv */
 }
 
 static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct sg_evtype *type,
-		     const struct proc_entry *parent)
+		     const struct proc_entry *parent, const struct sg_hostns *hostns)
 {
 	jw_key(w, "proc");
 	jw_obj_open(w);
@@ -151,6 +178,25 @@ static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct sg
 	jw_str(w, ev->proc.exe);
 	jw_key(w, "cgroup_id");
 	jw_uint(w, ev->proc.cgroup_id);
+	if (ev->proc.vpid && ev->proc.vpid != ev->proc.pid) {
+		jw_key(w, "vpid");
+		jw_uint(w, ev->proc.vpid);
+	}
+	if (ev->proc.mntns && hostns &&
+	    (ev->proc.pidns != hostns->pid || ev->proc.mntns != hostns->mnt ||
+	     ev->proc.netns != hostns->net || ev->proc.userns != hostns->user)) {
+		jw_key(w, "ns");
+		jw_obj_open(w);
+		jw_key(w, "pid");
+		jw_uint(w, ev->proc.pidns);
+		jw_key(w, "mnt");
+		jw_uint(w, ev->proc.mntns);
+		jw_key(w, "net");
+		jw_uint(w, ev->proc.netns);
+		jw_key(w, "user");
+		jw_uint(w, ev->proc.userns);
+		jw_obj_close(w);
+	}
 	/* alerts and blocks carry the context a responder needs; the rest stay small */
 	if (ev->verdict.action >= SG_ACT_ALERT) {
 		if (!type->own_argv && ev->proc.entry && ev->proc.entry->argv) {
@@ -294,7 +340,8 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 	}
 
 	if (type && type->kernel) {
-		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL);
+		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL,
+			 ctx ? &ctx->hostns : NULL);
 		if (ev->ctr.where)
 			ctr_obj(&w, ev);
 		if (ev->kflags & SG_F_IO_URING) {

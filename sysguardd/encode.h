@@ -13,9 +13,21 @@
 
 #define SG_EVENT_SCHEMA 1
 
+/*
+ * The host's namespaces (its init's, /proc/1/ns, else the daemon's own): a
+ * process in all of them is not namespaced.
+ */
+struct sg_hostns {
+	uint32_t pid, mnt, net, user;
+};
+
+/* Read them (0 each that cannot be read). */
+void encode_read_hostns(struct sg_hostns *ns, const char *proc);
+
 struct encode_ctx {
 	const char *host;        /* added as "host" when set */
 	const struct proctable *pt; /* for the parent of alerts and blocks */
+	struct sg_hostns hostns; /* proc.ns is written when a process is not in all of these */
 };
 
 /* One JSON object, no newline. Returns the length or -ENOSPC. */

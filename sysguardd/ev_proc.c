@@ -145,6 +145,7 @@ static int exec_decode(struct decoder *d, const struct sg_hdr *h, const void *pa
 	ev->result = x->ret;
 	ev->lsm_slot = x->rule;
 	ev->exec.at_flags = x->at_flags;
+	ev->exec.exe_ctime_ns = x->exe_ctime_ns;
 	if (decode_str(c, x->filename_len, d->filename, sizeof(d->filename)) < 0 ||
 	    x->argv_len > SG_ARGV_BYTES || decode_take(c, x->argv_len, &argv) < 0)
 		return -EINVAL;

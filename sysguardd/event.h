@@ -44,6 +44,9 @@ enum sg_severity {
 struct proc_entry;
 struct ctr_info;
 
+/* Namespace kinds, as bits of proc.hostns. */
+enum { SG_NS_PID = 1, SG_NS_MNT = 2, SG_NS_NET = 4, SG_NS_USER = 8 };
+
 /* Where a process runs, from its cgroup (container.h). */
 enum sg_where {
 	SG_WHERE_NONE = 0,       /* not looked up (no container tracking, or a daemon event) */
@@ -83,6 +86,10 @@ struct sg_event {
 		char comm[SG_COMM_LEN + 1];
 		const char *exe;             /* NULL: unknown */
 		const struct proc_entry *entry; /* the process table's entry, or NULL */
+		uint32_t pidns, mntns, netns, userns; /* namespace inode numbers; 0: not known */
+		uint32_t vpid;               /* pid in its own pid namespace; 0: not known */
+		uint8_t hostns;              /* SG_NS_*: in the host's namespace of that kind
+					      * (enrich; when mntns is known) */
 	} proc;
 
 	/* the process's container (enrich); encode and policy read it through these */
@@ -119,6 +126,7 @@ struct sg_event {
 			bool argv_truncated;
 			const char *cwd;         /* NULL: unknown */
 			uint32_t at_flags;
+			uint64_t exe_ctime_ns;   /* the file's inode change time; 0: not known */
 		} exec;
 		struct {
 			uint32_t child_pid;

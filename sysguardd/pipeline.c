@@ -92,6 +92,7 @@ struct pipeline *pipeline_new(struct proctable *pt, const struct pipeline_hooks 
 	decoder_init(&p->dec);
 	p->pt = pt;
 	p->ectx.pt = pt;
+	encode_read_hostns(&p->ectx.hostns, "/proc");
 	if (hooks)
 		p->hooks = *hooks;
 	return p;
@@ -236,6 +237,14 @@ static void process(struct pipeline *p, const void *data, size_t size)
 	}
 	proctable_update(p->pt, ev);
 	proctable_enrich(p->pt, ev);
+	if (ev->proc.mntns) {
+		const struct sg_hostns *h = &p->ectx.hostns;
+
+		ev->proc.hostns = (ev->proc.pidns == h->pid ? SG_NS_PID : 0) |
+				  (ev->proc.mntns == h->mnt ? SG_NS_MNT : 0) |
+				  (ev->proc.netns == h->net ? SG_NS_NET : 0) |
+				  (ev->proc.userns == h->user ? SG_NS_USER : 0);
+	}
 	if (p->ctr)
 		enrich_container(p, ev);
 	judge_and_emit(p, ev);
@@ -323,11 +332,46 @@ static bool hold_record(struct pipeline *p, const void *data, size_t size)
 	return true;
 }
 
+/* A cgroup made or removed (SG_REC_CGROUP): the container cache knows before a lookup. */
+static void cgroup_record(struct pipeline *p, const void *data, size_t size)
+{
+	const struct sg_hdr *h = data;
+	const struct sg_cgroup *cg = (const void *)((const char *)data + sizeof(*h));
+	const char *path = (const char *)data + SG_DATA_OFF;
+	int r;
+
+	if (size < SG_DATA_OFF || size < SG_DATA_OFF + (size_t)cg->path_len) {
+		p->stats.malformed++;
+		return;
+	}
+	if (!p->ctr)
+		return;
+	if (cg->op == SG_CGROUP_RMDIR) {
+		container_cgroup_removed(p->ctr, cg->id);
+		return;
+	}
+	if (cg->op != SG_CGROUP_MKDIR || !cg->path_len || path[cg->path_len - 1] != '\0') {
+		p->stats.malformed++;
+		return;
+	}
+	r = container_cgroup_created(p->ctr, cg->id, path);
+	if (r < 0 && r != -EAGAIN)
+		sg_log(LOG_DEBUG, "cgroup '%s' (%llu): %s", path, (unsigned long long)cg->id,
+		       strerror(-r));
+}
+
 int pipeline_record(void *ctx, const void *data, size_t size)
 {
 	struct pipeline *p = ctx;
 
 	p->busy = true;
+	if (size >= sizeof(struct sg_hdr) && ((const struct sg_hdr *)data)->type == SG_REC_CGROUP) {
+		cgroup_record(p, data, size);
+		if (p->hold)
+			release_ready(p);
+		p->busy = false;
+		return 0;
+	}
 	if (p->hold) {
 		release_ready(p);
 		if (hold_record(p, data, size)) {

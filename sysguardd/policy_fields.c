@@ -619,6 +619,64 @@ static size_t get_k8s_container(struct ectx *c, const char **v)
 	return ctr_str(v, ci ? ci->k8s_container : NULL);
 }
 
+/* ---- namespaces ----------------------------------------------------------- */
+
+static bool num_known(uint32_t x, uint32_t *v)
+{
+	*v = x;
+	return x != 0;
+}
+
+static bool get_proc_vpid(struct ectx *c, uint32_t *v)
+{
+	return num_known(c->ev->proc.vpid, v);
+}
+
+static bool get_proc_pidns(struct ectx *c, uint32_t *v)
+{
+	return num_known(c->ev->proc.pidns, v);
+}
+
+static bool get_proc_mntns(struct ectx *c, uint32_t *v)
+{
+	return num_known(c->ev->proc.mntns, v);
+}
+
+static bool get_proc_netns(struct ectx *c, uint32_t *v)
+{
+	return num_known(c->ev->proc.netns, v);
+}
+
+static bool get_proc_userns(struct ectx *c, uint32_t *v)
+{
+	return num_known(c->ev->proc.userns, v);
+}
+
+static uint32_t hostns_bit(struct ectx *c, uint8_t kind)
+{
+	return c->ev->proc.mntns ? bool_bits(c->ev->proc.hostns & kind) : 0;
+}
+
+static uint32_t get_hostns_pid(struct ectx *c)
+{
+	return hostns_bit(c, SG_NS_PID);
+}
+
+static uint32_t get_hostns_mnt(struct ectx *c)
+{
+	return hostns_bit(c, SG_NS_MNT);
+}
+
+static uint32_t get_hostns_net(struct ectx *c)
+{
+	return hostns_bit(c, SG_NS_NET);
+}
+
+static uint32_t get_hostns_user(struct ectx *c)
+{
+	return hostns_bit(c, SG_NS_USER);
+}
+
 /* ---- the names of enumerated values ------------------------------------- */
 
 /* The policy's event names: the kernel's types, and 'write' (a writing open). */
@@ -745,6 +803,16 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 				.get.strs = get_k8s_namespace },
 	[FLD_K8S_CONTAINER] = { "k8s.container", PK_STR, SG_PFG_PROC,
 				.get.strs = get_k8s_container },
+	[FLD_PROC_VPID] = { "proc.vpid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_vpid },
+	[FLD_PROC_PIDNS] = { "proc.pidns", PK_NUM, SG_PFG_PROC, .get.num = get_proc_pidns },
+	[FLD_PROC_MNTNS] = { "proc.mntns", PK_NUM, SG_PFG_PROC, .get.num = get_proc_mntns },
+	[FLD_PROC_NETNS] = { "proc.netns", PK_NUM, SG_PFG_PROC, .get.num = get_proc_netns },
+	[FLD_PROC_USERNS] = { "proc.userns", PK_NUM, SG_PFG_PROC, .get.num = get_proc_userns },
+	[FLD_HOSTNS_PID] = { "proc.hostns.pid", PK_BOOL, SG_PFG_PROC, .get.bits = get_hostns_pid },
+	[FLD_HOSTNS_MNT] = { "proc.hostns.mnt", PK_BOOL, SG_PFG_PROC, .get.bits = get_hostns_mnt },
+	[FLD_HOSTNS_NET] = { "proc.hostns.net", PK_BOOL, SG_PFG_PROC, .get.bits = get_hostns_net },
+	[FLD_HOSTNS_USER] = { "proc.hostns.user", PK_BOOL, SG_PFG_PROC,
+			      .get.bits = get_hostns_user },
 };
 
 uint32_t policy_field_events[FLD_MAX];
