@@ -35,6 +35,7 @@ struct cobj {
 	int error;                /* of the metadata read */
 	size_t refs;              /* cgroup entries pointing here */
 	size_t bytes;
+	bool announced;           /* its start (or finding) is in the news */
 	struct cobj *prev, *next;
 };
 
@@ -47,6 +48,7 @@ struct centry {
 	bool used;
 	bool aged;   /* on the age list: resolved, may be evicted */
 	bool doomed; /* removed while pending: dropped once announced */
+	bool made;   /* its mkdir was seen: a container first seen here has just started */
 };
 
 struct req {
@@ -84,6 +86,8 @@ struct container {
 	struct cobj *objs;
 	struct container_entry unknown;
 	struct container_stats st;
+	struct container_news news[CONTAINER_NEWS_MAX];
+	size_t news_head, news_len;
 
 	/* shared, under mu */
 	pthread_mutex_t mu;
@@ -154,10 +158,30 @@ static void age_unlink(struct container *c, struct centry *e)
 	e->aged = false;
 }
 
-static void obj_unref(struct container *c, struct cobj *o)
+/* A container started, was found, or stopped: for container_news_next(). */
+static void news(struct container *c, const struct ctr_info *info, enum container_op op)
+{
+	struct container_news *n;
+
+	if (c->news_len == CONTAINER_NEWS_MAX) {
+		c->st.news_lost++;
+		return;
+	}
+	n = &c->news[(c->news_head + c->news_len++) % CONTAINER_NEWS_MAX];
+	n->op = op;
+	n->runtime = info->runtime;
+	snprintf(n->id, sizeof(n->id), "%s", info->id);
+	snprintf(n->name, sizeof(n->name), "%s", info->name);
+	snprintf(n->image, sizeof(n->image), "%s", info->image);
+}
+
+/* removed: its last cgroup is gone, not evicted, so the container stopped. */
+static void obj_unref(struct container *c, struct cobj *o, bool removed)
 {
 	if (--o->refs)
 		return;
+	if (removed && o->announced)
+		news(c, &o->info, CONTAINER_STOP);
 	if (o->prev)
 		o->prev->next = o->next;
 	else
@@ -211,7 +235,7 @@ static void entry_set_obj(struct centry *e, struct cobj *o)
 	e->pub.error = o->error;
 }
 
-static void entry_drop(struct container *c, struct centry *e)
+static void entry_drop(struct container *c, struct centry *e, bool removed)
 {
 	uint32_t i = idx(c, e), *p = &c->buckets[bucket_of(c, e->pub.cgroup_id)];
 
@@ -222,7 +246,7 @@ static void entry_drop(struct container *c, struct centry *e)
 	if (e->pub.state == CONTAINER_PENDING)
 		c->npending--;
 	if (e->obj)
-		obj_unref(c, e->obj);
+		obj_unref(c, e->obj, removed);
 	memset(e, 0, sizeof(*e));
 	e->hnext = c->free_head;
 	c->free_head = i;
@@ -238,7 +262,7 @@ static struct centry *entry_new(struct container *c, uint64_t id)
 	if (c->free_head == NIL) {
 		if (c->age_head == NIL)
 			return NULL; /* every entry is pending */
-		entry_drop(c, &c->e[c->age_head]);
+		entry_drop(c, &c->e[c->age_head], false);
 		c->st.evicted++;
 	}
 	i = c->free_head;
@@ -351,8 +375,13 @@ static void install(struct container *c, struct result *r)
 	switch (r->state) {
 	case CONTAINER_IN:
 		o = obj_find(c, r->ref.runtime, r->ref.id);
-		if (!o)
+		if (!o) {
 			o = obj_add(c, r->ref.runtime, r->info, r->error);
+			if (o && !o->info.vm) {
+				o->announced = true;
+				news(c, &o->info, e->made ? CONTAINER_START : CONTAINER_FOUND);
+			}
+		}
 		if (o) {
 			entry_set_obj(e, o);
 			break;
@@ -375,7 +404,7 @@ static void install(struct container *c, struct result *r)
 		/* the callback may have changed the table: find it again */
 		e = find(c, r->id);
 		if (e && e->gen == r->gen)
-			entry_drop(c, e);
+			entry_drop(c, e, true);
 	}
 }
 
@@ -427,7 +456,7 @@ const struct container_entry *container_lookup(struct container *c, uint64_t cgr
 	if (!e)
 		return unknown(c, cgroup_id, -ENOSPC);
 	if (enqueue(c, cgroup_id, e->gen, NULL) < 0) {
-		entry_drop(c, e);
+		entry_drop(c, e, false);
 		return unknown(c, cgroup_id, -EAGAIN);
 	}
 	c->npending++;
@@ -452,6 +481,7 @@ int container_cgroup_created(struct container *c, uint64_t cgroup_id, const char
 	e = entry_new(c, cgroup_id);
 	if (!e)
 		return -ENOSPC;
+	e->made = true;
 	if (r == 0) {
 		e->pub.state = CONTAINER_HOST;
 		age_append(c, e);
@@ -467,7 +497,7 @@ int container_cgroup_created(struct container *c, uint64_t cgroup_id, const char
 	r = p ? enqueue(c, cgroup_id, e->gen, p) : -ENOMEM;
 	if (r < 0) {
 		free(p);
-		entry_drop(c, e);
+		entry_drop(c, e, false);
 		return r;
 	}
 	c->npending++;
@@ -483,7 +513,7 @@ void container_cgroup_removed(struct container *c, uint64_t cgroup_id)
 	if (e->pub.state == CONTAINER_PENDING)
 		e->doomed = true;
 	else
-		entry_drop(c, e);
+		entry_drop(c, e, true);
 }
 
 int container_scan(struct container *c)
@@ -493,6 +523,25 @@ int container_scan(struct container *c)
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	return 0;
+}
+
+bool container_news_next(struct container *c, struct container_news *ret)
+{
+	if (!c->news_len)
+		return false;
+	*ret = c->news[c->news_head];
+	c->news_head = (c->news_head + 1) % CONTAINER_NEWS_MAX;
+	c->news_len--;
+	return true;
+}
+
+const struct ctr_info *container_find(const struct container *c, enum ctr_runtime rt,
+				      const char *id)
+{
+	for (const struct cobj *o = c->objs; o; o = o->next)
+		if (o->info.runtime == rt && !strcmp(o->info.id, id))
+			return &o->info;
+	return NULL;
 }
 
 void container_stats(const struct container *c, struct container_stats *ret)
@@ -976,7 +1025,7 @@ void container_free(struct container *c)
 	if (c->e) {
 		for (size_t i = 0; i < c->max; i++)
 			if (c->e[i].used)
-				entry_drop(c, &c->e[i]);
+				entry_drop(c, &c->e[i], false);
 	}
 	if (c->ev)
 		event_free(c->ev);

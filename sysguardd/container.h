@@ -25,6 +25,7 @@
 #define CONTAINER_PENDING_MAX 1024  /* resolutions queued at once */
 #define CONTAINER_WALK_MAX    65536 /* cgroup directories one walk of the tree visits */
 #define CONTAINER_WALK_DEPTH  32    /* levels below the cgroup root a walk descends */
+#define CONTAINER_NEWS_MAX    64    /* containers started or stopped, not taken yet */
 
 struct event_base;
 
@@ -61,6 +62,7 @@ struct container_stats {
 	uint64_t failed;    /* ... that could not find the cgroup, or read its metadata in full */
 	uint64_t evicted;   /* resolved cgroups dropped to make room */
 	uint64_t dropped;   /* lookups answered UNKNOWN at once: queue or table full */
+	uint64_t news_lost; /* starts and stops not told: nobody took the news in time */
 	size_t info_bytes;  /* memory the containers' metadata holds */
 	bool handles;       /* paths are found with open_by_handle_at() */
 	bool scan_done;     /* container_scan() has finished */
@@ -104,6 +106,29 @@ void container_cgroup_removed(struct container *c, uint64_t cgroup_id);
  * running (their own cgroups; deeper ones are resolved when looked up).
  */
 int container_scan(struct container *c);
+
+/*
+ * What happened to containers, oldest first: one seen starting (its cgroup
+ * was made while the daemon watched), one found running (already there, or
+ * first seen by a look-up), one stopped (its last cgroup removed; an entry
+ * evicted from the cache is not a stop).  A machine of class vm is neither.
+ */
+enum container_op { CONTAINER_START, CONTAINER_FOUND, CONTAINER_STOP };
+
+struct container_news {
+	enum container_op op;
+	enum ctr_runtime runtime;
+	char id[CTR_ID_MAX + 1];
+	char name[CTR_NAME_MAX + 1];
+	char image[CTR_IMAGE_MAX + 1];
+};
+
+/* The next news into *ret; false when there is none (bounded: CONTAINER_NEWS_MAX). */
+bool container_news_next(struct container *c, struct container_news *ret);
+
+/* A running container's metadata (until the next container_* call), or NULL. */
+const struct ctr_info *container_find(const struct container *c, enum ctr_runtime rt,
+				      const char *id);
 
 void container_stats(const struct container *c, struct container_stats *ret);
 

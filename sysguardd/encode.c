@@ -219,8 +219,7 @@ static void proc_obj(struct jsonw *w, const struct sg_event *ev, const struct sg
 	jw_obj_close(w);
 }
 
-/* Where the process runs; alerts and blocks carry the whole of what is known. */
-static void ctr_obj(struct jsonw *w, const struct sg_event *ev)
+void encode_container(struct jsonw *w, const struct sg_event *ev)
 {
 	const struct ctr_info *ci = ev->ctr.info;
 	char when[40];
@@ -343,7 +342,7 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL,
 			 ctx ? &ctx->hostns : NULL);
 		if (ev->ctr.where)
-			ctr_obj(&w, ev);
+			encode_container(&w, ev);
 		if (ev->kflags & SG_F_IO_URING) {
 			jw_key(&w, "via");
 			jw_name(&w, "io_uring");

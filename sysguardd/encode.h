@@ -30,6 +30,14 @@ struct encode_ctx {
 	struct sg_hostns hostns; /* proc.ns is written when a process is not in all of these */
 };
 
+/*
+ * The "container" member: where ev's process runs (or, for a container
+ * event, which container); alerts and blocks carry the whole of what is
+ * known (image_id, privileged, started, labels).
+ */
+struct jsonw;
+void encode_container(struct jsonw *w, const struct sg_event *ev);
+
 /* One JSON object, no newline. Returns the length or -ENOSPC. */
 int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *buf, size_t len);
 

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The event types the daemon makes itself: mark, drop, block_change and
- * policy.  Their rows of the event table and what each row points at; they
+ * The event types the daemon makes itself: mark, drop, block_change,
+ * policy and container (a container started, was found running, stopped).  Their rows of the event table and what each row points at; they
  * have no decoder (nothing of them comes from the kernel) and a journal
  * priority and MESSAGE_ID of their own.
  */
 #include <string.h>
 #include <syslog.h>
+#include "encode.h"
 #include "journal.h"
 #include "jsonw.h"
 
@@ -186,4 +187,52 @@ const struct sg_evtype sg_evtype_policy = {
 	.message = policy_message,
 	.priority = policy_priority,
 	.message_id = SG_MID_POLICY,
+};
+
+/* ---- container ---- */
+
+static const char *const lifecycle_ops[] = { "start", "found", "stop" }; /* enum container_op */
+
+static const char *lifecycle_op(const struct sg_event *ev)
+{
+	unsigned int op = (unsigned int)ev->lifecycle.op;
+
+	return op < sizeof(lifecycle_ops) / sizeof(lifecycle_ops[0]) ? lifecycle_ops[op] : "?";
+}
+
+static void container_encode(struct jsonw *w, const struct sg_event *ev)
+{
+	encode_container(w, ev);
+	jw_key(w, "lifecycle");
+	jw_obj_open(w);
+	jw_key(w, "op");
+	jw_name(w, lifecycle_op(ev));
+	jw_obj_close(w);
+}
+
+static void container_journal(struct journal_entry *e, const struct sg_event *ev)
+{
+	journal_add(e, "SYSGUARD_CONTAINER_OP", "%s", lifecycle_op(ev));
+}
+
+static void container_message(struct sg_msg *m, const struct sg_event *ev)
+{
+	static const char *const done[] = { "started", "found running", "stopped" };
+	unsigned int op = (unsigned int)ev->lifecycle.op;
+	const char *act = ev->verdict.action == SG_ACT_ALERT ? "ALERT" :
+			  ev->verdict.action == SG_ACT_BLOCK ? "BLOCK" : "LOG";
+
+	sg_msg_add(m, "%s%s%s: container %s (%s) %s", act, ev->verdict.rule_id ? " " : "",
+		   sg_msg_or(ev->verdict.rule_id, ""),
+		   sg_msg_or(ev->ctr.name && *ev->ctr.name ? ev->ctr.name : ev->ctr.id, "?"),
+		   sg_msg_or(ev->ctr.image, "?"), op < 3 ? done[op] : "changed");
+}
+
+const struct sg_evtype sg_evtype_container = {
+	.name = "container",
+	.judged = true,
+	.pfields = SG_PFG_CTR | SG_PFG_LIFECYCLE,
+	.encode = container_encode,
+	.journal = container_journal,
+	.message = container_message,
 };

@@ -16,6 +16,7 @@ extern const struct sg_evtype sg_evtype_connect, sg_evtype_bind, sg_evtype_liste
 extern const struct sg_evtype sg_evtype_ptrace, sg_evtype_setuid, sg_evtype_mount;
 extern const struct sg_evtype sg_evtype_module, sg_evtype_bpf, sg_evtype_io_uring;
 extern const struct sg_evtype sg_evtype_mark, sg_evtype_drop, sg_evtype_blockchg, sg_evtype_policy;
+extern const struct sg_evtype sg_evtype_container;
 
 const struct sg_evtype *const sg_evtypes[SG_EV_MAX] = {
 	[SG_EV_EXEC] = &sg_evtype_exec,
@@ -38,6 +39,7 @@ const struct sg_evtype *const sg_evtypes[SG_EV_MAX] = {
 	[SG_EV_DROP] = &sg_evtype_drop,
 	[SG_EV_BLOCKCHG] = &sg_evtype_blockchg,
 	[SG_EV_POLICY] = &sg_evtype_policy,
+	[SG_EV_CONTAINER] = &sg_evtype_container,
 };
 
 static const char *const syscall_names[SG_SC_MAX] = {

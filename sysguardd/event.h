@@ -21,6 +21,7 @@ enum {
 	SG_EV_DROP,                    /* a report of lost events */
 	SG_EV_BLOCKCHG,                /* an enforcement rule was added or removed */
 	SG_EV_POLICY,                  /* the policy was loaded or reloaded */
+	SG_EV_CONTAINER,               /* a container started, was found, or stopped */
 	SG_EV_MAX,
 };
 
@@ -208,6 +209,9 @@ struct sg_event {
 			bool ok;
 			const char *error;
 		} policy;
+		struct {
+			int op;                  /* enum container_op (container.h) */
+		} lifecycle;
 	};
 
 	struct sg_verdict verdict;
@@ -241,6 +245,8 @@ enum sg_pfgroup {
 	SG_PFG_MOUNT = 1u << 9,    /* mount.* */
 	SG_PFG_MODULE = 1u << 10,  /* module.* */
 	SG_PFG_BPF = 1u << 11,     /* bpf.* */
+	SG_PFG_CTR = 1u << 12,     /* container.*, k8s.* (kernel types have them with proc) */
+	SG_PFG_LIFECYCLE = 1u << 13, /* lifecycle.op */
 };
 
 /* How the kernel may filter a type before userspace sees it (policy_kfilter.c). */
@@ -255,6 +261,7 @@ struct sg_evtype {
 	bool kernel;               /* comes from the kernel: has proc, syscall and result */
 	bool own_argv;             /* carries its own argv (alerts then need not add proc.argv) */
 	bool journal_always;       /* sent to the journal whatever its action */
+	bool judged;               /* not from the kernel, and judged by the policy all the same */
 	uint32_t pfields;          /* enum sg_pfgroup: the policy fields it has */
 	enum sg_kfclass kfilter;
 	size_t payload;            /* kernel: the sizeof() of its bpf/sysguard.h payload */
@@ -289,6 +296,14 @@ extern const struct sg_evtype *const sg_evtypes[SG_EV_MAX];
 static inline const struct sg_evtype *sg_evtype(int type)
 {
 	return type > 0 && type < SG_EV_MAX ? sg_evtypes[type] : NULL;
+}
+
+/* Whether the policy judges events of a type: the kernel's, and those rows that say so. */
+static inline bool sg_type_judged(int type)
+{
+	const struct sg_evtype *t = sg_evtype(type);
+
+	return t && (t->kernel || t->judged);
 }
 
 /* The names of what fds 0-2 of an exec'd image are (enum sg_fdkind). */

@@ -199,6 +199,9 @@ int journal_format_message(const struct sg_event *ev, char *buf, size_t len)
 	else
 		sg_msg_add(&m, "%s: ", act);
 	sg_msg_add(&m, "%s (pid %u) ", sg_msg_or(ev->proc.comm, "?"), ev->proc.pid);
+	if (ev->ctr.where == SG_WHERE_CONTAINER)
+		sg_msg_add(&m, "in container %s ",
+			   sg_msg_or(ev->ctr.name && *ev->ctr.name ? ev->ctr.name : ev->ctr.id, "?"));
 	if (t)
 		t->message(&m, ev);
 	else
@@ -278,6 +281,11 @@ void journal_publish(void *ctx, const struct sg_event *ev, const char *json, siz
 		journal_add_str(&e, "SYSGUARD_EXE", ev->proc.exe);
 		if (ev->has_result)
 			journal_add(&e, "SYSGUARD_RESULT", "%d", ev->result);
+	}
+	if (ev->ctr.where == SG_WHERE_CONTAINER) {
+		journal_add_str(&e, "SYSGUARD_CONTAINER_ID", ev->ctr.id);
+		journal_add_str(&e, "SYSGUARD_CONTAINER_NAME", ev->ctr.name);
+		journal_add_str(&e, "SYSGUARD_CONTAINER_IMAGE", ev->ctr.image);
 	}
 	if (t && t->journal)
 		t->journal(&e, ev);

@@ -273,11 +273,33 @@ static bool resolved(uint64_t cgroup_id, void *arg)
 	return container_lookup(p->ctr, cgroup_id)->state != CONTAINER_PENDING;
 }
 
+/* Containers started, found or stopped: each one event, judged like the rest. */
+static void container_news(struct pipeline *p)
+{
+	struct container_news n;
+
+	while (p->ctr && container_news_next(p->ctr, &n)) {
+		struct sg_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SG_EV_CONTAINER;
+		ev.lifecycle.op = n.op;
+		ev.ctr.where = SG_WHERE_CONTAINER;
+		ev.ctr.info = n.op != CONTAINER_STOP ? container_find(p->ctr, n.runtime, n.id) : NULL;
+		ev.ctr.id = n.id;
+		ev.ctr.name = n.name;
+		ev.ctr.image = n.image;
+		ev.ctr.runtime = cgpath_runtime_name(n.runtime);
+		pipeline_inject(p, &ev);
+	}
+}
+
 /* The cgroups resolved while a record was in flight. */
 static void release_ready(struct pipeline *p)
 {
 	uint64_t cg;
 
+	container_news(p);
 	while (p->nready)
 		release(p, HOLD_CGROUP, p->ready[--p->nready]);
 	if (p->ready_lost) {
@@ -300,6 +322,7 @@ void pipeline_container_resolved(void *ctx, uint64_t cgroup_id)
 			p->ready_lost = true;
 		return;
 	}
+	container_news(p); /* a container's start goes before its first events */
 	release(p, HOLD_CGROUP, cgroup_id);
 	pipeline_flush(p);
 }
@@ -382,6 +405,8 @@ int pipeline_record(void *ctx, const void *data, size_t size)
 	process(p, data, size);
 	if (p->hold)
 		release_ready(p);
+	else
+		container_news(p);
 	p->busy = false;
 	return 0;
 }
@@ -413,6 +438,8 @@ void pipeline_inject(struct pipeline *p, struct sg_event *ev)
 
 void pipeline_flush(struct pipeline *p)
 {
+	if (p->ctr && !p->busy)
+		container_news(p);
 	if (p->hold && !p->busy)
 		release(p, HOLD_EXPIRED, 0); /* those that waited long enough go, unresolved */
 	for (size_t i = 0; i < p->nsinks; i++)

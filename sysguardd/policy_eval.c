@@ -18,7 +18,7 @@ uint32_t policy_event_mask(const struct sg_event *ev)
 {
 	uint32_t m;
 
-	if (ev->type <= 0 || ev->type >= SG_EV_KERNEL_MAX)
+	if (!sg_type_judged(ev->type))
 		return 0;
 	m = 1u << ev->type;
 	if (ev->type == SG_EV_OPEN && ev->file.write)
@@ -183,7 +183,7 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 	struct ectx c;
 
 	*vd = (struct sg_verdict){ .action = SG_ACT_LOG, .severity = SG_SEV_INFO, .repeat = 1 };
-	if (ev->type <= 0 || ev->type >= SG_EV_KERNEL_MAX)
+	if (!sg_type_judged(ev->type))
 		return vd->action;
 	c.p = p;
 	c.ev = ev;

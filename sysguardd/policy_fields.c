@@ -619,6 +619,11 @@ static size_t get_k8s_container(struct ectx *c, const char **v)
 	return ctr_str(v, ci ? ci->k8s_container : NULL);
 }
 
+static uint32_t get_lifecycle_op(struct ectx *c)
+{
+	return c->ev->type == SG_EV_CONTAINER ? 1u << c->ev->lifecycle.op : 0;
+}
+
 /* ---- namespaces ----------------------------------------------------------- */
 
 static bool num_known(uint32_t x, uint32_t *v)
@@ -687,7 +692,7 @@ static const char *event_name(int bit)
 	if (bit == 31)
 		return "write";
 	t = sg_evtype(bit);
-	return t && t->kernel ? t->name : NULL;
+	return t && sg_type_judged(bit) ? t->name : NULL;
 }
 
 /* bit 0 tcp, bit 1 udp: the names the protocol uses too */
@@ -698,6 +703,7 @@ static const char *proto_name(int bit)
 }
 
 static const char *const family_names[] = { "inet", "inet6", "unix" };
+static const char *const lifecycle_names[] = { "start", "found", "stop" }; /* enum container_op */
 static const char *const result_names[] = { "success", "failure" };
 static const char *const fileless_names[] = { "memfd", "deleted" };
 static const char *const exec_via_names[] = { "fd", "loader" };
@@ -786,23 +792,25 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_VIA] = { "via", PK_ENUM, SG_PFG_PROC, .get.bits = get_via, NAMES(submit_names) },
 	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, .get.bits = get_result,
 			 NAMES(result_names) },
-	[FLD_CTR_HOST] = { "container.host", PK_BOOL, SG_PFG_PROC, .get.bits = get_ctr_host },
-	[FLD_CTR_ID] = { "container.id", PK_STR, SG_PFG_PROC, .get.strs = get_ctr_id },
-	[FLD_CTR_NAME] = { "container.name", PK_STR, SG_PFG_PROC, .get.strs = get_ctr_name },
-	[FLD_CTR_IMAGE] = { "container.image", PK_STR, SG_PFG_PROC, .get.strs = get_ctr_image },
-	[FLD_CTR_IMAGE_ID] = { "container.image_id", PK_STR, SG_PFG_PROC,
+	[FLD_CTR_HOST] = { "container.host", PK_BOOL, SG_PFG_PROC | SG_PFG_CTR, .get.bits = get_ctr_host },
+	[FLD_CTR_ID] = { "container.id", PK_STR, SG_PFG_PROC | SG_PFG_CTR, .get.strs = get_ctr_id },
+	[FLD_CTR_NAME] = { "container.name", PK_STR, SG_PFG_PROC | SG_PFG_CTR, .get.strs = get_ctr_name },
+	[FLD_CTR_IMAGE] = { "container.image", PK_STR, SG_PFG_PROC | SG_PFG_CTR, .get.strs = get_ctr_image },
+	[FLD_CTR_IMAGE_ID] = { "container.image_id", PK_STR, SG_PFG_PROC | SG_PFG_CTR,
 			       .get.strs = get_ctr_image_id },
-	[FLD_CTR_RUNTIME] = { "container.runtime", PK_STR, SG_PFG_PROC,
+	[FLD_CTR_RUNTIME] = { "container.runtime", PK_STR, SG_PFG_PROC | SG_PFG_CTR,
 			      .get.strs = get_ctr_runtime },
-	[FLD_CTR_PRIVILEGED] = { "container.privileged", PK_BOOL, SG_PFG_PROC,
+	[FLD_CTR_PRIVILEGED] = { "container.privileged", PK_BOOL, SG_PFG_PROC | SG_PFG_CTR,
 				 .get.bits = get_ctr_privileged },
-	[FLD_CTR_LABEL] = { "container.labels.", PK_STR, SG_PFG_PROC, PF_KEYED,
+	[FLD_CTR_LABEL] = { "container.labels.", PK_STR, SG_PFG_PROC | SG_PFG_CTR, PF_KEYED,
 			    .get.strs = get_ctr_label },
-	[FLD_K8S_POD] = { "k8s.pod", PK_STR, SG_PFG_PROC, .get.strs = get_k8s_pod },
-	[FLD_K8S_NAMESPACE] = { "k8s.namespace", PK_STR, SG_PFG_PROC,
+	[FLD_K8S_POD] = { "k8s.pod", PK_STR, SG_PFG_PROC | SG_PFG_CTR, .get.strs = get_k8s_pod },
+	[FLD_K8S_NAMESPACE] = { "k8s.namespace", PK_STR, SG_PFG_PROC | SG_PFG_CTR,
 				.get.strs = get_k8s_namespace },
-	[FLD_K8S_CONTAINER] = { "k8s.container", PK_STR, SG_PFG_PROC,
+	[FLD_K8S_CONTAINER] = { "k8s.container", PK_STR, SG_PFG_PROC | SG_PFG_CTR,
 				.get.strs = get_k8s_container },
+	[FLD_LIFECYCLE_OP] = { "lifecycle.op", PK_ENUM, SG_PFG_LIFECYCLE,
+			       .get.bits = get_lifecycle_op, NAMES(lifecycle_names) },
 	[FLD_PROC_VPID] = { "proc.vpid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_vpid },
 	[FLD_PROC_PIDNS] = { "proc.pidns", PK_NUM, SG_PFG_PROC, .get.num = get_proc_pidns },
 	[FLD_PROC_MNTNS] = { "proc.mntns", PK_NUM, SG_PFG_PROC, .get.num = get_proc_mntns },
@@ -822,10 +830,10 @@ static uint32_t group_events(uint32_t group)
 {
 	uint32_t m = 0;
 
-	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+	for (int t = 1; t < SG_EV_MAX; t++) {
 		const struct sg_evtype *et = sg_evtype(t);
 
-		if (et && (et->pfields & group))
+		if (et && sg_type_judged(t) && (et->pfields & group))
 			m |= (1u << t) | (t == SG_EV_OPEN ? POLICY_EV_WRITE : 0);
 	}
 	return m;

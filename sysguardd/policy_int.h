@@ -79,6 +79,7 @@ enum pfield {
 	FLD_RESULT,
 	FLD_CTR_HOST, FLD_CTR_ID, FLD_CTR_NAME, FLD_CTR_IMAGE, FLD_CTR_IMAGE_ID, FLD_CTR_RUNTIME,
 	FLD_CTR_PRIVILEGED, FLD_CTR_LABEL, FLD_K8S_POD, FLD_K8S_NAMESPACE, FLD_K8S_CONTAINER,
+	FLD_LIFECYCLE_OP,
 	FLD_PROC_VPID, FLD_PROC_PIDNS, FLD_PROC_MNTNS, FLD_PROC_NETNS, FLD_PROC_USERNS,
 	FLD_HOSTNS_PID, FLD_HOSTNS_MNT, FLD_HOSTNS_NET, FLD_HOSTNS_USER,
 	FLD_MAX,
@@ -252,8 +253,8 @@ struct policy {
 	size_t nrules;
 	struct prule *rules;
 	/* enabled rules per kernel event type, in policy order */
-	uint32_t *by_type[SG_EV_KERNEL_MAX];
-	size_t nby_type[SG_EV_KERNEL_MAX];
+	uint32_t *by_type[SG_EV_MAX];
+	size_t nby_type[SG_EV_MAX];
 	struct policy_counters *ctr; /* the only mutable part while in use */
 	struct pregex *regexes;  /* to regfree() */
 };

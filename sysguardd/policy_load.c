@@ -254,9 +254,11 @@ static int compile(struct px *x)
 		p->rules[i] = *(struct prule *)x->rules.v[i];
 	for (size_t i = 0; i < p->nexclude; i++)
 		p->exclude[i] = *(struct pcondset *)x->excl.v[i];
-	for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
+	for (int t = 1; t < SG_EV_MAX; t++) {
 		uint32_t bits = 1u << t;
 
+		if (!sg_type_judged(t))
+			continue;
 		if (t == SG_EV_OPEN)
 			bits |= POLICY_EV_WRITE; /* 'write': an open with write intent */
 		n = 0;

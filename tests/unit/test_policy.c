@@ -1122,7 +1122,7 @@ static void test_all_errors_collected(void **state)
 
 	assert_string_equal(out,
 		"t.yaml:3:22: unknown event type 'bogus' (expected exec, fork, exit, open, rename, "
-		"unlink, connect, bind, listen, chmod, ptrace, setuid, mount, module, bpf, io_uring, write)\n"
+		"unlink, connect, bind, listen, chmod, ptrace, setuid, mount, module, bpf, io_uring, container, write)\n"
 		"t.yaml:4:37: unknown action 'nope' (expected allow, log, alert, block)\n"
 		"t.yaml:5:50: field 'net.port' does not exist for events [exec]\n");
 	free(out);
