@@ -152,6 +152,7 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 		{ "comment", required_argument, NULL, 'm' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "cgroup", required_argument, NULL, 'g' },
+		{ "container", required_argument, NULL, 'C' },
 		{ "bind", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -162,10 +163,13 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 	uint8_t proto;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "P:t:m:i:g:bh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "P:t:m:i:g:C:bh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
 			json_object_object_add(args, "cgroup", json_object_new_string(optarg));
+			break;
+		case 'C':
+			json_object_object_add(args, "container", json_object_new_string(optarg));
 			break;
 		case 'b':
 			json_object_object_add(args, "bind", json_object_new_boolean(1));
@@ -206,16 +210,20 @@ static int block_common(struct ctl *ctl, int argc, char **argv, bool add)
 			if (add)
 				printf("usage: %s block ADDR[/PREFIX][:PORT[-PORT]] "
 				       "[--proto tcp|udp] [--ttl DURATION] [--comment TEXT]\n"
-				       "       [--cgroup PATH] [--bind]\n"
+				       "       [--cgroup PATH | --container NAME|ID] [--bind]\n"
 				       "  block connections to an address (root); IPv6 with a port "
 				       "in brackets: [2001:db8::1]:443\n"
 				       "  DURATION: seconds, or a number with s, m, h, d or w\n"
 				       "  --cgroup: only processes in that cgroup v2 path and below\n"
+				       "  --container: only that running container (its name, or a "
+				       "prefix of its id);\n"
+				       "               the block goes when the container stops\n"
 				       "  --bind: forbid binding (listening) instead of connecting\n",
 				       ctl_progname);
 			else
 				printf("usage: %s unblock ADDR[/PREFIX][:PORT[-PORT]] "
-				       "[--proto tcp|udp] [--cgroup PATH] [--bind] | --id ID\n"
+				       "[--proto tcp|udp] [--cgroup PATH | --container NAME|ID] [--bind] "
+				       "| --id ID\n"
 				       "  remove the block that matches (root)\n", ctl_progname);
 			return EXIT_OK;
 		default:

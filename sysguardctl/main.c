@@ -28,10 +28,10 @@ static const struct ctl_cmd commands[] = {
 	{ "policy", cmd_policy, "show | check FILE | load FILE | reload | import-sigma PATH",
 	  "show, check, load or reload the policy; convert Sigma rules" },
 	{ "block", cmd_block, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--ttl DURATION] "
-			      "[--comment TEXT] [--cgroup PATH] [--bind]",
+			      "[--comment TEXT] [--cgroup PATH | --container NAME|ID] [--bind]",
 	  "block connections to an address" },
-	{ "unblock", cmd_unblock, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--cgroup PATH] "
-				  "[--bind] | --id ID", "remove a block" },
+	{ "unblock", cmd_unblock, "ADDR[/PREFIX][:PORT[-PORT]] [--proto tcp|udp] [--cgroup PATH | "
+				  "--container NAME|ID] [--bind] | --id ID", "remove a block" },
 	{ "blocks", cmd_blocks, "", "list the blocks" },
 	{ "mark", cmd_mark, "TEXT...", "inject a marker event and print its sequence number" },
 	{ "output", cmd_output, "reopen", "reopen the output file after log rotation" },

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include "addr.h"
 #include "commands_int.h"
+#include "container.h"
 #include "daemon.h"
 #include "encode.h"
 #include "enforce.h"
@@ -47,7 +48,8 @@ int commands_block_parse(struct json_object *args, bool remove, struct cmd_block
 			 struct proto_error *err)
 {
 	static const char *const keys[] = { "addr", "prefix", "port", "port_end", "proto",
-					    "ttl_sec", "comment", "id", "cgroup", "bind", NULL };
+					    "ttl_sec", "comment", "id", "cgroup", "bind", "container",
+					    NULL };
 	struct enforce_rule *rule = &b->rule;
 	const char *proto = NULL, *comment = NULL, *cgroup = NULL;
 	int64_t prefix = -1, port = -1, port_end = -1, ttl = 0;
@@ -120,6 +122,13 @@ int commands_block_parse(struct json_object *args, bool remove, struct cmd_block
 	r = proto_arg_bool(args, "bind", &bind, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	r = proto_arg_string(args, "container", 253, &b->container, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (b->container && (!*b->container || (cgroup && *cgroup)))
+		return proto_error_set(err, PROTO_E_INVALID_ARGUMENT, b->container[0] ?
+				       "give 'container' or 'cgroup', not both" :
+				       "'container' is empty");
 
 	/* the one parse of the target, straight into the rule */
 	r = parse_block_addr(b->addr, prefix, &rule->net, err);
@@ -180,6 +189,10 @@ static struct json_object *rule_json(struct enforce *e, const struct enforce_rul
 	JADD(o, "direction", json_object_new_string(r->hooks & SG_HOOK_BIND ? "bind" : "outbound"));
 	if (r->cgroup[0])
 		JADD(o, "cgroup", json_object_new_string(r->cgroup));
+	if (r->container[0]) {
+		JADD(o, "container", json_object_new_string(r->container));
+		JADD(o, "container_id", json_object_new_string(r->container_id));
+	}
 	JADD(o, "source", json_object_new_string(r->source));
 	JADD(o, "hits", json_object_new_uint64(enforce_hits(e, r->slot)));
 	encode_time(when, sizeof(when), (uint64_t)r->created * 1000000000ull);
@@ -199,6 +212,27 @@ static int no_enforcement(const char *why, struct control_error *err)
 				 why);
 }
 
+/* --container: the rule holds in that running container's cgroup, and goes when it stops. */
+static int scope_to_container(struct daemon *d, const char *name, struct enforce_rule *r,
+			      struct control_error *err)
+{
+	const struct ctr_info *ci = d->ctr ? container_find_named(d->ctr, name) : NULL;
+
+	if (!d->ctr)
+		return control_error_set(err, PROTO_E_NOT_AVAILABLE, "containers are not "
+					 "tracked: %s", d->ctr_why);
+	if (!ci)
+		return control_error_set(err, PROTO_E_NOT_FOUND, "no running container named "
+					 "'%s' (or whose id starts so, and only one)", name);
+	if (!ci->cgroup[0] || strlen(ci->cgroup) >= sizeof(r->cgroup))
+		return control_error_set(err, PROTO_E_NOT_AVAILABLE, "the cgroup of container "
+					 "'%s' is not known", name);
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", ci->cgroup);
+	snprintf(r->container, sizeof(r->container), "%s", ci->name[0] ? ci->name : ci->id);
+	snprintf(r->container_id, sizeof(r->container_id), "%s", ci->id);
+	return 0;
+}
+
 int cmd_block_add(struct daemon *d, union cmd_args *a, struct control_call *call)
 {
 	const struct cmd_block *b = &a->block;
@@ -211,6 +245,8 @@ int cmd_block_add(struct daemon *d, union cmd_args *a, struct control_call *call
 
 	if (!e)
 		return no_enforcement(no, err);
+	if (b->container && (ret = scope_to_container(d, b->container, &r, err)) < 0)
+		return ret;
 	sg_log(LOG_NOTICE, "control: uid %u pid %d adds a block on '%s'",
 	       (unsigned int)call->peer->uid, (int)call->peer->pid, b->addr);
 	ret = enforce_add(e, &r, why, sizeof(why));
@@ -253,6 +289,8 @@ int cmd_block_remove(struct daemon *d, union cmd_args *a, struct control_call *c
 		r = *found;
 	} else {
 		r = b->rule;
+		if (b->container && (ret = scope_to_container(d, b->container, &r, err)) < 0)
+			return ret;
 	}
 	ret = enforce_remove(e, &r, why, sizeof(why));
 	if (ret < 0)

@@ -40,6 +40,7 @@ struct cmd_block {
 	const char *addr;          /* as sent, for messages; NULL with id */
 	const char *id;            /* block.remove by rule id; NULL otherwise */
 	struct enforce_rule rule;  /* unset (zero) with id */
+	const char *container;     /* --container: a running container's name or id (prefix) */
 };
 
 /*

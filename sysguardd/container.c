@@ -535,6 +535,22 @@ bool container_news_next(struct container *c, struct container_news *ret)
 	return true;
 }
 
+const struct ctr_info *container_find_named(const struct container *c, const char *s)
+{
+	const struct ctr_info *by_id = NULL;
+	size_t len = strlen(s), n = 0;
+
+	for (const struct cobj *o = c->objs; o; o = o->next) {
+		if (!strcmp(o->info.name, s))
+			return &o->info;
+		if (len && !strncmp(o->info.id, s, len)) {
+			by_id = &o->info;
+			n++;
+		}
+	}
+	return n == 1 ? by_id : NULL;
+}
+
 const struct ctr_info *container_find(const struct container *c, enum ctr_runtime rt,
 				      const char *id)
 {
@@ -752,6 +768,8 @@ static void resolve_path(struct container *c, const char *path, struct result *r
 		return;
 	}
 	r->error = ctrmeta_read(c->meta, &r->ref, r->info);
+	if (r->ref.base_len < sizeof(r->info->cgroup))
+		snprintf(r->info->cgroup, sizeof(r->info->cgroup), "%.*s", (int)r->ref.base_len, path);
 	if (r->info->vm) {
 		/* a virtual machine's emulator: a host process */
 		ctrmeta_info_clear(r->info);

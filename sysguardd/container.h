@@ -130,6 +130,9 @@ bool container_news_next(struct container *c, struct container_news *ret);
 const struct ctr_info *container_find(const struct container *c, enum ctr_runtime rt,
 				      const char *id);
 
+/* A running container by its name, else by a unique prefix of its id; NULL when none (or two). */
+const struct ctr_info *container_find_named(const struct container *c, const char *s);
+
 void container_stats(const struct container *c, struct container_stats *ret);
 
 /* Every known container, with the count of its cgroups cached. */

@@ -31,6 +31,7 @@
 #define CTR_API_RESPONSE_MAX (4 << 20) /* bytes of one podman API response */
 #define CTR_API_TIMEOUT_MS 2000      /* one podman API call, connect to last byte */
 #define CTR_NAMESPACES_MAX 64        /* containerd namespaces looked in */
+#define CTR_CGROUP_MAX     256       /* bytes of a container's cgroup path (an enforcement rule's) */
 
 struct ctr_label {
 	char *key;
@@ -48,6 +49,7 @@ struct ctr_info {
 	char pod_uid[CTR_POD_UID_MAX + 1];
 	char k8s_container[CTR_NAME_MAX + 1]; /* the container's name in its pod spec */
 	uint64_t started_ns;                 /* CLOCK_REALTIME ns; 0 when unknown */
+	char cgroup[CTR_CGROUP_MAX];         /* its own cgroup, from the cgroup v2 root ("" unknown) */
 	int privileged;                      /* 1, 0, or -1 when unknown */
 	bool vm;              /* a machine of class "vm": its processes are an emulator on the host */
 	bool truncated;       /* a name or image was longer than its bound and was cut */

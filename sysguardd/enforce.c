@@ -110,6 +110,10 @@ int enforce_rule_format(const struct enforce_rule *r, char *buf, size_t len)
 	ep.ports.lo = r->port_lo;
 	ep.ports.hi = r->port_hi;
 	addr_format_endpoint(&ep, t, sizeof(t));
+	if (r->container[0])
+		return snprintf(buf, len, "%s%s%s%s container=%s", t, r->proto ? " " : "",
+				r->proto ? addr_proto_name(r->proto) : "",
+				r->hooks & SG_HOOK_BIND ? " bind" : "", r->container);
 	return snprintf(buf, len, "%s%s%s%s%s%s", t, r->proto ? " " : "",
 			r->proto ? addr_proto_name(r->proto) : "",
 			r->hooks & SG_HOOK_BIND ? " bind" : "", r->cgroup[0] ? " cgroup=" : "",

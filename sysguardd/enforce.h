@@ -37,6 +37,8 @@ struct enforce_rule {
 	int64_t expires;             /* unix seconds, 0 never */
 	char comment[256];
 	char source[128];            /* "runtime", or the policy rule id */
+	char container[256];         /* a runtime rule for one container: its name (cgroup is its) */
+	char container_id[136];      /* and its id: the rule goes when that container stops */
 	uint32_t slot;               /* in the hits map */
 };
 

@@ -24,6 +24,10 @@ static struct json_object *rule_to_json(const struct enforce_rule *r)
 	json_object_object_add(o, "proto", json_object_new_int(r->proto));
 	json_object_object_add(o, "bind", json_object_new_boolean(r->hooks & SG_HOOK_BIND));
 	json_object_object_add(o, "cgroup", json_object_new_string(r->cgroup));
+	if (r->container[0]) {
+		json_object_object_add(o, "container", json_object_new_string(r->container));
+		json_object_object_add(o, "container_id", json_object_new_string(r->container_id));
+	}
 	json_object_object_add(o, "created", json_object_new_int64(r->created));
 	json_object_object_add(o, "expires", json_object_new_int64(r->expires));
 	json_object_object_add(o, "comment", json_object_new_string(r->comment));
@@ -144,6 +148,10 @@ size_t enforce_state_load(const char *path, int64_t now,
 		r.proto = jint(o, "proto", 0);
 		r.hooks = enforce_hooks(r.proto, jbool(o, "bind"));
 		snprintf(r.cgroup, sizeof(r.cgroup), "%s", jstr(o, "cgroup") ? jstr(o, "cgroup") : "");
+		snprintf(r.container, sizeof(r.container), "%s",
+			 jstr(o, "container") ? jstr(o, "container") : "");
+		snprintf(r.container_id, sizeof(r.container_id), "%s",
+			 jstr(o, "container_id") ? jstr(o, "container_id") : "");
 		snprintf(r.comment, sizeof(r.comment), "%s",
 			 jstr(o, "comment") ? jstr(o, "comment") : "");
 		snprintf(r.source, sizeof(r.source), ENFORCE_SOURCE_RUNTIME);

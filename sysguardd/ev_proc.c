@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include "ctrmeta.h"
 #include "decode.h"
 #include "dedup.h"
 #include "encode.h"
@@ -301,6 +302,10 @@ static void exec_encode(struct jsonw *w, const struct sg_event *ev)
 		jw_key(w, "loader_target");
 		jw_str(w, ev->exec.loader_target);
 	}
+	if (sg_exec_drift(ev) == 1) {
+		jw_key(w, "drift");
+		jw_bool(w, true);
+	}
 	if (ev->exec.has_stdio) {
 		jw_key(w, "stdio");
 		jw_obj_open(w);
@@ -492,3 +497,12 @@ const struct sg_evtype sg_evtype_exit = {
 	.message = exit_message,
 	.dedup_key = exit_key,
 };
+
+int sg_exec_drift(const struct sg_event *ev)
+{
+	const struct ctr_info *ci = ev->ctr.where == SG_WHERE_CONTAINER ? ev->ctr.info : NULL;
+
+	if (ev->type != SG_EV_EXEC || !ci || !ci->started_ns || !ev->exec.exe_ctime_ns)
+		return -1;
+	return ev->exec.exe_ctime_ns > ci->started_ns;
+}

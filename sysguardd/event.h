@@ -298,6 +298,14 @@ static inline const struct sg_evtype *sg_evtype(int type)
 	return type > 0 && type < SG_EV_MAX ? sg_evtypes[type] : NULL;
 }
 
+/*
+ * Container drift: whether an exec in a container ran a file created or
+ * changed (its inode's ctime: written, chmod'ed, renamed, copied up) after
+ * the container started, i.e. not as the image had it.  1 yes, 0 no, -1 not
+ * known (not a successful exec in a container whose start time is known).
+ */
+int sg_exec_drift(const struct sg_event *ev);
+
 /* Whether the policy judges events of a type: the kernel's, and those rows that say so. */
 static inline bool sg_type_judged(int type)
 {

@@ -177,6 +177,7 @@ static int start_containers(struct daemon *d)
 		return 0;
 	}
 	pipeline_set_containers(d->pipe, d->ctr, d->cfg.ctr_hold_ms, SG_HOLD_BYTES);
+	verdict_set_containers(d->verdict, d->ctr);
 	return container_scan(d->ctr);
 }
 

@@ -174,14 +174,24 @@ struct policy_net_block {
 	struct addr_cidr net;    /* 0.0.0.0/0 and ::/0 when the rule names no address */
 	uint16_t port_lo, port_hi; /* 0-65535 when it names no port */
 	uint8_t proto;           /* IPPROTO_TCP, IPPROTO_UDP, or 0 for both */
+	const void *scope;       /* non-NULL: only in the containers policy_net_block_in_scope() names */
 };
+
+/*
+ * Whether a scoped block (b->scope) holds for the container ev names
+ * (ev->ctr: where, info, id, name, image, runtime); an unscoped one holds
+ * everywhere.  ev is not otherwise read.
+ */
+bool policy_net_block_in_scope(const struct policy_net_block *b, struct sg_event *ev);
 
 typedef int (*policy_net_block_fn)(void *arg, const struct policy_net_block *b);
 
 /*
  * The block rules the network enforcer can carry out: enabled, action block,
  * events within connect and bind, no exceptions, and only 'in' conditions on
- * net.addr, net.port, net.proto and net.family.  Each is expanded into the
+ * net.addr, net.port, net.proto and net.family, besides conditions on the
+ * container (the scope: the enforcer applies the block to each matching
+ * container's cgroup).  Each is expanded into the
  * product of its addresses, port ranges and protocols (a 'match' list gives
  * the union of its sets), and fn is called once per piece, in policy order.
  * Returns the number of pieces, or the first negative value fn returns.

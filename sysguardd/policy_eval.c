@@ -176,6 +176,24 @@ static bool condset_match(struct ectx *c, const struct pcondset *cs)
 	return true;
 }
 
+bool policy_net_block_in_scope(const struct policy_net_block *b, struct sg_event *ev)
+{
+	const struct pcondset *cs = b->scope;
+	struct ectx c;
+
+	if (!cs)
+		return true;
+	memset(&c, 0, sizeof(c));
+	c.ev = ev;
+	c.evmask = 1u << SG_EV_CONNECT;
+	c.nanc = -1;
+	/* the set's other conditions are the container's (policy_rule_netblockable) */
+	for (size_t i = 0; i < cs->n; i++)
+		if (!policy_field_is_net(cs->conds[i].field) && !fieldcond_match(&c, &cs->conds[i]))
+			return false;
+	return true;
+}
+
 int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 			const struct policy_lineage *lineage)
 {

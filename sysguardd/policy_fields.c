@@ -619,6 +619,18 @@ static size_t get_k8s_container(struct ectx *c, const char **v)
 	return ctr_str(v, ci ? ci->k8s_container : NULL);
 }
 
+static size_t get_net_unix_path(struct ectx *c, const char **v)
+{
+	return one(v, c->ev->net.family == AF_UNIX ? c->ev->net.unix_path : NULL);
+}
+
+static uint32_t get_exec_drift(struct ectx *c)
+{
+	int d = sg_exec_drift(c->ev);
+
+	return d < 0 ? 0 : bool_bits(d);
+}
+
 static uint32_t get_lifecycle_op(struct ectx *c)
 {
 	return c->ev->type == SG_EV_CONTAINER ? 1u << c->ev->lifecycle.op : 0;
@@ -752,6 +764,8 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_NET_FAMILY] = { "net.family", PK_ENUM, SG_PFG_NET, .get.bits = get_net_family,
 			     NAMES(family_names) },
 	[FLD_NET_ADDR] = { "net.addr", PK_ADDR, SG_PFG_NET, .get.addr = get_net_addr },
+	[FLD_NET_UNIX_PATH] = { "net.unix_path", PK_STR, SG_PFG_NET,
+				.get.strs = get_net_unix_path },
 	[FLD_NET_PORT] = { "net.port", PK_NUM, SG_PFG_NET, PF_PORT, .get.num = get_net_port },
 	[FLD_NET_PROTO] = { "net.proto", PK_ENUM, SG_PFG_NET, .get.bits = get_net_proto,
 			    .name_of = proto_name },
@@ -809,6 +823,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 				.get.strs = get_k8s_namespace },
 	[FLD_K8S_CONTAINER] = { "k8s.container", PK_STR, SG_PFG_PROC | SG_PFG_CTR,
 				.get.strs = get_k8s_container },
+	[FLD_EXEC_DRIFT] = { "exec.drift", PK_BOOL, SG_PFG_EXEC, .get.bits = get_exec_drift },
 	[FLD_LIFECYCLE_OP] = { "lifecycle.op", PK_ENUM, SG_PFG_LIFECYCLE,
 			       .get.bits = get_lifecycle_op, NAMES(lifecycle_names) },
 	[FLD_PROC_VPID] = { "proc.vpid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_vpid },

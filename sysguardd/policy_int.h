@@ -70,7 +70,7 @@ enum pfield {
 	FLD_ANC_EXE, FLD_ANC_COMM, FLD_ANC_NAME,
 	FLD_FILE_PATH, FLD_FILE_NEW_PATH, FLD_FILE_NAME, FLD_FILE_WRITE, FLD_FILE_TRUNC,
 	FLD_FILE_MODE, FLD_FILE_SETUID, FLD_FILE_SETGID, FLD_FILE_EXEC,
-	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO,
+	FLD_NET_FAMILY, FLD_NET_ADDR, FLD_NET_PORT, FLD_NET_PROTO, FLD_NET_UNIX_PATH,
 	FLD_EXEC_FILENAME, FLD_EXEC_CWD, FLD_EXEC_FILELESS, FLD_EXEC_VIA, FLD_EXEC_LOADER_TARGET,
 	FLD_STDIN, FLD_STDOUT, FLD_STDERR, FLD_STDIO, FLD_STDIN_PIPE_FROM, FLD_STDOUT_PIPE_TO,
 	FLD_PTRACE_REQUEST, FLD_PTRACE_TARGET, FLD_CRED_GAIN_ROOT, FLD_CRED_NEW_UID, FLD_CRED_NEW_EUID,
@@ -79,7 +79,7 @@ enum pfield {
 	FLD_RESULT,
 	FLD_CTR_HOST, FLD_CTR_ID, FLD_CTR_NAME, FLD_CTR_IMAGE, FLD_CTR_IMAGE_ID, FLD_CTR_RUNTIME,
 	FLD_CTR_PRIVILEGED, FLD_CTR_LABEL, FLD_K8S_POD, FLD_K8S_NAMESPACE, FLD_K8S_CONTAINER,
-	FLD_LIFECYCLE_OP,
+	FLD_LIFECYCLE_OP, FLD_EXEC_DRIFT,
 	FLD_PROC_VPID, FLD_PROC_PIDNS, FLD_PROC_MNTNS, FLD_PROC_NETNS, FLD_PROC_USERNS,
 	FLD_HOSTNS_PID, FLD_HOSTNS_MNT, FLD_HOSTNS_NET, FLD_HOSTNS_USER,
 	FLD_MAX,
@@ -154,6 +154,10 @@ struct pfield_desc {
 extern const struct pfield_desc policy_fields[FLD_MAX];
 /* The policy event mask of the events a field exists for, from the type table. */
 extern uint32_t policy_field_events[FLD_MAX];
+/* net.addr, net.port, net.proto, net.family; container.*, k8s.* (policy_net.c). */
+bool policy_field_is_net(enum pfield f);
+bool policy_field_is_container(enum pfield f);
+
 /* The field called name, or -1; for a keyed field *key is what follows its prefix (else NULL). */
 int policy_field_find(const char *name, const char **key);
 /* The name of value bit of a PK_ENUM field, or NULL. */

@@ -153,10 +153,17 @@ static bool add_path_cond(const struct pfieldcond *fc, struct kfilter_spec *spec
 	return false;
 }
 
-/* Whether every way this condition set can match goes through a usable path condition. */
+/*
+ * Whether every way this condition set can match an event of ev (policy
+ * event bits) goes through a usable path condition.
+ */
 static bool condset_path_filtered(const struct pcondset *cs, struct kfilter_spec *spec,
-				  uint32_t kinds)
+				  uint32_t kinds, uint32_t ev)
 {
+	/* a field these events do not have: the set never matches them */
+	for (size_t i = 0; i < cs->n; i++)
+		if (!(policy_field_events[cs->conds[i].field] & ev))
+			return true;
 	/* one usable condition is enough: all conditions of a set must hold */
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct pfieldcond *fc = &cs->conds[i];
@@ -230,7 +237,7 @@ static void derive_kind(const struct policy *p, struct kfilter_spec *spec, int k
 			break;
 		}
 		for (size_t m = 0; m < rule->nmatch; m++) {
-			if (!condset_path_filtered(&rule->match[m], spec, pk)) {
+			if (!condset_path_filtered(&rule->match[m], spec, pk, ev)) {
 				all = true;
 				spec->why[kind] = rule->id;
 				break;

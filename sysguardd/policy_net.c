@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Block rules the kernel can carry out: connect and bind rules whose only
- * conditions are sets of addresses, ports, protocols and families.  They are
- * expanded here into (address block, port range, protocol) triples for the
- * network enforcer; every other block rule is monitor-only, and the loader
- * says so with the rule's position.
+ * conditions are sets of addresses, ports, protocols and families, and
+ * conditions on the container (container.*, k8s.*: the rule is scoped to the
+ * containers that match, a cgroup each).  They are expanded here into
+ * (address block, port range, protocol) triples for the network enforcer;
+ * every other block rule is monitor-only, and the loader says so with the
+ * rule's position.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,10 +30,12 @@ bool policy_rule_netblockable(const struct prule *r, const char **why)
 		for (size_t j = 0; j < r->match[i].n; j++) {
 			const struct pfieldcond *c = &r->match[i].conds[j];
 
-			if (c->field != FLD_NET_ADDR && c->field != FLD_NET_PORT &&
-			    c->field != FLD_NET_PROTO && c->field != FLD_NET_FAMILY) {
+			if (policy_field_is_container(c->field))
+				continue; /* the scope: judged against each container, not per call */
+			if (!policy_field_is_net(c->field)) {
 				*why = "only net.addr, net.port, net.proto and net.family "
-				       "conditions can be enforced in the kernel";
+				       "conditions, and conditions on the container, can be enforced "
+				       "in the kernel";
 				return false;
 			}
 			for (size_t k = 0; k < c->nops; k++)
@@ -41,6 +45,32 @@ bool policy_rule_netblockable(const struct prule *r, const char **why)
 				}
 		}
 	return true;
+}
+
+bool policy_field_is_net(enum pfield f)
+{
+	return f == FLD_NET_ADDR || f == FLD_NET_PORT || f == FLD_NET_PROTO || f == FLD_NET_FAMILY;
+}
+
+bool policy_field_is_container(enum pfield f)
+{
+	switch (f) {
+	case FLD_CTR_HOST: case FLD_CTR_ID: case FLD_CTR_NAME: case FLD_CTR_IMAGE:
+	case FLD_CTR_IMAGE_ID: case FLD_CTR_RUNTIME: case FLD_CTR_PRIVILEGED: case FLD_CTR_LABEL:
+	case FLD_K8S_POD: case FLD_K8S_NAMESPACE: case FLD_K8S_CONTAINER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether the set names the container (then its blocks are scoped to the matching ones). */
+static bool scoped(const struct pcondset *cs)
+{
+	for (size_t i = 0; cs && i < cs->n; i++)
+		if (policy_field_is_container(cs->conds[i].field))
+			return true;
+	return false;
 }
 
 static const struct pop *find_op(const struct pcondset *cs, enum pfield f)
@@ -87,6 +117,7 @@ static int expand(const struct prule *r, size_t idx, const struct pcondset *cs,
 				.port_lo = (uint16_t)ports[k].lo,
 				.port_hi = (uint16_t)(ports[k].hi > 65535 ? 65535 : ports[k].hi),
 				.proto = protocol,
+				.scope = scoped(cs) ? cs : NULL,
 			};
 
 			q = fn(arg, &b);

@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include "cgpath.h"
 #include "config.h"
+#include "container.h"
 #include "enforce.h"
 #include "event.h"
 #include "fanblock.h"
@@ -23,6 +25,8 @@
 #include "policy.h"
 #include "proctable.h"
 #include "verdict.h"
+
+#define VERDICT_GONE_MAX 64 /* runtime rules of stopped containers reported per tick */
 
 struct verdict {
 	struct config *cfg;
@@ -45,7 +49,30 @@ struct verdict {
 	char lsm_why[256];
 
 	char block_label[256];       /* the rule id of the block being judged */
+	struct container *ctr;       /* the containers, for blocks scoped to them; NULL: none */
+	bool scoped_blocks;          /* the policy has some: follow the containers' starts and stops */
+	struct enforce_rule gone[VERDICT_GONE_MAX]; /* runtime rules of stopped containers */
+	size_t ngone;                /* reported as removed at the next tick */
 };
+
+/* A container stopped: the runtime rules scoped to it go (reported at the next tick). */
+static void container_stopped(struct verdict *v, const char *id)
+{
+	for (size_t i = 0; v->enforce && i < enforce_count(v->enforce);) {
+		struct enforce_rule r = *enforce_get(v->enforce, i);
+		char why[256];
+
+		if (strcmp(r.container_id, id) != 0 || strcmp(r.source, ENFORCE_SOURCE_RUNTIME) != 0 ||
+		    enforce_remove(v->enforce, &r, why, sizeof(why)) < 0) {
+			i++;
+			continue;
+		}
+		enforce_rule_format(&r, why, sizeof(why));
+		sg_log(LOG_INFO, "block '%s' removed: container '%s' stopped", why, r.container);
+		if (v->ngone < VERDICT_GONE_MAX)
+			v->gone[v->ngone++] = r;
+	}
+}
 
 struct verdict *verdict_new(const struct verdict_opts *o)
 {
@@ -157,6 +184,11 @@ int verdict_enforce_start(struct verdict *v, struct kernel *k)
 	return 0;
 }
 
+void verdict_set_containers(struct verdict *v, struct container *c)
+{
+	v->ctr = c;
+}
+
 struct enforce *verdict_enforce(const struct verdict *v, const char **why)
 {
 	if (why)
@@ -261,11 +293,15 @@ int verdict_parse_configured(struct verdict *v, struct policy **ret, const char 
 struct block_compile {
 	struct enforce_rule *rules;
 	size_t n, cap;
+	struct container *ctr;       /* for scoped blocks: the containers running now */
+	const struct policy_net_block *b;
+	bool scoped;                 /* some block is scoped to containers */
+	int err;
 };
 
-static int collect_block(void *arg, const struct policy_net_block *b)
+static int add_block(struct block_compile *bc, const struct policy_net_block *b,
+		     const char *cgroup)
 {
-	struct block_compile *bc = arg;
 	struct enforce_rule *r;
 
 	if (bc->n == bc->cap) {
@@ -288,7 +324,42 @@ static int collect_block(void *arg, const struct policy_net_block *b)
 		r->hooks &= ~SG_HOOK_SENDMSG;
 	r->created = time(NULL);
 	snprintf(r->source, sizeof(r->source), "%s", b->id);
+	if (cgroup)
+		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cgroup);
 	return 0;
+}
+
+/* One running container: the scoped block being compiled holds in its cgroup when it matches. */
+static void scope_one(const struct ctr_info *ci, size_t ncgroups, void *arg)
+{
+	struct block_compile *bc = arg;
+	struct sg_event ev;
+
+	if (bc->err || !ci->cgroup[0])
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SG_EV_CONNECT;
+	ev.ctr.where = SG_WHERE_CONTAINER;
+	ev.ctr.info = ci;
+	ev.ctr.id = ci->id;
+	ev.ctr.name = ci->name;
+	ev.ctr.image = ci->image;
+	ev.ctr.runtime = cgpath_runtime_name(ci->runtime);
+	if (policy_net_block_in_scope(bc->b, &ev))
+		bc->err = add_block(bc, bc->b, ci->cgroup);
+}
+
+static int collect_block(void *arg, const struct policy_net_block *b)
+{
+	struct block_compile *bc = arg;
+
+	if (!b->scope)
+		return add_block(bc, b, NULL);
+	bc->scoped = true;
+	bc->b = b;
+	if (bc->ctr)
+		container_foreach(bc->ctr, scope_one, bc);
+	return bc->err;
 }
 
 static int mark_enforceable(void *arg, const struct policy_net_block *b)
@@ -300,7 +371,7 @@ static int mark_enforceable(void *arg, const struct policy_net_block *b)
 /* Network block rules of p into the cgroup programs' maps. */
 static int apply_net_blocks(struct verdict *v, struct policy *p, const char *path)
 {
-	struct block_compile bc = { 0 };
+	struct block_compile bc = { .ctr = v->ctr };
 	char err[256];
 	int r;
 
@@ -325,6 +396,7 @@ static int apply_net_blocks(struct verdict *v, struct policy *p, const char *pat
 		       "is unavailable (%s)", bc.n, path, v->enforce_why);
 	}
 	free(bc.rules);
+	v->scoped_blocks = bc.scoped;
 	return 0;
 }
 
@@ -474,6 +546,11 @@ static void on_expired(void *arg, const struct enforce_rule *r)
 
 void verdict_tick(struct verdict *v)
 {
+	for (size_t i = 0; i < v->ngone; i++)
+		verdict_block_change(v, "remove", &v->gone[i], 0);
+	if (v->ngone)
+		pipeline_flush(v->pipe);
+	v->ngone = 0;
 	if (v->enforce && enforce_expire(v->enforce, on_expired, v) > 0)
 		pipeline_flush(v->pipe);
 }
@@ -558,6 +635,14 @@ void verdict_judge(void *arg, struct sg_event *ev)
 		else
 			judge_cgroup_block(v, ev);
 		return;
+	}
+	if (ev->type == SG_EV_CONTAINER && ev->lifecycle.op == CONTAINER_STOP && ev->ctr.id)
+		container_stopped(v, ev->ctr.id);
+	if (ev->type == SG_EV_CONTAINER && v->scoped_blocks && v->enforce) {
+		/* blocks scoped to containers follow them: bound to a new one, gone with one */
+		if (apply_net_blocks(v, v->policy, v->policy_src) < 0)
+			sg_log(LOG_WARNING, "scoped block rules not updated for container '%s'",
+			       ev->ctr.name ? ev->ctr.name : "?");
 	}
 	if (ev->verdict.mechanism)
 		return; /* judged by the enforcer that stopped it (fanotify) */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct config;
+struct container;
 struct enforce;
 struct enforce_rule;
 struct fanblock;
@@ -53,6 +54,13 @@ void verdict_plan(struct verdict *v);
  * monitoring goes on.  Returns 0, or -errno when nothing could be tried.
  */
 int verdict_enforce_start(struct verdict *v, struct kernel *k);
+
+/*
+ * The containers (container.h; NULL: none): block rules scoped to containers
+ * (container.* conditions) are carried out in the cgroups of the matching
+ * ones, and follow their starts and stops (container events).
+ */
+void verdict_set_containers(struct verdict *v, struct container *c);
 
 /* Where the policy comes from: the configured path, else the shipped default. */
 const char *verdict_policy_path(const struct verdict *v);

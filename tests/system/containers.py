@@ -24,6 +24,8 @@ import pytest
 IMAGE = "localhost/sgtest-bb:1"
 BUSYBOX = "/bin/busybox"
 APPLETS = ("sh", "sleep", "cat", "echo", "true", "false", "id", "ls", "ps", "env", "grep",
+           "nc", "wget", "mount", "umount", "nsenter", "cp", "chmod", "touch", "mkdir", "rm",
+           "dpkg", "tty", "timeout",
            "head", "wc", "readlink", "kill")
 RUN_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--network", "none")
 
