@@ -20,6 +20,8 @@
 #include <sys/un.h>
 #include <json-c/json.h>
 #include "ctrmeta.h"
+#include "ctrspec.h"
+#include "unixhttp.h"
 #include "fileio.h"
 
 #define JSON_DEPTH 64
@@ -300,31 +302,6 @@ static const char *get_label(const void *map, const char *key)
 	return ctrmeta_label(map, key);
 }
 
-/*
- * Privileged, from an OCI spec alone: what a privileged container gets from
- * every runtime is the whole capability set and no masked paths.  -1 when
- * the spec says nothing of capabilities.
- */
-static int spec_privileged(struct json_object *spec)
-{
-	struct json_object *caps = jget(jget(jget(spec, "process"), "capabilities"), "bounding");
-	struct json_object *masked = jget(jget(spec, "linux"), "maskedPaths");
-	bool sys_admin = false;
-
-	if (!caps || !json_object_is_type(caps, json_type_array))
-		return -1;
-	for (size_t i = 0; i < json_object_array_length(caps); i++) {
-		const char *c = json_object_get_string(json_object_array_get_idx(caps, i));
-
-		if (c && !strcmp(c, "CAP_SYS_ADMIN"))
-			sys_admin = true;
-	}
-	if (masked && json_object_is_type(masked, json_type_array) &&
-	    json_object_array_length(masked))
-		return 0;
-	return sys_admin ? 1 : 0;
-}
-
 static bool parse_u64(const char *s, uint64_t *ret)
 {
 	unsigned long long v;
@@ -493,279 +470,6 @@ static int jcache_get(struct ctrmeta *m, struct jcache *c, const char *path,
 
 /* ---- the podman API ---------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for events on fd until deadline: 0, -ETIMEDOUT, -ECANCELED (cancel_fd readable). */
-static int wait_fd(const struct ctrmeta *m, int fd, short events, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = events },
-				       { .fd = m->cancel_fd, .events = POLLIN } };
-		int64_t left = deadline - now_ms();
-		int n;
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(p, m->cancel_fd >= 0 ? 2 : 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ETIMEDOUT;
-		if (m->cancel_fd >= 0 && p[1].revents)
-			return -ECANCELED;
-		if (p[0].revents)
-			return 0;
-	}
-}
-
-/*
- * Chunked transfer coding in b[0, n): 1 and the decoded length when the last
- * chunk is in, 0 when more is needed, -EBADMSG.  Decodes in place when out.
- */
-static int chunked(char *b, size_t n, bool decode, size_t *out)
-{
-	size_t r = 0, w = 0;
-
-	for (;;) {
-		char *eol = memmem(b + r, n - r, "\r\n", 2);
-		unsigned long long sz = 0;
-		size_t i = r;
-		int nd = 0;
-
-		if (!eol)
-			return 0;
-		for (; b + i < eol; i++, nd++) {
-			int d = b[i] >= '0' && b[i] <= '9'   ? b[i] - '0'
-				: b[i] >= 'a' && b[i] <= 'f' ? b[i] - 'a' + 10
-				: b[i] >= 'A' && b[i] <= 'F' ? b[i] - 'A' + 10
-							     : -1;
-
-			if (d < 0)
-				break; /* a chunk extension: ignored */
-			if (nd >= 15)
-				return -EBADMSG;
-			sz = sz * 16 + (unsigned long long)d;
-		}
-		if (!nd)
-			return -EBADMSG;
-		r = (size_t)(eol - b) + 2;
-		if (sz == 0) {
-			*out = w;
-			return 1; /* trailers, if any, are not needed */
-		}
-		if (n - r < sz + 2)
-			return 0;
-		if (b[r + sz] != '\r' || b[r + sz + 1] != '\n')
-			return -EBADMSG;
-		if (decode)
-			memmove(b + w, b + r, sz);
-		w += sz;
-		r += sz + 2;
-	}
-}
-
-/* A header's value (trimmed) into val, case-insensitive name; false if absent. */
-static bool header(const char *hdrs, const char *end, const char *name, char *val, size_t cap)
-{
-	size_t nl = strlen(name);
-
-	for (const char *l = hdrs; l < end;) {
-		const char *eol = memmem(l, (size_t)(end - l), "\r\n", 2);
-		size_t n;
-
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - l) > nl && l[nl] == ':' && !strncasecmp(l, name, nl)) {
-			const char *v = l + nl + 1;
-
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			n = (size_t)(eol - v);
-			while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-				n--;
-			if (n >= cap)
-				n = cap - 1;
-			memcpy(val, v, n);
-			val[n] = '\0';
-			return true;
-		}
-		l = eol + 2;
-	}
-	return false;
-}
-
-/*
- * An HTTP/1.1 response in b[0, n): 1 when whole (status, body and its length
- * set, body decoded in place), 0 when more is needed (eof: it never will be),
- * -EBADMSG.
- */
-static int http_response(char *b, size_t n, bool eof, int *status, char **body, size_t *blen)
-{
-	char *hend = memmem(b, n, "\r\n\r\n", 4), *eol, val[64];
-	size_t off, have;
-	int st;
-
-	if (!hend)
-		return eof ? -EBADMSG : 0;
-	eol = memmem(b, (size_t)(hend - b) + 2, "\r\n", 2);
-	if (!eol || eol - b < 12 || strncmp(b, "HTTP/1.", 7) || b[8] != ' ' ||
-	    !digits(b + 9, 3, 100, 599, &st))
-		return -EBADMSG;
-	off = (size_t)(hend - b) + 4;
-	have = n - off;
-	if (header(eol + 2, hend + 2, "Transfer-Encoding", val, sizeof(val)) &&
-	    strcasestr(val, "chunked")) {
-		int r = chunked(b + off, have, false, blen);
-
-		if (r == 0 && eof)
-			return -EBADMSG;
-		if (r <= 0)
-			return r;
-		chunked(b + off, have, true, blen);
-	} else if (header(eol + 2, hend + 2, "Content-Length", val, sizeof(val))) {
-		uint64_t cl;
-
-		if (!parse_u64(val, &cl))
-			return -EBADMSG;
-		if (have < cl)
-			return eof ? -EBADMSG : 0;
-		*blen = (size_t)cl;
-	} else {
-		if (!eof)
-			return 0;
-		*blen = have;
-	}
-	*status = st;
-	*body = b + off;
-	return 1;
-}
-
-/*
- * GET path from the API socket: the status and a malloc'd body (NUL-ended,
- * at most CTR_API_RESPONSE_MAX bytes of response).  Everything non-blocking,
- * within the timeout, and given up when cancel_fd turns readable.
- */
-static int api_get(struct ctrmeta *m, const char *path, int *status, char **ret, size_t *len)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int64_t deadline = now_ms() + m->timeout_ms;
-	char req[512], *buf = NULL, *body = NULL;
-	size_t cap = 0, n = 0, sent = 0, rl, blen = 0;
-	bool eof = false;
-	int fd, r;
-
-	r = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n",
-		     path);
-	if (r < 0 || (size_t)r >= sizeof(req))
-		return -ENAMETOOLONG;
-	rl = (size_t)r;
-	memcpy(sa.sun_path, m->sock, strlen(m->sock));
-	cap = 16384;
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		r = -errno;
-		free(buf);
-		return r;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		socklen_t sl = sizeof(e);
-
-		if (e != EINPROGRESS) {
-			r = -e;
-			goto out;
-		}
-		r = wait_fd(m, fd, POLLOUT, deadline);
-		if (r < 0)
-			goto out;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0 || e) {
-			r = e ? -e : -errno;
-			goto out;
-		}
-	}
-	while (sent < rl) {
-		ssize_t w = send(fd, req + sent, rl - sent, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			r = wait_fd(m, fd, POLLOUT, deadline);
-			if (r < 0)
-				goto out;
-			continue;
-		}
-		if (w < 0) {
-			r = -errno;
-			goto out;
-		}
-		sent += (size_t)w;
-	}
-	for (;;) {
-		ssize_t got;
-
-		r = http_response(buf, n, eof, status, &body, &blen);
-		if (r != 0)
-			break;
-		if (n == CTR_API_RESPONSE_MAX) {
-			r = -EMSGSIZE;
-			break;
-		}
-		if (n == cap) {
-			size_t nc = cap * 2;
-			char *nb;
-
-			if (nc > CTR_API_RESPONSE_MAX)
-				nc = CTR_API_RESPONSE_MAX;
-			nb = realloc(buf, nc + 1);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = nc;
-		}
-		got = recv(fd, buf + n, cap - n, 0);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && errno == EAGAIN) {
-			r = wait_fd(m, fd, POLLIN, deadline);
-			if (r < 0)
-				break;
-			continue;
-		}
-		if (got < 0) {
-			r = -errno;
-			break;
-		}
-		if (got == 0)
-			eof = true;
-		n += (size_t)got;
-	}
-	if (r > 0) {
-		memmove(buf, body, blen);
-		buf[blen] = '\0';
-		*ret = buf;
-		*len = blen;
-		buf = NULL;
-		r = 0;
-	}
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 /* Labels (and the rest it knows better) from podman's API. */
 static void podman_api(struct ctrmeta *m, struct ctr_info *ci)
 {
@@ -786,7 +490,8 @@ static void podman_api(struct ctrmeta *m, struct ctr_info *ci)
 	}
 	snprintf(path, sizeof(path), "/v4.0.0/libpod/containers/%s/json", ci->id);
 	m->st.api_calls++;
-	r = api_get(m, path, &status, &body, &len);
+	r = unixhttp_get(m->sock, path, m->timeout_ms, m->cancel_fd, CTR_API_RESPONSE_MAX, &status,
+			  &body, &len);
 	if (r < 0) {
 		m->st.api_errors++;
 		ci->labels_why = r == -ETIMEDOUT ? "the podman API did not answer in time"
@@ -878,7 +583,8 @@ static int read_podman(struct ctrmeta *m, struct ctr_info *ci)
 	if (r == 0) {
 		ann = jget(spec, "annotations");
 		v = jstr(ann, "io.podman.annotations.privileged");
-		ci->privileged = v ? !strcasecmp(v, "TRUE") : spec_privileged(spec);
+		ci->privileged = v ? !strcasecmp(v, "TRUE") : ctrspec_privileged(spec);
+		ctrspec_root(ci, spec, NULL);
 		k8s_from_map(ci, get_json, ann);
 		json_object_put(spec);
 	}
@@ -957,7 +663,13 @@ static int containerd_try(struct ctrmeta *m, struct ctr_info *ci, const char *ns
 	}
 	SET(ci, image, jstr(ann, "io.kubernetes.cri.image-name"));
 	k8s_from_map(ci, get_json, ann);
-	ci->privileged = spec_privileged(spec);
+	ci->privileged = ctrspec_privileged(spec);
+	{
+		char bundle[PATH_MAX]; /* a relative root is the bundle's: as the host names it */
+
+		snprintf(bundle, sizeof(bundle), CONTAINERD_TASKS "/%s/%s", ns, ci->id);
+		ctrspec_root(ci, spec, bundle);
+	}
 	json_object_put(spec);
 	/* the labels as the CRI names them; containerd keeps the rest in its database */
 	if (ci->pod[0])
@@ -1055,7 +767,8 @@ static int read_crio(struct ctrmeta *m, struct ctr_info *ci)
 	SET(ci, image, jstr(ann, "io.kubernetes.cri-o.ImageName"));
 	SET(ci, image_id, bare_digest(jstr(ann, "io.kubernetes.cri-o.Image")));
 	ci->started_ns = ctrmeta_parse_time(jstr(ann, "io.kubernetes.cri-o.Created"));
-	ci->privileged = spec_privileged(spec);
+	ci->privileged = ctrspec_privileged(spec);
+	ctrspec_root(ci, spec, NULL);
 	json_object_put(spec);
 	/* conmon's pidfile, written when the OCI runtime created the container */
 	if (rpath(m, path, sizeof(path), "%s/%s-containers/%s/userdata/pidfile", dir, drv,
@@ -1167,6 +880,10 @@ void ctrmeta_info_clear(struct ctr_info *info)
 	for (unsigned int i = 0; i < info->nlabels; i++) {
 		free(info->labels[i].key);
 		free(info->labels[i].value);
+	}
+	for (unsigned int i = 0; i < info->nmounts; i++) {
+		free(info->mounts[i].dst);
+		free(info->mounts[i].src);
 	}
 	memset(info, 0, sizeof(*info));
 }

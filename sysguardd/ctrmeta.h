@@ -32,10 +32,18 @@
 #define CTR_API_TIMEOUT_MS 2000      /* one podman API call, connect to last byte */
 #define CTR_NAMESPACES_MAX 64        /* containerd namespaces looked in */
 #define CTR_CGROUP_MAX     256       /* bytes of a container's cgroup path (an enforcement rule's) */
+#define CTR_PATH_MAX       4096      /* bytes of its root file system's path, a mount's */
+#define CTR_MOUNTS_MAX     64        /* mounts kept per container (for host paths) */
 
 struct ctr_label {
 	char *key;
 	char *value;
+};
+
+/* A mount of a container: where it sees it, and the host's path of a bind mount (else NULL). */
+struct ctr_mount {
+	char *dst;
+	char *src;
 };
 
 struct ctr_info {
@@ -50,6 +58,9 @@ struct ctr_info {
 	char k8s_container[CTR_NAME_MAX + 1]; /* the container's name in its pod spec */
 	uint64_t started_ns;                 /* CLOCK_REALTIME ns; 0 when unknown */
 	char cgroup[CTR_CGROUP_MAX];         /* its own cgroup, from the cgroup v2 root ("" unknown) */
+	char rootfs[CTR_PATH_MAX];           /* its root file system on the host ("" unknown) */
+	unsigned int nmounts;
+	struct ctr_mount mounts[CTR_MOUNTS_MAX];
 	int privileged;                      /* 1, 0, or -1 when unknown */
 	bool vm;              /* a machine of class "vm": its processes are an emulator on the host */
 	bool truncated;       /* a name or image was longer than its bound and was cut */
@@ -92,6 +103,14 @@ int ctrmeta_read(struct ctrmeta *m, const struct ctr_ref *ref, struct ctr_info *
 
 /* Free the labels of info and zero it; info may be NULL. */
 void ctrmeta_info_clear(struct ctr_info *info);
+
+/*
+ * The host's path of path as the container sees it: under the deepest bind
+ * mount over it, its source; else under its root file system.  -ENOENT when
+ * it is not known or on no disk of the host (a proc, tmpfs or devpts mount),
+ * -ENAMETOOLONG.
+ */
+int ctrmeta_host_path(const struct ctr_info *ci, const char *path, char *buf, size_t size);
 
 /* A label's value, or NULL. */
 const char *ctrmeta_label(const struct ctr_info *info, const char *key);

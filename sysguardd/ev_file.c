@@ -69,6 +69,10 @@ static void path_encode(struct jsonw *w, const struct sg_event *ev)
 	jw_str(w, ev->file.path);
 	jw_key(w, "resolved");
 	jw_bool(w, ev->file.path_resolved);
+	if (ev->file.host_path) {
+		jw_key(w, "host_path");
+		jw_str(w, ev->file.host_path);
+	}
 }
 
 static void path_journal(struct journal_entry *e, const struct sg_event *ev)
@@ -85,6 +89,7 @@ static void path_keep(struct dedup_keep *k, struct sg_event *e)
 {
 	dedup_keep_str(k, &e->file.path, true);
 	dedup_keep_str(k, &e->proc.exe, false);
+	dedup_keep_str(k, &e->file.host_path, false);
 }
 
 /* ---- open ---- */

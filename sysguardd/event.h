@@ -139,6 +139,7 @@ struct sg_event {
 		} exit;
 		struct {
 			const char *path;        /* absolute; see path_resolved */
+			const char *host_path;   /* in a container: path on the host (enrich), or NULL */
 			const char *new_path;    /* rename only */
 			bool path_resolved;      /* false: relative, directory unknown */
 			bool new_path_resolved;

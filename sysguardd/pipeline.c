@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "container.h"
+#include "ctrmeta.h"
 #include "decode.h"
 #include "dedup.h"
 #include "encode.h"
@@ -58,6 +59,7 @@ struct pipeline {
 	uint64_t seq;
 	struct pipeline_stats stats;
 	struct sg_event ev;              /* the event in flight */
+	char host_path[4096];            /* its file.host_path */
 	char line[SG_JSON_LINE_MAX];
 };
 
@@ -216,6 +218,11 @@ static void enrich_container(struct pipeline *p, struct sg_event *ev)
 		ev->ctr.name = e->info->name;
 		ev->ctr.image = e->info->image;
 		ev->ctr.runtime = cgpath_runtime_name(e->info->runtime);
+		/* a file event: the path the container sees, and the host's */
+		if ((sg_evtype(ev->type)->pfields & SG_PFG_PATH) && ev->file.path_resolved &&
+		    ev->file.path &&
+		    ctrmeta_host_path(e->info, ev->file.path, p->host_path, sizeof(p->host_path)) == 0)
+			ev->file.host_path = p->host_path;
 		break;
 	case CONTAINER_PENDING:
 		ev->ctr.where = SG_WHERE_PENDING;

@@ -619,6 +619,11 @@ static size_t get_k8s_container(struct ectx *c, const char **v)
 	return ctr_str(v, ci ? ci->k8s_container : NULL);
 }
 
+static size_t get_file_host_path(struct ectx *c, const char **v)
+{
+	return one(v, c->ev->file.host_path);
+}
+
 static size_t get_net_unix_path(struct ectx *c, const char **v)
 {
 	return one(v, c->ev->net.family == AF_UNIX ? c->ev->net.unix_path : NULL);
@@ -755,6 +760,8 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_FILE_NEW_PATH] = { "file.new_path", PK_STR, SG_PFG_NEWPATH,
 				.get.strs = get_file_new_path },
 	[FLD_FILE_NAME] = { "file.name", PK_STR, SG_PFG_PATH, .get.strs = get_file_name },
+	[FLD_FILE_HOST_PATH] = { "file.host_path", PK_STR, SG_PFG_PATH,
+				 .get.strs = get_file_host_path },
 	[FLD_FILE_WRITE] = { "file.write", PK_BOOL, SG_PFG_OPEN, .get.bits = get_file_write },
 	[FLD_FILE_TRUNC] = { "file.trunc", PK_BOOL, SG_PFG_OPEN, .get.bits = get_file_trunc },
 	[FLD_FILE_MODE] = { "file.mode", PK_NUM, SG_PFG_MODE, .get.num = get_file_mode },

@@ -76,6 +76,16 @@ def test_events_name_their_container(daemon, ctr):
     first = wait_ctr(daemon, name, lambda e: e["type"] == "exec"
                      and e["exec"]["argv"][:1] == ["sleep"], "first exec")
     assert first["proc"]["vpid"] == 1, first
+    # the container's view, and the host's path of the same file: /etc/hostname is
+    # a bind mount of podman's, the rest is the container's root file system
+    ev = wait_ctr(daemon, name, lambda e: e["type"] == "open"
+                  and e["file"]["path"] == "/etc/hostname", "open")
+    assert ev["file"]["host_path"].endswith("/userdata/hostname"), ev
+    assert os.path.exists(ev["file"]["host_path"]), ev
+    ctr.exec(name, ["sh", "-c", "head -c 1 /bin/busybox >/dev/null"], check=False)
+    ev = wait_ctr(daemon, name, lambda e: e["type"] == "open"
+                  and e["file"]["path"] == "/bin/busybox", "open of /bin/busybox")
+    assert ev["file"]["host_path"] == info["GraphDriver"]["Data"]["MergedDir"] + "/bin/busybox", ev
     # a host process at the same time
     ev = host_exec(daemon)
     assert ev["container"] == {"host": True}, ev
