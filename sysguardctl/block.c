@@ -107,6 +107,10 @@ static void rule_line(struct json_object *rule)
 	}
 	if ((s = ctl_get_str(rule, "proto")))
 		printf(" %s", s);
+	if ((s = ctl_get_str(rule, "container")))
+		printf(" container %s", s);
+	else if ((s = ctl_get_str(rule, "cgroup")))
+		printf(" cgroup %s", s);
 	if ((s = ctl_get_str(rule, "expires")))
 		printf(" until %s", s);
 	if ((s = ctl_get_str(rule, "comment")))

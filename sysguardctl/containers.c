@@ -27,8 +27,8 @@ static void containers_human(struct ctl *ctl, struct json_object *r)
 		       ctl_get_str(c, "name"), ctl_get_str(c, "image"), ctl_get_str(c, "runtime"),
 		       ns ? ns : "", ns ? "/" : "", pod ? pod : "");
 	}
-	printf("%lld known, %lld cgroups, %lld being looked up, %lld events held (%lld too "
-	       "long)\n", (long long)json_object_get_int64(ctl_get(r, "known")),
+	printf("%lld known, %lld cgroups, %lld being looked up; %lld events so far waited for "
+	       "their look-up (%lld until it was too late)\n", (long long)json_object_get_int64(ctl_get(r, "known")),
 	       (long long)json_object_get_int64(ctl_get(r, "cgroups")),
 	       (long long)json_object_get_int64(ctl_get(r, "pending")),
 	       (long long)json_object_get_int64(ctl_get(r, "held")),

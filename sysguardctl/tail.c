@@ -30,7 +30,7 @@ static void tail_help(void)
 	       "  comma-separated (--type exec,connect); markers always pass the filters\n"
 	       "  -t, --type TYPE      exec fork exit open rename unlink chmod connect bind listen\n"
 	       "                       ptrace setuid mount module bpf io_uring\n"
-	       "                       mark drop block_change policy\n"
+	       "                       mark drop block_change policy container\n"
 	       "  -a, --action ACTION  log alert block\n"
 	       "  -p, --pid PID        events of this process\n"
 	       "  -c, --comm NAME      process name contains NAME\n"
@@ -127,6 +127,11 @@ static void print_target(struct json_object *ev, const char *type)
 	} else if (ctl_get(ev, "block_change")) {
 		printf("%s %s", str_or(ev, "block_change.op", "?"),
 		       str_or(ev, "block_change.rule", "?"));
+	} else if (ctl_get(ev, "lifecycle")) {
+		const char *n = ctl_get_str(ev, "container.name");
+
+		printf("%s %s (%s)", str_or(ev, "lifecycle.op", "?"),
+		       n && *n ? n : str_or(ev, "container.id", "?"), str_or(ev, "container.image", "?"));
 	} else if ((v = ctl_get(ev, "policy")) && json_object_is_type(v, json_type_object)) {
 		printf("%s, %d rules", str_or(ev, "policy.source", "?"),
 		       json_object_get_int(ctl_get(ev, "policy.rules")));

@@ -11,6 +11,7 @@
 #include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -423,18 +424,29 @@ int enforce_remove(struct enforce *e, const struct enforce_rule *r, char *err, s
 int enforce_set_policy_rules(struct enforce *e, const struct enforce_rule *rules, size_t n,
 			     char *err, size_t errlen)
 {
-	size_t w = 0;
-	int r;
+	struct enforce_rule *was = NULL;
+	size_t w = 0, nwas = 0;
+	int r = 0;
 
+	/* the policy's rules so far: one that stays keeps its slot, its id and its hits */
+	for (size_t i = 0; i < e->n; i++)
+		if (!enforce_rule_runtime(&e->rules[i]))
+			nwas++;
+	if (nwas && !(was = malloc(nwas * sizeof(*was)))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	nwas = 0;
 	for (size_t i = 0; i < e->n; i++) {
 		if (enforce_rule_runtime(&e->rules[i]))
 			e->rules[w++] = e->rules[i];
 		else
-			e->slot_used[e->rules[i].slot] = 0;
+			was[nwas++] = e->rules[i];
 	}
 	e->n = w;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && r == 0; i++) {
 		struct enforce_rule nr = rules[i];
+		bool kept = false;
 
 		if (nr.cgroup[0] && cgroup_resolve(e->cgroot, nr.cgroup, &nr.cgroup_id,
 						   &nr.cg_level) < 0) {
@@ -442,11 +454,25 @@ int enforce_set_policy_rules(struct enforce *e, const struct enforce_rule *rules
 			       nr.source, nr.cgroup);
 			continue;
 		}
-		if (slot_alloc(e, &nr.slot) < 0 || rules_push(e, &nr) < 0) {
+		for (size_t k = 0; k < nwas && !kept; k++)
+			if (was[k].slot != UINT32_MAX && rule_same(&was[k], &nr) &&
+			    !strcmp(was[k].source, nr.source) && was[k].cgroup_id == nr.cgroup_id) {
+				nr.slot = was[k].slot;
+				nr.created = was[k].created;
+				was[k].slot = UINT32_MAX; /* taken over */
+				kept = true;
+			}
+		if ((!kept && slot_alloc(e, &nr.slot) < 0) || rules_push(e, &nr) < 0) {
 			snprintf(err, errlen, "too many block rules");
-			return -ENOSPC;
+			r = -ENOSPC;
 		}
 	}
+	for (size_t k = 0; k < nwas; k++)
+		if (was[k].slot != UINT32_MAX)
+			e->slot_used[was[k].slot] = 0;
+	free(was);
+	if (r < 0)
+		return r;
 	r = sync_all(e);
 	if (r == -E2BIG)
 		snprintf(err, errlen, "more than %d block rules on one address", SG_BLOCK_PER_PREFIX);
@@ -465,6 +491,33 @@ int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce
 		struct enforce_rule r = e->rules[i];
 
 		if (!r.expires || r.expires > now) {
+			i++;
+			continue;
+		}
+		remove_at(e, i);
+		sync_prefix(e, &r.net);
+		if (cb)
+			cb(arg, &r);
+		n++;
+	}
+	if (n)
+		state_save(e);
+	return n;
+}
+
+int enforce_prune_containers(struct enforce *e,
+			     void (*cb)(void *arg, const struct enforce_rule *r), void *arg)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < e->n;) {
+		struct enforce_rule r = e->rules[i];
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!r.container[0] || !enforce_rule_runtime(&r) ||
+		    snprintf(path, sizeof(path), "%s%s", e->cgroot, r.cgroup) >= (int)sizeof(path) ||
+		    stat(path, &st) == 0) {
 			i++;
 			continue;
 		}

@@ -95,6 +95,14 @@ int enforce_set_policy_rules(struct enforce *e, const struct enforce_rule *rules
 int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce_rule *r),
 		   void *arg);
 
+/*
+ * Runtime rules scoped to a container (rule.container) whose cgroup is gone:
+ * the container stopped (while the daemon ran, or before it started again).
+ * Removed, and cb(arg, r) for each.  Returns how many.
+ */
+int enforce_prune_containers(struct enforce *e,
+			     void (*cb)(void *arg, const struct enforce_rule *r), void *arg);
+
 size_t enforce_count(const struct enforce *e);
 const struct enforce_rule *enforce_get(const struct enforce *e, size_t i);
 const struct enforce_rule *enforce_by_slot(const struct enforce *e, uint32_t slot);

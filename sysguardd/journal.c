@@ -284,8 +284,10 @@ void journal_publish(void *ctx, const struct sg_event *ev, const char *json, siz
 	}
 	if (ev->ctr.where == SG_WHERE_CONTAINER) {
 		journal_add_str(&e, "SYSGUARD_CONTAINER_ID", ev->ctr.id);
-		journal_add_str(&e, "SYSGUARD_CONTAINER_NAME", ev->ctr.name);
-		journal_add_str(&e, "SYSGUARD_CONTAINER_IMAGE", ev->ctr.image);
+		if (ev->ctr.name && *ev->ctr.name)
+			journal_add_str(&e, "SYSGUARD_CONTAINER_NAME", ev->ctr.name);
+		if (ev->ctr.image && *ev->ctr.image)
+			journal_add_str(&e, "SYSGUARD_CONTAINER_IMAGE", ev->ctr.image);
 	}
 	if (t && t->journal)
 		t->journal(&e, ev);

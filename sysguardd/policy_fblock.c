@@ -42,7 +42,11 @@ static bool field_judgeable(enum pfield f, bool exec, const char **why)
 		*why = "the result of a call is not known before it runs";
 		return false;
 	default:
-		*why = "file.mode and file.new_path cannot be judged before an open";
+		*why = policy_field_is_container(f) ?
+		       "conditions on the container are not judged before an open (fanotify "
+		       "does not know the container)" :
+		       "only proc.*, parent.*, ancestor.*, file.path, file.name, file.write, "
+		       "file.trunc and exec.filename can be judged before an open";
 		return false;
 	}
 }

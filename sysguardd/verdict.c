@@ -26,8 +26,6 @@
 #include "proctable.h"
 #include "verdict.h"
 
-#define VERDICT_GONE_MAX 64 /* runtime rules of stopped containers reported per tick */
-
 struct verdict {
 	struct config *cfg;
 	struct pipeline *pipe;
@@ -51,28 +49,7 @@ struct verdict {
 	char block_label[256];       /* the rule id of the block being judged */
 	struct container *ctr;       /* the containers, for blocks scoped to them; NULL: none */
 	bool scoped_blocks;          /* the policy has some: follow the containers' starts and stops */
-	struct enforce_rule gone[VERDICT_GONE_MAX]; /* runtime rules of stopped containers */
-	size_t ngone;                /* reported as removed at the next tick */
 };
-
-/* A container stopped: the runtime rules scoped to it go (reported at the next tick). */
-static void container_stopped(struct verdict *v, const char *id)
-{
-	for (size_t i = 0; v->enforce && i < enforce_count(v->enforce);) {
-		struct enforce_rule r = *enforce_get(v->enforce, i);
-		char why[256];
-
-		if (strcmp(r.container_id, id) != 0 || strcmp(r.source, ENFORCE_SOURCE_RUNTIME) != 0 ||
-		    enforce_remove(v->enforce, &r, why, sizeof(why)) < 0) {
-			i++;
-			continue;
-		}
-		enforce_rule_format(&r, why, sizeof(why));
-		sg_log(LOG_INFO, "block '%s' removed: container '%s' stopped", why, r.container);
-		if (v->ngone < VERDICT_GONE_MAX)
-			v->gone[v->ngone++] = r;
-	}
-}
 
 struct verdict *verdict_new(const struct verdict_opts *o)
 {
@@ -539,6 +516,15 @@ void verdict_block_change(struct verdict *v, const char *op, const struct enforc
 	pipeline_inject(v->pipe, &ev);
 }
 
+static void on_container_gone(void *arg, const struct enforce_rule *r)
+{
+	char text[512];
+
+	enforce_rule_format(r, text, sizeof(text));
+	sg_log(LOG_INFO, "block '%s' removed: container '%s' is gone", text, r->container);
+	verdict_block_change(arg, "remove", r, 0);
+}
+
 static void on_expired(void *arg, const struct enforce_rule *r)
 {
 	verdict_block_change(arg, "expire", r, 0);
@@ -546,11 +532,9 @@ static void on_expired(void *arg, const struct enforce_rule *r)
 
 void verdict_tick(struct verdict *v)
 {
-	for (size_t i = 0; i < v->ngone; i++)
-		verdict_block_change(v, "remove", &v->gone[i], 0);
-	if (v->ngone)
+	/* runtime blocks of a container that stopped go with it (within a second) */
+	if (v->enforce && enforce_prune_containers(v->enforce, on_container_gone, v) > 0)
 		pipeline_flush(v->pipe);
-	v->ngone = 0;
 	if (v->enforce && enforce_expire(v->enforce, on_expired, v) > 0)
 		pipeline_flush(v->pipe);
 }
@@ -636,8 +620,6 @@ void verdict_judge(void *arg, struct sg_event *ev)
 			judge_cgroup_block(v, ev);
 		return;
 	}
-	if (ev->type == SG_EV_CONTAINER && ev->lifecycle.op == CONTAINER_STOP && ev->ctr.id)
-		container_stopped(v, ev->ctr.id);
 	if (ev->type == SG_EV_CONTAINER && v->scoped_blocks && v->enforce) {
 		/* blocks scoped to containers follow them: bound to a new one, gone with one */
 		if (apply_net_blocks(v, v->policy, v->policy_src) < 0)
@@ -658,6 +640,16 @@ void verdict_judge(void *arg, struct sg_event *ev)
 	if (!v->policy)
 		return;
 	policy_eval(v->policy, ev, v->pt);
+	if (ev->verdict.action == SG_ACT_BLOCK && ev->verdict.enforced && ev->verdict.mechanism &&
+	    !strcmp(ev->verdict.mechanism, "cgroup") && !(ev->kflags & SG_F_BLOCKED)) {
+		/*
+		 * A call the cgroup programs stopped comes flagged, and was judged
+		 * above: this one they let through (a block scoped to other
+		 * containers, or one not in force yet).  Not enforced, and not said to be.
+		 */
+		ev->verdict.enforced = false;
+		ev->verdict.mechanism = NULL;
+	}
 	if ((ev->kflags & SG_F_HOOK) && !ev->has_result && ev->verdict.action == SG_ACT_BLOCK &&
 	    ev->verdict.enforced && ev->verdict.mechanism &&
 	    !strcmp(ev->verdict.mechanism, "fanotify")) {
