@@ -57,7 +57,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS_SRC  := $(wildcard tests/tools/*.c)
 TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
-.PHONY: all clean deps test check unit systest bench install uninstall vmtest soak sanitize
+.PHONY: all clean deps test check unit systest bench install uninstall vmtest soak sanitize \
+	container-image
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -240,3 +241,10 @@ uninstall: $(BUILD)/sysguard.logrotate
 # Only the VM tier: sysguardd as a systemd service, systemd as PID 1 in qemu (root).
 vmtest: all
 	$(Q)tests/vm/run-tier $(BUILD)
+
+# The container image (root, podman; no registry): a base of this host's shared
+# libraries imported with podman, then container/Containerfile adds the build.
+# docs/kubernetes.md says how to run it.  CONTAINER_IMAGE names it.
+CONTAINER_IMAGE ?= localhost/sysguard:$(VERSION)
+container-image: all
+	$(Q)container/build-image $(BUILD) $(VERSION) $(CONTAINER_IMAGE)

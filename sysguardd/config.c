@@ -492,6 +492,11 @@ static int parse_root(struct cfgparse *p, struct config *c, yaml_node_t *root)
 			r = get_str(p, v, c->state_dir, sizeof(c->state_dir));
 		else if (!strcmp(name, "admin_group"))
 			r = get_str(p, v, c->admin_group, sizeof(c->admin_group));
+		else if (!strcmp(name, "host_root")) {
+			r = get_str(p, v, c->host_root, sizeof(c->host_root));
+			if (!r && *c->host_root && c->host_root[0] != '/')
+				r = fail(p, v, "'host_root' must be an absolute path%s", "");
+		}
 		else if (!strcmp(name, "ring"))
 			r = parse_ring(p, c, v);
 		else if (!strcmp(name, "journal"))

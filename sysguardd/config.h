@@ -25,6 +25,7 @@ struct config {
 	char socket[108];
 	char state_dir[4096];
 	char admin_group[64];        /* besides root, may change state ("" none) */
+	char host_root[256];         /* the host's "/" as mounted in the daemon's container; "" / */
 	uint32_t ring_bytes;
 	uint32_t wakeup_bytes;
 	uint32_t batch_ms;           /* the longest an event waits in the ring */

@@ -27,6 +27,7 @@
 #define NIL UINT32_MAX
 #define FILEID_KERNFS 0xfe /* the file handle type of kernfs (cgroupfs): the node's 64-bit id */
 #define MOUNTINFO_MAX (1 << 20)
+#define CGROUP_ROOT_INO 1 /* the v2 hierarchy's root cgroup: its directory's inode, its id */
 
 /* One container, shared by its cgroups. */
 struct cobj {
@@ -867,11 +868,17 @@ static void unoctal(char *s)
 	*o = '\0';
 }
 
-/* The cgroup v2 mount point from /proc/self/mountinfo: /sys/fs/cgroup first, else the first. */
+/*
+ * The cgroup v2 mount point from /proc/self/mountinfo.  Best is one that shows
+ * the whole hierarchy: its directory is the root cgroup, inode 1 (in a
+ * container with a cgroup namespace of its own, /sys/fs/cgroup may show only
+ * the container's subtree, where the other cgroups cannot be named); among
+ * equals /sys/fs/cgroup, else the first.
+ */
 static int find_cgroup2(char *buf, size_t size)
 {
 	char *mi, *line, *save = NULL;
-	bool found = false;
+	int found = -1; /* how good what buf holds is: -1 none, 0 a cgroup2 mount, 1 its root */
 	size_t len;
 	int r = fio_read("/proc/self/mountinfo", MOUNTINFO_MAX, &mi, &len, NULL);
 
@@ -879,6 +886,8 @@ static int find_cgroup2(char *buf, size_t size)
 		return r;
 	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *sep = strstr(line, " - "), *f[5], *s2 = NULL;
+		struct stat st;
+		int good;
 		int i;
 
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
@@ -892,14 +901,15 @@ static int find_cgroup2(char *buf, size_t size)
 		if (i < 5)
 			continue;
 		unoctal(f[4]);
-		if (!found || !strcmp(f[4], "/sys/fs/cgroup")) {
+		good = stat(f[4], &st) == 0 && st.st_ino == CGROUP_ROOT_INO;
+		if (good > found || (good == found && !strcmp(f[4], "/sys/fs/cgroup"))) {
 			if ((size_t)snprintf(buf, size, "%s", f[4]) >= size)
 				continue;
-			found = true;
+			found = good;
 		}
 	}
 	free(mi);
-	return found ? 0 : -ENOENT;
+	return found >= 0 ? 0 : -ENOENT;
 }
 
 struct container *container_new(struct event_base *base, const struct container_opts *opts)

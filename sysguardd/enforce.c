@@ -44,6 +44,9 @@ struct enforce {
 	uint32_t slot_next;          /* where the next free slot is looked for */
 };
 
+/* The root cgroup of the v2 hierarchy: its directory's inode, and the cgroup id BPF reports. */
+#define CGROUP_ROOT_INO 1
+
 static const char *const prog_names[NPROGS] = {
 	"enf_connect4", "enf_connect6", "enf_sendmsg4", "enf_sendmsg6", "enf_bind4", "enf_bind6",
 };
@@ -56,14 +59,25 @@ int enforce_find_cgroup2(char *buf, size_t len)
 
 	if (!f)
 		return -errno;
-	/* id parent maj:min root mountpoint opts ... - fstype source superopts */
+	/*
+	 * id parent maj:min root mountpoint opts ... - fstype source superopts
+	 *
+	 * The mount must show the whole hierarchy: its directory is the root
+	 * cgroup, whose inode (its cgroup id) is 1.  The root field cannot tell:
+	 * in a cgroup namespace of its own (a container) it is relative to the
+	 * namespace, and a cgroup2 mount of the container's own subtree reads "/"
+	 * there; programs attached to that cgroup would see only the container.
+	 */
 	while (fgets(line, sizeof(line), f)) {
-		char root[1024], mnt[1024], *sep = strstr(line, " - ");
+		char mnt[1024], *sep = strstr(line, " - ");
 		char fstype[64];
+		struct stat st;
 
 		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2 || strcmp(root, "/"))
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		if (stat(mnt, &st) < 0 || st.st_ino != CGROUP_ROOT_INO)
 			continue;
 		if (strlen(mnt) >= len) {
 			r = -ENAMETOOLONG;
@@ -262,7 +276,8 @@ int enforce_open(struct enforce **ret, struct kernel *k, const struct enforce_op
 	snprintf(e->state_path, sizeof(e->state_path), "%s/" ENFORCE_STATE_FILE, o->state_dir);
 	r = enforce_find_cgroup2(e->cgroot, sizeof(e->cgroot));
 	if (r < 0) {
-		snprintf(err, errlen, "cgroup v2 is not mounted: network enforcement needs it");
+		snprintf(err, errlen, "cgroup v2 is not mounted (its root, not a cgroup "
+			 "namespace's view): network enforcement needs it");
 		goto fail;
 	}
 	e->links = pinlinks_new(e->pin_dir, "enforcement", PINLINK_UPDATE, err, errlen);

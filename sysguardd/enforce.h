@@ -109,7 +109,10 @@ const struct enforce_rule *enforce_by_slot(const struct enforce *e, uint32_t slo
 uint64_t enforce_hits(const struct enforce *e, uint32_t slot);
 const char *enforce_cgroup_root(const struct enforce *e);
 
-/* Where cgroup v2 is mounted ("/sys/fs/cgroup" or ".../unified"): 0 or -ENOENT. */
+/*
+ * Where the root of the cgroup v2 hierarchy is mounted ("/sys/fs/cgroup",
+ * ".../unified", or the host's under a container's host_root): 0 or -ENOENT.
+ */
 int enforce_find_cgroup2(char *buf, size_t len);
 
 #endif /* SG_ENFORCE_H */

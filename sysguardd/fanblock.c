@@ -83,6 +83,7 @@ struct fanblock {
 	pthread_t thr;
 	bool thr_started;
 	pid_t self;
+	char root[PATH_MAX];    /* the host's "/" here, without a final '/'; "" for our own */
 
 	pthread_mutex_t lock;
 	struct fb_req req[SG_FANBLOCK_QUEUE];
@@ -631,6 +632,7 @@ bool fanblock_answer(struct fanblock *f)
 struct fanblock *fanblock_new(const struct fanblock_opts *o, char *err, size_t errlen)
 {
 	struct fanblock *f = calloc(1, sizeof(*f));
+	const char *root = o->root ? o->root : "";
 	int e;
 
 	if (!f) {
@@ -643,6 +645,18 @@ struct fanblock *fanblock_new(const struct fanblock_opts *o, char *err, size_t e
 	pthread_mutex_init(&f->lock, NULL);
 	for (size_t i = 0; i < SG_FANBLOCK_QUEUE; i++)
 		f->req[i].fd = -1;
+	f->fan = -1;
+	if (strlen(root) >= sizeof(f->root)) {
+		e = ENAMETOOLONG;
+		snprintf(err, errlen, "host_root '%s': %s", root, strerror(e));
+		goto fail;
+	}
+	strcpy(f->root, root);
+	for (size_t n = strlen(f->root); n && f->root[n - 1] == '/'; n--)
+		f->root[n - 1] = '\0';
+	if (*f->root)
+		sg_log(LOG_INFO, "file enforcement: the filesystems of block rules' paths are "
+		       "looked up under host_root '%s'", f->root);
 	f->fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_TID,
 			       O_RDONLY | O_CLOEXEC | O_LARGEFILE | O_NOATIME);
 	if (f->fan < 0 && errno == EINVAL) /* FAN_REPORT_TID unknown: before Linux 4.20 */
@@ -736,20 +750,32 @@ static int add_prefix(void *arg, const struct policy_file_block *b)
 	return 0;
 }
 
-/* The filesystem to mark for path: that of its deepest existing ancestor. */
-static int mark_target(const char *path, char *dir, size_t len, struct stat *st)
+/*
+ * The filesystem to mark for path: that of its deepest existing ancestor,
+ * looked up under root (the host's "/" mounted in the daemon's container, or
+ * ""), into dir.  The paths the rules name and those the daemon judges are
+ * the host's (the kernel's, and what /proc/self/fd says of a file another
+ * mount namespace opened); only the marks need the host's tree.  Policy paths
+ * are canonical: an absolute symbolic link on the way would resolve in this
+ * process's root.
+ */
+static int mark_target(const char *root, const char *path, char *dir, size_t len,
+		       struct stat *st)
 {
-	snprintf(dir, len, "%s", path);
+	size_t rl = strlen(root);
+
+	if ((size_t)snprintf(dir, len, "%s%s", root, path) >= len)
+		return -ENAMETOOLONG;
 	for (;;) {
 		char *slash;
 
 		if (stat(dir, st) == 0)
 			return 0;
-		slash = strrchr(dir, '/');
+		slash = strrchr(dir + rl, '/');
 		if (!slash)
 			return -ENOENT;
-		if (slash == dir) {
-			dir[1] = '\0';
+		if (slash == dir + rl) {
+			dir[rl + 1] = '\0';
 			return stat(dir, st) == 0 ? 0 : -errno;
 		}
 		*slash = '\0';
@@ -757,6 +783,7 @@ static int mark_target(const char *path, char *dir, size_t len, struct stat *st)
 }
 
 struct fb_build {
+	const char *root;
 	struct fb_mark *marks;
 	size_t n;
 	struct policy *p;
@@ -775,7 +802,7 @@ static int collect_mark(void *arg, const struct policy_file_block *b)
 	if (!b->named)
 		sg_log(LOG_WARNING, "file block rule '%s' names no path: watching the root "
 		       "filesystem", b->id);
-	if (mark_target(b->path, dir, sizeof(dir), &st) < 0) {
+	if (mark_target(bd->root, b->path, dir, sizeof(dir), &st) < 0) {
 		policy_rule_set_enforcer(bd->p, b->rule, NULL, "no part of its path exists");
 		return 0;
 	}
@@ -814,7 +841,7 @@ static int settle_rule(void *arg, const struct policy_file_block *b)
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (mark_target(b->path, dir, sizeof(dir), &st) < 0)
+	if (mark_target(fr->bd->root, b->path, dir, sizeof(dir), &st) < 0)
 		return 0;
 	for (size_t i = 0; i < fr->bd->n; i++)
 		if (fr->bd->marks[i].dev == st.st_dev && fr->bd->marks[i].failed)
@@ -824,7 +851,7 @@ static int settle_rule(void *arg, const struct policy_file_block *b)
 
 int fanblock_set_policy(struct fanblock *f, struct policy *p)
 {
-	struct fb_build bd = { .p = p };
+	struct fb_build bd = { .root = f->root, .p = p };
 	struct fb_rules fr = { .bd = &bd };
 	struct fb_prefixes *pfx;
 	struct policy_rule_info ri;
@@ -852,9 +879,21 @@ int fanblock_set_policy(struct fanblock *f, struct policy *p)
 		m->how = FAN_MARK_FILESYSTEM;
 		if (fanotify_mark(f->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, m->mask, AT_FDCWD,
 				  m->path) < 0) {
+			/*
+			 * Under host_root a mount mark would watch this container's copy
+			 * of the mount, which the host's processes do not go through.
+			 */
+			int e = errno;
+
 			m->how = FAN_MARK_MOUNT;
-			if (fanotify_mark(f->fan, FAN_MARK_ADD | FAN_MARK_MOUNT, m->mask, AT_FDCWD,
-					  m->path) < 0) {
+			if (*f->root) {
+				m->failed = true;
+				snprintf(m->why, sizeof(m->why), "fanotify_mark '%s': %s (a mount "
+					 "mark would miss the host's accesses)", m->path,
+					 strerror(e));
+				sg_log(LOG_WARNING, "file enforcement: %s", m->why);
+			} else if (fanotify_mark(f->fan, FAN_MARK_ADD | FAN_MARK_MOUNT, m->mask,
+						 AT_FDCWD, m->path) < 0) {
 				m->failed = true;
 				snprintf(m->why, sizeof(m->why), "fanotify_mark '%s': %s", m->path,
 					 strerror(errno));

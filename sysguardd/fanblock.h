@@ -32,6 +32,8 @@ struct sg_event;
 
 struct fanblock_opts {
 	struct proctable *pt;       /* who waits: the process table, kept up to date by the caller */
+	const char *root;           /* the host's "/" as mounted here (a daemon in a container);
+				     * NULL or "": this process's own root */
 };
 
 struct fanblock_stats {

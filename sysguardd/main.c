@@ -161,7 +161,8 @@ static int start_containers(struct daemon *d)
 	const char *sock = d->cfg.ctr_podman_socket;
 	struct container_opts co = {
 		.cgroup_root = *d->cfg.ctr_cgroup_root ? d->cfg.ctr_cgroup_root : NULL,
-		.state_root = *d->cfg.ctr_state_root ? d->cfg.ctr_state_root : NULL,
+		.state_root = *d->cfg.ctr_state_root ? d->cfg.ctr_state_root
+			      : *d->cfg.host_root ? d->cfg.host_root : NULL,
 		.podman_socket = !*sock ? NULL : !strcmp(sock, "none") ? "" : sock,
 		.on_resolved = pipeline_container_resolved,
 		.ctx = d->pipe,

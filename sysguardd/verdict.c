@@ -140,7 +140,7 @@ static void start_lsm(struct verdict *v)
 
 int verdict_enforce_start(struct verdict *v, struct kernel *k)
 {
-	struct fanblock_opts fo = { .pt = v->pt };
+	struct fanblock_opts fo = { .pt = v->pt, .root = v->cfg->host_root };
 
 	v->kernel = k;
 	if (!v->cfg->enforce) {

@@ -381,6 +381,21 @@ static void control_and_redact(void **state)
 	load_fails("telemetry: lsm\n", 1, 12, "'telemetry' must be a mapping");
 }
 
+/* host_root: the host's root file system, for a daemon in a container */
+static void host_root(void **state)
+{
+	struct config c;
+
+	config_defaults(&c);
+	assert_string_equal(c.host_root, "");
+	assert_int_equal(load("host_root: /host\n", &c), 0);
+	assert_string_equal(c.host_root, "/host");
+	assert_int_equal(load("host_root: \"\"\n", &c), 0);
+	assert_string_equal(c.host_root, "");
+	load_fails("host_root: host\n", 1, 12, "'host_root' must be an absolute path");
+	load_fails("host_root: [/host]\n", 1, 12, "expected a string");
+}
+
 static void overflow_in_file(void **state)
 {
 	/* a wrapped value must not slip through the range checks */
@@ -402,6 +417,7 @@ int main(void)
 		cmocka_unit_test(parse_duration),
 		cmocka_unit_test(overflow_in_file),
 		cmocka_unit_test(control_and_redact),
+		cmocka_unit_test(host_root),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
