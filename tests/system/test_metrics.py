@@ -17,11 +17,10 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
 
-from conftest import REPO, SYSGUARDD, base_config, need_root_bpf
+from conftest import REPO, SYSGUARDD, base_config, free_port, listener, need_root_bpf, probe_opens
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
@@ -34,14 +33,6 @@ rules:
 """
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$')
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def parse(text):
@@ -91,17 +82,6 @@ def promtool_check(text):
     p = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 0, "promtool check metrics:\n%s%s" % (p.stdout, p.stderr)
-
-
-def probe_opens(tmp, n):
-    """Open n files the alert rule matches; returns their paths."""
-    paths = []
-    for _ in range(n):
-        p = os.path.join(tmp, "probe-" + uuid.uuid4().hex)
-        with open(p, "w") as f:
-            f.write("x")
-        paths.append(p)
-    return paths
 
 
 def start_daemon(daemon_factory, tmp, metrics_yaml):
@@ -290,9 +270,7 @@ def test_prometheus_scrapes_daemon(daemon_factory, tmp):
 def test_metrics_endpoint_in_use(tmp):
     """A configured endpoint that cannot be opened stops the start, with the reason."""
     need_root_bpf()
-    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    busy.bind(("127.0.0.1", 0))
-    busy.listen(1)
+    busy = listener()
     notsock = os.path.join(tmp, "file.sock")
     with open(notsock, "w") as f:
         f.write("not a socket")
