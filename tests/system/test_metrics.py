@@ -2,7 +2,7 @@
 """Prometheus metrics end to end: the real daemon serving GET /metrics on a
 loopback TCP port and on a Unix socket, and writing a node_exporter textfile;
 opens of files an 'alert' rule matches must move the counters.  Then a real
-Prometheus server (Debian package 'prometheus') scrapes the daemon every
+Prometheus server (Debian's, unpacked by make test-deps) scrapes the daemon every
 second and its HTTP API must show sysguard_events_total rising after the
 action.  Everything listens on 127.0.0.1 only."""
 
@@ -22,8 +22,18 @@ import pytest
 
 from conftest import REPO, SYSGUARDD, base_config, free_port, listener, need_root_bpf, probe_opens
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+# make test-deps unpacks the two programs from Debian's package into PROM_DIR
+# (Makefile: the package is not installed, its service never runs); else PATH.
+PROM_DIR = os.environ.get("PROM_DIR", "/var/cache/sysguard-tests/prometheus")
+
+
+def _prom_program(name):
+    path = os.path.join(PROM_DIR, name)
+    return path if os.access(path, os.X_OK) else shutil.which(name) or "/usr/bin/" + name
+
+
+PROMETHEUS = _prom_program("prometheus")
+PROMTOOL = _prom_program("promtool")
 
 POLICY = """version: 1
 defaults: {action: allow}
@@ -224,7 +234,7 @@ def prom_log(prom):
 def test_prometheus_scrapes_daemon(daemon_factory, tmp):
     need_root_bpf()
     if not os.path.exists(PROMETHEUS):
-        pytest.skip("the prometheus binary is absent (Debian package 'prometheus')")
+        pytest.skip("the prometheus binary is absent (make test-deps)")
     port, pport = free_port(), free_port()
     d = start_daemon(daemon_factory, tmp, "metrics:\n  listen: 127.0.0.1:%d\n" % port)
 

@@ -234,7 +234,7 @@ def test_logrotate(daemon_factory, tmp):
     need_root_bpf()
     logrotate = "/usr/sbin/logrotate"
     if not os.path.exists(logrotate):
-        pytest.skip("logrotate is not installed (make deps)")
+        pytest.skip("logrotate is not installed (make test-deps)")
     n = 100000
     pol, target = flood_policy(tmp)
     d = daemon_factory(policy=pol)
