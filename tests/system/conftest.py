@@ -8,6 +8,7 @@ and raw control-socket clients, loopback listeners and ports, polling, the
 flood and policy helpers.  A test module imports them from here, never from
 another test module."""
 
+import atexit
 import grp
 import json
 import os
@@ -30,8 +31,52 @@ SCHEMA = os.path.join(REPO, "proto", "event.schema.json")
 LOG_ALL = os.path.join(REPO, "tests", "bench", "log-all.yaml")
 DEFAULT_POLICY = os.path.join(REPO, "policies", "default.yaml")
 TRUE = shutil.which("true") or "/bin/true"
-SGACT = os.path.join(BUILD, "tests", "tools", "sgact")
-SGURING = os.path.join(BUILD, "tests", "tools", "sguring")
+
+
+def _install_tools():
+    """Copy the test tools (BUILD/tests/tools) into a directory of this session
+    and return it: they run from there, wherever the checkout is.  The default
+    policy judges every exec, and a checkout under /tmp would put them in a
+    directory its rules name (exec-from-temp).  The directory is under
+    SG_TEST_TOOLS_DIR (/var/cache/sysguard-tests), which no rule of the
+    default policy names; it is removed when the session ends, and ones that
+    a killed session left are removed by the next.  Without root (nothing
+    that execs them runs then) the tools stay where they were built."""
+    built = os.path.join(BUILD, "tests", "tools")
+    base = os.environ.get("SG_TEST_TOOLS_DIR", "/var/cache/sysguard-tests")
+    if os.geteuid() != 0 or not os.path.isdir(built):
+        return built
+    os.makedirs(base, mode=0o755, exist_ok=True)
+    for old in os.listdir(base):
+        parts = old.split("-")
+        if len(parts) == 3 and parts[0] == "tools" and parts[1].isdigit():
+            try:
+                os.kill(int(parts[1]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(base, old), ignore_errors=True)
+            except OSError:
+                pass
+    d = tempfile.mkdtemp(prefix="tools-%d-" % os.getpid(), dir=base)
+    os.chmod(d, 0o755)
+    atexit.register(_remove_tools, d, base)
+    for name in os.listdir(built):
+        src = os.path.join(built, name)
+        if os.path.isfile(src) and os.access(src, os.X_OK):
+            shutil.copy2(src, d)
+    return d
+
+
+def _remove_tools(d, base):
+    shutil.rmtree(d, ignore_errors=True)
+    try:
+        os.rmdir(base)
+    except OSError:
+        pass
+
+
+TOOLS = _install_tools()
+SGACT = os.path.join(TOOLS, "sgact")
+SGURING = os.path.join(TOOLS, "sguring")
 
 # Limits of the control socket (shared/sg_limits.h)
 LINE_MAX = 65536
