@@ -57,8 +57,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS_SRC  := $(wildcard tests/tools/*.c)
 TOOLS_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRC))
 
-.PHONY: all clean deps test check unit systest bench install uninstall vmtest soak sanitize \
-	container-image
+.PHONY: all clean deps test-deps test check unit systest bench install uninstall vmtest soak \
+	sanitize container-image
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -144,20 +144,67 @@ sanitize:
 
 -include tests/bench/bench.mk
 
-DEPS := make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev \
-	libjson-c-dev libsystemd-dev libcmocka-dev pkg-config gcc python3 python3-jsonschema python3-pytest \
-	iproute2 mandoc procps liburing-dev \
-	build-essential debhelper \
-	qemu-system-x86 busybox-static kmod \
-	netcat-openbsd ncat socat nmap logrotate \
-	prometheus rsyslog jq
-# (prometheus, rsyslog, jq: tests/system/test_metrics.py and test_forwarding.py run the
-#  recipes of docs/forwarding.md against them)
-# (debhelper: tests/system/test_package.py; qemu, busybox-static, kmod: the vm tier;
-#  nc, ncat, socat, nmap: the default policy's network-tool detections are tested with them;
-#  logrotate: tests/system/test_output_faults.py rotates with it)
+# ---- dependencies (Debian 12, as root; README) ---------------------------------------------
+# make deps: what `make` and running ./build/sysguardd need, and nothing else: gcc and
+# libc6-dev (daemon and CLI), clang, llvm (llvm-strip) and bpftool (the BPF objects, their
+# skeletons, vmlinux.h), pkg-config and the libraries of PKGS (zlib1g-dev for -lz).
+DEPS := make gcc libc6-dev pkg-config clang llvm bpftool \
+	libbpf-dev libelf-dev zlib1g-dev libevent-dev libyaml-dev libjson-c-dev libsystemd-dev
+
+# make test-deps: what the tiers of `make test` use besides, each with the tests that use it.
+# tests/unit: cmocka
+TEST_DEPS := libcmocka-dev
+# tests/system (pytest); jsonschema checks every event against proto/event.schema.json
+# (conftest.py); liburing builds tests/tools/sguring (test_core.py::test_io_uring).  python3
+# also runs tests/run-all's result parsing, the sanitizer tier and the quick benchmark.
+TEST_DEPS += python3 python3-pytest python3-jsonschema liburing-dev
+# tests/fuzz/run-brief: clang's libFuzzer and sanitizer runtimes (-fsanitize=fuzzer)
+TEST_DEPS += libclang-rt-dev
+# tests/vm: qemu; a static busybox for the initramfs; depmod (kmod) for the downloaded
+# kernel's modules; pgrep (procps) in guest-test, which runs on this machine's root
+TEST_DEPS += qemu-system-x86 busybox-static kmod procps
+# test_policy.py, the default policy against the real tools: nc, ncat, socat, nmap
+# (c2-net-tool-exec; nc and socat in the reverse shells), curl and wget (a download piped
+# into a shell), openssl (the openssl reverse shell)
+TEST_DEPS += netcat-openbsd ncat socat nmap curl wget openssl
+# test_sigma.py: ip netns (the network rules' addresses live in a namespace)
+TEST_DEPS += iproute2
+# test_docs.py: mandoc -Tlint
+TEST_DEPS += mandoc
+# test_output_faults.py::test_logrotate: rotation by the real logrotate
+TEST_DEPS += logrotate
+# test_forwarding.py: the rsyslog and jq recipes of docs/forwarding.md
+TEST_DEPS += rsyslog jq
+# test_package.py: dpkg-buildpackage and debian/control's Build-Depends beyond DEPS
+# (build-essential, debhelper, systemd); test_service.py: systemd-analyze, systemd-sysusers
+TEST_DEPS += build-essential debhelper systemd
+# container tests: podman with runc (and busybox-static, above, for the images they build);
+# test_in_container.py checks the DaemonSet manifest's YAML with python3-yaml
+TEST_DEPS += podman runc python3-yaml
+# test_metrics.py runs prometheus itself (its own configuration and storage, on a free
+# loopback port, stopped at the end) and promtool check metrics: it needs the two programs,
+# not a server.  Debian's package would also create a user and enable and start its service
+# on :9090 wherever systemd runs, so the programs are unpacked from the package (apt-get
+# download, dpkg-deb -x) into PROM_DIR, where test_metrics.py looks first; the package is not
+# installed.  Nothing is done when PROM_DIR has them already.
+PROM_DIR ?= /var/cache/sysguard-tests/prometheus
+
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
+
+test-deps:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(TEST_DEPS)
+	$(Q)if [ -x $(PROM_DIR)/prometheus ] && [ -x $(PROM_DIR)/promtool ]; then \
+		echo "prometheus, promtool: in $(PROM_DIR)"; \
+	else \
+		d=$$(mktemp -d) || exit 1; chown _apt: "$$d" 2>/dev/null; \
+		(cd "$$d" && apt-get download prometheus) && \
+		dpkg-deb -x "$$d"/prometheus_*.deb "$$d/root" && \
+		install -d $(PROM_DIR) && \
+		install -m 0755 "$$d/root/usr/bin/prometheus" "$$d/root/usr/bin/promtool" $(PROM_DIR)/ && \
+		echo "prometheus, promtool: unpacked into $(PROM_DIR) (the package is not installed)"; \
+		rc=$$?; rm -rf "$$d"; exit $$rc; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

@@ -1,12 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """System-test harness: start the real sysguardd, read its NDJSON, wait for
 events by condition (never sleep-and-hope), validate every line against the
-event schema, and leave the machine as it was found."""
+event schema, and leave the machine as it was found.
 
+Also the helpers the test modules share (after the fixtures): sysguardctl
+and raw control-socket clients, loopback listeners and ports, polling, the
+flood and policy helpers.  A test module imports them from here, never from
+another test module."""
+
+import atexit
+import grp
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -19,9 +27,60 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", os.path.join(REPO, "build"))
 SYSGUARDD = os.path.join(BUILD, "sysguardd")
 SYSGUARDCTL = os.path.join(BUILD, "sysguardctl")
-SGACT = os.path.join(BUILD, "tests", "tools", "sgact")
 SCHEMA = os.path.join(REPO, "proto", "event.schema.json")
 LOG_ALL = os.path.join(REPO, "tests", "bench", "log-all.yaml")
+DEFAULT_POLICY = os.path.join(REPO, "policies", "default.yaml")
+TRUE = shutil.which("true") or "/bin/true"
+
+
+def _install_tools():
+    """Copy the test tools (BUILD/tests/tools) into a directory of this session
+    and return it: they run from there, wherever the checkout is.  The default
+    policy judges every exec, and a checkout under /tmp would put them in a
+    directory its rules name (exec-from-temp).  The directory is under
+    SG_TEST_TOOLS_DIR (/var/cache/sysguard-tests), which no rule of the
+    default policy names; it is removed when the session ends, and ones that
+    a killed session left are removed by the next.  Without root (nothing
+    that execs them runs then) the tools stay where they were built."""
+    built = os.path.join(BUILD, "tests", "tools")
+    base = os.environ.get("SG_TEST_TOOLS_DIR", "/var/cache/sysguard-tests")
+    if os.geteuid() != 0 or not os.path.isdir(built):
+        return built
+    os.makedirs(base, mode=0o755, exist_ok=True)
+    for old in os.listdir(base):
+        parts = old.split("-")
+        if len(parts) == 3 and parts[0] == "tools" and parts[1].isdigit():
+            try:
+                os.kill(int(parts[1]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(base, old), ignore_errors=True)
+            except OSError:
+                pass
+    d = tempfile.mkdtemp(prefix="tools-%d-" % os.getpid(), dir=base)
+    os.chmod(d, 0o755)
+    atexit.register(_remove_tools, d, base)
+    for name in os.listdir(built):
+        src = os.path.join(built, name)
+        if os.path.isfile(src) and os.access(src, os.X_OK):
+            shutil.copy2(src, d)
+    return d
+
+
+def _remove_tools(d, base):
+    shutil.rmtree(d, ignore_errors=True)
+    try:
+        os.rmdir(base)
+    except OSError:
+        pass
+
+
+TOOLS = _install_tools()
+SGACT = os.path.join(TOOLS, "sgact")
+SGURING = os.path.join(TOOLS, "sguring")
+
+# Limits of the control socket (shared/sg_limits.h)
+LINE_MAX = 65536
+CLIENTS_MAX = 128
 
 # What a sysguardd started with the default paths uses: tests never touch these
 # (each test daemon has its own socket, state directory and pin directory), and
@@ -108,8 +167,8 @@ class Daemon:
                 f.write(base_config(self.tmpdir))
         return cmd + ["--config", self.config] + self.args
 
-    def start(self, timeout=30):
-        self.proc = subprocess.Popen(self.cmdline(), stdout=subprocess.DEVNULL,
+    def start(self, timeout=30, stdout=subprocess.DEVNULL):
+        self.proc = subprocess.Popen(self.cmdline(), stdout=stdout,
                                      stderr=subprocess.PIPE, text=True)
         ready = threading.Event()
 
@@ -194,8 +253,7 @@ class Daemon:
         the caller caused before is then in the output (the ring is ordered)."""
         text = "sgmark-" + uuid.uuid4().hex
         subprocess.run(["/bin/echo", text], stdout=subprocess.DEVNULL, check=True)
-        self.wait_for(lambda e: e["type"] == "exec" and text in e["exec"]["argv"],
-                      what="marker " + text, needle=text)
+        exec_event(self, text)
         return text
 
     def by_pid(self, pid, type_=None):
@@ -327,11 +385,16 @@ def daemon_factory(tmp):
             rc = dm.stop()
         finally:
             dm.cleanup()
-        assert rc in (0, None, -9), "sysguardd exited with %s:\n%s" % (rc, dm.stderr())
-        # a sanitized build (tests/sanitize/run) reports into stderr
-        bad = [l for l in dm.stderr_lines if "Sanitizer" in l or "runtime error:" in l]
-        assert not bad, "sanitizer report:\n%s" % dm.stderr()
-        assert not dm.invalid, "events not valid against the schema: %s" % dm.invalid[:3]
+        check_exit(dm, rc)
+
+
+def check_exit(dm, rc, allowed=(0, None, -9)):
+    """A stopped daemon's exit status, sanitizer reports and events."""
+    assert rc in allowed, "sysguardd exited with %s:\n%s" % (rc, dm.stderr())
+    # a sanitized build (tests/sanitize/run) reports into stderr
+    bad = [l for l in dm.stderr_lines if "Sanitizer" in l or "runtime error:" in l]
+    assert not bad, "sanitizer report:\n%s" % dm.stderr()
+    assert not dm.invalid, "events not valid against the schema: %s" % dm.invalid[:3]
 
 
 @pytest.fixture
@@ -353,3 +416,308 @@ def sgact(*args, check=True, cwd=None):
         else:
             results.setdefault(step, []).append(int(rest[0]))
     return pid, results
+
+
+# --- waiting ---------------------------------------------------------------------------------
+
+def wait_until(cond, timeout, what):
+    """cond()'s first true value, polled until timeout seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = cond()
+        if r:
+            return r
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def exec_event(dm, text, timeout=15):
+    """The exec event whose argv holds text."""
+    return dm.wait_for(lambda e: e["type"] == "exec" and text in e["exec"]["argv"],
+                       timeout=timeout, what="exec " + text, needle=text)
+
+
+# --- sysguardctl and the control socket --------------------------------------------------------
+
+def ctl(dm, *args, check=0, user=None, input=None, timeout=60):
+    """Run sysguardctl against dm's socket (as user, with runuser); returns the
+    CompletedProcess.  check: the exit status it must have, or None."""
+    if isinstance(check, bool):
+        raise TypeError("check is an exit status or None")
+    cmd = [SYSGUARDCTL, "--socket", dm.socket] + [str(a) for a in args]
+    if user:
+        cmd = ["runuser", "-u", user, "--"] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, input=input, timeout=timeout)
+    if check is not None:
+        assert p.returncode == check, "%s: rc %d\nstdout: %s\nstderr: %s" % (
+            " ".join(cmd), p.returncode, p.stdout, p.stderr)
+    return p
+
+
+def status(dm):
+    """sysguardctl --json status, parsed."""
+    return json.loads(ctl(dm, "--json", "status").stdout)
+
+
+def wait_subscribers(dm, n, what, timeout=10):
+    """Until the daemon counts at least n subscribers (a tail has subscribed)."""
+    wait_until(lambda: status(dm)["control"]["subscribers"] >= n, timeout, what)
+
+
+class Client:
+    """A raw protocol client on a blocking socket with a timeout."""
+
+    def __init__(self, path, timeout=10, rcvbuf=None):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+        self.next_id = 0
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def request(self, cmd, args=None, **extra):
+        self.next_id += 1
+        req = {"id": self.next_id, "cmd": cmd}
+        if args is not None:
+            req["args"] = args
+        req.update(extra)
+        self.send_raw(json.dumps(req).encode() + b"\n")
+        reply = self.readline()
+        assert reply is not None, "connection closed after %r" % req
+        assert reply.get("id") == self.next_id, reply
+        return reply
+
+    def closed(self, timeout=5):
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_event(c, pred, what, timeout=15):
+    """The next event a subscribed Client receives for which pred is true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = c.readline()
+        assert line is not None, "stream closed waiting for " + what
+        if "event" in line and pred(line["event"]):
+            return line["event"]
+    raise AssertionError("timed out waiting for " + what)
+
+
+def need_control():
+    """Skip unless sysguardd has the control socket linked in and sysguardctl is built."""
+    need_root_bpf()
+    if not os.path.exists(SYSGUARDCTL):
+        pytest.skip("sysguardctl is not built")
+    with open(SYSGUARDD, "rb") as f:
+        if b"control: listening on" not in f.read():
+            pytest.skip("the control socket is not wired into sysguardd yet")
+
+
+SYSTEM_FILES = ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow")
+
+
+@pytest.fixture
+def users(tmp):
+    """A member of the sysguard group (supplementary) and an outsider, created for the test
+    and removed afterwards, with the account files restored as found."""
+    need_root_bpf()
+    for tool in ("useradd", "groupadd", "userdel", "groupdel", "runuser"):
+        if not shutil.which(tool):
+            pytest.skip("%s is missing" % tool)
+    saved = {}
+    for f in SYSTEM_FILES:
+        if os.path.exists(f):
+            with open(f, "rb") as fh:
+                saved[f] = (fh.read(), os.stat(f))
+    made_group = False
+    tag = uuid.uuid4().hex[:6]
+    member, outsider = "sgtm" + tag, "sgto" + tag
+    try:
+        try:
+            grp.getgrnam("sysguard")
+        except KeyError:
+            subprocess.run(["groupadd", "--system", "sysguard"], check=True)
+            made_group = True
+        nogroup = grp.getgrgid(65534).gr_name
+        for name, extra in ((member, ["--groups", "sysguard"]), (outsider, [])):
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", "--gid", nogroup] + extra + [name],
+                           check=True)
+        # the daemon's directory (the test's tmp) must be traversable by others
+        os.chmod(tmp, 0o711)
+        yield member, outsider
+    finally:
+        for name in (member, outsider):
+            subprocess.run(["userdel", name], stderr=subprocess.DEVNULL)
+        if made_group:
+            subprocess.run(["groupdel", "sysguard"], stderr=subprocess.DEVNULL)
+        for f, (data, st) in saved.items():
+            with open(f, "rb") as fh:
+                if fh.read() == data:
+                    continue
+            with open(f, "wb") as fh:
+                fh.write(data)
+            os.chown(f, st.st_uid, st.st_gid)
+            os.chmod(f, st.st_mode & 0o7777)
+
+
+# --- network (loopback only) -----------------------------------------------------------------
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing was bound to a moment ago."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def listener(family=socket.AF_INET, addr="127.0.0.1", udp=False):
+    """A socket bound to a free port of addr (a loopback address), listening unless udp."""
+    s = socket.socket(family, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    if not udp:
+        s.listen(16)
+    return s
+
+
+# --- processes and cgroups -------------------------------------------------------------------
+
+def vmrss_kib(pid):
+    """VmRSS of pid, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+def cgroup2_root():
+    """Where the root of the cgroup v2 hierarchy is mounted, or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            parts = line.split(" - ")
+            if len(parts) == 2 and parts[1].startswith("cgroup2 ") and line.split()[3] == "/":
+                return line.split()[4]
+    return None
+
+
+# --- opens and floods -----------------------------------------------------------------------
+
+def probe_opens(tmp, n):
+    """Write n new files tmp/probe-*; returns their paths (opens a rule on that prefix matches)."""
+    paths = []
+    for _ in range(n):
+        p = os.path.join(tmp, "probe-" + uuid.uuid4().hex)
+        with open(p, "w") as f:
+            f.write("x")
+        paths.append(p)
+    return paths
+
+
+def flood_policy(tmp, action="log", severity="high"):
+    """A policy and its target: only opens in tmp/flood reach the daemon (the
+    kernel filter drops the rest); no deduplication, so that every open is one
+    event.  Returns (policy path, target file)."""
+    flood = os.path.join(tmp, "flood")
+    os.makedirs(flood, exist_ok=True)
+    target = os.path.join(flood, "f")
+    open(target, "w").close()
+    pol = os.path.join(tmp, "flood.yaml")
+    with open(pol, "w") as f:
+        f.write("version: 1\ndefaults: {action: allow, dedup_window: 0s}\nrules:\n"
+                "  - id: flood\n    events: [open]\n"
+                "    match:\n      file.path: {prefix: %s/}\n"
+                "    action: %s\n    severity: %s\n" % (flood, action, severity))
+    return pol, target
+
+
+def flood_proc(target, n):
+    """A python3 process opening target n times (started, not waited for)."""
+    code = ("import os\nfor _ in range(%d):\n    os.close(os.open(%r, os.O_RDONLY))\n"
+            % (n, target))
+    return subprocess.Popen(["/usr/bin/python3", "-c", code])
+
+
+def flood(target, n):
+    """Open target n times from another process, and wait for it."""
+    p = flood_proc(target, n)
+    if p.wait() != 0:
+        raise subprocess.CalledProcessError(p.returncode, p.args)
+
+
+# --- policies --------------------------------------------------------------------------------
+
+def write(path, text):
+    """Replace path with text at once (rename), as an editor saving it does."""
+    tmpname = path + ".tmp"
+    with open(tmpname, "w") as f:
+        f.write(text)
+    os.rename(tmpname, path)
+
+
+def policy_engine_built():
+    """Skip unless sysguardd has the policy engine; the default policy must load."""
+    p = subprocess.run([SYSGUARDD, "--check-policy", DEFAULT_POLICY], capture_output=True,
+                       text=True)
+    if p.returncode == 2 and "not in this build" in p.stderr:
+        pytest.skip("sysguardd has no policy engine wired in (--check-policy)")
+    assert p.returncode == 0, p.stderr
+
+
+def trigger_until(daemon, rule, timeout=15):
+    """Run a marked exec until its event carries rule (a reload is asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = "sgreload-" + uuid.uuid4().hex
+        subprocess.run(["/bin/echo", text], stdout=subprocess.DEVNULL, check=True)
+        ev = exec_event(daemon, text)
+        if ev.get("rule") == rule:
+            return ev
+        if time.monotonic() > deadline:
+            raise AssertionError("still %r, expected %r" % (ev.get("rule"), rule))
+        time.sleep(0.1)
+
+
+# A policy with allow, exclude, alert, a monitor-only block and a rule that
+# trigger_until() can see (test_policy.py, test_policy_faults.py); %d is the
+# port of the block rule.
+POLICY_A = """version: 1
+defaults: {action: log, dedup_window: 1s}
+exclude:
+  - {proc.name: sort}
+rules:
+  - {id: quiet-true, events: [exec, exit, open], match: {proc.name: "true"}, action: allow}
+  - {id: shadow, events: [open], match: {file.path: /etc/shadow}, action: alert, severity: high}
+  # a process condition: the kernel cannot enforce it, so it stays monitor-only
+  - id: block-port
+    events: [connect]
+    match: {net.port: %d, net.addr: 127.0.0.0/8, proc.name: sgact}
+    action: block
+  - {id: rule-a, events: [exec], match: {proc.argv: {contains: sgreload}}, action: alert}
+"""

@@ -18,9 +18,7 @@ import time
 
 import pytest
 
-from conftest import SYSGUARDCTL, SYSGUARDD, SGACT, sgact
-
-TRUE = shutil.which("true") or "/bin/true"
+from conftest import SGACT, SYSGUARDD, TRUE, ctl, sgact, status
 
 
 @pytest.fixture
@@ -74,13 +72,6 @@ def setup_files(fs):
     return tool, other
 
 
-def ctl(d, *args):
-    p = subprocess.run([SYSGUARDCTL, "--socket", d.socket] + list(args), capture_output=True,
-                       text=True, timeout=30)
-    assert p.returncode == 0, (args, p.stdout, p.stderr)
-    return p.stdout
-
-
 def blocks_of(d, pid, type_):
     return [e for e in d.by_pid(pid, type_) if e["action"] == "block"]
 
@@ -115,7 +106,7 @@ def test_exec_blocked_once_and_others_run(fan, fs):
     assert e["exec"]["argv"] == [tool]
     # no second event for the same exec, of any action
     assert [x for x in d.by_pid(pid, "exec") if x is not e and x.get("result") == -1] == []
-    st = json.loads(ctl(d, "--json", "status"))
+    st = status(d)
     fe = st["enforcement"]["files"]
     assert fe["available"] is True and fe["mechanism"] == "fanotify"
     assert fe["denied"] >= 2 and fe["late"] == 0
@@ -148,13 +139,13 @@ def test_open_blocked_for_write_and_for_read(fan, fs):
 
 def test_mechanism_per_rule(fan):
     d, _, _ = fan
-    show = json.loads(ctl(d, "--json", "policy", "show"))
+    show = json.loads(ctl(d, "--json", "policy", "show").stdout)
     mech = {r["id"]: r.get("mechanism") for r in show["rules"]}
     assert mech == {"no-exec-from-bin": "fanotify", "no-write-canary": "fanotify",
                     "no-read-canary": "fanotify"}
-    text = ctl(d, "status")
+    text = ctl(d, "status").stdout
     assert "no-read-canary: fanotify" in text, text
-    lsm = json.loads(ctl(d, "--json", "status"))["enforcement"]["lsm"]
+    lsm = status(d)["enforcement"]["lsm"]
     with open("/sys/kernel/security/lsm") if os.path.exists("/sys/kernel/security/lsm") \
             else open(os.devnull) as f:
         active = "bpf" in f.read().strip().split(",")
@@ -181,7 +172,7 @@ def test_unlink_rule_stays_monitor_only(daemon_factory, tmp, fs):
     d.marker()
     (e,) = blocks_of(d, pid, "unlink")
     assert e["enforced"] is False and "mechanism" not in e
-    show = json.loads(ctl(d, "--json", "policy", "show"))
+    show = json.loads(ctl(d, "--json", "policy", "show").stdout)
     (r,) = [r for r in show["rules"] if r["id"] == "no-unlink"]
     assert r["mechanism"] == "none" and "BPF-LSM" in r["reason"]
 
@@ -258,12 +249,12 @@ def test_rules_follow_reloads(fan, tmp, fs):
     without = os.path.join(tmp, "without-exec.yaml")
     with open(without, "w") as f:
         f.write(text.replace("events: [exec]", "events: [exec]\n    enabled: false"))
-    out = ctl(d, "policy", "load", without)
+    out = ctl(d, "policy", "load", without).stdout
     assert "no-read-canary: fanotify" in out, out
     assert "no-exec-from-bin" not in out, out
     assert subprocess.run([tool]).returncode == 0
     assert sgact("open", canary, "r")[1]["open"] == [-errno.EPERM]
-    out = ctl(d, "policy", "load", os.path.join(tmp, "policy.yaml"))
+    out = ctl(d, "policy", "load", os.path.join(tmp, "policy.yaml")).stdout
     assert "no-exec-from-bin: fanotify" in out, out
     assert sgact("exec", tool, "--")[1]["exec"] == [-errno.EPERM]
 
@@ -288,9 +279,9 @@ rules:
         pytest.skip("fanotify permission events unavailable here: %s" % d.stderr())
     assert sgact("open", os.path.join(data, "new"), "wc")[1]["open"] == [-errno.EPERM]
     for _ in range(3):
-        out = ctl(d, "policy", "reload")
+        out = ctl(d, "policy", "reload").stdout
         assert "no-writes-in-data: fanotify" in out, out
-    fe = json.loads(ctl(d, "--json", "status"))["enforcement"]["files"]
+    fe = status(d)["enforcement"]["files"]
     assert fe["own"] >= 3 and fe["late"] == 0, fe
     assert sgact("open", pol, "r")[1]["open"][0] >= 0
     assert sgact("open", pol, "w")[1]["open"] == [-errno.EPERM]

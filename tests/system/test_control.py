@@ -8,7 +8,6 @@ import json
 import os
 import pwd
 import grp
-import shutil
 import socket
 import subprocess
 import time
@@ -16,85 +15,10 @@ import uuid
 
 import pytest
 
-from conftest import SYSGUARDCTL, SYSGUARDD, need_root_bpf
+from conftest import (CLIENTS_MAX, LINE_MAX, SYSGUARDCTL, Client, Daemon, ctl, need_control,
+                      vmrss_kib, wait_event, wait_subscribers)
 
-LINE_MAX = 65536
-CLIENTS_MAX = 128
 POLICY_FILE_MAX = 4 << 20   # SG_POLICY_FILE_MAX
-
-
-class Client:
-    """A raw protocol client on a blocking socket with a timeout."""
-
-    def __init__(self, path, timeout=10, rcvbuf=None):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
-        self.buf = b""
-        self.next_id = 0
-
-    def send_raw(self, data):
-        self.sock.sendall(data)
-
-    def readline(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                return None
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def request(self, cmd, args=None, **extra):
-        self.next_id += 1
-        req = {"id": self.next_id, "cmd": cmd}
-        if args is not None:
-            req["args"] = args
-        req.update(extra)
-        self.send_raw(json.dumps(req).encode() + b"\n")
-        reply = self.readline()
-        assert reply is not None, "connection closed after %r" % req
-        assert reply.get("id") == self.next_id, reply
-        return reply
-
-    def closed(self, timeout=5):
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                data = self.sock.recv(65536)
-                if not data:
-                    return True
-        except (ConnectionResetError, BrokenPipeError):
-            return True
-        except socket.timeout:
-            return False
-
-    def close(self):
-        self.sock.close()
-
-
-def ctl(dm, *args, user=None, check=None, input=None):
-    """Run sysguardctl against dm's socket; returns CompletedProcess."""
-    cmd = [SYSGUARDCTL, "--socket", dm.socket] + [str(a) for a in args]
-    if user:
-        cmd = ["runuser", "-u", user, "--"] + cmd
-    p = subprocess.run(cmd, capture_output=True, text=True, input=input, timeout=60)
-    if check is not None:
-        assert p.returncode == check, "%s: rc %d\nstdout: %s\nstderr: %s" % (
-            " ".join(cmd), p.returncode, p.stdout, p.stderr)
-    return p
-
-
-def need_control():
-    """Skip unless sysguardd has the control socket linked in and sysguardctl is built."""
-    need_root_bpf()
-    if not os.path.exists(SYSGUARDCTL):
-        pytest.skip("sysguardctl is not built")
-    with open(SYSGUARDD, "rb") as f:
-        if b"control: listening on" not in f.read():
-            pytest.skip("the control socket is not wired into sysguardd yet")
 
 
 @pytest.fixture
@@ -111,16 +35,6 @@ def subscribe(dm, args=None, rcvbuf=None):
     r = c.request("subscribe", args or {})
     assert r["ok"] and r["result"]["subscribed"] is True, r
     return c
-
-
-def wait_event(c, pred, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = c.readline()
-        assert line is not None, "stream closed waiting for " + what
-        if "event" in line and pred(line["event"]):
-            return line["event"]
-    raise AssertionError("timed out waiting for " + what)
 
 
 # --- every command -----------------------------------------------------------------------------
@@ -187,13 +101,7 @@ def test_tail_filters_and_output(cdaemon):
                              "--comm", "true", "--exact", "--count", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # wait until it has subscribed: the daemon counts it
-    deadline = time.monotonic() + 10
-    while True:
-        st = json.loads(ctl(cdaemon, "--json", "status", check=0).stdout)
-        if st["control"]["subscribers"] >= 1:
-            break
-        assert time.monotonic() < deadline, "tail did not subscribe"
-        time.sleep(0.05)
+    wait_subscribers(cdaemon, 1, "tail to subscribe")
     subprocess.run(["/bin/echo", text], stdout=subprocess.DEVNULL)  # filtered out
     ctl(cdaemon, "mark", text, check=0)                               # passes
     subprocess.run(["/bin/true", text])                               # passes
@@ -272,14 +180,6 @@ def test_policy_load_too_large(cdaemon, tmp):
     assert r["ok"] and r["result"]["source"] == good, r
     p = ctl(cdaemon, "policy", "load", big, check=1)
     assert "invalid_policy" in p.stderr
-
-
-def vmrss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
 
 
 def test_status_does_not_leak(cdaemon):
@@ -422,54 +322,6 @@ def test_flooding_subscriber_never_reads(cdaemon, tmp):
 
 # --- permissions -------------------------------------------------------------------------------
 
-SYSTEM_FILES = ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow")
-
-
-@pytest.fixture
-def users(tmp):
-    """A member of the sysguard group (supplementary) and an outsider, created for the test
-    and removed afterwards, with the account files restored as found."""
-    need_root_bpf()
-    for tool in ("useradd", "groupadd", "userdel", "groupdel", "runuser"):
-        if not shutil.which(tool):
-            pytest.skip("%s is missing" % tool)
-    saved = {}
-    for f in SYSTEM_FILES:
-        if os.path.exists(f):
-            with open(f, "rb") as fh:
-                saved[f] = (fh.read(), os.stat(f))
-    made_group = False
-    tag = uuid.uuid4().hex[:6]
-    member, outsider = "sgtm" + tag, "sgto" + tag
-    try:
-        try:
-            grp.getgrnam("sysguard")
-        except KeyError:
-            subprocess.run(["groupadd", "--system", "sysguard"], check=True)
-            made_group = True
-        nogroup = grp.getgrgid(65534).gr_name
-        for name, extra in ((member, ["--groups", "sysguard"]), (outsider, [])):
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                            "/usr/sbin/nologin", "--gid", nogroup] + extra + [name],
-                           check=True)
-        # the daemon's directory (the test's tmp) must be traversable by others
-        os.chmod(tmp, 0o711)
-        yield member, outsider
-    finally:
-        for name in (member, outsider):
-            subprocess.run(["userdel", name], stderr=subprocess.DEVNULL)
-        if made_group:
-            subprocess.run(["groupdel", "sysguard"], stderr=subprocess.DEVNULL)
-        for f, (data, st) in saved.items():
-            with open(f, "rb") as fh:
-                if fh.read() == data:
-                    continue
-            with open(f, "wb") as fh:
-                fh.write(data)
-            os.chown(f, st.st_uid, st.st_gid)
-            os.chmod(f, st.st_mode & 0o7777)
-
-
 def test_permissions(users, daemon_factory):
     member, outsider = users
     need_control()
@@ -486,10 +338,7 @@ def test_permissions(users, daemon_factory):
     tail = subprocess.Popen(["runuser", "-u", member, "--", SYSGUARDCTL, "--socket", dm.socket,
                              "tail", "--type", "mark", "--count", "1", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 10
-    while json.loads(ctl(dm, "--json", "status", check=0).stdout)["control"]["subscribers"] < 1:
-        assert time.monotonic() < deadline, "the member's tail did not subscribe"
-        time.sleep(0.05)
+    wait_subscribers(dm, 1, "the member's tail to subscribe")
     seq = int(ctl(dm, "mark", "for-member", user=member, check=0).stdout)
     out, err = tail.communicate(timeout=15)
     assert tail.returncode == 0, err
@@ -527,7 +376,6 @@ def test_stale_socket_replaced(daemon_factory):
 
 
 def test_second_daemon_refused(cdaemon):
-    from conftest import Daemon
     d2dir = os.path.join(cdaemon.tmpdir, "second")
     os.makedirs(d2dir)
     d2 = Daemon(d2dir)

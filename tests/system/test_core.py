@@ -8,12 +8,11 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import SGACT, SYSGUARDCTL, SYSGUARDD, sgact, need_root_bpf, Daemon
+from conftest import SGACT, SGURING, SYSGUARDD, listener, need_root_bpf, sgact, status
 
 
 def test_exec_fork_exit(daemon):
@@ -182,18 +181,11 @@ def test_chmod(daemon, tmp):
     assert len(evs) == (5 if res["fchmodat2"] != [-errno.ENOSYS] else 4)
 
 
-def _listener(family, addr):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    s.listen(16)
-    return s
-
-
 @pytest.mark.parametrize("family,addr", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
 def test_network(daemon, family, addr):
-    lst = _listener(family, addr)
+    lst = listener(family, addr)
     port = lst.getsockname()[1]
-    closed = _listener(family, addr)
+    closed = listener(family, addr)
     closed_port = closed.getsockname()[1]
     closed.close()
     try:
@@ -267,9 +259,7 @@ def test_family_switched_off(daemon_factory, tmp):
     assert [e["type"] for e in d.by_pid(pid) if e["type"] not in ("exec", "exit", "fork")] == []
     assert d.by_pid(pid, "exec"), "process events must still flow"
     # switched-off programs are not attached, and status says why
-    st = json.loads(subprocess.run([SYSGUARDCTL, "--socket", d.socket, "--json", "status"],
-                                   capture_output=True, text=True, check=True).stdout)
-    progs = st["programs"].values()
+    progs = status(d)["programs"].values()
     # attached, but those whose hook this kernel lacks (module loading, here)
     # and the exec hook of a telemetry backend not chosen (telemetry.exec)
     states = {p["state"] for p in progs if p["family"] == "process"
@@ -366,14 +356,12 @@ def test_io_uring(daemon, tmp):
     """An open, a rename, an unlink and a connect submitted through io_uring
     (liburing: no such syscall is made) are events marked via io_uring, and the
     ring's creation is an event of its own."""
-    tool = os.path.join(os.environ.get("BUILD", ""), "tests", "tools", "sguring")
+    tool = SGURING
     if not os.path.exists(tool):
         pytest.skip("sguring not built (needs liburing-dev)")
     if not os.path.exists("/sys/kernel/tracing/events/io_uring/io_uring_submit_req"):
         pytest.skip("no io_uring tracepoints in this kernel")
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
+    srv = listener()
     port = srv.getsockname()[1]
     try:
         p = subprocess.run([tool, tmp, str(port)], capture_output=True, text=True, check=True)

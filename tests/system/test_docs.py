@@ -24,7 +24,7 @@ def read(path):
 @pytest.mark.parametrize("page", sorted(os.path.basename(p) for p in glob.glob(os.path.join(MAN, "*.[0-9]"))))
 def test_mandoc_lint(page):
     if not shutil.which("mandoc"):
-        pytest.skip("mandoc is not installed (make deps)")
+        pytest.skip("mandoc is not installed (make test-deps)")
     # -W warning: STYLE notes such as "referenced manual not found" depend on
     # what this machine has installed, not on the page
     r = subprocess.run(["mandoc", "-Tlint", "-W", "warning", os.path.join(MAN, page)],

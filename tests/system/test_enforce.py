@@ -10,19 +10,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 
 import pytest
 
-from conftest import SYSGUARDCTL, SGACT, base_config, sgact, need_root_bpf
-
-
-def ctl(d, *args, check=True):
-    p = subprocess.run([SYSGUARDCTL, "--socket", d.socket] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=30)
-    if check and p.returncode != 0:
-        raise AssertionError("sysguardctl %s: %d %s %s" % (args, p.returncode, p.stdout, p.stderr))
-    return p
+from conftest import SGACT, base_config, cgroup2_root, ctl, need_root_bpf, sgact
 
 
 def blocks(d):
@@ -171,14 +162,7 @@ def test_block_bind(enf):
 
 
 def test_cgroup_scoped_rule(enf):
-    from conftest import base_config  # noqa: F401  (the fixture made the daemon)
-    root = None
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            parts = line.split(" - ")
-            if len(parts) == 2 and parts[1].startswith("cgroup2 ") and line.split()[3] == "/":
-                root = line.split()[4]
-                break
+    root = cgroup2_root()
     if root is None:
         pytest.skip("no cgroup v2 mount")
     name = "sgtest-%d" % os.getpid()
@@ -192,11 +176,11 @@ def test_cgroup_scoped_rule(enf):
                                 capture_output=True, text=True)
         assert inside.stdout.split() == ["connect", str(-errno.EPERM)], inside
         assert connect_result("127.0.0.2", lst.port) == 0  # outside the cgroup
-        bad = ctl(enf, "block", "127.0.0.3", "--cgroup", "/no-such-cgroup-here", check=False)
+        bad = ctl(enf, "block", "127.0.0.3", "--cgroup", "/no-such-cgroup-here", check=None)
         assert bad.returncode == 1 and "not found" in bad.stderr
     finally:
         lst.close()
-        ctl(enf, "unblock", "127.0.0.2:%d" % lst.port, "--cgroup", "/" + name, check=False)
+        ctl(enf, "unblock", "127.0.0.2:%d" % lst.port, "--cgroup", "/" + name, check=None)
         os.rmdir(cg)
 
 
@@ -224,7 +208,7 @@ def test_bad_input_changes_nothing(enf):
                        (["block", "127.0.0.1/8"], 1),  # host bits set under the prefix
                        (["block", "not-an-address"], None), (["unblock", "127.0.0.8"], 1),
                        (["block", "127.0.0.9:1234"], 1)]:  # exists
-        p = ctl(enf, *args, check=False)
+        p = ctl(enf, *args, check=None)
         assert p.returncode != 0, args
         if code is not None:
             assert p.returncode == code, (args, p.returncode, p.stderr)
@@ -269,15 +253,6 @@ def test_blocks_survive_restart_and_kill9(daemon_factory, tmp):
         lst.close()
 
 
-def _cgroup2_root():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            parts = line.split(" - ")
-            if len(parts) == 2 and parts[1].startswith("cgroup2 ") and line.split()[3] == "/":
-                return line.split()[4]
-    return None
-
-
 def _bpftool_json(*args):
     p = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True, timeout=30)
     return json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
@@ -290,7 +265,7 @@ def test_clean_stop_without_rules_releases(daemon_factory, tmp, sig):
     pinned.  (Other daemons on the machine may have programs there: only the
     ones this daemon pinned are looked for.)"""
     need_root_bpf()
-    root = _cgroup2_root()
+    root = cgroup2_root()
     if root is None or shutil.which("bpftool") is None:
         pytest.skip("needs cgroup v2 and bpftool")
     d = _enforcing_daemon(daemon_factory, tmp, release=False)
@@ -334,7 +309,7 @@ def test_policy_block_rules_follow_reloads(enf, tmp):
                 "    match:\n      net.addr: 127.0.0.3/32\n      net.port: %d\n"
                 "    action: block\n    severity: high\n" % lst.port)
     try:
-        p = ctl(enf, "policy", "load", pol)
+        ctl(enf, "policy", "load", pol)
         assert connect_result("127.0.0.3", lst.port) == -errno.EPERM
         ev = enf.wait_for(lambda e: e.get("rule") == "no-test-port", needle="no-test-port")
         assert ev["action"] == "block" and ev["enforced"] is True

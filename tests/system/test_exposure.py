@@ -9,26 +9,10 @@ import os
 import pwd
 import re
 import subprocess
-import time
 import uuid
 
-from conftest import SYSGUARDCTL, base_config
-from test_control import Client, need_control, users  # noqa: F401 (fixture)
-
-
-def exec_event(dm, text):
-    return dm.wait_for(lambda e: e["type"] == "exec" and text in e["exec"]["argv"],
-                       what="exec " + text, needle=text)
-
-
-def wait_sub_event(c, pred, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = c.readline()
-        assert line is not None, "stream closed waiting for " + what
-        if "event" in line and pred(line["event"]):
-            return line["event"]
-    raise AssertionError("timed out waiting for " + what)
+from conftest import (SYSGUARDCTL, SYSGUARDD, Client, base_config, ctl, exec_event, need_control,
+                      wait_event, wait_subscribers)
 
 
 def test_default_redaction_everywhere(daemon_factory):
@@ -41,7 +25,7 @@ def test_default_redaction_everywhere(daemon_factory):
                     "--api-key=k3y"], stdout=subprocess.DEVNULL, check=True)
     want = ["/bin/echo", text, "--password=***", "--token", "***", "-v", "--api-key=***"]
     assert exec_event(dm, text)["exec"]["argv"] == want
-    ev = wait_sub_event(sub, lambda e: text in e["exec"]["argv"], "the subscriber's copy")
+    ev = wait_event(sub, lambda e: text in e["exec"]["argv"], "the subscriber's copy")
     assert ev["exec"]["argv"] == want
     raw = b"".join(dm.lines)
     assert b"hunter2" not in raw and b"tok3n" not in raw and b"k3y" not in raw
@@ -68,7 +52,6 @@ def test_redaction_configured_and_off(daemon_factory, tmp):
     cfg = os.path.join(tmp, "bad.yaml")
     with open(cfg, "w") as f:
         f.write(base_config(tmp) + "redact:\n  argv: ['--a*b*']\n")
-    from conftest import SYSGUARDD
     p = subprocess.run([SYSGUARDD, "--foreground", "--config", cfg, "--output", "/dev/null",
                         "--socket", os.path.join(tmp, "bad.sock")],
                        capture_output=True, text=True, timeout=30)
@@ -76,7 +59,7 @@ def test_redaction_configured_and_off(daemon_factory, tmp):
                                            p.stderr), p.stderr
 
 
-def test_read_scope_own(users, daemon_factory, tmp):  # noqa: F811
+def test_read_scope_own(users, daemon_factory, tmp):
     member, _ = users
     need_control()
     cfg = os.path.join(tmp, "own.yaml")
@@ -90,19 +73,15 @@ def test_read_scope_own(users, daemon_factory, tmp):  # noqa: F811
     admin = Client(dm.socket)
     assert admin.request("subscribe", {"type": "exec"})["ok"]
     try:
-        deadline = time.monotonic() + 10
-        while Client(dm.socket).request("status")["result"]["control"]["subscribers"] < 2:
-            assert time.monotonic() < deadline, "the member's tail did not subscribe"
-            time.sleep(0.05)
+        wait_subscribers(dm, 2, "the member's tail to subscribe")
         mine, roots = "sgown-" + uuid.uuid4().hex, "sgroot-" + uuid.uuid4().hex
         subprocess.run(["/bin/echo", roots], stdout=subprocess.DEVNULL, check=True)
         subprocess.run(["runuser", "-u", member, "--", "/bin/echo", mine],
                        stdout=subprocess.DEVNULL, check=True)
         # the administrator sees both, in order
-        wait_sub_event(admin, lambda e: roots in e["exec"]["argv"], "root's exec")
-        wait_sub_event(admin, lambda e: mine in e["exec"]["argv"], "the member's exec")
-        seq = int(subprocess.run([SYSGUARDCTL, "--socket", dm.socket, "mark", "end"],
-                                 capture_output=True, text=True, check=True).stdout)
+        wait_event(admin, lambda e: roots in e["exec"]["argv"], "root's exec")
+        wait_event(admin, lambda e: mine in e["exec"]["argv"], "the member's exec")
+        seq = int(ctl(dm, "mark", "end").stdout)
         # the member sees its own exec and the marker, never root's
         seen = []
         while True:

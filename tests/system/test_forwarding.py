@@ -15,11 +15,10 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 
 import pytest
 
-from conftest import REPO, base_config, need_root_bpf
+from conftest import REPO, free_port, need_root_bpf, probe_opens
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 JQ = shutil.which("jq") or "/usr/bin/jq"
@@ -37,14 +36,6 @@ rules:
 def need_rsyslog():
     if not os.path.exists(RSYSLOGD):
         pytest.skip("rsyslogd is absent (Debian package 'rsyslog')")
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def example(name, subst):
@@ -133,9 +124,7 @@ def test_rsyslog_ndjson_forward(daemon_factory, tmp):
         wait_port(port, receiver)
         forwarder = Rsyslog(fwd_dir, fconf)
         mark = d.marker()               # an exec judged 'log': must not be forwarded
-        probe = os.path.join(tmp, "probe-" + uuid.uuid4().hex)
-        with open(probe, "w") as f:
-            f.write("x")
+        probe = probe_opens(tmp, 1)[0]
         ev = d.wait_for(lambda e: e["type"] == "open" and e.get("rule") == "fwd-probe"
                         and e["file"]["path"] == probe, what="the alert",
                         needle=os.path.basename(probe))
@@ -222,11 +211,7 @@ def test_jq_recipes(daemon_factory, tmp):
         f.write(POLICY % tmp)
     d = daemon_factory(policy=policy)
     t0 = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 1))
-    probes = []
-    for _ in range(2):
-        probes.append(os.path.join(tmp, "probe-" + uuid.uuid4().hex))
-        with open(probes[-1], "w") as f:
-            f.write("x")
+    probes = probe_opens(tmp, 2)
     d.marker()
 
     out = jq(since_f, d.out, "--arg", "since", t0)

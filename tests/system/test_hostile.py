@@ -11,18 +11,14 @@ limit are in test_control.py (test_bad_input_keeps_serving), 129 clients in
 test_many_clients, one never-reading subscriber in
 test_flooding_subscriber_never_reads; this file covers what they do not."""
 
-import json
 import os
 import selectors
-import socket
-import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import base_config
-from test_control import Client, LINE_MAX, CLIENTS_MAX, need_control
+from conftest import CLIENTS_MAX, Client, base_config, flood_proc, need_control, vmrss_kib
 
 IDLE_S = 2                   # control.idle_timeout of the test daemons
 RSS_SLACK = 8 << 20          # bytes above the baseline accepted once clients are gone
@@ -33,11 +29,8 @@ SANITIZED = bool(os.environ.get("SG_SANITIZED"))
 
 
 def rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS for %d" % pid)
+    """VmRSS of pid in bytes."""
+    return vmrss_kib(pid) << 10
 
 
 def nfds(pid):
@@ -241,11 +234,6 @@ def test_idle_client_is_closed(hd):
     base.back("idle clients")
 
 
-def _flood(path, n):
-    code = "import os\nfor _ in range(%d):\n    os.close(os.open(%r, os.O_RDONLY))\n" % (n, path)
-    return subprocess.Popen(["/usr/bin/python3", "-c", code])
-
-
 def test_50_subscribers_10_never_read(hd, tmp):
     dm, base = hd
     path = os.path.join(tmp, "flood")
@@ -276,7 +264,7 @@ def test_50_subscribers_10_never_read(hd, tmp):
     peak = 0
     try:
         for _ in range(3):
-            p = _flood(path, 100000)
+            p = flood_proc(path, 100000)
             while p.poll() is None:
                 peak = max(peak, rss(dm.proc.pid))
                 took = serving(dm)

@@ -11,27 +11,17 @@ long as nothing is missing from the count."""
 
 import json
 import os
-import subprocess
 
-from conftest import SYSGUARDCTL, base_config, need_root_bpf, sgact
+from conftest import base_config, flood_policy, need_root_bpf, sgact, status
 
 N = 20000
 
 
 def test_delivered_plus_lost_equals_generated(daemon_factory, tmp):
     need_root_bpf()
-    flood = os.path.join(tmp, "flood")
-    os.mkdir(flood)
-    target = os.path.join(flood, "f")
-    open(target, "w").close()
-    pol = os.path.join(tmp, "flood.yaml")
-    with open(pol, "w") as f:
-        # only the flood reaches the ring (the kernel filter drops the rest);
-        # no deduplication, so that every open is its own event
-        f.write("version: 1\ndefaults: {action: allow, dedup_window: 0s}\nrules:\n"
-                "  - id: flood\n    events: [open]\n"
-                "    match:\n      file.path: {prefix: %s/}\n"
-                "    action: log\n    severity: info\n" % flood)
+    # only the flood reaches the ring (the kernel filter drops the rest);
+    # no deduplication, so that every open is its own event
+    pol, target = flood_policy(tmp, severity="info")
     cfg = os.path.join(tmp, "tiny-ring.yaml")
     with open(cfg, "w") as f:
         f.write(base_config(tmp) + "ring:\n  size: 64K\n  wakeup: 1G\n  batch: 1s\n")
@@ -44,8 +34,7 @@ def test_delivered_plus_lost_equals_generated(daemon_factory, tmp):
     assert res["openloop"] == [0]
     # the overflow shows in status while the daemon runs (a 64 KiB ring read
     # once a second cannot take 20,000 events whatever else the host does)
-    st = json.loads(subprocess.run([SYSGUARDCTL, "--socket", d.socket, "--json", "status"],
-                                   capture_output=True, text=True, check=True).stdout)
+    st = status(d)
     assert st["drops"]["open"] > 0, "the flood did not overflow the ring: %s" % st["drops"]
     assert d.stop() == 0  # drains the ring and makes a last drop report
 

@@ -2,7 +2,7 @@
 """Prometheus metrics end to end: the real daemon serving GET /metrics on a
 loopback TCP port and on a Unix socket, and writing a node_exporter textfile;
 opens of files an 'alert' rule matches must move the counters.  Then a real
-Prometheus server (Debian package 'prometheus') scrapes the daemon every
+Prometheus server (Debian's, unpacked by make test-deps) scrapes the daemon every
 second and its HTTP API must show sysguard_events_total rising after the
 action.  Everything listens on 127.0.0.1 only."""
 
@@ -17,14 +17,23 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
 
-from conftest import REPO, SYSGUARDD, base_config, need_root_bpf
+from conftest import REPO, SYSGUARDD, base_config, free_port, listener, need_root_bpf, probe_opens
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+# make test-deps unpacks the two programs from Debian's package into PROM_DIR
+# (Makefile: the package is not installed, its service never runs); else PATH.
+PROM_DIR = os.environ.get("PROM_DIR", "/var/cache/sysguard-tests/prometheus")
+
+
+def _prom_program(name):
+    path = os.path.join(PROM_DIR, name)
+    return path if os.access(path, os.X_OK) else shutil.which(name) or "/usr/bin/" + name
+
+
+PROMETHEUS = _prom_program("prometheus")
+PROMTOOL = _prom_program("promtool")
 
 POLICY = """version: 1
 defaults: {action: allow}
@@ -34,14 +43,6 @@ rules:
 """
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$')
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def parse(text):
@@ -91,17 +92,6 @@ def promtool_check(text):
     p = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 0, "promtool check metrics:\n%s%s" % (p.stdout, p.stderr)
-
-
-def probe_opens(tmp, n):
-    """Open n files the alert rule matches; returns their paths."""
-    paths = []
-    for _ in range(n):
-        p = os.path.join(tmp, "probe-" + uuid.uuid4().hex)
-        with open(p, "w") as f:
-            f.write("x")
-        paths.append(p)
-    return paths
 
 
 def start_daemon(daemon_factory, tmp, metrics_yaml):
@@ -244,7 +234,7 @@ def prom_log(prom):
 def test_prometheus_scrapes_daemon(daemon_factory, tmp):
     need_root_bpf()
     if not os.path.exists(PROMETHEUS):
-        pytest.skip("the prometheus binary is absent (Debian package 'prometheus')")
+        pytest.skip("the prometheus binary is absent (make test-deps)")
     port, pport = free_port(), free_port()
     d = start_daemon(daemon_factory, tmp, "metrics:\n  listen: 127.0.0.1:%d\n" % port)
 
@@ -290,9 +280,7 @@ def test_prometheus_scrapes_daemon(daemon_factory, tmp):
 def test_metrics_endpoint_in_use(tmp):
     """A configured endpoint that cannot be opened stops the start, with the reason."""
     need_root_bpf()
-    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    busy.bind(("127.0.0.1", 0))
-    busy.listen(1)
+    busy = listener()
     notsock = os.path.join(tmp, "file.sock")
     with open(notsock, "w") as f:
         f.write("not a socket")

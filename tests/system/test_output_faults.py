@@ -9,26 +9,13 @@ emitted, exactly."""
 import errno
 import json
 import os
-import signal
 import subprocess
-import threading
 import time
 
 import pytest
 
-from conftest import SYSGUARDCTL, Daemon, _validator, base_config, need_root_bpf
-
-
-def ctl(d, *args, check=True):
-    p = subprocess.run([SYSGUARDCTL, "--socket", d.socket] + list(args), capture_output=True,
-                       text=True)
-    if check and p.returncode != 0:
-        raise AssertionError("sysguardctl %s: %s %s" % (args, p.stdout, p.stderr))
-    return p
-
-
-def status(d):
-    return json.loads(ctl(d, "--json", "status").stdout)
+from conftest import (SYSGUARDCTL, Daemon, _validator, ctl, flood, flood_policy, need_root_bpf,
+                      status, wait_until)
 
 
 def sink(st, name):
@@ -40,39 +27,6 @@ def sink(st, name):
 
 def emitted(st):
     return sum(e["emitted"] for e in st["events"].values())
-
-
-def flood_policy(tmp, action="log"):
-    """Only opens in tmp/flood reach the daemon (the kernel filter drops the
-    rest); no deduplication, so that every open is one event."""
-    flood = os.path.join(tmp, "flood")
-    os.makedirs(flood, exist_ok=True)
-    target = os.path.join(flood, "f")
-    open(target, "w").close()
-    pol = os.path.join(tmp, "flood.yaml")
-    with open(pol, "w") as f:
-        f.write("version: 1\ndefaults: {action: allow, dedup_window: 0s}\nrules:\n"
-                "  - id: flood\n    events: [open]\n"
-                "    match:\n      file.path: {prefix: %s/}\n"
-                "    action: %s\n    severity: high\n" % (flood, action))
-    return pol, target
-
-
-def flood(target, n):
-    code = ("import os\nfor _ in range(%d):\n    os.close(os.open(%r, os.O_RDONLY))\n"
-            % (n, target))
-    subprocess.run(["/usr/bin/python3", "-c", code], check=True)
-
-
-def wait(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        r = cond()
-        if r:
-            return r
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
 
 
 def settled(d, timeout=15):
@@ -87,7 +41,7 @@ def settled(d, timeout=15):
                 and sa["dropped"] == sb["dropped"] and emitted(a) == emitted(b)):
             return b
         return None
-    return wait(quiet, timeout, "the output to settle")
+    return wait_until(quiet, timeout, "the output to settle")
 
 
 def check_lines(paths):
@@ -155,8 +109,9 @@ def test_full_file_system(daemon_factory, tmp, tmpfs):
         # leave two pages: the next write of the output stops inside a line
         os.truncate(filler, os.path.getsize(filler) - 10000)
         flood(target, n)
-        st = wait(lambda: (lambda s: s if s["events"]["open"]["emitted"] >= n - s["drops"]["open"]
-                           else None)(status(d)), 30, "the flood to be emitted")
+        st = wait_until(lambda: (lambda s: s if s["events"]["open"]["emitted"]
+                                 >= n - s["drops"]["open"] else None)(status(d)),
+                        30, "the flood to be emitted")
         out = sink(st, "ndjson")
         assert out["dropped"] > 0, out
         assert out["failing"] and out["last_error"] == os.strerror(errno.ENOSPC), out
@@ -179,7 +134,7 @@ def test_full_file_system(daemon_factory, tmp, tmpfs):
             if sum(r["drop"]["total"] for r in reports) != o["dropped"]:
                 return None
             return s, o, reports
-        st, out, reports = wait(reported_all, 20, "every output loss to be reported")
+        st, out, reports = wait_until(reported_all, 20, "every output loss to be reported")
         lines = check_lines([d.out])
         print("full file system: emitted %d, written %d, dropped %d, %d drop reports"
               % (emitted(st), out["written"], out["dropped"], len(reports)))
@@ -201,7 +156,7 @@ def test_output_deleted_or_renamed(daemon):
     d.marker()
     os.unlink(d.out)
     d.reset_output()
-    wait(lambda: os.path.exists(d.out), 5, "the deleted output to be created again")
+    wait_until(lambda: os.path.exists(d.out), 5, "the deleted output to be created again")
     seq = int(ctl(d, "mark", "after delete").stdout)
     d.wait_for(lambda e: e["type"] == "mark" and e["seq"] == seq, needle='"mark"', timeout=10,
                what="the marker in the new file")
@@ -209,7 +164,7 @@ def test_output_deleted_or_renamed(daemon):
     old = d.out + ".old"
     os.rename(d.out, old)
     d.reset_output()
-    wait(lambda: os.path.exists(d.out), 5, "the renamed output to be created again")
+    wait_until(lambda: os.path.exists(d.out), 5, "the renamed output to be created again")
     seq2 = int(ctl(d, "mark", "after rename").stdout)
     d.wait_for(lambda e: e["type"] == "mark" and e["seq"] == seq2, needle='"mark"', timeout=10,
                what="the marker in the file at the path again")
@@ -226,20 +181,8 @@ def test_stdout_reader_gone(tmp):
     need_root_bpf()
     pol, target = flood_policy(tmp)
     d = Daemon(tmp, args=["--output", "-"], policy=pol)
-    d.proc = subprocess.Popen(d.cmdline(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    ready = threading.Event()
-
-    def pump():
-        for line in d.proc.stderr:
-            d.stderr_lines.append(line.rstrip("\n"))
-            if "ready:" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
     try:
-        assert ready.wait(30) and d.proc.poll() is None, d.stderr()
+        d.start(stdout=subprocess.PIPE)
         d.proc.stdout.close()  # the reader goes away
         flood(target, 100)
         for i in range(3):
@@ -249,7 +192,7 @@ def test_stdout_reader_gone(tmp):
             s = status(d)
             o = sink(s, "ndjson")
             return (s, o) if o["dropped"] >= 103 and o["queued"] == 0 else None
-        st, out = wait(lost, 10, "the lines to be counted as dropped")
+        st, out = wait_until(lost, 10, "the lines to be counted as dropped")
         assert d.proc.poll() is None, "sysguardd died:\n" + d.stderr()
         assert out["path"] == "-" and out["failing"]
         assert out["last_error"] == os.strerror(errno.EPIPE)
@@ -291,7 +234,7 @@ def test_logrotate(daemon_factory, tmp):
     need_root_bpf()
     logrotate = "/usr/sbin/logrotate"
     if not os.path.exists(logrotate):
-        pytest.skip("logrotate is not installed (make deps)")
+        pytest.skip("logrotate is not installed (make test-deps)")
     n = 100000
     pol, target = flood_policy(tmp)
     d = daemon_factory(policy=pol)
@@ -320,8 +263,8 @@ def test_logrotate(daemon_factory, tmp):
     assert p.wait() == 0
     assert rotations == 2
     d.reset_output()
-    st = wait(lambda: (lambda s: s if s["events"]["open"]["emitted"] + s["drops"]["open"] >= n
-                       else None)(status(d)), 30, "the flood to be emitted")
+    st = wait_until(lambda: (lambda s: s if s["events"]["open"]["emitted"] + s["drops"]["open"]
+                             >= n else None)(status(d)), 30, "the flood to be emitted")
     st = settled(d)
     out = sink(st, "ndjson")
     files = [d.out, d.out + ".1", d.out + ".2"]

@@ -97,7 +97,7 @@ def build_package():
         return prebuilt
     for tool in ("dpkg-buildpackage", "dh"):
         if not shutil.which(tool):
-            pytest.skip("%s is missing (make deps installs debhelper)" % tool)
+            pytest.skip("%s is missing (make test-deps installs debhelper)" % tool)
     work = os.path.join(BUILD, "pkg")
     shutil.rmtree(work, ignore_errors=True)
     src = os.path.join(work, "src")

@@ -16,23 +16,15 @@ import uuid
 
 import pytest
 
-from conftest import REPO, SGACT, SYSGUARDD, sgact
-
-DEFAULT = os.path.join(REPO, "policies", "default.yaml")
-
-
-def policy_engine_built():
-    p = subprocess.run([SYSGUARDD, "--check-policy", DEFAULT], capture_output=True, text=True)
-    if p.returncode == 2 and "not in this build" in p.stderr:
-        pytest.skip("sysguardd has no policy engine wired in (--check-policy)")
-    assert p.returncode == 0, p.stderr
+from conftest import (DEFAULT_POLICY, POLICY_A, SYSGUARDD, cgroup2_root, free_port, listener,
+                      policy_engine_built, sgact, trigger_until, write)
 
 
 @pytest.fixture
 def dflt(daemon_factory):
     """A daemon on the shipped default policy."""
     policy_engine_built()
-    return daemon_factory(policy=DEFAULT)
+    return daemon_factory(policy=DEFAULT_POLICY)
 
 
 def alerts(daemon, pid=None, rule=None):
@@ -186,13 +178,6 @@ def test_setuid_by_syscall(dflt, tmp):
     assert not alerts(dflt, pid)
 
 
-def listener(family=socket.AF_INET, addr="127.0.0.1"):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    s.listen(5)
-    return s
-
-
 def test_c2_shell_connect(dflt):
     srv = listener()
     port = srv.getsockname()[1]
@@ -242,29 +227,6 @@ def test_benign_commands_stay_quiet(dflt, tmp):
 
 
 # ------------------------------------------- allow, exclude, dedup, block
-
-def write(path, text):
-    tmpname = path + ".tmp"
-    with open(tmpname, "w") as f:
-        f.write(text)
-    os.rename(tmpname, path)
-
-
-POLICY_A = """version: 1
-defaults: {action: log, dedup_window: 1s}
-exclude:
-  - {proc.name: sort}
-rules:
-  - {id: quiet-true, events: [exec, exit, open], match: {proc.name: "true"}, action: allow}
-  - {id: shadow, events: [open], match: {file.path: /etc/shadow}, action: alert, severity: high}
-  # a process condition: the kernel cannot enforce it, so it stays monitor-only
-  - id: block-port
-    events: [connect]
-    match: {net.port: %d, net.addr: 127.0.0.0/8, proc.name: sgact}
-    action: block
-  - {id: rule-a, events: [exec], match: {proc.argv: {contains: sgreload}}, action: alert}
-"""
-
 
 def test_allow_exclude_dedup_block(daemon_factory, tmp):
     policy_engine_built()
@@ -316,21 +278,6 @@ rules:
 """
 
 
-def trigger_until(daemon, rule, timeout=15):
-    """Run a marked exec until its event carries rule (a reload is asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        text = "sgreload-" + uuid.uuid4().hex
-        subprocess.run(["/bin/echo", text], stdout=subprocess.DEVNULL, check=True)
-        ev = daemon.wait_for(lambda e: e["type"] == "exec" and text in e["exec"]["argv"],
-                             what="exec " + text)
-        if ev.get("rule") == rule:
-            return ev
-        if time.monotonic() > deadline:
-            raise AssertionError("still %r, expected %r" % (ev.get("rule"), rule))
-        time.sleep(0.1)
-
-
 def test_reload(daemon_factory, tmp):
     policy_engine_built()
     path = os.path.join(tmp, "policy.yaml")
@@ -356,7 +303,7 @@ def test_reload(daemon_factory, tmp):
 
 def test_check_policy_flag(tmp):
     policy_engine_built()
-    p = subprocess.run([SYSGUARDD, "-v", "--check-policy", DEFAULT], capture_output=True,
+    p = subprocess.run([SYSGUARDD, "-v", "--check-policy", DEFAULT_POLICY], capture_output=True,
                        text=True)
     assert p.returncode == 0 and p.stderr == ""
     assert p.stdout.startswith("version: 1\n") and "  - id: audit-exec\n" in p.stdout
@@ -628,7 +575,8 @@ def test_package_reinstall_stays_quiet(dflt):
     if dl.returncode != 0:
         pytest.skip("coreutils could not be downloaded: %s" % dl.stderr.strip()[-200:])
     # apt and everything it starts run in a cgroup of their own: events name it
-    root = next(l.split()[1] for l in open("/proc/mounts") if l.split()[2] == "cgroup2")
+    root = cgroup2_root()
+    assert root, "no cgroup v2 mount"
     cg = os.path.join(root, "sgtest-apt-%s" % uuid.uuid4().hex[:8])
     os.mkdir(cg)
     try:
@@ -660,10 +608,7 @@ def test_reverse_shell_openssl_relay(dflt, tmp):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
                     "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
                    check=True, capture_output=True)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     srv = subprocess.Popen(["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:%d" % port,
                             "-key", key, "-cert", cert], stdin=subprocess.PIPE,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

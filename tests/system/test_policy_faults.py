@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from test_control import Client, need_control
-from test_policy import POLICY_A, policy_engine_built, trigger_until, write
+from conftest import POLICY_A, Client, need_control, policy_engine_built, trigger_until, write
 
 BOMB = """version: 1
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

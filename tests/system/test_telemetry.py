@@ -7,7 +7,6 @@ the documented differences (no syscall name, no failed exec, the kernel's
 name for an exec through a descriptor)."""
 
 import errno
-import json
 import os
 import re
 import shutil
@@ -17,9 +16,7 @@ import uuid
 
 import pytest
 
-from conftest import SYSGUARDCTL, base_config, sgact
-
-TRUE = shutil.which("true") or "/bin/true"
+from conftest import TRUE, base_config, ctl, listener, sgact, status
 
 # One exec per line, each tagged with its own argument; run by python3.
 SCRIPT = r"""
@@ -68,12 +65,6 @@ def start(daemon_factory, tmp, backend):
     with open(conf, "w") as f:
         f.write(base_config(sub) + "telemetry: {exec: %s}\n" % backend)
     return daemon_factory(policy=policy(tmp), config=conf, subdir=backend)
-
-
-def status(d):
-    p = subprocess.run([SYSGUARDCTL, "--socket", d.socket, "--json", "status"],
-                       capture_output=True, text=True, timeout=30, check=True)
-    return json.loads(p.stdout)
 
 
 def run_script(d, tmp):
@@ -178,25 +169,17 @@ def test_exec_block_reported_once_without_exec_tracepoints(daemon_factory, tmp):
         subprocess.run(["umount", "-l", fs], check=False)
 
 
-def _listener(family, addr, udp=False):
-    s = socket.socket(family, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    if not udp:
-        s.listen(16)
-    return s
-
-
 def test_connect_and_bind_from_cgroup_programs_match_the_tracepoints(daemon_factory, tmp):
     """Loopback only.  The same connects and binds under both backends: one
     event each, the same addresses and verdicts; a connect the cgroup program
     stops is still one event; unix sockets are not seen by the cgroup hooks."""
-    tcp4 = _listener(socket.AF_INET, "127.0.0.1")
-    tcp6 = _listener(socket.AF_INET6, "::1")
-    udp4 = _listener(socket.AF_INET, "127.0.0.1", udp=True)
-    closed = _listener(socket.AF_INET, "127.0.0.1")
+    tcp4 = listener(socket.AF_INET, "127.0.0.1")
+    tcp6 = listener(socket.AF_INET6, "::1")
+    udp4 = listener(socket.AF_INET, "127.0.0.1", udp=True)
+    closed = listener(socket.AF_INET, "127.0.0.1")
     closed_port = closed.getsockname()[1]
     closed.close()
-    blk = _listener(socket.AF_INET, "127.0.0.9")
+    blk = listener(socket.AF_INET, "127.0.0.9")
     upath = os.path.join(tmp, "u.sock")
     usrv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     usrv.bind(upath)
@@ -220,8 +203,7 @@ def test_connect_and_bind_from_cgroup_programs_match_the_tracepoints(daemon_fact
             d = daemon_factory(policy=pol, config=conf, subdir=backend)
             if "network enforcement unavailable" in d.stderr():
                 pytest.skip("cgroup programs unavailable here: %s" % d.stderr())
-            subprocess.run([SYSGUARDCTL, "--socket", d.socket, "block", "127.0.0.9:%d" % pb],
-                           check=True, capture_output=True, timeout=30)
+            ctl(d, "block", "127.0.0.9:%d" % pb)
             pid, res = sgact("pid", "connect", "127.0.0.1", p4, "connect", "127.0.0.1",
                              closed_port, "udp", "127.0.0.1", pu, "connect", "::1", p6,
                              "unix", upath, "connect", "127.0.0.9", pb, "listen", "127.0.0.1", 0)
