@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <json-c/json.h>
 #include "ctrmeta.h"
+#include "jsonget.h"
 #include "ctrspec.h"
 #include "unixhttp.h"
 #include "fileio.h"
@@ -134,22 +135,6 @@ static int read_json(const char *path, size_t max, struct json_object **ret)
 	r = read_json_fd(fd, max, ret);
 	close(fd);
 	return r;
-}
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 /* The first string of an array member. */

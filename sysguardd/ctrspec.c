@@ -9,32 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctrspec.h"
+#include "jsonget.h"
 
-static struct json_object *sget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *sstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = sget(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/*
- * Privileged, from an OCI spec alone: what a privileged container gets from
- * every runtime is the whole capability set and no masked paths.  -1 when
- * the spec says nothing of capabilities.
- */
 int ctrspec_privileged(struct json_object *spec)
 {
-	struct json_object *caps = sget(sget(sget(spec, "process"), "capabilities"), "bounding");
-	struct json_object *masked = sget(sget(spec, "linux"), "maskedPaths");
+	struct json_object *caps = jget(jget(jget(spec, "process"), "capabilities"), "bounding");
+	struct json_object *masked = jget(jget(spec, "linux"), "maskedPaths");
 	bool sys_admin = false;
 
 	if (!caps || !json_object_is_type(caps, json_type_array))
@@ -54,8 +34,8 @@ int ctrspec_privileged(struct json_object *spec)
 /* Whether a mount's options or type make it a bind mount (its source is a host path). */
 static bool is_bind(struct json_object *m)
 {
-	struct json_object *opts = sget(m, "options");
-	const char *type = sstr(m, "type");
+	struct json_object *opts = jget(m, "options");
+	const char *type = jstr(m, "type");
 
 	if (type && !strcmp(type, "bind"))
 		return true;
@@ -71,8 +51,8 @@ static bool is_bind(struct json_object *m)
 
 void ctrspec_root(struct ctr_info *ci, struct json_object *spec, const char *bundle)
 {
-	struct json_object *mounts = sget(spec, "mounts");
-	const char *root = sstr(sget(spec, "root"), "path");
+	struct json_object *mounts = jget(spec, "mounts");
+	const char *root = jstr(jget(spec, "root"), "path");
 
 	if (root && root[0] == '/')
 		snprintf(ci->rootfs, sizeof(ci->rootfs), "%s", root);
@@ -82,7 +62,7 @@ void ctrspec_root(struct ctr_info *ci, struct json_object *spec, const char *bun
 		return;
 	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
 		struct json_object *m = json_object_array_get_idx(mounts, i);
-		const char *dst = sstr(m, "destination"), *src = sstr(m, "source");
+		const char *dst = jstr(m, "destination"), *src = jstr(m, "source");
 		struct ctr_mount *cm;
 
 		if (!dst || dst[0] != '/' || strlen(dst) >= CTR_PATH_MAX)

@@ -496,8 +496,10 @@ int enforce_set_policy_rules(struct enforce *e, const struct enforce_rule *rules
 	return r;
 }
 
-int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce_rule *r),
-		   void *arg)
+/* Remove every rule gone() says is gone, cb(arg, r) for each; the state saved once. */
+static int remove_gone(struct enforce *e, bool (*gone)(const struct enforce *e,
+						       const struct enforce_rule *r, int64_t now),
+		       void (*cb)(void *arg, const struct enforce_rule *r), void *arg)
 {
 	int64_t now = time(NULL);
 	int n = 0;
@@ -505,7 +507,7 @@ int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce
 	for (size_t i = 0; i < e->n;) {
 		struct enforce_rule r = e->rules[i];
 
-		if (!r.expires || r.expires > now) {
+		if (!gone(e, &r, now)) {
 			i++;
 			continue;
 		}
@@ -520,31 +522,32 @@ int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce
 	return n;
 }
 
+static bool expired(const struct enforce *e, const struct enforce_rule *r, int64_t now)
+{
+	return r->expires && r->expires <= now;
+}
+
+int enforce_expire(struct enforce *e, void (*cb)(void *arg, const struct enforce_rule *r),
+		   void *arg)
+{
+	return remove_gone(e, expired, cb, arg);
+}
+
+/* A runtime rule of a container whose cgroup is no more. */
+static bool container_gone(const struct enforce *e, const struct enforce_rule *r, int64_t now)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return r->container[0] && enforce_rule_runtime(r) &&
+	       snprintf(path, sizeof(path), "%s%s", e->cgroot, r->cgroup) < (int)sizeof(path) &&
+	       stat(path, &st) < 0 && errno == ENOENT;
+}
+
 int enforce_prune_containers(struct enforce *e,
 			     void (*cb)(void *arg, const struct enforce_rule *r), void *arg)
 {
-	int n = 0;
-
-	for (size_t i = 0; i < e->n;) {
-		struct enforce_rule r = e->rules[i];
-		char path[PATH_MAX];
-		struct stat st;
-
-		if (!r.container[0] || !enforce_rule_runtime(&r) ||
-		    snprintf(path, sizeof(path), "%s%s", e->cgroot, r.cgroup) >= (int)sizeof(path) ||
-		    stat(path, &st) == 0) {
-			i++;
-			continue;
-		}
-		remove_at(e, i);
-		sync_prefix(e, &r.net);
-		if (cb)
-			cb(arg, &r);
-		n++;
-	}
-	if (n)
-		state_save(e);
-	return n;
+	return remove_gone(e, container_gone, cb, arg);
 }
 
 size_t enforce_count(const struct enforce *e)

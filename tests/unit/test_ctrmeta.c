@@ -886,6 +886,49 @@ static void times(void **state)
 	assert_true(ctrmeta_parse_time(NULL) == 0);
 }
 
+/* Host paths: the deepest mount over a path decides; a mount without a host source has none. */
+static void host_paths(void **state)
+{
+	static struct ctr_info ci;
+	char buf[256];
+	struct {
+		const char *path, *want;
+	} cases[] = {
+		{ "/etc/passwd", "/var/lib/c/merged/etc/passwd" },
+		{ "/etc/hostname", "/run/c/userdata/hostname" },
+		{ "/etc/hostnamex", "/var/lib/c/merged/etc/hostnamex" },
+		{ "/data", "/srv/vol" },
+		{ "/data/a/b", "/srv/vol/a/b" },
+		{ "/data/inner/x", "/srv/inner/x" },
+		{ "/proc/1/status", NULL },
+		{ "/", "/var/lib/c/merged/" },
+		{ "relative", NULL },
+	};
+
+	snprintf(ci.rootfs, sizeof(ci.rootfs), "/var/lib/c/merged");
+	ci.mounts[0] = (struct ctr_mount){ "/proc", NULL };
+	ci.mounts[1] = (struct ctr_mount){ "/etc/hostname", "/run/c/userdata/hostname" };
+	ci.mounts[2] = (struct ctr_mount){ "/data/", "/srv/vol" };
+	ci.mounts[3] = (struct ctr_mount){ "/data/inner", "/srv/inner" };
+	ci.nmounts = 4;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = ctrmeta_host_path(&ci, cases[i].path, buf, sizeof(buf));
+
+		if (!cases[i].want) {
+			assert_int_equal(r, -ENOENT);
+			continue;
+		}
+		if (r != 0 || strcmp(buf, cases[i].want) != 0)
+			fail_msg("%s: %d '%s', expected '%s'", cases[i].path, r, r ? "" : buf,
+				 cases[i].want);
+	}
+	/* no root file system known: only what a bind mount says */
+	ci.rootfs[0] = '\0';
+	assert_int_equal(ctrmeta_host_path(&ci, "/etc/passwd", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(ctrmeta_host_path(&ci, "/data/x", buf, sizeof(buf)), 0);
+	assert_int_equal(ctrmeta_host_path(&ci, "/data/x", buf, 8), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -903,6 +946,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(file_bounds, setup, teardown),
 		cmocka_unit_test(options),
 		cmocka_unit_test(times),
+		cmocka_unit_test(host_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
