@@ -1,33 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The container cache and its resolver thread (see container.h).  The table
- * (a fixed array of entries, a chained hash over it, a free list and an age
- * list of resolved entries, oldest first) and the containers belong to the
- * loop thread.  The request ring and the result list are shared with the
- * resolver under one mutex.  The metadata readers, the cgroup2 mount's fd and
- * the tree walks are the resolver's own.
+ * The container cache (see container.h), the loop thread's: the table (a
+ * fixed array of entries, a chained hash over it, a free list and an age
+ * list of resolved entries, oldest first), the containers its entries
+ * share, the news of containers started and stopped, the lookups and the
+ * stats; and the results of the resolver (container_resolve.c) installed
+ * when its eventfd says they are there.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <event2/event.h>
-#include "container.h"
-#include "fileio.h"
+#include "container_int.h"
 
 #define NIL UINT32_MAX
-#define FILEID_KERNFS 0xfe /* the file handle type of kernfs (cgroupfs): the node's 64-bit id */
-#define MOUNTINFO_MAX (1 << 20)
-#define CGROUP_ROOT_INO 1 /* the v2 hierarchy's root cgroup: its directory's inode, its id */
 
 /* One container, shared by its cgroups. */
 struct cobj {
@@ -50,64 +37,6 @@ struct centry {
 	bool aged;   /* on the age list: resolved, may be evicted */
 	bool doomed; /* removed while pending: dropped once announced */
 	bool made;   /* its mkdir was seen: a container first seen here has just started */
-};
-
-struct req {
-	uint64_t id;
-	uint32_t gen;
-	char *path; /* from container_cgroup_created(), or NULL: find it */
-};
-
-struct result {
-	struct result *next;
-	bool scan_done; /* the scan has finished: nothing else in here */
-	uint64_t id;
-	uint32_t gen; /* 0: found by the scan, no entry waits for it */
-	enum container_state state;
-	struct ctr_ref ref;
-	struct ctr_info *info; /* CONTAINER_IN */
-	int error;
-};
-
-struct container {
-	struct event_base *base;
-	struct event *ev;
-	int efd;       /* results posted */
-	int cancel_fd; /* readable: the resolver must stop */
-	void (*on_resolved)(void *ctx, uint64_t cgroup_id);
-	void *ctx;
-
-	/* the loop's */
-	struct centry *e;
-	uint32_t *buckets;
-	uint32_t mask;
-	uint32_t free_head, age_head, age_tail;
-	size_t n, max, npending, nobjs;
-	uint32_t gen;
-	struct cobj *objs;
-	struct container_entry unknown;
-	struct container_stats st;
-	struct container_news news[CONTAINER_NEWS_MAX];
-	size_t news_head, news_len;
-
-	/* shared, under mu */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool mu_init;
-	struct req q[CONTAINER_PENDING_MAX];
-	size_t qhead, qlen;
-	struct result *res_head, **res_tail;
-	bool scan;
-	int stop;    /* also read without the lock (__atomic) by the walks */
-	int handles; /* __atomic: written by the resolver */
-
-	/* the resolver's */
-	pthread_t th;
-	bool th_started;
-	struct ctrmeta *meta;
-	int mnt_fd;
-	char root[PATH_MAX]; /* the cgroup v2 mount, canonical, no trailing '/' */
-	size_t root_len;
 };
 
 /* ---- the table (loop thread) ------------------------------------------- */
@@ -284,72 +213,6 @@ static struct centry *entry_new(struct container *c, uint64_t id)
 	return e;
 }
 
-/* ---- requests and results (shared) ------------------------------------- */
-
-static int enqueue(struct container *c, uint64_t id, uint32_t gen, char *path)
-{
-	pthread_mutex_lock(&c->mu);
-	if (c->qlen == CONTAINER_PENDING_MAX) {
-		pthread_mutex_unlock(&c->mu);
-		return -EAGAIN;
-	}
-	c->q[(c->qhead + c->qlen) % CONTAINER_PENDING_MAX] =
-		(struct req){ .id = id, .gen = gen, .path = path };
-	c->qlen++;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	return 0;
-}
-
-static bool dequeue(struct container *c, struct req *ret)
-{
-	if (!c->qlen)
-		return false;
-	*ret = c->q[c->qhead];
-	c->qhead = (c->qhead + 1) % CONTAINER_PENDING_MAX;
-	c->qlen--;
-	return true;
-}
-
-static void result_free(struct result *r)
-{
-	if (r->info) {
-		ctrmeta_info_clear(r->info);
-		free(r->info);
-	}
-	free(r);
-}
-
-static void post(struct container *c, struct result *r)
-{
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&c->mu);
-	*c->res_tail = r;
-	c->res_tail = &r->next;
-	pthread_mutex_unlock(&c->mu);
-	if (write(c->efd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: the counter is already far from 0, the loop will come */
-	}
-}
-
-static bool stopping(struct container *c)
-{
-	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
-}
-
-/* A result struct; retried while memory is short (the entry waits for it). */
-static struct result *result_new(struct container *c)
-{
-	for (;;) {
-		struct result *r = calloc(1, sizeof(*r));
-
-		if (r || stopping(c))
-			return r;
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-	}
-}
-
 /* ---- installing results (loop thread) ---------------------------------- */
 
 static void install(struct container *c, struct result *r)
@@ -412,17 +275,8 @@ static void install(struct container *c, struct result *r)
 static void on_results(evutil_socket_t fd, short what, void *arg)
 {
 	struct container *c = arg;
-	struct result *list;
-	uint64_t v;
+	struct result *list = resolver_results(c);
 
-	if (read(c->efd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: an earlier call took the list already */
-	}
-	pthread_mutex_lock(&c->mu);
-	list = c->res_head;
-	c->res_head = NULL;
-	c->res_tail = &c->res_head;
-	pthread_mutex_unlock(&c->mu);
 	while (list) {
 		struct result *next = list->next;
 
@@ -456,7 +310,7 @@ const struct container_entry *container_lookup(struct container *c, uint64_t cgr
 	e = entry_new(c, cgroup_id);
 	if (!e)
 		return unknown(c, cgroup_id, -ENOSPC);
-	if (enqueue(c, cgroup_id, e->gen, NULL) < 0) {
+	if (resolver_enqueue(c, cgroup_id, e->gen, NULL) < 0) {
 		entry_drop(c, e, false);
 		return unknown(c, cgroup_id, -EAGAIN);
 	}
@@ -495,7 +349,7 @@ int container_cgroup_created(struct container *c, uint64_t cgroup_id, const char
 		return 0;
 	}
 	p = strdup(path);
-	r = p ? enqueue(c, cgroup_id, e->gen, p) : -ENOMEM;
+	r = p ? resolver_enqueue(c, cgroup_id, e->gen, p) : -ENOMEM;
 	if (r < 0) {
 		free(p);
 		entry_drop(c, e, false);
@@ -515,15 +369,6 @@ void container_cgroup_removed(struct container *c, uint64_t cgroup_id)
 		e->doomed = true;
 	else
 		entry_drop(c, e, true);
-}
-
-int container_scan(struct container *c)
-{
-	pthread_mutex_lock(&c->mu);
-	c->scan = true;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	return 0;
 }
 
 bool container_news_next(struct container *c, struct container_news *ret)
@@ -578,353 +423,17 @@ void container_foreach(const struct container *c,
 		fn(&o->info, o->refs, arg);
 }
 
-/* ---- the resolver thread ----------------------------------------------- */
-
-static int copy_str(char *buf, size_t size, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= size)
-		return -ENAMETOOLONG;
-	memcpy(buf, s, n + 1);
-	return 0;
-}
-
-/* Walks of the cgroup tree: to find one id, or to find the running containers. */
-struct walk {
-	struct container *c;
-	size_t visited;
-	uint64_t want;   /* find mode: the id looked for */
-	char *found;     /* find mode: its path from the root */
-	size_t found_size;
-	bool scan;
-};
-
-static void resolve_req(struct container *c, const struct req *rq);
-
-/* Serve the lookups that came in while a long scan runs. */
-static void serve_queue(struct container *c)
-{
-	for (;;) {
-		struct req rq;
-		bool got;
-
-		pthread_mutex_lock(&c->mu);
-		got = !c->stop && dequeue(c, &rq);
-		pthread_mutex_unlock(&c->mu);
-		if (!got)
-			return;
-		resolve_req(c, &rq);
-		free(rq.path);
-	}
-}
-
-static void resolve_path(struct container *c, const char *path, struct result *r);
-
-/* 1: found (find mode), 0: walked, -errno. path holds len bytes, PATH_MAX big. */
-static int walk_dir(struct walk *w, char *path, size_t len, int depth)
-{
-	struct container *c = w->c;
-	struct dirent *de;
-	DIR *d;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* gone while walked */
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	while (!r && (de = readdir(d))) {
-		const char *rel;
-		struct stat st;
-		uint64_t ino = de->d_ino;
-		size_t nl = strlen(de->d_name);
-		bool descend = true;
-
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (de->d_type == DT_UNKNOWN) {
-			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISDIR(st.st_mode))
-				continue;
-			ino = st.st_ino;
-		}
-		if (++w->visited > CONTAINER_WALK_MAX || stopping(c)) {
-			r = -E2BIG;
-			break;
-		}
-		if (len + 1 + nl >= PATH_MAX)
-			continue;
-		path[len] = '/';
-		memcpy(path + len + 1, de->d_name, nl + 1);
-		rel = path + c->root_len;
-		if (w->want && ino == w->want) {
-			r = copy_str(w->found, w->found_size, rel);
-			if (r == 0)
-				r = 1;
-		} else if (w->scan) {
-			struct ctr_ref ref;
-
-			/* a container's own cgroup: resolved now; deeper ones when looked up */
-			if (cgpath_parse(rel, &ref) == 1) {
-				struct result *res = result_new(c);
-
-				descend = false;
-				if (res) {
-					res->id = ino;
-					resolve_path(c, rel, res);
-					post(c, res);
-				}
-				serve_queue(c);
-			}
-		}
-		if (!r && descend && depth + 1 < CONTAINER_WALK_DEPTH)
-			r = walk_dir(w, path, len + 1 + nl, depth + 1);
-		path[len] = '\0';
-	}
-	closedir(d);
-	return r;
-}
-
-static int walk(struct walk *w)
-{
-	char path[PATH_MAX];
-
-	memcpy(path, w->c->root, w->c->root_len + 1);
-	return walk_dir(w, path, w->c->root_len, 0);
-}
-
-/* The path from the cgroup v2 root of cgroup id: 0, -ESTALE (gone), -errno. */
-static int path_of_id(struct container *c, uint64_t id, char *buf, size_t size)
-{
-	struct walk w = { .c = c, .want = id, .found = buf, .found_size = size };
-	struct stat st;
-	int r;
-
-	if (__atomic_load_n(&c->handles, __ATOMIC_RELAXED)) {
-		struct {
-			struct file_handle fh;
-			uint64_t id;
-		} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
-			.id = id };
-		char link[64], target[PATH_MAX];
-		ssize_t n;
-		int fd;
-
-		fd = open_by_handle_at(c->mnt_fd, &h.fh, O_PATH | O_CLOEXEC);
-		if (fd >= 0) {
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			n = readlink(link, target, sizeof(target) - 1);
-			r = -errno;
-			close(fd);
-			if (n < 0)
-				return r;
-			target[n] = '\0';
-			if (n > 10 && !strcmp(target + n - 10, " (deleted)"))
-				return -ESTALE;
-			if (strncmp(target, c->root, c->root_len) ||
-			    (target[c->root_len] && target[c->root_len] != '/'))
-				return -EXDEV; /* not below the mount we know */
-			return copy_str(buf, size, target[c->root_len] ? target + c->root_len : "/");
-		}
-		if (errno == ESTALE || errno == ENOENT)
-			return -ESTALE;
-		if (errno != EPERM && errno != EOPNOTSUPP && errno != EINVAL && errno != ENOSYS)
-			return -errno;
-		/* no handles here: walk from now on */
-		__atomic_store_n(&c->handles, 0, __ATOMIC_RELAXED);
-	}
-	if (stat(c->root, &st) == 0 && st.st_ino == id)
-		return copy_str(buf, size, "/");
-	r = walk(&w);
-	if (r == 1)
-		return 0;
-	return r < 0 && r != -E2BIG ? r : -ESTALE;
-}
-
-/* Name the container of path, reading its metadata: into r. */
-static void resolve_path(struct container *c, const char *path, struct result *r)
-{
-	int k = cgpath_parse(path, &r->ref);
-
-	if (k < 0) {
-		r->state = CONTAINER_UNKNOWN;
-		r->error = k;
-		return;
-	}
-	if (k == 0) {
-		r->state = CONTAINER_HOST;
-		return;
-	}
-	r->info = malloc(sizeof(*r->info));
-	if (!r->info) {
-		r->state = CONTAINER_UNKNOWN;
-		r->error = -ENOMEM;
-		return;
-	}
-	r->error = ctrmeta_read(c->meta, &r->ref, r->info);
-	if (r->ref.base_len < sizeof(r->info->cgroup))
-		snprintf(r->info->cgroup, sizeof(r->info->cgroup), "%.*s", (int)r->ref.base_len, path);
-	if (r->info->vm) {
-		/* a virtual machine's emulator: a host process */
-		ctrmeta_info_clear(r->info);
-		free(r->info);
-		r->info = NULL;
-		r->error = 0;
-		r->state = CONTAINER_HOST;
-		return;
-	}
-	r->state = CONTAINER_IN;
-}
-
-static void resolve_req(struct container *c, const struct req *rq)
-{
-	struct result *r = result_new(c);
-	char path[PATH_MAX];
-	int e;
-
-	if (!r)
-		return; /* stopping */
-	r->id = rq->id;
-	r->gen = rq->gen;
-	if (rq->path) {
-		resolve_path(c, rq->path, r);
-	} else {
-		e = path_of_id(c, rq->id, path, sizeof(path));
-		if (e < 0) {
-			r->state = CONTAINER_UNKNOWN;
-			r->error = e;
-		} else {
-			resolve_path(c, path, r);
-		}
-	}
-	post(c, r);
-}
-
-static void scan(struct container *c)
-{
-	struct walk w = { .c = c, .scan = true };
-	struct result *r;
-
-	walk(&w);
-	r = result_new(c);
-	if (r) {
-		r->scan_done = true;
-		post(c, r);
-	}
-}
-
-static void *resolver_main(void *arg)
-{
-	struct container *c = arg;
-
-	for (;;) {
-		bool do_scan = false;
-		struct req rq;
-
-		pthread_mutex_lock(&c->mu);
-		while (!c->stop && !c->qlen && !c->scan)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->stop) {
-			pthread_mutex_unlock(&c->mu);
-			return NULL;
-		}
-		if (!dequeue(c, &rq)) {
-			do_scan = true;
-			c->scan = false;
-		}
-		pthread_mutex_unlock(&c->mu);
-		if (do_scan) {
-			scan(c);
-		} else {
-			resolve_req(c, &rq);
-			free(rq.path);
-		}
-	}
-}
-
 /* ---- set-up ------------------------------------------------------------ */
-
-/* mountinfo's octal escapes (\040 for a space) undone in place. */
-static void unoctal(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/*
- * The cgroup v2 mount point from /proc/self/mountinfo.  Best is one that shows
- * the whole hierarchy: its directory is the root cgroup, inode 1 (in a
- * container with a cgroup namespace of its own, /sys/fs/cgroup may show only
- * the container's subtree, where the other cgroups cannot be named); among
- * equals /sys/fs/cgroup, else the first.
- */
-static int find_cgroup2(char *buf, size_t size)
-{
-	char *mi, *line, *save = NULL;
-	int found = -1; /* how good what buf holds is: -1 none, 0 a cgroup2 mount, 1 its root */
-	size_t len;
-	int r = fio_read("/proc/self/mountinfo", MOUNTINFO_MAX, &mi, &len, NULL);
-
-	if (r < 0)
-		return r;
-	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *sep = strstr(line, " - "), *f[5], *s2 = NULL;
-		struct stat st;
-		int good;
-		int i;
-
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
-			continue;
-		*sep = '\0';
-		for (i = 0; i < 5; i++) {
-			f[i] = strtok_r(i ? NULL : line, " ", &s2);
-			if (!f[i])
-				break;
-		}
-		if (i < 5)
-			continue;
-		unoctal(f[4]);
-		good = stat(f[4], &st) == 0 && st.st_ino == CGROUP_ROOT_INO;
-		if (good > found || (good == found && !strcmp(f[4], "/sys/fs/cgroup"))) {
-			if ((size_t)snprintf(buf, size, "%s", f[4]) >= size)
-				continue;
-			found = good;
-		}
-	}
-	free(mi);
-	return found >= 0 ? 0 : -ENOENT;
-}
 
 struct container *container_new(struct event_base *base, const struct container_opts *opts)
 {
-	struct ctrmeta_opts mo = { .cancel_fd = -1 };
 	struct container *c = calloc(1, sizeof(*c));
-	char found[PATH_MAX];
-	sigset_t all, old;
-	struct stat st;
 	size_t nb = 1;
 	int r;
 
 	if (!c)
 		return NULL;
-	c->efd = c->cancel_fd = c->mnt_fd = -1;
+	c->efd = c->cancel_fd = c->mnt_fd = -1; /* the resolver's, closed by container_free() */
 	c->max = opts && opts->max_entries ? opts->max_entries : CONTAINER_CGROUPS_MAX;
 	if (c->max >= NIL / 2) {
 		r = -EINVAL;
@@ -932,7 +441,6 @@ struct container *container_new(struct event_base *base, const struct container_
 	}
 	c->on_resolved = opts ? opts->on_resolved : NULL;
 	c->ctx = opts ? opts->ctx : NULL;
-	c->res_tail = &c->res_head;
 	c->free_head = c->age_head = c->age_tail = NIL;
 	while (nb < c->max * 2)
 		nb <<= 1;
@@ -949,75 +457,18 @@ struct container *container_new(struct event_base *base, const struct container_
 		c->free_head = (uint32_t)i;
 	}
 
-	if (opts && opts->cgroup_root) {
-		r = copy_str(found, sizeof(found), opts->cgroup_root);
-	} else {
-		r = find_cgroup2(found, sizeof(found));
-	}
+	r = resolver_init(c, opts);
 	if (r < 0)
 		goto fail;
-	if (!realpath(found, c->root)) {
-		r = -errno;
-		goto fail;
-	}
-	c->root_len = strlen(c->root);
-	if (c->root_len == 1) {
-		r = -EINVAL; /* "/" is no cgroup mount */
-		goto fail;
-	}
-	c->mnt_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->mnt_fd < 0 || fstat(c->mnt_fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* can this process open cgroups by handle (CAP_DAC_READ_SEARCH, kernfs)? */
-	if (!opts || !opts->no_handles) {
-		struct {
-			struct file_handle fh;
-			uint64_t id;
-		} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
-			.id = st.st_ino };
-		int fd = open_by_handle_at(c->mnt_fd, &h.fh, O_PATH | O_CLOEXEC);
-
-		if (fd >= 0) {
-			c->handles = 1;
-			close(fd);
-		}
-	}
-
-	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	c->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->efd < 0 || c->cancel_fd < 0) {
-		r = -errno;
-		goto fail;
-	}
-	mo.root = opts ? opts->state_root : NULL;
-	mo.podman_socket = opts ? opts->podman_socket : NULL;
-	mo.cancel_fd = c->cancel_fd;
-	c->meta = ctrmeta_new(&mo);
-	if (!c->meta) {
-		r = -errno;
-		goto fail;
-	}
 	c->ev = event_new(base, c->efd, EV_READ | EV_PERSIST, on_results, c);
 	if (!c->ev || event_add(c->ev, NULL) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	c->base = base;
-	if (pthread_mutex_init(&c->mu, NULL) || pthread_cond_init(&c->cv, NULL)) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	c->mu_init = true;
-	/* the resolver takes no signals: they are the loop's */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = -pthread_create(&c->th, NULL, resolver_main, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = resolver_start(c);
 	if (r < 0)
 		goto fail;
-	c->th_started = true;
 	return c;
 fail:
 	container_free(c);
@@ -1027,29 +478,9 @@ fail:
 
 void container_free(struct container *c)
 {
-	uint64_t one = 1;
-	struct req rq;
-
 	if (!c)
 		return;
-	if (c->th_started) {
-		pthread_mutex_lock(&c->mu);
-		__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
-		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		if (write(c->cancel_fd, &one, sizeof(one)) < 0) {
-			/* cannot fail on a fresh eventfd; the API call times out anyway */
-		}
-		pthread_join(c->th, NULL);
-	}
-	while (dequeue(c, &rq))
-		free(rq.path);
-	while (c->res_head) {
-		struct result *r = c->res_head;
-
-		c->res_head = r->next;
-		result_free(r);
-	}
+	resolver_stop(c);
 	if (c->e) {
 		for (size_t i = 0; i < c->max; i++)
 			if (c->e[i].used)
@@ -1057,51 +488,8 @@ void container_free(struct container *c)
 	}
 	if (c->ev)
 		event_free(c->ev);
-	if (c->mu_init) {
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-	}
-	ctrmeta_free(c->meta);
-	if (c->efd >= 0)
-		close(c->efd);
-	if (c->cancel_fd >= 0)
-		close(c->cancel_fd);
-	if (c->mnt_fd >= 0)
-		close(c->mnt_fd);
+	resolver_fini(c);
 	free(c->e);
 	free(c->buckets);
 	free(c);
-}
-
-int container_pid_cgroup(const struct container *c, pid_t pid, uint64_t *ret, char *path,
-			 size_t size)
-{
-	char p[64], *buf, *line, *save = NULL, full[PATH_MAX];
-	const char *rel = NULL;
-	struct stat st;
-	size_t len;
-	int r;
-
-	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
-	r = fio_read(p, 1 << 16, &buf, &len, NULL);
-	if (r < 0)
-		return r;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "0::", 3))
-			rel = line + 3;
-	if (!rel || rel[0] != '/') {
-		free(buf);
-		return -ENOENT;
-	}
-	r = snprintf(full, sizeof(full), "%s%s", c->root, rel);
-	if (r < 0 || (size_t)r >= sizeof(full) ||
-	    (path && (size_t)snprintf(path, size, "%s", rel) >= size)) {
-		free(buf);
-		return -ENAMETOOLONG;
-	}
-	free(buf);
-	if (stat(full, &st) < 0)
-		return -errno;
-	*ret = st.st_ino;
-	return 0;
 }

@@ -48,7 +48,7 @@ int kfilter_add_comm(struct kfilter_spec *s, const char *comm);
 int kfilter_apply(struct kernel *k, const struct kfilter_spec *s);
 
 /*
- * What the kernel side decides for an open of path (bpf/sysguard.bpf.c,
+ * What the kernel side decides for an open of path (bpf/trace_file.h,
  * open_wanted()), computed in userspace: for tests that check the filter
  * never hides what a rule acts on.  Keep the two in step.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sgctr: which container a process is in, through the daemon's own container
- * module (sysguardd/container.c), the way sysguardd resolves it: the cgroup
+ * module (sysguardd/container*.c), the way sysguardd resolves it: the cgroup
  * v2 id of the pid (what BPF reports), container_lookup(), the libevent loop
  * run until the resolver announces the id.  One JSON line per pid; with
  * --list, the containers known afterwards.  For the system tests.

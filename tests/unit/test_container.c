@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for sysguardd/container.c: lookups that queue a resolution and
+ * Unit tests for sysguardd/container*.c: lookups that queue a resolution and
  * are announced from the loop, cgroups made and removed (also while
  * pending), the start-up scan, the bounds (eviction, a full queue), a churn
  * of 1,000 containers that must leave the cache at its idle size, and the

@@ -5,7 +5,7 @@
  * are about, their non-normalised spellings, the policies' own literals with
  * heads and tails added, and random paths) is judged twice: by the policy
  * engine, as userspace would, and by the filter derived from the policy, as
- * the kernel would (kfilter_open_passes() mirrors bpf/sysguard.bpf.c).
+ * the kernel would (kfilter_open_passes() mirrors bpf/trace_file.h).
  * Whenever the policy gives anything but 'allow', the filter must pass.
  */
 #include <errno.h>
