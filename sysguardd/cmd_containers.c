@@ -45,6 +45,8 @@ static void one(const struct ctr_info *ci, size_t ncgroups, void *arg)
 			JADD(labels, ci->labels[i].key, json_object_new_string(ci->labels[i].value));
 		JADD(o, "labels", labels);
 		JADD(o, "labels_known", json_object_new_boolean(ci->labels_known));
+		if (ci->labels_pending)
+			JADD(o, "labels_pending", json_object_new_boolean(true));
 		if (!ci->labels_known && ci->labels_why)
 			JADD(o, "labels_why", json_object_new_string(ci->labels_why));
 		JADD(o, "cgroups", json_object_new_uint64(ncgroups));
@@ -74,6 +76,7 @@ struct json_object *cmd_containers_json(struct daemon *d, bool full)
 	JADD(o, "failed", json_object_new_uint64(st.failed));
 	JADD(o, "evicted", json_object_new_uint64(st.evicted));
 	JADD(o, "dropped", json_object_new_uint64(st.dropped));
+	JADD(o, "api_updates", json_object_new_uint64(st.api_updates));
 	JADD(o, "held", json_object_new_uint64(hs.held));
 	JADD(o, "held_expired", json_object_new_uint64(hs.expired));
 	container_foreach(d->ctr, one, &l);

@@ -132,6 +132,19 @@ static struct cobj *obj_find(const struct container *c, enum ctr_runtime rt, con
 	return NULL;
 }
 
+/* The memory a container's metadata holds, its labels and mounts included. */
+static size_t obj_bytes(const struct cobj *o)
+{
+	size_t n = sizeof(*o);
+
+	for (unsigned int i = 0; i < o->info.nlabels; i++)
+		n += strlen(o->info.labels[i].key) + strlen(o->info.labels[i].value) + 2;
+	for (unsigned int i = 0; i < o->info.nmounts; i++)
+		n += (o->info.mounts[i].dst ? strlen(o->info.mounts[i].dst) + 1 : 0) +
+		     (o->info.mounts[i].src ? strlen(o->info.mounts[i].src) + 1 : 0);
+	return n;
+}
+
 /* A container from a resolved info (whose labels it takes over; *info is zeroed). */
 static struct cobj *obj_add(struct container *c, enum ctr_runtime rt, struct ctr_info *info,
 			    int error)
@@ -144,9 +157,7 @@ static struct cobj *obj_add(struct container *c, enum ctr_runtime rt, struct ctr
 	memset(info, 0, sizeof(*info));
 	o->path_rt = rt;
 	o->error = error;
-	o->bytes = sizeof(*o);
-	for (unsigned int i = 0; i < o->info.nlabels; i++)
-		o->bytes += strlen(o->info.labels[i].key) + strlen(o->info.labels[i].value) + 2;
+	o->bytes = obj_bytes(o);
 	o->next = c->objs;
 	if (c->objs)
 		c->objs->prev = o;
@@ -215,12 +226,33 @@ static struct centry *entry_new(struct container *c, uint64_t id)
 
 /* ---- installing results (loop thread) ---------------------------------- */
 
+/* The API's answer into a container's info; not when it lost labels the cache had. */
+static void obj_update(struct container *c, const struct ctr_ref *ref, struct ctr_info *info)
+{
+	struct cobj *o = obj_find(c, ref->runtime, ref->id);
+
+	if (!o || (!info->labels_known && o->info.labels_known))
+		return;
+	c->st.info_bytes -= o->bytes;
+	ctrmeta_info_clear(&o->info);
+	o->info = *info;
+	memset(info, 0, sizeof(*info));
+	o->bytes = obj_bytes(o);
+	c->st.info_bytes += o->bytes;
+	c->st.api_updates++;
+}
+
 static void install(struct container *c, struct result *r)
 {
 	struct centry *e = find(c, r->id);
 	bool doomed = false;
 	struct cobj *o;
 
+	if (r->update) {
+		if (r->info)
+			obj_update(c, &r->ref, r->info);
+		return;
+	}
 	if (r->gen) {
 		if (!e || e->gen != r->gen || e->pub.state != CONTAINER_PENDING)
 			return;

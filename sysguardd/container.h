@@ -6,11 +6,16 @@
  * An id not seen yet is queued to a resolver thread, which finds the
  * cgroup's path (open_by_handle_at() on the cgroup2 mount, or a bounded walk
  * of the tree), names its container (cgpath) and reads the runtime's
- * metadata (ctrmeta); results come back to the libevent loop through an
- * eventfd, are installed there, and on_resolved() is called for each, so the
- * caller can release what it held for that cgroup.  Cgroups of one container
- * share one struct ctr_info.  Bounded: CONTAINER_CGROUPS_MAX cgroups (the
- * oldest resolved one is evicted when full), CONTAINER_PENDING_MAX queued.
+ * metadata from its files (ctrmeta); results come back to the libevent loop
+ * through an eventfd, are installed there, and on_resolved() is called for
+ * each, so the caller can release what it held for that cgroup.  podman's
+ * labels come later: an API thread asks podman's API (socket-activated, it
+ * may take seconds to answer) and its answer updates the container's info
+ * on the loop, so that neither the container's events nor other lookups
+ * wait for it.  Cgroups of one container share one struct ctr_info.
+ * Bounded: CONTAINER_CGROUPS_MAX cgroups (the oldest resolved one is evicted
+ * when full), CONTAINER_PENDING_MAX queued, CONTAINER_API_PENDING_MAX
+ * containers waiting for the API.
  */
 #ifndef SG_CONTAINER_H
 #define SG_CONTAINER_H
@@ -23,6 +28,7 @@
 
 #define CONTAINER_CGROUPS_MAX 16384 /* cgroups cached, host and container alike */
 #define CONTAINER_PENDING_MAX 1024  /* resolutions queued at once */
+#define CONTAINER_API_PENDING_MAX 64 /* containers waiting for podman's API; more: no labels */
 #define CONTAINER_WALK_MAX    65536 /* cgroup directories one walk of the tree visits */
 #define CONTAINER_WALK_DEPTH  32    /* levels below the cgroup root a walk descends */
 #define CONTAINER_NEWS_MAX    64    /* containers started or stopped, not taken yet */
@@ -47,6 +53,7 @@ struct container_opts {
 	const char *cgroup_root;   /* the cgroup v2 mount; NULL: from /proc/self/mountinfo */
 	const char *state_root;    /* prefix of the runtimes' state paths (tests); NULL: "/" */
 	const char *podman_socket; /* NULL: /run/podman/podman.sock; "": never ask the API */
+	int api_timeout_ms;        /* one podman API call; 0: CTR_API_TIMEOUT_MS */
 	size_t max_entries;        /* 0: CONTAINER_CGROUPS_MAX */
 	bool no_handles;           /* find paths by walking the tree only (tests) */
 	/* called on the loop for every cgroup a lookup left PENDING, once it is resolved */
@@ -63,6 +70,7 @@ struct container_stats {
 	uint64_t evicted;   /* resolved cgroups dropped to make room */
 	uint64_t dropped;   /* lookups answered UNKNOWN at once: queue or table full */
 	uint64_t news_lost; /* starts and stops not told: nobody took the news in time */
+	uint64_t api_updates; /* containers' infos replaced by podman's API's answer */
 	size_t info_bytes;  /* memory the containers' metadata holds */
 	bool handles;       /* paths are found with open_by_handle_at() */
 	bool scan_done;     /* container_scan() has finished */
@@ -75,7 +83,7 @@ struct container;
  * and sets errno on failure (ENOENT: no cgroup2 mount found).
  */
 struct container *container_new(struct event_base *base, const struct container_opts *opts);
-/* Stop the resolver (an API call in flight is given up), free everything; c may be NULL. */
+/* Stop the threads (an API call in flight is given up), free everything; c may be NULL. */
 void container_free(struct container *c);
 
 /*
@@ -83,7 +91,8 @@ void container_free(struct container *c);
  * for resolution; when the queue or the table is full, a transient UNKNOWN
  * entry is returned (not cached, counted as dropped).  The pointer and the
  * info it points to are valid until control returns to the loop or the next
- * container_* call.
+ * container_* call.  A container's info may be replaced on the loop when
+ * podman's API answers (labels_pending was set): the info pointer stays.
  */
 const struct container_entry *container_lookup(struct container *c, uint64_t cgroup_id);
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the container cache (container.c, the loop thread's) and its
- * resolver (container_resolve.c, a thread of its own) share: struct
- * container, with the loop's table, the requests and results that pass
- * between the two under one mutex, and the resolver's own state; and the
- * resolver's functions the cache calls, to start and stop it, to queue a
- * request and to take the results posted.  Not for use outside
+ * resolver (container_resolve.c: a resolver thread and a podman API
+ * thread) share: struct container, with the loop's table, the requests,
+ * API jobs and results that pass between the threads under one mutex, and
+ * each thread's own state; and the resolver's functions the cache calls,
+ * to start and stop it, to queue a request and to take the results posted.  Not for use outside
  * sysguardd/container*.c.
  */
 #ifndef SG_CONTAINER_INT_H
@@ -28,10 +28,17 @@ struct req {
 	char *path; /* from container_cgroup_created(), or NULL: find it */
 };
 
-/* A resolution done, or the scan finished (the resolver to the loop). */
+/* A container whose labels podman's API is to be asked for (resolver to API thread). */
+struct api_job {
+	struct ctr_ref ref;    /* as its cgroup path named it: the cache's key */
+	struct ctr_info *info; /* from the files, labels_pending */
+};
+
+/* A resolution done, an API answer, or the scan finished (the resolver to the loop). */
 struct result {
 	struct result *next;
 	bool scan_done; /* the scan has finished: nothing else in here */
+	bool update;    /* the API's answer for the container ref names: info replaces its own */
 	uint64_t id;
 	uint32_t gen; /* 0: found by the scan, no entry waits for it */
 	enum container_state state;
@@ -68,6 +75,9 @@ struct container {
 	bool mu_init;
 	struct req q[CONTAINER_PENDING_MAX];
 	size_t qhead, qlen;
+	pthread_cond_t api_cv;
+	struct api_job jobs[CONTAINER_API_PENDING_MAX];
+	size_t jhead, jlen;
 	struct result *res_head, **res_tail;
 	bool scan;
 	int stop;    /* also read without the lock (__atomic) by the walks */
@@ -80,6 +90,11 @@ struct container {
 	int mnt_fd;
 	char root[PATH_MAX]; /* the cgroup v2 mount, canonical, no trailing '/' */
 	size_t root_len;
+
+	/* the API thread's */
+	pthread_t api_th;
+	bool api_started;
+	struct ctrmeta *api_meta;
 };
 
 /* ---- container_resolve.c ----------------------------------------------- */
@@ -92,9 +107,9 @@ struct container {
  * part done.
  */
 int resolver_init(struct container *c, const struct container_opts *opts);
-/* Start the thread (it takes no signals), with the lock it shares. 0 or -errno. */
+/* Start the threads (they take no signals), with the lock they share. 0 or -errno. */
 int resolver_start(struct container *c);
-/* Stop the thread, and drop the requests queued and the results not taken. */
+/* Stop the threads, and drop the requests and API jobs queued and the results not taken. */
 void resolver_stop(struct container *c);
 /* Free what resolver_init() and resolver_start() made, once stopped. */
 void resolver_fini(struct container *c);

@@ -4,11 +4,16 @@
  * the queue of cgroups to resolve, the path of a cgroup from its id
  * (open_by_handle_at() on the cgroup2 mount, or a bounded walk of the
  * tree), the start-up scan of the containers already running, naming a
- * path's container (cgpath) with its runtime's metadata (ctrmeta), and the
- * results posted back to the loop through an eventfd (container.c installs
- * them).  The metadata readers, the cgroup2 mount's fd and the tree walks
- * are its own; the request ring and the result list are shared with the
- * loop under one mutex.  Also the cgroup of a pid, for tools and tests.
+ * path's container (cgpath) with its runtime's metadata files (ctrmeta),
+ * and the results posted back to the loop through an eventfd (container.c
+ * installs them).  A podman container's labels come from podman's API,
+ * which is socket-activated and may take seconds: a second thread asks it,
+ * and posts the answer as an update, so that neither the container's
+ * events nor other lookups wait.  The file readers, the cgroup2 mount's fd
+ * and the tree walks are the resolver's own, the API reader the API
+ * thread's; the request ring, the API job ring and the result list are
+ * shared with the loop under one mutex.  Also the cgroup of a pid, for
+ * tools and tests.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -94,6 +99,78 @@ static struct result *result_new(struct container *c)
 			return r;
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}
+}
+
+/* Queue a job for the API thread (once per container); false when the ring is full. */
+static bool api_enqueue(struct container *c, const struct ctr_ref *ref, struct ctr_info *info)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->jlen; i++) {
+		const struct api_job *j = &c->jobs[(c->jhead + i) % CONTAINER_API_PENDING_MAX];
+
+		if (j->ref.runtime == ref->runtime && !strcmp(j->ref.id, ref->id)) {
+			pthread_mutex_unlock(&c->mu);
+			ctrmeta_info_clear(info); /* asked for already */
+			free(info);
+			return true;
+		}
+	}
+	if (c->jlen < CONTAINER_API_PENDING_MAX) {
+		c->jobs[(c->jhead + c->jlen) % CONTAINER_API_PENDING_MAX] =
+			(struct api_job){ .ref = *ref, .info = info };
+		c->jlen++;
+		pthread_cond_signal(&c->api_cv);
+		queued = true;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return queued;
+}
+
+/* Post info as the API's answer for the container ref names. */
+static void post_update(struct container *c, const struct ctr_ref *ref, struct ctr_info *info)
+{
+	struct result *u = result_new(c);
+
+	if (!u) {
+		ctrmeta_info_clear(info);
+		free(info);
+		return; /* stopping */
+	}
+	u->update = true;
+	u->ref = *ref;
+	u->state = CONTAINER_IN;
+	u->info = info;
+	post(c, u);
+}
+
+/*
+ * Post a resolution; a container's labels that podman's API is still to be
+ * asked for are asked by the API thread, and come as an update.
+ */
+static void post_resolved(struct container *c, struct result *r)
+{
+	struct ctr_info *job = NULL;
+	struct ctr_ref ref = r->ref;
+
+	if (r->info && r->info->labels_pending) {
+		job = malloc(sizeof(*job));
+		if (job && ctrmeta_info_copy(job, r->info) < 0) {
+			free(job);
+			job = NULL;
+		}
+		if (!job) {
+			r->info->labels_pending = false;
+			r->info->labels_why = "no memory to ask podman's API";
+		}
+	}
+	post(c, r);
+	if (!job || api_enqueue(c, &ref, job))
+		return;
+	job->labels_pending = false;
+	job->labels_why = "too many containers wait for podman's API";
+	post_update(c, &ref, job);
 }
 
 struct result *resolver_results(struct container *c)
@@ -222,7 +299,7 @@ static int walk_dir(struct walk *w, char *path, size_t len, int depth)
 				if (res) {
 					res->id = ino;
 					resolve_path(c, rel, res);
-					post(c, res);
+					post_resolved(c, res);
 				}
 				serve_queue(c);
 			}
@@ -311,7 +388,7 @@ static void resolve_path(struct container *c, const char *path, struct result *r
 		r->error = -ENOMEM;
 		return;
 	}
-	r->error = ctrmeta_read(c->meta, &r->ref, r->info);
+	r->error = ctrmeta_read_files(c->meta, &r->ref, r->info);
 	if (r->ref.base_len < sizeof(r->info->cgroup))
 		snprintf(r->info->cgroup, sizeof(r->info->cgroup), "%.*s", (int)r->ref.base_len, path);
 	if (r->info->vm) {
@@ -347,7 +424,7 @@ static void resolve_req(struct container *c, const struct req *rq)
 			resolve_path(c, path, r);
 		}
 	}
-	post(c, r);
+	post_resolved(c, r);
 }
 
 static void scan(struct container *c)
@@ -389,6 +466,31 @@ static void *resolver_main(void *arg)
 			resolve_req(c, &rq);
 			free(rq.path);
 		}
+	}
+}
+
+/* ---- the API thread ----------------------------------------------------- */
+
+static void *api_main(void *arg)
+{
+	struct container *c = arg;
+
+	for (;;) {
+		struct api_job j;
+
+		pthread_mutex_lock(&c->mu);
+		while (!c->stop && !c->jlen)
+			pthread_cond_wait(&c->api_cv, &c->mu);
+		if (c->stop) {
+			pthread_mutex_unlock(&c->mu);
+			return NULL;
+		}
+		j = c->jobs[c->jhead];
+		c->jhead = (c->jhead + 1) % CONTAINER_API_PENDING_MAX;
+		c->jlen--;
+		pthread_mutex_unlock(&c->mu);
+		ctrmeta_read_api(c->api_meta, j.info);
+		post_update(c, &j.ref, j.info);
 	}
 }
 
@@ -499,9 +601,13 @@ int resolver_init(struct container *c, const struct container_opts *opts)
 		return -errno;
 	mo.root = opts ? opts->state_root : NULL;
 	mo.podman_socket = opts ? opts->podman_socket : NULL;
+	mo.api_timeout_ms = opts ? opts->api_timeout_ms : 0;
 	mo.cancel_fd = c->cancel_fd;
 	c->meta = ctrmeta_new(&mo);
 	if (!c->meta)
+		return -errno;
+	c->api_meta = ctrmeta_new(&mo);
+	if (!c->api_meta)
 		return -errno;
 	return 0;
 }
@@ -511,18 +617,21 @@ int resolver_start(struct container *c)
 	sigset_t all, old;
 	int r;
 
-	if (pthread_mutex_init(&c->mu, NULL) || pthread_cond_init(&c->cv, NULL))
+	if (pthread_mutex_init(&c->mu, NULL) || pthread_cond_init(&c->cv, NULL) ||
+	    pthread_cond_init(&c->api_cv, NULL))
 		return -ENOMEM;
 	c->mu_init = true;
-	/* the resolver takes no signals: they are the loop's */
+	/* the threads take no signals: they are the loop's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = -pthread_create(&c->th, NULL, resolver_main, c);
+	if (r == 0) {
+		c->th_started = true;
+		r = -pthread_create(&c->api_th, NULL, api_main, c);
+		c->api_started = r == 0;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r < 0)
-		return r;
-	c->th_started = true;
-	return 0;
+	return r;
 }
 
 void resolver_stop(struct container *c)
@@ -534,15 +643,26 @@ void resolver_stop(struct container *c)
 		pthread_mutex_lock(&c->mu);
 		__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
 		pthread_cond_signal(&c->cv);
+		pthread_cond_signal(&c->api_cv);
 		pthread_mutex_unlock(&c->mu);
 		if (write(c->cancel_fd, &one, sizeof(one)) < 0) {
 			/* cannot fail on a fresh eventfd; the API call times out anyway */
 		}
 		pthread_join(c->th, NULL);
 		c->th_started = false;
+		if (c->api_started)
+			pthread_join(c->api_th, NULL);
+		c->api_started = false;
 	}
 	while (dequeue(c, &rq))
 		free(rq.path);
+	for (; c->jlen; c->jlen--) {
+		struct api_job *j = &c->jobs[c->jhead];
+
+		c->jhead = (c->jhead + 1) % CONTAINER_API_PENDING_MAX;
+		ctrmeta_info_clear(j->info);
+		free(j->info);
+	}
 	while (c->res_head) {
 		struct result *r = c->res_head;
 
@@ -556,10 +676,12 @@ void resolver_fini(struct container *c)
 	if (c->mu_init) {
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->cv);
+		pthread_cond_destroy(&c->api_cv);
 		c->mu_init = false;
 	}
 	ctrmeta_free(c->meta);
-	c->meta = NULL;
+	ctrmeta_free(c->api_meta);
+	c->meta = c->api_meta = NULL;
 	if (c->efd >= 0)
 		close(c->efd);
 	if (c->cancel_fd >= 0)

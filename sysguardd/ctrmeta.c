@@ -455,24 +455,33 @@ static int jcache_get(struct ctrmeta *m, struct jcache *c, const char *path,
 
 /* ---- the podman API ---------------------------------------------------- */
 
+/* Whether podman's API is there to be asked; labels_why says why not. */
+static bool podman_api_there(const struct ctrmeta *m, struct ctr_info *ci)
+{
+	struct stat st;
+
+	if (!m->sock[0]) {
+		ci->labels_why = "the podman API is not to be asked";
+		return false;
+	}
+	if (stat(m->sock, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		ci->labels_why = "no podman API socket (podman.socket is not running)";
+		return false;
+	}
+	return true;
+}
+
 /* Labels (and the rest it knows better) from podman's API. */
 static void podman_api(struct ctrmeta *m, struct ctr_info *ci)
 {
 	struct json_object *o, *priv;
 	char path[CTR_ID_MAX + 64], *body = NULL;
 	uint64_t started;
-	struct stat st;
 	size_t len = 0;
 	int status = 0, r;
 
-	if (!m->sock[0]) {
-		ci->labels_why = "the podman API is not to be asked";
+	if (!podman_api_there(m, ci))
 		return;
-	}
-	if (stat(m->sock, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		ci->labels_why = "no podman API socket (podman.socket is not running)";
-		return;
-	}
 	snprintf(path, sizeof(path), "/v4.0.0/libpod/containers/%s/json", ci->id);
 	m->st.api_calls++;
 	r = unixhttp_get(m->sock, path, m->timeout_ms, m->cancel_fd, CTR_API_RESPONSE_MAX, &status,
@@ -513,7 +522,10 @@ static void podman_api(struct ctrmeta *m, struct ctr_info *ci)
 
 /* ---- the readers -------------------------------------------------------- */
 
-/* podman: containers/storage's index files and the container's OCI spec; labels from the API. */
+/*
+ * podman: containers/storage's index files and the container's OCI spec;
+ * labels from the API later (ctrmeta_read_api()), when its socket is there.
+ */
 static int read_podman(struct ctrmeta *m, struct ctr_info *ci)
 {
 	struct json_object *by_id = NULL, *e, *md = NULL, *spec = NULL, *ann;
@@ -579,7 +591,10 @@ static int read_podman(struct ctrmeta *m, struct ctr_info *ci)
 		ci->started_ns = mtime_ns(path);
 	if (!ci->started_ns)
 		ci->started_ns = created;
-	podman_api(m, ci);
+	if (podman_api_there(m, ci)) {
+		ci->labels_pending = true;
+		ci->labels_why = "podman's API has not been asked yet";
+	}
 	return r == -ENOENT ? 0 : r; /* the spec is gone when the container just ended */
 }
 
@@ -878,7 +893,64 @@ void ctrmeta_stats(const struct ctrmeta *m, struct ctrmeta_stats *ret)
 	*ret = m->st;
 }
 
+/* strdup() that keeps NULL: true unless memory ran out. */
+static bool dup_or_null(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return !src || *dst;
+}
+
+int ctrmeta_info_copy(struct ctr_info *dst, const struct ctr_info *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	for (unsigned int i = 0; i < src->nlabels; i++) {
+		ok &= dup_or_null(&dst->labels[i].key, src->labels[i].key);
+		ok &= dup_or_null(&dst->labels[i].value, src->labels[i].value);
+	}
+	for (unsigned int i = 0; i < src->nmounts; i++) {
+		ok &= dup_or_null(&dst->mounts[i].dst, src->mounts[i].dst);
+		ok &= dup_or_null(&dst->mounts[i].src, src->mounts[i].src);
+	}
+	if (!ok) {
+		ctrmeta_info_clear(dst); /* free(NULL) for what failed */
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Why there are no labels after a failed read. */
+static void why_unread(struct ctr_info *ci, int r)
+{
+	if (r < 0 && !ci->labels_known)
+		ci->labels_why = r == -ENOENT ? "the runtime's state does not have the container"
+					      : "the runtime's state could not be read";
+}
+
 int ctrmeta_read(struct ctrmeta *m, const struct ctr_ref *ref, struct ctr_info *ret)
+{
+	int r = ctrmeta_read_files(m, ref, ret);
+
+	if (ret->labels_pending) {
+		ctrmeta_read_api(m, ret);
+		why_unread(ret, r);
+	}
+	return r;
+}
+
+void ctrmeta_read_api(struct ctrmeta *m, struct ctr_info *info)
+{
+	if (!info->labels_pending)
+		return;
+	info->labels_pending = false;
+	if (info->runtime == CTR_RT_PODMAN)
+		podman_api(m, info);
+	k8s_from_map(info, get_label, info);
+	FILL(info, name, info->k8s_container);
+}
+
+int ctrmeta_read_files(struct ctrmeta *m, const struct ctr_ref *ref, struct ctr_info *ret)
 {
 	int r;
 
@@ -930,8 +1002,6 @@ int ctrmeta_read(struct ctrmeta *m, const struct ctr_ref *ref, struct ctr_info *
 	}
 	k8s_from_map(ret, get_label, ret);
 	FILL(ret, name, ret->k8s_container);
-	if (r < 0 && !ret->labels_known)
-		ret->labels_why = r == -ENOENT ? "the runtime's state does not have the container"
-					       : "the runtime's state could not be read";
+	why_unread(ret, r);
 	return r;
 }

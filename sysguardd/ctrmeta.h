@@ -3,7 +3,8 @@
  * What the container runtimes keep about a container, read into one struct
  * ctr_info: name, image, labels, privileged, start time, Kubernetes pod.  From
  * their state on disk: podman's containers/storage files and OCI spec (labels
- * from podman's REST API when its socket is there), docker's config.v2.json,
+ * from podman's REST API when its socket is there, asked apart: a
+ * socket-activated API can take seconds to answer), docker's config.v2.json,
  * containerd's task bundle, CRI-O's OCI spec, machined's state file; LXC from
  * the name alone.  Every file and response is read with a bound, under a root
  * prefix (tests point it at fixture trees).  These calls block on files and
@@ -65,6 +66,7 @@ struct ctr_info {
 	bool vm;              /* a machine of class "vm": its processes are an emulator on the host */
 	bool truncated;       /* a name or image was longer than its bound and was cut */
 	bool labels_known;    /* labels[] is the runtime's whole set */
+	bool labels_pending;  /* podman's API is still to be asked: ctrmeta_read_api() */
 	const char *labels_why; /* static text: why not, when !labels_known */
 	unsigned int nlabels;   /* sorted by key */
 	unsigned int labels_dropped; /* over CTR_LABELS_MAX or a size bound */
@@ -97,9 +99,26 @@ void ctrmeta_free(struct ctrmeta *m);
  * read.  Returns 0 when the runtime's state had the container, -ENOENT when
  * it has no such container (gone, or not yet written), another -errno when a
  * read failed (*ret then holds what came before).  Free with
- * ctrmeta_info_clear().
+ * ctrmeta_info_clear().  ctrmeta_read_files() followed by ctrmeta_read_api().
  */
 int ctrmeta_read(struct ctrmeta *m, const struct ctr_ref *ref, struct ctr_info *ret);
+
+/*
+ * As ctrmeta_read(), from the runtime's files alone: a podman container
+ * whose API socket is there comes back with labels_pending set (and
+ * labels_why saying so), for ctrmeta_read_api().
+ */
+int ctrmeta_read_files(struct ctrmeta *m, const struct ctr_ref *ref, struct ctr_info *ret);
+
+/*
+ * Ask podman's API for the labels (and what else it knows better) of a
+ * container info from ctrmeta_read_files() with labels_pending; clears it.
+ * Blocks up to the API timeout (or until cancel_fd is readable).
+ */
+void ctrmeta_read_api(struct ctrmeta *m, struct ctr_info *info);
+
+/* A deep copy of src into dst: 0, or -ENOMEM (dst is then cleared). */
+int ctrmeta_info_copy(struct ctr_info *dst, const struct ctr_info *src);
 
 /* Free the labels of info and zero it; info may be NULL. */
 void ctrmeta_info_clear(struct ctr_info *info);

@@ -3,8 +3,9 @@
  * sgctr: which container a process is in, through the daemon's own container
  * module (sysguardd/container*.c), the way sysguardd resolves it: the cgroup
  * v2 id of the pid (what BPF reports), container_lookup(), the libevent loop
- * run until the resolver announces the id.  One JSON line per pid; with
- * --list, the containers known afterwards.  For the system tests.
+ * run until the resolver announces the id (and podman's API's answer, which
+ * comes later, is in).  One JSON line per pid; with --list, the containers
+ * known afterwards.  For the system tests.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +29,28 @@ static void on_resolved(void *ctx, uint64_t cgroup_id)
 	if (cgroup_id == w->id) {
 		w->done = true;
 		event_base_loopbreak(w->base);
+	}
+}
+
+static void any_pending(const struct ctr_info *ci, size_t ncgroups, void *arg)
+{
+	if (ci->labels_pending)
+		*(bool *)arg = true;
+}
+
+/* Run the loop until no container waits for podman's API (timeout_ms at most). */
+static void wait_labels(struct event_base *base, struct container *c,
+			unsigned long long timeout_ms)
+{
+	for (unsigned long long waited = 0; waited < timeout_ms; waited += 20) {
+		struct timeval tick = { 0, 20000 };
+		bool pending = false;
+
+		container_foreach(c, any_pending, &pending);
+		if (!pending)
+			return;
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
 	}
 }
 
@@ -271,8 +294,9 @@ int main(int argc, char **argv)
 			wt.done = false;
 			event_base_loopexit(base, &tv);
 			event_base_dispatch(base);
-			e = container_lookup(c, id);
 		}
+		wait_labels(base, c, timeout_ms);
+		e = container_lookup(c, id);
 		container_stats(c, &st);
 		jw_key(&w, "handles");
 		jw_bool(&w, st.handles);
@@ -289,8 +313,10 @@ int main(int argc, char **argv)
 		if (e->state == CONTAINER_PENDING || e->state == CONTAINER_UNKNOWN)
 			rc = 1;
 	}
-	if (do_list)
+	if (do_list) {
+		wait_labels(base, c, timeout_ms);
 		container_foreach(c, list_one, NULL);
+	}
 	container_free(c);
 	event_base_free(base);
 	return rc;

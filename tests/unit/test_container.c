@@ -3,8 +3,9 @@
  * Unit tests for sysguardd/container*.c: lookups that queue a resolution and
  * are announced from the loop, cgroups made and removed (also while
  * pending), the start-up scan, the bounds (eviction, a full queue), a churn
- * of 1,000 containers that must leave the cache at its idle size, and the
- * process's own cgroup on the real cgroup2 mount.  The containers live in a
+ * of 1,000 containers that must leave the cache at its idle size, podman's
+ * labels from a slow API coming after the container (which waits for none
+ * of it), and the process's own cgroup on the real cgroup2 mount.  The containers live in a
  * fake cgroup tree (directories whose inode numbers stand for cgroup ids,
  * found by walking, as without open_by_handle_at) over fixture state.
  */
@@ -19,7 +20,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <cmocka.h>
 #include <event2/event.h>
 #include "container.h"
@@ -114,13 +119,14 @@ static void run_until(int n)
 	assert_int_equal(announced, n);
 }
 
-static struct container *make(size_t max, void *ctx)
+static struct container *make_api(size_t max, void *ctx, const char *sock)
 {
 	char cg[128], state[128];
 	struct container_opts o = {
 		.cgroup_root = cg,
 		.state_root = state,
-		.podman_socket = "",
+		.podman_socket = sock,
+		.api_timeout_ms = 60000,
 		.max_entries = max,
 		.no_handles = true,
 		.on_resolved = on_resolved,
@@ -133,6 +139,11 @@ static struct container *make(size_t max, void *ctx)
 	c = container_new(base, &o);
 	assert_non_null(c);
 	return c;
+}
+
+static struct container *make(size_t max, void *ctx)
+{
+	return make_api(max, ctx, "");
 }
 
 /* A fake cgroup tree and the state of the containers in it. */
@@ -488,6 +499,188 @@ static void churn(void **state)
 	container_free(c);
 }
 
+/* ---- a podman API that answers when told to ---------------------------- */
+
+struct slow_api {
+	char path[108];
+	int lfd;
+	int go_efd; /* one write per answer */
+	pthread_t th;
+	const char *const *answers; /* one per connection, NULL-ended */
+	int conns;                  /* __atomic */
+};
+
+static void *slow_api_main(void *arg)
+{
+	struct slow_api *f = arg;
+
+	for (int i = 0; f->answers[i]; i++) {
+		int c = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
+		char req[1024];
+		size_t n = 0;
+		uint64_t v;
+
+		if (c < 0)
+			return NULL;
+		__atomic_add_fetch(&f->conns, 1, __ATOMIC_RELAXED);
+		while (n < sizeof(req) - 1) {
+			ssize_t r = read(c, req + n, sizeof(req) - 1 - n);
+
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+			req[n] = '\0';
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		if (read(f->go_efd, &v, sizeof(v)) == sizeof(v))
+			(void)!write(c, f->answers[i], strlen(f->answers[i]));
+		close(c);
+	}
+	return NULL;
+}
+
+static void slow_api_start(struct slow_api *f, const char *const *answers)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(f, 0, sizeof(*f));
+	f->answers = answers;
+	snprintf(f->path, sizeof(f->path), "%s/api.sock", tmp);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->lfd, 8), 0);
+	f->go_efd = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE);
+	assert_true(f->go_efd >= 0);
+	assert_int_equal(pthread_create(&f->th, NULL, slow_api_main, f), 0);
+}
+
+static void slow_api_go(struct slow_api *f)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(f->go_efd, &one, sizeof(one)), sizeof(one));
+}
+
+static void slow_api_stop(struct slow_api *f)
+{
+	uint64_t many = 100;
+
+	assert_int_equal(write(f->go_efd, &many, sizeof(many)), sizeof(many));
+	shutdown(f->lfd, SHUT_RDWR);
+	pthread_join(f->th, NULL);
+	close(f->lfd);
+	close(f->go_efd);
+	unlink(f->path);
+}
+
+/* Run the loop until the cache has taken n answers of the API (5 s at most). */
+static void run_until_api(struct container *c, uint64_t n)
+{
+	int64_t deadline = now_ms() + 5000;
+	struct container_stats st;
+
+	for (;;) {
+		struct timeval tv = { 0, 20000 };
+
+		container_stats(c, &st);
+		if (st.api_updates >= n || now_ms() >= deadline)
+			break;
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+	assert_int_equal(st.api_updates, n);
+}
+
+#define INSPECT "{\"Id\":\"" ID1 "\",\"Name\":\"web\",\"Config\":{\"Labels\":{\"sg\":\"x\"}}}"
+
+/*
+ * An API socket-activated podman takes seconds to answer on: the container is
+ * named from its files at once, other cgroups are resolved meanwhile, and the
+ * labels come when the API answers.  A later failed answer keeps them.
+ */
+static void api_later(void **state)
+{
+	static char ok[256];
+	static const char *const answers[] = {
+		ok, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\n{}", NULL
+	};
+	uint64_t pod = cgid("/libpod_parent/libpod-" ID1);
+	uint64_t init = cgid("/libpod_parent/libpod-" ID1 "/init.scope");
+	uint64_t sshd = cgid("/system.slice/sshd.service");
+	const struct container_entry *e;
+	const struct ctr_info *info;
+	struct container_stats st;
+	struct slow_api f;
+	struct container *c;
+	int64_t t0;
+
+	snprintf(ok, sizeof(ok), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(INSPECT), INSPECT);
+	slow_api_start(&f, answers);
+	c = make_api(0, NULL, f.path);
+	t0 = now_ms();
+	assert_int_equal(container_lookup(c, pod)->state, CONTAINER_PENDING);
+	run_until(1);
+	e = container_lookup(c, pod);
+	assert_int_equal(e->state, CONTAINER_IN);
+	info = e->info;
+	assert_string_equal(info->name, "web");
+	assert_string_equal(info->image, "localhost/sgtest-bb:1");
+	assert_false(info->labels_known);
+	assert_true(info->labels_pending);
+	assert_non_null(strstr(info->labels_why, "API"));
+	/* the API is being asked (and says nothing till told): other cgroups go on */
+	while (!__atomic_load_n(&f.conns, __ATOMIC_RELAXED) && now_ms() - t0 < 5000)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&f.conns, __ATOMIC_RELAXED), 1);
+	assert_int_equal(container_lookup(c, sshd)->state, CONTAINER_PENDING);
+	run_until(2);
+	assert_int_equal(container_lookup(c, sshd)->state, CONTAINER_HOST);
+	container_stats(c, &st);
+	assert_int_equal(st.api_updates, 0);
+	assert_true(info->labels_pending);
+
+	/* the answer: the same info, now with the labels */
+	slow_api_go(&f);
+	run_until_api(c, 1);
+	e = container_lookup(c, pod);
+	assert_ptr_equal(e->info, info);
+	assert_true(info->labels_known);
+	assert_false(info->labels_pending);
+	assert_null(info->labels_why);
+	assert_string_equal(ctrmeta_label(info, "sg"), "x");
+	assert_string_equal(info->name, "web");
+	assert_int_equal(info->privileged, 0);
+
+	/* another cgroup of it asks again; the error does not take the labels away */
+	assert_int_equal(container_lookup(c, init)->state, CONTAINER_PENDING);
+	run_until(3);
+	assert_ptr_equal(container_lookup(c, init)->info, info);
+	slow_api_go(&f);
+	while (__atomic_load_n(&f.conns, __ATOMIC_RELAXED) < 2 && now_ms() - t0 < 5000)
+		usleep(1000);
+	for (int i = 0; i < 10; i++) {
+		struct timeval tv = { 0, 20000 };
+
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+	assert_true(info->labels_known);
+	assert_string_equal(ctrmeta_label(info, "sg"), "x");
+	container_stats(c, &st);
+	assert_int_equal(st.api_updates, 1);
+	assert_int_equal(st.containers, 1);
+
+	/* the container goes with its cgroups */
+	container_cgroup_removed(c, pod);
+	container_cgroup_removed(c, init);
+	container_free(c);
+	slow_api_stop(&f);
+}
+
 /* This process's own cgroup on the real cgroup2 mount: the host. */
 static void real_cgroup(void **state)
 {
@@ -536,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(churn, setup, teardown),
+		cmocka_unit_test_setup_teardown(api_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(real_cgroup, setup, teardown),
 	};
 

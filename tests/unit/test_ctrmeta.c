@@ -4,7 +4,8 @@
  * fixture tree written here in the runtime's on-disk format (podman's as
  * observed on a real host, the others' as documented), the podman API client
  * against a fake server thread (chunked and sized bodies, 404, errors,
- * timeouts, cancellation, oversized answers), and the bounds.
+ * timeouts, cancellation, oversized answers; the files read apart from the
+ * API, then the API), and the bounds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -431,6 +432,65 @@ static void podman_api(void **state)
 	assert_int_equal(ctrmeta_read(m, &r1, &ci), 0);
 	assert_false(ci.labels_known);
 	assert_non_null(strstr(ci.labels_why, "socket"));
+	ctrmeta_info_clear(&ci);
+	ctrmeta_free(m);
+}
+
+/* The files alone, then the API: what ctrmeta_read() does in one go. */
+static void podman_api_apart(void **state)
+{
+	char sized[1024];
+	const char *answers[] = { sized, NULL };
+	struct ctr_ref r1 = ref(CTR_RT_PODMAN, ID1, NULL);
+	struct ctrmeta_stats st;
+	struct ctr_info ci, copy;
+	struct fake_api f;
+	struct ctrmeta *m;
+
+	snprintf(sized, sizeof(sized), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(INSPECT_JSON), INSPECT_JSON);
+	podman_fixture();
+	fake_api_start(&f, answers);
+	m = meta(f.path);
+	assert_int_equal(ctrmeta_read_files(m, &r1, &ci), 0);
+	ctrmeta_stats(m, &st);
+	assert_int_equal(st.api_calls, 0);
+	assert_true(ci.labels_pending);
+	assert_false(ci.labels_known);
+	assert_non_null(strstr(ci.labels_why, "API"));
+	assert_string_equal(ci.name, "web");
+	assert_string_equal(ci.image, "localhost/sgtest-bb:1");
+	assert_int_equal(ci.privileged, 1);
+	assert_string_equal(ci.pod, "");
+
+	ctrmeta_read_api(m, &ci);
+	ctrmeta_stats(m, &st);
+	assert_int_equal(st.api_calls, 1);
+	assert_false(ci.labels_pending);
+	assert_true(ci.labels_known);
+	assert_int_equal(ci.nlabels, 3);
+	assert_string_equal(ci.pod, "mypod"); /* from the labels */
+	assert_true(ci.started_ns == 1796667183999634973ull);
+	/* once only */
+	ctrmeta_read_api(m, &ci);
+	ctrmeta_stats(m, &st);
+	assert_int_equal(st.api_calls, 1);
+
+	/* a deep copy */
+	assert_int_equal(ctrmeta_info_copy(&copy, &ci), 0);
+	ctrmeta_info_clear(&ci);
+	assert_int_equal(copy.nlabels, 3);
+	assert_string_equal(ctrmeta_label(&copy, "foo"), "bar");
+	assert_string_equal(copy.name, "web");
+	ctrmeta_info_clear(&copy);
+	fake_api_stop(&f);
+	ctrmeta_free(m);
+
+	/* no socket: nothing pending */
+	m = meta("");
+	assert_int_equal(ctrmeta_read_files(m, &r1, &ci), 0);
+	assert_false(ci.labels_pending);
+	assert_non_null(strstr(ci.labels_why, "not to be asked"));
 	ctrmeta_info_clear(&ci);
 	ctrmeta_free(m);
 }
@@ -935,6 +995,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(podman_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(podman_bad_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(podman_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(podman_api_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(podman_api_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(podman_api_oversized, setup, teardown),
 		cmocka_unit_test_setup_teardown(docker, setup, teardown),
