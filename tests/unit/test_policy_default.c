@@ -290,6 +290,22 @@ static void test_evasion(void **state)
 	LOGGED(ev_exec(200, "/usr/bin/chmod", A("chmod\0u+x\0/tmp/sh\0")), "audit-exec");
 	ALERT(ev_exec(200, "/usr/sbin/setcap", A("setcap\0cap_setuid+ep\0/tmp/py\0")),
 	      "evasion-setcap");
+	/* runc and crun load a cgroup device program for every container they start */
+	ev = ev_new(SG_EV_BPF, 1, "/usr/sbin/runc", "runc");
+	ev.bpf.cmd = 5; /* BPF_PROG_LOAD */
+	ev.bpf.prog_type = 15; /* BPF_PROG_TYPE_CGROUP_DEVICE */
+	ev.bpf.prog_name = "";
+	QUIET(ev);
+	ev.proc.exe = "/usr/bin/crun";
+	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "crun");
+	QUIET(ev);
+	ev.bpf.prog_type = 2; /* BPF_PROG_TYPE_KPROBE: not what a runtime loads */
+	ALERT(ev, "evasion-bpf-load");
+	ev = ev_new(SG_EV_BPF, 200, "/tmp/x", "x");
+	ev.bpf.cmd = 5;
+	ev.bpf.prog_type = 15;
+	ev.bpf.prog_name = "";
+	ALERT(ev, "evasion-bpf-load");
 }
 
 static void test_c2(void **state)
