@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 #include "ctrmeta.h"
 #include "jsonget.h"
+#include "strnum.h"
 #include "ctrspec.h"
 #include "unixhttp.h"
 #include "fileio.h"
@@ -285,21 +286,6 @@ static const char *get_json(const void *map, const char *key)
 static const char *get_label(const void *map, const char *key)
 {
 	return ctrmeta_label(map, key);
-}
-
-static bool parse_u64(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*ret = v;
-	return true;
 }
 
 /* n decimal digits at s, within [lo, hi]. */
@@ -822,7 +808,7 @@ static int read_machine(struct ctrmeta *m, struct ctr_info *ci)
 			SET(ci, image, eq);
 		else if (!strcmp(line, "CLASS"))
 			ci->vm = !strcmp(eq, "vm");
-		else if (!strcmp(line, "REALTIME") && parse_u64(eq, &us) && us < UINT64_MAX / 1000)
+		else if (!strcmp(line, "REALTIME") && strnum_u64(eq, &us) && us < UINT64_MAX / 1000)
 			ci->started_ns = us * 1000;
 	}
 	free(buf);

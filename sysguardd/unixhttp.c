@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "strnum.h"
 #include "unixhttp.h"
 
 /* "200 ...": a three-digit status from 100 to 599. */
@@ -21,22 +22,6 @@ static bool status_code(const char *s, int *ret)
 	if (s[0] < '1' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
 		return false;
 	*ret = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
-	return true;
-}
-
-/* A Content-Length value: digits only. */
-static bool content_length(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*ret = v;
 	return true;
 }
 
@@ -180,7 +165,7 @@ static int http_response(char *b, size_t n, bool eof, int *status, char **body, 
 	} else if (header(eol + 2, hend + 2, "Content-Length", val, sizeof(val))) {
 		uint64_t cl;
 
-		if (!content_length(val, &cl))
+		if (!strnum_u64(val, &cl))
 			return -EBADMSG;
 		if (have < cl)
 			return eof ? -EBADMSG : 0;
