@@ -142,10 +142,16 @@ static const enum pop_kind op_order[] = { OP_ALL, OP_ARG, OP_CONTAINS, OP_GLOB, 
 
 static void put_fieldcond(FILE *f, const struct pfieldcond *fc)
 {
-	bool first = true;
+	bool first = true, nocase = false;
 
+	for (size_t i = 0; i < fc->nops; i++)
+		nocase |= fc->ops[i].nocase;
 	fputc('{', f);
-	for (size_t k = 0; k < sizeof(op_order) / sizeof(op_order[0]); k++)
+	for (size_t k = 0; k < sizeof(op_order) / sizeof(op_order[0]); k++) {
+		if (op_order[k] == OP_NOT && nocase) { /* 'nocase' in its place by name */
+			fprintf(f, "%snocase: true", first ? "" : ", ");
+			first = false;
+		}
 		for (size_t i = 0; i < fc->nops; i++) {
 			if (fc->ops[i].kind != op_order[k])
 				continue;
@@ -153,6 +159,7 @@ static void put_fieldcond(FILE *f, const struct pfieldcond *fc)
 			put_values(f, fc->field, &fc->ops[i]);
 			first = false;
 		}
+	}
 	fputc('}', f);
 }
 

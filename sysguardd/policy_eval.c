@@ -12,6 +12,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include "casefold.h"
 #include "policy_int.h"
 
 uint32_t policy_event_mask(const struct sg_event *ev)
@@ -31,8 +32,24 @@ static int bsearch_cmp(const void *key, const void *elem)
 	return strcmp(key, *(const char *const *)elem);
 }
 
+/* Room for any string an event carries, folded (casefold.h). */
+#define FOLD_BUF (2 * SG_DATA_MAX + 1)
+
 static bool str_op(const struct pop *op, const char *s, size_t len)
 {
+	char fold[FOLD_BUF];
+	const char *fs = s;
+
+	if (op->nocase || op->re_fold) {
+		/* on the stack: a nocase comparison folds its subject each time */
+		size_t flen = casefold(s, len, fold, sizeof(fold), true);
+
+		fs = fold;
+		if (op->nocase) {
+			s = fs;
+			len = flen;
+		}
+	}
 	switch (op->kind) {
 	case OP_IN:
 		return bsearch(s, op->strs, op->n, sizeof(*op->strs), bsearch_cmp) != NULL;
@@ -55,7 +72,7 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 	case OP_RE:
 		/* s is NUL-terminated where len ends: every caller passes whole strings */
 		for (size_t i = 0; i < op->n; i++)
-			if (regexec(&op->res[i], s, 0, NULL, 0) == 0)
+			if (regexec(&op->res[i], op->re_fold && op->re_fold[i] ? fs : s, 0, NULL, 0) == 0)
 				return true;
 		return false;
 	case OP_GLOB:

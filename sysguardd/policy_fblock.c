@@ -149,8 +149,8 @@ static int condset_paths(const struct pcondset *cs, enum pfield f, policy_file_b
 		if (cs->conds[i].field == FLD_PROC_EXE)
 			fc = &cs->conds[i];
 	for (size_t i = 0; fc && i < fc->nops && !op; i++)
-		if (fc->ops[i].kind == OP_IN || fc->ops[i].kind == OP_PREFIX ||
-		    fc->ops[i].kind == OP_GLOB)
+		if ((fc->ops[i].kind == OP_IN || fc->ops[i].kind == OP_PREFIX ||
+		     fc->ops[i].kind == OP_GLOB) && !fc->ops[i].nocase)
 			op = &fc->ops[i];
 	if (!op)
 		return emit(fn, arg, b, "", 0);

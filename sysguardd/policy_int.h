@@ -195,6 +195,8 @@ struct pop {
 	struct pfieldcond *not;  /* OP_NOT */
 	struct pfieldcond *all;  /* OP_ALL: n conditions on the field, every one must hold */
 	regex_t *res;            /* OP_RE: strs compiled (POSIX extended) */
+	bool nocase;             /* strings: values folded (casefold.h), and the subject too */
+	bool *re_fold;           /* OP_RE: which patterns ignore case ('(?i)' or nocase) */
 };
 
 /* Compiled regular expressions of a policy, freed with it. */

@@ -85,6 +85,9 @@ static bool add_path_cond(const struct pfieldcond *fc, struct kfilter_spec *spec
 		const struct pop *op = &fc->ops[o];
 		bool ok = true;
 
+		/* the kernel compares bytes: a nocase operator promises nothing there */
+		if (op->nocase && op->kind != OP_ALL)
+			continue;
 		/* each op alone restricts the field (all ops must hold): find one that does */
 		switch (op->kind) {
 		case OP_IN:
@@ -186,7 +189,7 @@ static void derive_exclusions(const struct policy *p, struct kfilter_spec *spec)
 		if (cs->n != 1)
 			continue;
 		fc = &cs->conds[0];
-		if (fc->nops != 1 || fc->ops[0].kind != OP_IN)
+		if (fc->nops != 1 || fc->ops[0].kind != OP_IN || fc->ops[0].nocase)
 			continue;
 		op = &fc->ops[0];
 		if (fc->field == FLD_PROC_UID) {

@@ -163,6 +163,10 @@ static bool op_atoms(struct build *b, enum pfield f, int lf, const struct pop *o
 	const struct pfield_desc *d = &policy_fields[f];
 	size_t k = 0;
 
+	if (op->nocase) {
+		b->why = "'nocase' conditions cannot be judged by BPF-LSM (it compares bytes)";
+		return false;
+	}
 	switch (op->kind) {
 	case OP_IN:
 		if (d->kind == PK_STR) {

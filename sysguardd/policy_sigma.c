@@ -23,7 +23,10 @@ static void put_scalar(FILE *f, const char *s)
 static void put_flow(FILE *f, const struct ynode *n)
 {
 	if (n->type == YN_SCALAR) {
-		put_scalar(f, n->str);
+		if (n->plain && strcmp(n->str, "true") == 0) /* nocase's value: a boolean */
+			fputs(n->str, f);
+		else
+			put_scalar(f, n->str);
 		return;
 	}
 	fputc(n->type == YN_SEQ ? '[' : '{', f);

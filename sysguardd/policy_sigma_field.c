@@ -187,7 +187,7 @@ static bool is_wild(const char *s)
  * (operators of a mapping must all hold), a glob when any value needs one.
  */
 static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum smatch m, bool all,
-			      struct ynode **vals, size_t n)
+			      bool cased, struct ynode **vals, size_t n)
 {
 	struct nlist l = { 0 };
 	bool any_wild = false;
@@ -200,7 +200,8 @@ static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum sma
 		struct ynode *val;
 
 		if (str_value(c, vals[i], m, any_wild, &op, &val) < 0 ||
-		    sc_nl_push(c, &l, all ? sc_op_map(c, &vals[i]->mark, op, &val, 1) : val) < 0) {
+		    sc_nl_push(c, &l, all ? (cased ? sc_op_map : sc_op_map_nocase)(
+				    c, &vals[i]->mark, op, &val, 1) : val) < 0) {
 			free(l.v);
 			return NULL;
 		}
@@ -214,7 +215,9 @@ static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum sma
 	seq = sc_nl_finish(c, &l, YN_SEQ, &key->mark);
 	if (!seq)
 		return NULL;
-	return sc_op_map(c, &key->mark, all ? "all" : op, seq->items, seq->n);
+	if (all) /* each condition in it says nocase, so that an 'all' of 'all's flattens */
+		return sc_op_map(c, &key->mark, "all", seq->items, seq->n);
+	return (cased ? sc_op_map : sc_op_map_nocase)(c, &key->mark, op, seq->items, seq->n);
 }
 
 /*
@@ -238,6 +241,16 @@ static int pcre_to_ere(const char *s, char *out, size_t max, const char **why)
 	size_t o = 0;
 	bool bracket = false;
 
+	/* a leading (?i): the whole expression ignores case (the policy's 're' takes it) */
+	if (strncmp(s, "(?i)", 4) == 0) {
+		if (max < 5) {
+			*why = "too long";
+			return -EINVAL;
+		}
+		memcpy(out, "(?i)", 4);
+		o = 4;
+		s += 4;
+	}
 #define PUT(str)                                                                                   \
 	do {                                                                                       \
 		size_t l_ = strlen(str);                                                           \
@@ -326,7 +339,7 @@ static int pcre_to_ere(const char *s, char *out, size_t max, const char **why)
 }
 
 /* The condition of a string field with 're' (and maybe 'all'). */
-static struct ynode *re_cond(struct sconv *c, const struct ynode *key, bool all,
+static struct ynode *re_cond(struct sconv *c, const struct ynode *key, bool all, bool icase,
 			     struct ynode **vals, size_t n)
 {
 	struct nlist l = { 0 };
@@ -334,12 +347,19 @@ static struct ynode *re_cond(struct sconv *c, const struct ynode *key, bool all,
 
 	for (size_t i = 0; i < n; i++) {
 		char buf[4096];
-		const char *why = NULL;
+		const char *why = NULL, *ere = buf + 4;
 		struct ynode *val;
 		regex_t re;
-		int q = pcre_to_ere(vals[i]->str, buf, sizeof(buf), &why);
+		/* 're|i': written as the policy's '(?i)' prefix */
+		int q = pcre_to_ere(vals[i]->str, buf + 4, sizeof(buf) - 4, &why);
 
-		if (q >= 0 && regcomp(&re, buf, REG_EXTENDED | REG_NOSUB) == 0)
+		if (q >= 0 && strncmp(ere, "(?i)", 4) != 0 && icase) {
+			memcpy(buf, "(?i)", 4);
+			ere = buf;
+			q += 4;
+		}
+		if (q >= 0 && regcomp(&re, strncmp(ere, "(?i)", 4) == 0 ? ere + 4 : ere,
+				      REG_EXTENDED | REG_NOSUB) == 0)
 			regfree(&re);
 		else if (q >= 0)
 			why = "not a valid POSIX extended regular expression";
@@ -348,7 +368,7 @@ static struct ynode *re_cond(struct sconv *c, const struct ynode *key, bool all,
 			sc_refuse(c, vals[i], "regular expression '%s': %s", vals[i]->str, why);
 			return NULL;
 		}
-		val = sc_val(c, &vals[i]->mark, buf, (size_t)q);
+		val = sc_val(c, &vals[i]->mark, ere, (size_t)q);
 		if (all)
 			val = sc_op_map(c, &vals[i]->mark, "re", &val, 1);
 		if (sc_nl_push(c, &l, val) < 0) {
@@ -386,7 +406,7 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 	const char *k = key->str, *bar = strchr(k, '|');
 	size_t flen = bar ? (size_t)(bar - k) : strlen(k);
 	enum smatch m = SM_EQ;
-	bool all = false, wd = false, cidr = false, re = false, known;
+	bool all = false, wd = false, cidr = false, re = false, cased = false, icase = false, known;
 	const struct sfield *sf = find_sfield(c, k, flen, &known);
 	struct nlist vals = { 0 };
 	int r = 0;
@@ -426,7 +446,11 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 			cidr = true;
 		else if (IS("re"))
 			re = true;
-		else if (re && (IS("i") || IS("m") || IS("s")))
+		else if (IS("cased"))
+			cased = true;
+		else if (re && IS("i"))
+			icase = true;
+		else if (re && (IS("m") || IS("s")))
 			return sc_refuse(c, key, "modifier 're|%.*s' is not supported",
 					 (int)mlen, mod);
 		else
@@ -434,9 +458,10 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 					 mod);
 #undef IS
 	}
-	if (re && (m != SM_EQ || wd || cidr))
-		return sc_refuse(c, key, "'re' with another modifier than 'all' is not supported");
-	if (sf->kind != SK_STR && (m != SM_EQ || all || wd || re))
+	if (re && (m != SM_EQ || wd || cidr || cased))
+		return sc_refuse(c, key, "'re' with another modifier than 'all' and 'i' is not "
+				 "supported");
+	if (sf->kind != SK_STR && (m != SM_EQ || all || wd || re || cased))
 		return sc_refuse(c, key, "modifiers of '%s' other than 'cidr' are not supported",
 				 sf->sigma);
 	if (cidr && sf->kind != SK_ADDR)
@@ -471,9 +496,9 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 	switch (sf->kind) {
 	case SK_STR:
 		if (re)
-			out->cond = re_cond(c, key, all, vals.v, vals.n);
+			out->cond = re_cond(c, key, all, icase, vals.v, vals.n);
 		else
-			out->cond = str_cond(c, key, m, all, vals.v, vals.n);
+			out->cond = str_cond(c, key, m, all, cased, vals.v, vals.n);
 		if (!out->cond && !c->fatal)
 			r = -EINVAL;
 		break;

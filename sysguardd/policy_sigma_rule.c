@@ -137,6 +137,21 @@ struct ynode *sc_op_map(struct sconv *c, const struct pmark *m, const char *op,
 	return sc_node(c, YN_MAP, m, kv, 2);
 }
 
+struct ynode *sc_op_map_nocase(struct sconv *c, const struct pmark *m, const char *op,
+			       struct ynode **vals, size_t n)
+{
+	struct ynode *kv[4];
+
+	kv[0] = sc_str(c, m, op);
+	kv[1] = sc_node(c, YN_SEQ, m, vals, n);
+	kv[2] = sc_str(c, m, "nocase");
+	kv[3] = sc_str(c, m, "true");
+	if (!kv[0] || !kv[1] || !kv[2] || !kv[3])
+		return NULL;
+	kv[3]->plain = true; /* a boolean, printed bare */
+	return sc_node(c, YN_MAP, m, kv, 4);
+}
+
 /* ---- rules ---------------------------------------------------------------- */
 
 /* A condition set from field conditions: one per field ('all' when a field repeats). */

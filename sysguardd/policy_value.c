@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "casefold.h"
 #include "policy_load.h"
 
 const char *const policy_op_names[OP_MAX] = {
@@ -178,6 +179,29 @@ static void classify_glob(struct pglob *g)
  * 're': POSIX extended regular expressions, unanchored, case-sensitive.
  * Back-references are refused (their matching can take exponential time).
  */
+/* s case-folded (ascii: ASCII letters too), in the policy's arena. */
+static const char *px_fold(struct px *x, const char *s, bool ascii)
+{
+	size_t len = strlen(s);
+	char *buf = malloc(2 * len + 1);
+	const char *r;
+
+	if (!buf) {
+		x->fatal = -ENOMEM;
+		return NULL;
+	}
+	casefold(s, len, buf, 2 * len + 1, ascii);
+	r = px_strdup(x, buf);
+	free(buf);
+	return r;
+}
+
+/*
+ * A pattern ignores case when its operator has nocase or it starts with
+ * '(?i)' (as PCRE and Sigma write it; the prefix is not POSIX): it is
+ * compiled with REG_ICASE, which covers ASCII, and its other characters are
+ * folded here as the subject is at match time.
+ */
 static int compile_regexes(struct px *x, struct pop *op, const struct ynode *v)
 {
 	struct pregex *pr = px_alloc(x, sizeof(*pr));
@@ -190,8 +214,25 @@ static int compile_regexes(struct px *x, struct pop *op, const struct ynode *v)
 		return x->fatal = -ENOMEM;
 	for (size_t i = 0; i < op->n; i++) {
 		const char *s = op->strs[i];
+		bool fold = op->nocase;
 		char why[128];
 		int q = 0;
+
+		if (strncmp(s, "(?i)", 4) == 0) {
+			s += 4;
+			fold = true;
+		}
+		if (fold) {
+			if (!op->re_fold) {
+				op->re_fold = px_alloc(x, op->n * sizeof(*op->re_fold));
+				if (!op->re_fold)
+					return x->fatal;
+			}
+			op->re_fold[pr->n] = true;
+			s = px_fold(x, s, false);
+			if (!s)
+				return x->fatal;
+		}
 
 		for (size_t j = 0; s[j]; j++)
 			if (s[j] == '\\' && s[j + 1] >= '1' && s[j + 1] <= '9') {
@@ -203,7 +244,8 @@ static int compile_regexes(struct px *x, struct pop *op, const struct ynode *v)
 				j++;
 			}
 		if (q == 0)
-			q = regcomp(&pr->res[pr->n], s, REG_EXTENDED | REG_NOSUB);
+			q = regcomp(&pr->res[pr->n], s,
+				    REG_EXTENDED | REG_NOSUB | (fold ? REG_ICASE : 0));
 		if (q > 0) {
 			regerror(q, &pr->res[pr->n], why, sizeof(why));
 			px_err(x, v, "bad regular expression '%s': %s", s, why);
@@ -238,7 +280,8 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 			if (!op->globs)
 				break;
 			for (size_t i = 0; i < vals.n; i++) {
-				op->globs[i].pat = px_strdup(x, val_str(vals.v[i]));
+				op->globs[i].pat = op->nocase ? px_fold(x, val_str(vals.v[i]), true) :
+					px_strdup(x, val_str(vals.v[i]));
 				if (!op->globs[i].pat)
 					break;
 				classify_glob(&op->globs[i]);
@@ -255,7 +298,8 @@ static int parse_values(struct px *x, enum pfield f, struct pop *op, const struc
 		if (!op->strs || !op->lens)
 			break;
 		for (size_t i = 0; i < vals.n; i++) {
-			op->strs[i] = px_strdup(x, val_str(vals.v[i]));
+			op->strs[i] = op->nocase && op->kind != OP_RE ?
+				px_fold(x, val_str(vals.v[i]), true) : px_strdup(x, val_str(vals.v[i]));
 			if (!op->strs[i])
 				goto out;
 		}
@@ -398,11 +442,11 @@ static int cmp_op(const void *a, const void *b)
 }
 
 static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
-			   struct pfieldcond *out, int depth);
+			   struct pfieldcond *out, int depth, bool nocase);
 
 /* 'all': a list of conditions on the same field, every one must hold. */
 static int parse_all(struct px *x, enum pfield f, const struct ynode *v, struct pop *op,
-		     int depth)
+		     int depth, bool nocase)
 {
 	int r = 0;
 
@@ -423,7 +467,7 @@ static int parse_all(struct px *x, enum pfield f, const struct ynode *v, struct 
 		return x->fatal;
 	op->n = v->n;
 	for (size_t i = 0; i < v->n; i++) {
-		int q = parse_fieldcond(x, f, v->items[i], &op->all[i], depth + 1);
+		int q = parse_fieldcond(x, f, v->items[i], &op->all[i], depth + 1, nocase);
 
 		if (q < 0)
 			r = q;
@@ -433,11 +477,42 @@ static int parse_all(struct px *x, enum pfield f, const struct ynode *v, struct 
 	return r;
 }
 
-static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
-			   struct pfieldcond *out, int depth)
+/*
+ * 'nocase: true' among a field's operators: every string operator of the
+ * mapping, and of the conditions nested in its 'not' and 'all', ignores case.
+ * Returns 1 when present, 0 when not, -EINVAL when misused.
+ */
+static int parse_nocase(struct px *x, enum pfield f, const struct ynode *v, bool *nocase)
 {
 	const struct pfield_desc *fd = &policy_fields[f];
-	int r = 0;
+
+	for (size_t i = 0; i < v->n; i += 2) {
+		const struct ynode *k = v->items[i], *val = v->items[i + 1];
+
+		if (strcmp(k->str, "nocase") != 0)
+			continue;
+		if (fd->kind != PK_STR && fd->kind != PK_ARGV) {
+			px_err(x, k, "'nocase' applies to strings; '%s' is not one", fd->name);
+			return -EINVAL;
+		}
+		if (val->type != YN_SCALAR || px_parse_bool(val, nocase) < 0) {
+			px_err(x, val, "'nocase' takes true or false");
+			return -EINVAL;
+		}
+		if (v->n == 2) {
+			px_err(x, v, "no operator for '%s' besides 'nocase'", fd->name);
+			return -EINVAL;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
+			   struct pfieldcond *out, int depth, bool nocase)
+{
+	const struct pfield_desc *fd = &policy_fields[f];
+	int r = 0, has_nocase;
 
 	out->field = f;
 	out->mark = v->mark;
@@ -448,12 +523,16 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			return x->fatal;
 		out->nops = 1;
 		out->ops[0].kind = fd->kind == PK_ARGV ? OP_ARG : OP_IN;
+		out->ops[0].nocase = nocase && (fd->kind == PK_STR || fd->kind == PK_ARGV);
 		return parse_values(x, f, &out->ops[0], v);
 	}
 	if (v->n == 0) {
 		px_err(x, v, "no operator for '%s'", fd->name);
 		return -EINVAL;
 	}
+	has_nocase = parse_nocase(x, f, v, &nocase);
+	if (has_nocase < 0)
+		return has_nocase;
 	out->ops = px_alloc(x, (v->n / 2) * sizeof(*out->ops));
 	if (!out->ops)
 		return x->fatal;
@@ -462,6 +541,8 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 		struct pop *op = &out->ops[out->nops];
 		int kind = -1, q;
 
+		if (strcmp(k->str, "nocase") == 0)
+			continue;
 		for (int o = 0; o < OP_MAX; o++)
 			if (strcmp(k->str, policy_op_names[o]) == 0)
 				kind = o;
@@ -471,9 +552,9 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			const char *ops = "in, not, all";
 
 			if (fd->kind == PK_ARGV)
-				ops = "in, arg, prefix, suffix, contains, glob, re, not, all";
+				ops = "in, arg, prefix, suffix, contains, glob, re, not, all, nocase";
 			else if (fd->kind == PK_STR)
-				ops = "in, prefix, suffix, contains, glob, re, not, all";
+				ops = "in, prefix, suffix, contains, glob, re, not, all, nocase";
 			px_err(x, k, "unknown operator '%s' for '%s' (expected %s)", k->str,
 			       fd->name, ops);
 			r = -EINVAL;
@@ -491,6 +572,7 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			continue;
 		}
 		op->kind = kind;
+		op->nocase = nocase && (fd->kind == PK_STR || fd->kind == PK_ARGV);
 		if (kind == OP_NOT) {
 			if (depth >= SG_POLICY_NOT_MAX) {
 				px_err(x, k, "'not' nested too deeply");
@@ -501,9 +583,9 @@ static int parse_fieldcond(struct px *x, enum pfield f, const struct ynode *v,
 			if (!op->not)
 				return x->fatal;
 			op->n = 1;
-			q = parse_fieldcond(x, f, val, op->not, depth + 1);
+			q = parse_fieldcond(x, f, val, op->not, depth + 1, nocase);
 		} else if (kind == OP_ALL) {
-			q = parse_all(x, f, val, op, depth);
+			q = parse_all(x, f, val, op, depth, nocase);
 		} else {
 			q = parse_values(x, f, op, val);
 		}
@@ -611,7 +693,7 @@ int px_parse_condset(struct px *x, const struct ynode *v, uint32_t events, const
 			r = -EINVAL;
 			continue;
 		}
-		q = parse_fieldcond(x, f, v->items[i + 1], &out->conds[out->n], 0);
+		q = parse_fieldcond(x, f, v->items[i + 1], &out->conds[out->n], 0, false);
 		out->conds[out->n++].key = key ? px_strdup(x, key) : NULL;
 		if (q < 0)
 			r = q;

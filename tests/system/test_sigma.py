@@ -125,6 +125,8 @@ EXEC_CASES = [
     ("pc_crontab_list.yml", "crontab", ["-l"]),
     ("pc_env_shell.yml", "/usr/bin/env", ["-i", "/bin/true", "/bin/sh"]),
     ("pc_base64_pipe_shell.yml", "true", ["echo aGkK | base64 -d | sh"]),
+    # Sigma ignores case: the rule lists 'log4shell' and 'exploit'
+    ("pc_git_clone_exploit.yml", "git", ["clone", "https://198.51.100.7/Log4Shell-EXPLOIT"]),
 ]
 
 
@@ -140,6 +142,16 @@ def test_dd_overwrite(sg, tmp):
     out = os.path.join(tmp, "disk.img")
     pid = run(["/usr/bin/dd", "if=/dev/zero", "of=" + out, "bs=512", "count=1"])
     hit(sg, "pc_dd_overwrite.yml", by_pid(pid), type_="exec")
+
+
+def test_case_and_cased(sg, tmp):
+    """The rule's keywords match whatever the case; its 'cased' filter only
+    as written."""
+    git = fake(tmp, "git")
+    filtered = run([git, "clone", "https://198.51.100.7/sgtest-ignore-POC-1"])
+    other_case = run([git, "clone", "https://198.51.100.7/sgtest-ignore-poc-1"])
+    hit(sg, "pc_git_clone_exploit.yml", by_pid(other_case), type_="exec")
+    quiet(sg, "pc_git_clone_exploit.yml", filtered)
 
 
 def test_net_tools_with_listen_filter(sg, tmp):

@@ -410,6 +410,52 @@ static const struct vcase vcases[] = {
 	},
 },
 {
+	/* nocase: values folded once, the subject at match time; ASCII and UTF-8 */
+	.name = "nocase",
+	.policy = HDR
+		"  - {id: con, events: [exec], match: {proc.argv: {contains: Exploit, nocase: true}}, "
+		"action: alert}\n"
+		"  - {id: arg, events: [exec], match: {proc.argv: {arg: [-Version], nocase: true}}, "
+		"action: alert}\n"
+		"  - {id: utf8, events: [exec], match: {proc.argv: {contains: 'ÉTÉ', nocase: true}}, "
+		"action: alert}\n"
+		"  - {id: rei, events: [exec], match: {proc.argv: {re: '(?i)^CURL .*--UPLOAD'}}, "
+		"action: alert}\n"
+		"  - {id: reu, events: [exec], match: {proc.argv: {re: '(?i)straße[0-9]'}}, "
+		"action: alert}\n"
+		"  - {id: cased, events: [exec], match: {proc.argv: {contains: Secret}}, "
+		"action: alert}\n"
+		"  - {id: in, events: [open], match: {file.path: {in: [/ETC/Passwd], nocase: true}}, "
+		"action: alert}\n"
+		"  - {id: glob, events: [open], match: {file.path: {glob: '/Home/*/.BASH_history', "
+		"nocase: true}}, action: alert}\n"
+		"  - {id: pre, events: [open], match: {file.path: {nocase: true, prefix: /Data/, "
+		"not: [/data/ok]}}, action: log}\n"
+		"  - {id: nam, events: [exec], match: {proc.name: {suffix: .EXE, nocase: true}}, "
+		"action: log}\n",
+	.j = {
+		{ EXEC(99, "/usr/bin/git", "git\0clone\0https://x/Log4Shell-EXPLOIT\0", 38), "con" },
+		{ EXEC(99, "/usr/bin/git", "git\0clone\0https://x/exploit\0", 28), "con" },
+		{ EXEC(99, "/usr/bin/pwsh", "pwsh\0-VERSION\0", 14), "arg" },
+		/* a whole argument: -versionx is not -version */
+		{ EXEC(99, "/usr/bin/pwsh", "pwsh\0-versionx\0", 15), "-" },
+		{ EXEC(99, "/usr/bin/echo", "echo\0\xc3\xa9t\xc3\xa9\0", 11), "utf8" },
+		{ EXEC(99, "/usr/bin/curl", "curl\0-T\0--upload-file\0", 22), "rei" },
+		{ EXEC(99, "/usr/bin/echo", "echo\0STRASSE1\0", 14), "-" },
+		{ EXEC(99, "/usr/bin/echo", "echo\0STRAßE1\0", 14), "reu" },
+		/* without nocase the case counts */
+		{ EXEC(99, "/usr/bin/echo", "echo\0Secret\0", 12), "cased" },
+		{ EXEC(99, "/usr/bin/echo", "echo\0SECRET\0", 12), "-" },
+		{ OPEN(20, "/etc/passwd"), "in" },
+		{ OPEN(20, "/etc/passwdx"), "-" },
+		{ OPEN(20, "/home/bob/.bash_HISTORY"), "glob" },
+		{ OPEN(20, "/DATA/x"), "pre" },
+		/* 'not' inside a nocase mapping is nocase too */
+		{ OPEN(20, "/DATA/OK"), "-" },
+		{ EXEC(99, "/opt/x/SETUP.exe", "x\0", 2), "nam" },
+	},
+},
+{
 	.name = "proc_fields",
 	.policy = HDR
 		"  - {id: exe, events: [exec], match: {proc.exe: /usr/bin/nc.openbsd}, action: alert}\n"
@@ -853,6 +899,13 @@ static const struct ecase ecases[] = {
 	/* ptrace */
 	{ HDR "  - {id: a, events: [ptrace], action: log, match: {ptrace.request: peek}}\n",
 	  "unknown value 'peek' (expected attach, seize, vm_write)" },
+	/* nocase */
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.uid: {in: 0, nocase: true}}}\n",
+	  "'nocase' applies to strings; 'proc.uid' is not one" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.name: {nocase: true}}}\n",
+	  "no operator for 'proc.name' besides 'nocase'" },
+	{ HDR "  - {id: a, events: [exec], action: log, match: {proc.name: {in: a, nocase: 1}}}\n",
+	  "'nocase' takes true or false" },
 	/* documents, rules, fields and their values */
 	{ "version: 2\n",
 	  "t.yaml:1:10: unsupported version '2'" },
@@ -1152,6 +1205,7 @@ static void test_dump_roundtrip(void **state)
 		"      - proc.argv: {arg: $s, contains: x, not: {glob: $s}}\n"
 		"        proc.uid: [5, 0, 1-3, 0]\n"
 		"      - {exec.filename: {suffix: .sh}}\n"
+		"      - {proc.name: {nocase: true, in: [Ab, aB], not: [C]}, proc.argv: {re: '(?i)X'}}\n"
 		"    except:\n"
 		"      - {parent.name: $s}\n"
 		"    action: log\n"
@@ -1166,6 +1220,8 @@ static void test_dump_roundtrip(void **state)
 	assert_non_null(strstr(a, "proc.uid: {in: [0, 1-3, 5]}"));
 	assert_non_null(strstr(a, "\"$$x\""));
 	assert_non_null(strstr(a, "events: [exec, connect, write]"));
+	assert_non_null(strstr(a, "proc.name: {in: [ab], nocase: true, not: {in: [c], nocase: true}}"));
+	assert_non_null(strstr(a, "proc.argv: {re: [\"(?i)X\"]}"));
 	q = load(a);
 	b = dump(q);
 	assert_string_equal(a, b);

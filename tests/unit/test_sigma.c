@@ -311,6 +311,24 @@ static const struct scase scases[] = {
 	},
 },
 {
+	/* Sigma's strings ignore case; 'cased' and 're' do not; 're|i' does */
+	.name = "case",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|contains: exploit\n  cased:\n"
+		     "    CommandLine|contains|cased: Mimikatz\n  re:\n"
+		     "    CommandLine|re: 'Sekurlsa::[a-z]+'\n  rei:\n    CommandLine|re|i: 'KERBEROS::'\n"
+		     "  condition: 1 of them\n",
+	.j = {
+		{ SEXEC("/usr/bin/git", "git|clone|https://x/Log4Shell-Exploit"), ID },
+		{ SEXEC("/usr/bin/git", "git|clone|https://x/EXPLOIT"), ID },
+		{ SEXEC("/usr/bin/x", "x|Mimikatz"), ID },
+		{ SEXEC("/usr/bin/x", "x|mimikatz"), "-" },
+		{ SEXEC("/usr/bin/x", "x|Sekurlsa::logonpasswords"), ID },
+		{ SEXEC("/usr/bin/x", "x|sekurlsa::logonpasswords"), "-" },
+		{ SEXEC("/usr/bin/x", "x|kerberos::list"), ID },
+	},
+},
+{
 	.name = "current_directory",
 	.category = "process_creation",
 	.detection = "  sel:\n    CurrentDirectory|startswith: /var/opt/scx/\n"
@@ -587,8 +605,8 @@ static const struct rcase rcases[] = {
 	  "  sel:\n    CommandLine|re: '\\bx'\n  condition: sel\n",
 	  "an escape with no POSIX equivalent" },
 	{ "process_creation",
-	  "  sel:\n    CommandLine|re|i: 'x'\n  condition: sel\n",
-	  "modifier 're|i' is not supported" },
+	  "  sel:\n    CommandLine|re|m: 'x'\n  condition: sel\n",
+	  "modifier 're|m' is not supported" },
 	{ "process_creation",
 	  "  sel:\n    CommandLine|re: '(x'\n  condition: sel\n",
 	  "not a valid POSIX extended regular expression" },
@@ -753,7 +771,20 @@ static const struct ocase ocases[] = {
 	/* modifiers_all */
 	{ .category = "process_creation",
 	  .detection = "  sel:\n    CommandLine|contains|all: [stop, kesl]\n  condition: sel\n",
-	  .want = { "proc.argv: {all: [{contains: [stop]}, {contains: [kesl]}]}" } },
+	  .want = { "proc.argv: {all: [{contains: [stop], nocase: true}, "
+		    "{contains: [kesl], nocase: true}]}" } },
+	/* Sigma compares strings without regard to case, unless 'cased' */
+	{ .category = "process_creation",
+	  .detection = "  sel:\n    CommandLine|contains: Exploit\n"
+		       "    Image|endswith|cased: /Git\n  condition: sel\n",
+	  .want = { "proc.argv: {contains: [Exploit], nocase: true}",
+		    "proc.exe: {suffix: [/Git]}" } },
+	/* 're' is case-sensitive unless 're|i' or a leading (?i) */
+	{ .category = "process_creation",
+	  .detection = "  sel:\n    CommandLine|re|i: 'A\\d'\n    Image|re: '(?i)B'\n"
+		       "    ParentImage|re: C\n  condition: sel\n",
+	  .want = { "proc.argv: {re: [\"(?i)A[0-9]\"]}", "proc.exe: {re: [\"(?i)B\"]}",
+		    "parent.exe: {re: [C]}" } },
 	/*
 	 * a wildcard makes every value of the list a glob (one operator: any of
 	 * them); an escaped star is the character, no wildcard
@@ -761,8 +792,8 @@ static const struct ocase ocases[] = {
 	{ .category = "process_creation",
 	  .detection = "  sel:\n    CommandLine|contains: ['a*b', 'plain']\n"
 		       "    Image: '/usr/bin/x\\*y'\n  condition: sel\n",
-	  .want = { "proc.argv: {glob: [\"*a*b*\", \"*plain*\"]}",
-		    "proc.exe: {in: [\"/usr/bin/x*y\"]}" } },
+	  .want = { "proc.argv: {glob: [\"*a*b*\", \"*plain*\"], nocase: true}",
+		    "proc.exe: {in: [\"/usr/bin/x*y\"], nocase: true}" } },
 	/* modifiers_re */
 	{ .category = "process_creation",
 	  .detection = "  sel:\n    CommandLine|re: '(?:\\s-[FTd]\\s)'\n  condition: sel\n",
@@ -773,14 +804,15 @@ static const struct ocase ocases[] = {
 		       "  selection_b:\n    Image|endswith: /b\n"
 		       "  filter_x:\n    CommandLine|contains: x\n"
 		       "  condition: 1 of selection_* and not 1 of filter_*\n",
-	  .want = { "  - id: \"" ID "\"", "      - proc.exe: {suffix: [/a]}",
-		    "      - proc.exe: {suffix: [/b]}",
-		    "    except:\n      - proc.argv: {contains: [x]}" } },
+	  .want = { "  - id: \"" ID "\"", "      - proc.exe: {suffix: [/a], nocase: true}",
+		    "      - proc.exe: {suffix: [/b], nocase: true}",
+		    "    except:\n      - proc.argv: {contains: [x], nocase: true}" } },
 	/* all of: the same field twice becomes 'all' */
 	{ .category = "process_creation",
 	  .detection = "  s1:\n    CommandLine|contains: a\n"
 		       "  s2:\n    CommandLine|contains: b\n  condition: all of s*\n",
-	  .want = { "proc.argv: {all: [{contains: [a]}, {contains: [b]}]}" } },
+	  .want = { "proc.argv: {all: [{contains: [a], nocase: true}, "
+		    "{contains: [b], nocase: true}]}" } },
 	/* them: every identifier but those starting with '_' */
 	{ .category = "process_creation",
 	  .detection = "  s1:\n    Image: /a\n  _x:\n    Image: /zzz\n  condition: 1 of them\n",
@@ -788,12 +820,13 @@ static const struct ocase ocases[] = {
 	{ .category = "process_creation",
 	  .detection = "  s1:\n    Image|endswith: /a\n  s2:\n    CommandLine: b\n"
 		       "  condition: all of them\n",
-	  .want = { "- proc.exe: {suffix: [/a]}\n        proc.argv: {in: [b]}" } },
+	  .want = { "- proc.exe: {suffix: [/a], nocase: true}\n"
+		    "        proc.argv: {in: [b], nocase: true}" } },
 	/* a list of conditions: any of them */
 	{ .category = "process_creation",
 	  .detection = "  s1:\n    Image: /a\n  s2:\n    Image: /b\n"
 		       "  condition:\n    - s1\n    - s2\n",
-	  .want = { "proc.exe: {in: [/b]}" } },
+	  .want = { "proc.exe: {in: [/b], nocase: true}" } },
 	/* (a1 or a2) and (a1 or a2) and (a1 or a2): within the bounds */
 	{ .category = "process_creation",
 	  .detection = "  a1:\n    Image: /1\n  a2:\n    Image: /2\n"
@@ -837,11 +870,12 @@ static void golden(void **state)
 		"    description: Golden\n"
 		"    events: [exec]\n"
 		"    match:\n"
-		"      - proc.exe: {suffix: [/curl, /wget]}\n"
-		"        proc.argv: {all: [{contains: [http]}, {contains: [\"|sh\"]}]}\n"
+		"      - proc.exe: {suffix: [/curl, /wget], nocase: true}\n"
+		"        proc.argv: {all: [{contains: [http], nocase: true}, "
+		"{contains: [\"|sh\"], nocase: true}]}\n"
 		"        result: {in: [success]}\n"
 		"    except:\n"
-		"      - proc.argv: {contains: [\"://127.0.0.1\"]}\n"
+		"      - proc.argv: {contains: [\"://127.0.0.1\"], nocase: true}\n"
 		"    action: alert\n"
 		"    severity: critical\n"
 		"    tags: [sigma, attack.t1059]\n";
@@ -856,7 +890,7 @@ static void golden(void **state)
 		"    description: \"File golden\"\n"
 		"    events: [write]\n"
 		"    match:\n"
-		"      - file.path: {prefix: [/etc/cron.d/]}\n"
+		"      - file.path: {prefix: [/etc/cron.d/], nocase: true}\n"
 		"        result: {in: [success]}\n"
 		"    action: log\n    severity: info\n    tags: [sigma]\n";
 	static const char in_net[] =
