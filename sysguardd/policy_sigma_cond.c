@@ -78,9 +78,14 @@ static struct sx *parse_quant(struct sconv *c, bool all)
 	}
 	them = strcmp(w, "them") == 0;
 	for (int i = 0; i < c->nids; i++) {
+		const char *name = c->ids[i].name;
 		struct sx *leaf;
 
-		if (them ? c->ids[i].name[0] == '_' : fnmatch(w, c->ids[i].name, 0) != 0)
+		/* identifiers starting with '_' are left out of 'them' and of any
+		 * pattern that does not itself start with '_' ('1 of *') */
+		if (name[0] == '_' && (them || w[0] != '_'))
+			continue;
+		if (!them && fnmatch(w, name, 0) != 0)
 			continue;
 		leaf = sx_new(c, SX_ID, NULL, NULL, i);
 		r = r ? sx_new(c, all ? SX_AND : SX_OR, r, leaf, 0) : leaf;

@@ -19,7 +19,7 @@ const struct scat_info sigma_cats[SC_MAX] = {
 	[SC_FILE] = { "file_event", "write", true },
 	[SC_DELETE] = { "file_delete", "unlink", true },
 	[SC_RENAME] = { "file_rename", "rename", true },
-	[SC_NET] = { "network_connection", "connect", false },
+	[SC_NET] = { "network_connection", "connect", false, true },
 };
 
 #define CB(c) (1u << (c))

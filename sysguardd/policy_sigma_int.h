@@ -21,6 +21,7 @@ struct scat_info {
 	const char *name;
 	const char *events;      /* the policy event type */
 	bool success;            /* only calls that succeeded */
+	bool inet;               /* only IPv4 and IPv6 (not unix sockets) */
 };
 
 extern const struct scat_info sigma_cats[SC_MAX];

@@ -154,9 +154,33 @@ struct ynode *sc_op_map_nocase(struct sconv *c, const struct pmark *m, const cha
 
 /* ---- rules ---------------------------------------------------------------- */
 
+/*
+ * What the category means besides its fields, pushed as key and value into
+ * kv: 'result: success' where only calls that succeeded are events in Sigma's
+ * sense, 'net.family: [inet, inet6]' for network_connection (a unix socket's
+ * connect is no network connection).
+ */
+static void push_implied(struct sconv *c, const struct pmark *m, struct nlist *kv)
+{
+	const struct scat_info *cat = &sigma_cats[c->cat];
+
+	if (cat->success) {
+		struct ynode *v = sc_str(c, m, "success");
+
+		sc_nl_push(c, kv, sc_str(c, m, "result"));
+		sc_nl_push(c, kv, v ? sc_op_map(c, m, "in", &v, 1) : NULL);
+	}
+	if (cat->inet) {
+		struct ynode *v[2] = { sc_str(c, m, "inet"), sc_str(c, m, "inet6") };
+
+		sc_nl_push(c, kv, sc_str(c, m, "net.family"));
+		sc_nl_push(c, kv, v[0] && v[1] ? sc_op_map(c, m, "in", v, 2) : NULL);
+	}
+}
+
 /* A condition set from field conditions: one per field ('all' when a field repeats). */
 static struct ynode *condset(struct sconv *c, const struct pmark *m, struct sfc **fcs, size_t n,
-			     bool success)
+			     bool implied)
 {
 	struct nlist kv = { 0 };
 	bool *used = calloc(n + 1, sizeof(*used));
@@ -196,12 +220,8 @@ static struct ynode *condset(struct sconv *c, const struct pmark *m, struct sfc 
 							   seq->n) : NULL);
 		}
 	}
-	if (success && !c->fatal) {
-		struct ynode *v = sc_str(c, m, "success");
-
-		sc_nl_push(c, &kv, sc_str(c, m, "result"));
-		sc_nl_push(c, &kv, v ? sc_op_map(c, m, "in", &v, 1) : NULL);
-	}
+	if (implied && !c->fatal)
+		push_implied(c, m, &kv);
 	free(used);
 	return sc_nl_finish(c, &kv, YN_MAP, m);
 }
@@ -238,7 +258,7 @@ static int add_products(struct sconv *c, uint64_t pos, struct nlist *sets, bool 
 		}
 		if (n == 0)
 			*always = true;
-		cs = condset(c, &c->cond_node->mark, fcs, n, sigma_cats[c->cat].success);
+		cs = condset(c, &c->cond_node->mark, fcs, n, true);
 		if (sc_nl_push(c, sets, cs) < 0)
 			return c->fatal;
 		if (sets->n > SG_SIGMA_SETS_MAX)
@@ -505,16 +525,14 @@ int sload_convert(struct sload *l, struct sconv *c)
 			if (!always && sets.n) {
 				sc_nl_push(c, &kv, sc_str(c, m, "match"));
 				sc_nl_push(c, &kv, sc_nl_finish(c, &sets, YN_SEQ, &cond->mark));
-			} else if (sigma_cats[c->cat].success) {
-				struct ynode *s = sc_str(c, m, "success"), *kk[2];
+			} else if (sigma_cats[c->cat].success || sigma_cats[c->cat].inet) {
+				struct nlist im = { 0 };
 
 				free(sets.v);
 				sets = (struct nlist){ 0 };
-				kk[0] = sc_str(c, m, "result");
-				kk[1] = s ? sc_op_map(c, m, "in", &s, 1) : NULL;
+				push_implied(c, m, &im);
 				sc_nl_push(c, &kv, sc_str(c, m, "match"));
-				sc_nl_push(c, &kv,
-					   kk[0] && kk[1] ? sc_node(c, YN_MAP, m, kk, 2) : NULL);
+				sc_nl_push(c, &kv, sc_nl_finish(c, &im, YN_MAP, m));
 			} else {
 				free(sets.v);
 				sets = (struct nlist){ 0 };

@@ -270,6 +270,24 @@ def test_network_rules(sg, netns):
     assert ev["proc"]["exe"].endswith("/bin/bash")
 
 
+def test_unix_connect_is_no_network_connection(daemon_factory, tmp):
+    """bash asking nscd about a user connects to a unix socket: a connect
+    event (logged by default here), but no network connection in Sigma's
+    sense, so the reverse shell indicator stays quiet."""
+    policy = os.path.join(tmp, "policy.yaml")
+    with open(policy, "w") as f:
+        f.write("version: 1\ndefaults: {action: log}\nrules: []\n"
+                "sigma: {paths: [%s]}\n" % os.path.join(RULES, "nc_reverse_shell.yml"))
+    d = daemon_factory(policy=policy)
+    pid = run(["/bin/bash", "-c", "echo ~sgtest-no-such-user"])
+    ev = d.wait_for(lambda e: e["type"] == "connect" and e["proc"]["pid"] == pid,
+                    what="bash's connect to nscd's socket")
+    assert ev["net"]["family"] == "unix", ev
+    rid, _ = rule_meta("nc_reverse_shell.yml")
+    d.marker()
+    assert not [e for e in d.by_pid(pid) if is_rule(e, rid)], d.by_pid(pid)
+
+
 # ------------------------------------------------------------ the conversion
 
 def test_import_sigma_cli(tmp):

@@ -194,6 +194,13 @@ static struct sg_event ev_connect(const char *exe, const char *addr, uint16_t po
 	ev.proc.ppid = 50;
 	ev.proc.exe = exe;
 	ev.has_result = true;
+	if (addr[0] == '/') { /* a unix socket's path */
+		ev.net.family = AF_UNIX;
+		ev.net.unix_path = addr;
+		ev.net.protocol = 0;
+		ev.net.sock_type = SOCK_STREAM;
+		return ev;
+	}
 	ev.net.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	inet_pton(ev.net.family, addr, ev.net.addr);
 	ev.net.port = port;
@@ -326,6 +333,17 @@ static const struct scase scases[] = {
 		{ SEXEC("/usr/bin/x", "x|Sekurlsa::logonpasswords"), ID },
 		{ SEXEC("/usr/bin/x", "x|sekurlsa::logonpasswords"), "-" },
 		{ SEXEC("/usr/bin/x", "x|kerberos::list"), ID },
+	},
+},
+{
+	/* network_connection: IPv4 and IPv6, not a unix socket (bash asking nscd) */
+	.name = "network_connection_inet",
+	.category = "network_connection",
+	.detection = "  sel:\n    Image|endswith: /bash\n  condition: sel\n",
+	.j = {
+		{ SCONN("/usr/bin/bash", "192.0.2.1", 443), ID },
+		{ SCONN("/usr/bin/bash", "2001:db8::1", 443), ID },
+		{ SCONN("/usr/bin/bash", "/run/nscd/socket", 0), "-" },
 	},
 },
 {
@@ -817,6 +835,13 @@ static const struct ocase ocases[] = {
 	{ .category = "process_creation",
 	  .detection = "  s1:\n    Image: /a\n  _x:\n    Image: /zzz\n  condition: 1 of them\n",
 	  .absent = "zzz" },
+	/* so does '1 of *'; a pattern starting with '_' names them */
+	{ .category = "process_creation",
+	  .detection = "  s1:\n    Image: /a\n  _x:\n    Image: /zzz\n  condition: 1 of *\n",
+	  .absent = "zzz" },
+	{ .category = "process_creation",
+	  .detection = "  s1:\n    Image: /a\n  _x:\n    Image: /zzz\n  condition: s1 and 1 of _*\n",
+	  .want = { "{in: [/zzz], nocase: true}" } },
 	{ .category = "process_creation",
 	  .detection = "  s1:\n    Image|endswith: /a\n  s2:\n    CommandLine: b\n"
 		       "  condition: all of them\n",
@@ -905,6 +930,7 @@ static void golden(void **state)
 		"    events: [connect]\n"
 		"    match:\n"
 		"      - net.port: {in: [\"4444\"]}\n"
+		"        net.family: {in: [inet, inet6]}\n"
 		"    action: alert\n    severity: medium\n    tags: [sigma]\n";
 	static const char *const cases[][2] = {
 		{ in, want }, { in_file, want_file }, { in_net, want_net },
