@@ -93,7 +93,19 @@ enum smatch { SM_EQ, SM_CONTAINS, SM_PREFIX, SM_SUFFIX };
 
 static const char *const plain_op[] = { "in", "contains", "prefix", "suffix" };
 
-/* Values after windash: every '-' or '/' opening a word in its five spellings. */
+/* A word character as Python's re (pySigma) sees it in UTF-8 text. */
+static bool word_char(unsigned char ch)
+{
+	return ch == '_' || ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= 'A' && ch <= 'Z');
+}
+
+/*
+ * Values after windash, as pySigma expands it: each '-' or '/' where its
+ * regular expression \B[-/]\b finds one (not after a word character, and
+ * before one: '-a', 'x=-a', the second dash of '--all') in its five
+ * spellings, every combination.
+ */
 static int windash(struct sconv *c, const struct ynode *v, struct nlist *out)
 {
 	static const char *const dash[] = { "-", "/", "\xe2\x80\x93", "\xe2\x80\x94",
@@ -103,7 +115,8 @@ static int windash(struct sconv *c, const struct ynode *v, struct nlist *out)
 	size_t len = v->len;
 
 	for (size_t i = 0; i < len; i++)
-		if ((s[i] == '-' || s[i] == '/') && (i == 0 || s[i - 1] == ' ')) {
+		if ((s[i] == '-' || s[i] == '/') && (i == 0 || !word_char((unsigned char)s[i - 1])) &&
+		    i + 1 < len && word_char((unsigned char)s[i + 1])) {
 			if (npos == 4)
 				return sc_refuse(c, v, "'windash' on a value with more than 4 "
 						       "dashes would give too many values");
@@ -218,6 +231,25 @@ static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum sma
 	if (all) /* each condition in it says nocase, so that an 'all' of 'all's flattens */
 		return sc_op_map(c, &key->mark, "all", seq->items, seq->n);
 	return (cased ? sc_op_map : sc_op_map_nocase)(c, &key->mark, op, seq->items, seq->n);
+}
+
+/* windash under 'all': the spellings of one value are one condition (any of them). */
+static int windash_group(struct sconv *c, const struct ynode *key, enum smatch m, bool cased,
+			 const struct ynode *v, struct nlist *out)
+{
+	struct nlist sp = { 0 };
+	struct ynode *cond;
+	int r = windash(c, v, &sp);
+
+	if (r < 0) {
+		free(sp.v);
+		return r;
+	}
+	cond = str_cond(c, key, m, false, cased, sp.v, sp.n);
+	free(sp.v);
+	if (!cond)
+		return c->fatal ? c->fatal : -EINVAL;
+	return sc_nl_push(c, out, cond);
 }
 
 /*
@@ -477,6 +509,8 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 		else if (v->plain && (strcmp(v->str, "null") == 0 || strcmp(v->str, "~") == 0 ||
 				      v->len == 0))
 			r = sc_refuse(c, v, "null values (field absent) are not supported");
+		else if (wd && all)
+			r = windash_group(c, key, m, cased, v, &vals);
 		else if (wd)
 			r = windash(c, v, &vals);
 		else
@@ -495,7 +529,10 @@ static int field_cond(struct sconv *c, const struct ynode *key, const struct yno
 	}
 	switch (sf->kind) {
 	case SK_STR:
-		if (re)
+		if (wd && all) /* vals: one condition per value, each any of its spellings */
+			out->cond = vals.n == 1 ? vals.v[0] :
+				sc_op_map(c, &key->mark, "all", vals.v, vals.n);
+		else if (re)
 			out->cond = re_cond(c, key, all, icase, vals.v, vals.n);
 		else
 			out->cond = str_cond(c, key, m, all, cased, vals.v, vals.n);

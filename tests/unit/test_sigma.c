@@ -479,6 +479,32 @@ static const struct scase scases[] = {
 	},
 },
 {
+	/* windash|contains|all: each value in any spelling, every value */
+	.name = "modifiers_windash_all",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|windash|contains|all: [' -f ', ' -enc ']\n"
+		     "  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/t", "t|-f|x|-enc|y"), ID },
+		{ SEXEC("/usr/bin/t", "t|/f|x|\xe2\x80\x94" "enc|y"), ID },
+		{ SEXEC("/usr/bin/t", "t|-f|x|y"), "-" },
+		{ SEXEC("/usr/bin/t", "t|-enc|y"), "-" },
+	},
+},
+{
+	/* where pySigma's \B[-/]\b finds a dash: after '=', the second of '--' */
+	.name = "modifiers_windash_positions",
+	.category = "process_creation",
+	.detection = "  sel:\n    CommandLine|windash|contains: ['x=-a', '--all']\n"
+		     "  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/t", "t|x=/a"), ID },
+		{ SEXEC("/usr/bin/t", "t|-/all"), ID },
+		/* the first dash of '--' is followed by no word character: as written */
+		{ SEXEC("/usr/bin/t", "t|//all"), "-" },
+	},
+},
+{
 	/* (a and not l) or b: two rules, as the negations differ */
 	.name = "conditions_and_or_not",
 	.category = "process_creation",
