@@ -9,10 +9,9 @@
  * allocated; the only writes to the policy are its counters.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
-#include "casefold.h"
+#include "utf8.h"
 #include "policy_int.h"
 
 uint32_t policy_event_mask(const struct sg_event *ev)
@@ -32,7 +31,7 @@ static int bsearch_cmp(const void *key, const void *elem)
 	return strcmp(key, *(const char *const *)elem);
 }
 
-/* Room for any string an event carries, folded (casefold.h). */
+/* Room for any string an event carries, folded (utf8.h). */
 #define FOLD_BUF (2 * SG_DATA_MAX + 1)
 
 static bool str_op(const struct pop *op, const char *s, size_t len)
@@ -42,7 +41,7 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 
 	if (op->nocase || op->re_fold) {
 		/* on the stack: a nocase comparison folds its subject each time */
-		size_t flen = casefold(s, len, fold, sizeof(fold), true);
+		size_t flen = utf8_fold(s, len, fold, sizeof(fold), true);
 
 		fs = fold;
 		if (op->nocase) {
@@ -98,7 +97,7 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 					return true;
 				break;
 			case GLOB_FNMATCH:
-				if (fnmatch(g->pat, s, 0) == 0)
+				if (utf8_fnmatch(g->pat, s) == 0)
 					return true;
 				break;
 			}

@@ -195,7 +195,7 @@ struct pop {
 	struct pfieldcond *not;  /* OP_NOT */
 	struct pfieldcond *all;  /* OP_ALL: n conditions on the field, every one must hold */
 	regex_t *res;            /* OP_RE: strs compiled (POSIX extended) */
-	bool nocase;             /* strings: values folded (casefold.h), and the subject too */
+	bool nocase;             /* strings: values folded (utf8.h), and the subject too */
 	bool *re_fold;           /* OP_RE: which patterns ignore case ('(?i)' or nocase) */
 };
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "casefold.h"
+#include "utf8.h"
 #include "policy_load.h"
 
 const char *const policy_op_names[OP_MAX] = {
@@ -190,7 +190,7 @@ static const char *px_fold(struct px *x, const char *s, bool ascii)
 		x->fatal = -ENOMEM;
 		return NULL;
 	}
-	casefold(s, len, buf, 2 * len + 1, ascii);
+	utf8_fold(s, len, buf, 2 * len + 1, ascii);
 	r = px_strdup(x, buf);
 	free(buf);
 	return r;

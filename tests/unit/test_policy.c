@@ -392,7 +392,8 @@ static const struct vcase vcases[] = {
 		"action: alert}\n"
 		"  - {id: gl2, events: [open], match: {file.path: {glob: ['/srv/*', '*.bak', '*tmp*', "
 		"'/x/?', /exact]}}, action: alert}\n"
-		"  - {id: name, events: [open], match: {file.name: .bashrc}, action: alert}\n",
+		"  - {id: name, events: [open], match: {file.name: .bashrc}, action: alert}\n"
+		"  - {id: one, events: [open], match: {file.path: {glob: '/u/caf?'}}, action: alert}\n",
 	.j = {
 		{ OPEN(20, "/etc/shadow"), "in" },
 		{ OPEN(20, "/etc/shadowx"), "-" },
@@ -407,6 +408,10 @@ static const struct vcase vcases[] = {
 		{ OPEN(20, "/x/yy"), "-" },
 		{ OPEN(20, "/exact"), "gl2" },
 		{ OPEN(20, "/home/u/.bashrc"), "name" },
+		/* '?' is one character, also beyond ASCII; bytes where not UTF-8 */
+		{ OPEN(20, "/u/caf\xc3\xa9"), "one" },
+		{ OPEN(20, "/u/cafxx"), "-" },
+		{ OPEN(20, "/u/caf\xff"), "one" },
 	},
 },
 {

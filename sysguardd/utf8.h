@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef SG_CASEFOLD_H
-#define SG_CASEFOLD_H
+#ifndef SG_UTF8_H
+#define SG_UTF8_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 /*
- * Case folding for the policy's 'nocase' comparisons: each character of
+ * UTF-8 text for the policy's matcher.
+ *
+ * Case folding for 'nocase' comparisons: each character of
  * valid UTF-8 is replaced by its lower case (towlower_l() in the C.UTF-8
  * locale; ASCII only where that locale is missing), anything else is copied
  * byte for byte.  A character's lower case may be longer than itself (at
@@ -15,9 +17,16 @@
  * length written.  ascii false leaves ASCII as it is (for a regular
  * expression compiled with REG_ICASE, whose escapes are ASCII letters).
  */
-size_t casefold(const char *s, size_t len, char *out, size_t max, bool ascii);
+size_t utf8_fold(const char *s, size_t len, char *out, size_t max, bool ascii);
 
-/* Whether characters beyond ASCII are folded (the C.UTF-8 locale exists). */
-bool casefold_unicode(void);
+/* Whether characters beyond ASCII are known (the C.UTF-8 locale exists). */
+bool utf8_unicode(void);
+
+/*
+ * fnmatch(3) with flags 0 in the C.UTF-8 locale, where it exists: '?' and a
+ * bracket expression take one character, not one byte ('caf?' matches
+ * 'café').  A string that is not valid UTF-8 is matched byte by byte.
+ */
+int utf8_fnmatch(const char *pattern, const char *s);
 
 #endif

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Case folding (casefold.h).  A small UTF-8 decoder and encoder around
- * towlower_l(): glibc's C.UTF-8 locale carries Unicode's simple lower-case
- * mappings, so no table of our own is kept.  The locale is made once;
- * nothing is allocated per call.
+ * UTF-8 text (utf8.h).  Case folding is a small UTF-8 decoder and encoder
+ * around towlower_l(): glibc's C.UTF-8 locale carries Unicode's simple
+ * lower-case mappings, so no table of our own is kept.  fnmatch(3) runs with
+ * that locale as the thread's for the call (uselocale(3)).  The locale is
+ * made once; folding allocates nothing.
  */
+#include <fnmatch.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <wctype.h>
-#include "casefold.h"
+#include "utf8.h"
 
 static locale_t utf8_loc;
 static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
@@ -19,7 +21,7 @@ static void utf8_init(void)
 	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 }
 
-bool casefold_unicode(void)
+bool utf8_unicode(void)
 {
 	pthread_once(&utf8_once, utf8_init);
 	return utf8_loc != (locale_t)0;
@@ -77,10 +79,10 @@ static size_t utf8_enc(uint32_t c, char *out)
 	return 4;
 }
 
-size_t casefold(const char *s, size_t len, char *out, size_t max, bool ascii)
+size_t utf8_fold(const char *s, size_t len, char *out, size_t max, bool ascii)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	bool uni = casefold_unicode();
+	bool uni = utf8_unicode();
 	size_t o = 0;
 
 	if (max == 0)
@@ -115,4 +117,17 @@ size_t casefold(const char *s, size_t len, char *out, size_t max, bool ascii)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+int utf8_fnmatch(const char *pattern, const char *s)
+{
+	locale_t old;
+	int r;
+
+	if (!utf8_unicode())
+		return fnmatch(pattern, s, 0);
+	old = uselocale(utf8_loc);
+	r = fnmatch(pattern, s, 0);
+	uselocale(old);
+	return r;
 }
