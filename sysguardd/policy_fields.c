@@ -16,6 +16,7 @@
 #include "ctrmeta.h"
 #include "policy_int.h"
 #include "proctable.h"
+#include "username.h"
 
 /* ---- what reading a value looks up, once per event ---------------------- */
 
@@ -164,6 +165,11 @@ static size_t get_proc_exe(struct ectx *c, const char **v)
 static size_t get_proc_comm(struct ectx *c, const char **v)
 {
 	return one(v, c->ev->proc.comm);
+}
+
+static size_t get_proc_user(struct ectx *c, const char **v)
+{
+	return one(v, username_of(c->ev->proc.uid));
 }
 
 static size_t get_proc_name(struct ectx *c, const char **v)
@@ -739,6 +745,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_PROC_NAME] = { "proc.name", PK_STR, SG_PFG_PROC, .get.strs = get_proc_name },
 	[FLD_PROC_ARGV] = { "proc.argv", PK_ARGV, SG_PFG_PROC, .get.argv = get_proc_argv },
 	[FLD_PROC_UID] = { "proc.uid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_uid },
+	[FLD_PROC_USER] = { "proc.user", PK_STR, SG_PFG_PROC, .get.strs = get_proc_user },
 	[FLD_PROC_GID] = { "proc.gid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_gid },
 	[FLD_PROC_PID] = { "proc.pid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_pid },
 	[FLD_PROC_PPID] = { "proc.ppid", PK_NUM, SG_PFG_PROC, .get.num = get_proc_ppid },

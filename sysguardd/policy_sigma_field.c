@@ -45,7 +45,7 @@ static const struct sfield {
 	{ "Initiated", CB(SC_NET), SK_INITIATED, NULL },
 	{ "ParentCommandLine", C_ALL, SK_STR, "parent.argv" },
 	{ "CurrentDirectory", CB(SC_PROC), SK_STR, "exec.cwd" },
-	{ "User", C_ALL, SK_REFUSED, "user names are not matched (proc.uid is a number)" },
+	{ "User", C_ALL, SK_STR, "proc.user" },
 	{ "LogonId", C_ALL, SK_REFUSED, "there are no logon sessions" },
 	{ "DestinationHostname", C_ALL, SK_REFUSED,
 	  "host names are not seen (no DNS): connects carry addresses" },

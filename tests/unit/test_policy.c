@@ -461,6 +461,21 @@ static const struct vcase vcases[] = {
 	},
 },
 {
+	/* proc.user: the uid's name from this host's passwd database, cached */
+	.name = "proc_user",
+	.policy = HDR
+		"  - {id: root, events: [exec], match: {proc.user: root}, action: alert}\n"
+		"  - {id: named, events: [exec], match: {proc.user: {glob: '*'}}, action: log}\n",
+	.j = {
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(0)), "root" },
+		/* again: from the cache */
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(0)), "root" },
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(65534)), "named" },
+		/* a uid without a name has no proc.user */
+		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(4000000000u)), "-" },
+	},
+},
+{
 	.name = "proc_fields",
 	.policy = HDR
 		"  - {id: exe, events: [exec], match: {proc.exe: /usr/bin/nc.openbsd}, action: alert}\n"

@@ -250,6 +250,7 @@ struct sevspec {
 	const char *addr;
 	uint16_t port;
 	const char *cwd;         /* exec */
+	uint32_t uid;
 	int result;
 	/* its parent (pid 50); without an exe, none */
 	const char *parent_exe;
@@ -281,6 +282,7 @@ static struct sg_event mksev(const struct sevspec *s)
 		ev.file.new_path = s->new_path;
 	}
 	ev.result = s->result;
+	ev.proc.uid = s->uid;
 	return ev;
 }
 
@@ -344,6 +346,18 @@ static const struct scase scases[] = {
 		{ SCONN("/usr/bin/bash", "192.0.2.1", 443), ID },
 		{ SCONN("/usr/bin/bash", "2001:db8::1", 443), ID },
 		{ SCONN("/usr/bin/bash", "/run/nscd/socket", 0), "-" },
+	},
+},
+{
+	/* User: the uid's name, as this host's passwd database says */
+	.name = "user",
+	.category = "process_creation",
+	.detection = "  sel:\n    User: ROOT\n  condition: sel\n",
+	.j = {
+		{ SEXEC("/usr/bin/x", "x", .uid = 0), ID },
+		{ SEXEC("/usr/bin/x", "x", .uid = 65534), "-" },
+		/* a uid without a name: no value, no match */
+		{ SEXEC("/usr/bin/x", "x", .uid = 4000000000u), "-" },
 	},
 },
 {
@@ -728,9 +742,6 @@ static const struct rcase rcases[] = {
 	{ "process_creation",
 	  "  sel:\n    TargetFilename: x\n  condition: sel\n",
 	  "field 'TargetFilename' is not known for category 'process_creation'" },
-	{ "process_creation",
-	  "  sel:\n    User: root\n  condition: sel\n",
-	  "field 'User': user names are not matched" },
 	{ "file_event",
 	  "  sel:\n    CurrentDirectory: /tmp\n  condition: sel\n",
 	  "field 'CurrentDirectory' is not known for category 'file_event'" },
