@@ -31,7 +31,7 @@ static bool field_judgeable(enum pfield f, bool exec, const char **why)
 	case FLD_PARENT_EXE: case FLD_PARENT_COMM: case FLD_PARENT_NAME:
 	case FLD_ANC_EXE: case FLD_ANC_COMM: case FLD_ANC_NAME:
 	case FLD_FILE_PATH: case FLD_FILE_NAME: case FLD_FILE_WRITE: case FLD_FILE_TRUNC:
-	case FLD_EXEC_FILENAME:
+	case FLD_FILE_TARGET: case FLD_EXEC_FILENAME:
 		return true;
 	case FLD_PROC_ARGV:
 		if (!exec)
@@ -144,6 +144,10 @@ static int condset_paths(const struct pcondset *cs, enum pfield f, policy_file_b
 	for (size_t i = 0; cs && i < cs->n; i++)
 		if (cs->conds[i].field == f)
 			fc = &cs->conds[i];
+	/* an open's file.target is its file.path */
+	for (size_t i = 0; cs && !fc && f == FLD_FILE_PATH && i < cs->n; i++)
+		if (cs->conds[i].field == FLD_FILE_TARGET)
+			fc = &cs->conds[i];
 	/* an exec is judged with proc.exe = the program's path: as good as exec.filename */
 	for (size_t i = 0; cs && !fc && f == FLD_EXEC_FILENAME && i < cs->n; i++)
 		if (cs->conds[i].field == FLD_PROC_EXE)
@@ -235,8 +239,8 @@ static bool condset_path_only(const struct pcondset *cs, bool open)
 	for (size_t j = 0; j < cs->n; j++) {
 		enum pfield f = cs->conds[j].field;
 
-		if (f != FLD_FILE_PATH && f != FLD_FILE_NAME && f != FLD_EXEC_FILENAME &&
-		    f != FLD_EVENT)
+		if (f != FLD_FILE_PATH && f != FLD_FILE_NAME && f != FLD_FILE_TARGET &&
+		    f != FLD_EXEC_FILENAME && f != FLD_EVENT)
 			return false;
 	}
 	return true;

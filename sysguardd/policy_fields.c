@@ -240,6 +240,14 @@ static size_t get_file_path(struct ectx *c, const char **v)
 	return n;
 }
 
+/* The file a call makes, writes or acts on: a rename's new path, else the path. */
+static size_t get_file_target(struct ectx *c, const char **v)
+{
+	const struct sg_event *ev = c->ev;
+
+	return one(v, ev->type == SG_EV_RENAME ? ev->file.new_path : ev->file.path);
+}
+
 static size_t get_file_name(struct ectx *c, const char **v)
 {
 	const struct sg_event *ev = c->ev;
@@ -766,6 +774,7 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_FILE_PATH] = { "file.path", PK_STR, SG_PFG_PATH, .get.strs = get_file_path },
 	[FLD_FILE_NEW_PATH] = { "file.new_path", PK_STR, SG_PFG_NEWPATH,
 				.get.strs = get_file_new_path },
+	[FLD_FILE_TARGET] = { "file.target", PK_STR, SG_PFG_PATH, .get.strs = get_file_target },
 	[FLD_FILE_NAME] = { "file.name", PK_STR, SG_PFG_PATH, .get.strs = get_file_name },
 	[FLD_FILE_HOST_PATH] = { "file.host_path", PK_STR, SG_PFG_PATH,
 				 .get.strs = get_file_host_path },

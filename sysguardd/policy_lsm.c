@@ -95,6 +95,8 @@ static int lsm_field(enum pfield f, enum lclass c, uint32_t h)
 	case FLD_FILE_PATH: return c == LC_FILE ? SG_LF_PATH : -1;
 	case FLD_FILE_NAME: return c == LC_FILE ? SG_LF_NAME : -1;
 	case FLD_FILE_NEW_PATH: return c == LC_FILE && h == SG_LH_RENAME ? SG_LF_PATH2 : -1;
+	case FLD_FILE_TARGET:
+		return c != LC_FILE ? -1 : h == SG_LH_RENAME ? SG_LF_PATH2 : SG_LF_PATH;
 	case FLD_NET_ADDR: return c == LC_NET ? SG_LF_ADDR : -1;
 	case FLD_NET_PORT: return c == LC_NET ? SG_LF_PORT : -1;
 	case FLD_NET_PROTO: return c == LC_NET ? SG_LF_PROTO : -1;

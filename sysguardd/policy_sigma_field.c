@@ -16,7 +16,7 @@
 
 const struct scat_info sigma_cats[SC_MAX] = {
 	[SC_PROC] = { "process_creation", "exec", true },
-	[SC_FILE] = { "file_event", "write", true },
+	[SC_FILE] = { "file_event", "write rename", true },
 	[SC_DELETE] = { "file_delete", "unlink", true },
 	[SC_RENAME] = { "file_rename", "rename", true },
 	[SC_NET] = { "network_connection", "connect", false, true },
@@ -37,7 +37,8 @@ static const struct sfield {
 	{ "Image", C_ALL, SK_STR, "proc.exe" },
 	{ "CommandLine", C_ALL, SK_STR, "proc.argv" },
 	{ "ParentImage", C_ALL, SK_STR, "parent.exe" },
-	{ "TargetFilename", CB(SC_FILE) | CB(SC_DELETE), SK_STR, "file.path" },
+	{ "TargetFilename", CB(SC_FILE), SK_STR, "file.target" },
+	{ "TargetFilename", CB(SC_DELETE), SK_STR, "file.path" },
 	{ "TargetFilename", CB(SC_RENAME), SK_STR, "file.new_path" },
 	{ "DestinationIp", CB(SC_NET), SK_ADDR, "net.addr" },
 	{ "DestinationPort", CB(SC_NET), SK_NUM, "net.port" },

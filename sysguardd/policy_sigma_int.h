@@ -19,7 +19,7 @@ enum scat { SC_PROC, SC_FILE, SC_DELETE, SC_RENAME, SC_NET, SC_MAX };
 
 struct scat_info {
 	const char *name;
-	const char *events;      /* the policy event type */
+	const char *events;      /* the policy event types, separated by spaces */
 	bool success;            /* only calls that succeeded */
 	bool inet;               /* only IPv4 and IPv6 (not unix sockets) */
 };

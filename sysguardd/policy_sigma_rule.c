@@ -518,9 +518,17 @@ int sload_convert(struct sload *l, struct sconv *c)
 			sc_nl_push(c, &kv, sc_str(c, &title->mark, title->str));
 			sc_nl_push(c, &kv, sc_str(c, m, "events"));
 			{
-				struct ynode *e = sc_str(c, &v->mark, sigma_cats[c->cat].events);
+				/* the category's event types, separated by spaces */
+				const char *et = sigma_cats[c->cat].events;
+				struct nlist ev = { 0 };
 
-				sc_nl_push(c, &kv, e ? sc_node(c, YN_SEQ, &v->mark, &e, 1) : NULL);
+				while (*et) {
+					size_t el = strcspn(et, " ");
+
+					sc_nl_push(c, &ev, sc_scalar(c, &v->mark, et, el));
+					et += el + (et[el] == ' ');
+				}
+				sc_nl_push(c, &kv, sc_nl_finish(c, &ev, YN_SEQ, &v->mark));
 			}
 			if (!always && sets.n) {
 				sc_nl_push(c, &kv, sc_str(c, m, "match"));

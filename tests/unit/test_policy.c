@@ -476,6 +476,19 @@ static const struct vcase vcases[] = {
 	},
 },
 {
+	/* file.target: what a call makes or writes; a rename's new name */
+	.name = "file_target",
+	.policy = HDR
+		"  - {id: made, events: [write, rename, unlink], match: {file.target: {prefix: "
+		"/etc/cron.d/}}, action: alert}\n",
+	.j = {
+		{ OPEN(20, "/etc/cron.d/job", .write = true, .flags = O_WRONLY), "made" },
+		{ FILEV(SG_EV_RENAME, "/tmp/job", .new_path = "/etc/cron.d/job"), "made" },
+		{ FILEV(SG_EV_RENAME, "/etc/cron.d/job", .new_path = "/tmp/job"), "-" },
+		{ FILEV(SG_EV_UNLINK, "/etc/cron.d/job"), "made" },
+	},
+},
+{
 	.name = "proc_fields",
 	.policy = HDR
 		"  - {id: exe, events: [exec], match: {proc.exe: /usr/bin/nc.openbsd}, action: alert}\n"

@@ -361,6 +361,19 @@ static const struct scase scases[] = {
 	},
 },
 {
+	/* file_event: a file written, or made by a rename (its new name) */
+	.name = "file_event_rename",
+	.category = "file_event",
+	.detection = "  sel:\n    TargetFilename|startswith: /etc/cron.d/\n  condition: sel\n",
+	.j = {
+		{ SFILE(SG_EV_OPEN, "/etc/cron.d/job", .write = true), ID },
+		{ SFILE(SG_EV_RENAME, "/tmp/job", .new_path = "/etc/cron.d/job"), ID },
+		/* a file renamed away from there makes nothing there */
+		{ SFILE(SG_EV_RENAME, "/etc/cron.d/job", .new_path = "/tmp/job"), "-" },
+		{ SFILE(SG_EV_OPEN, "/etc/cron.d/job"), "-" },
+	},
+},
+{
 	.name = "current_directory",
 	.category = "process_creation",
 	.detection = "  sel:\n    CurrentDirectory|startswith: /var/opt/scx/\n"
@@ -950,9 +963,9 @@ static void golden(void **state)
 		"version: 1\nrules:\n  # s.yml:1\n"
 		"  - id: \"sigma:0a0b0c0d-0000-4000-8000-000000000002\"\n"
 		"    description: \"File golden\"\n"
-		"    events: [write]\n"
+		"    events: [write, rename]\n"
 		"    match:\n"
-		"      - file.path: {prefix: [/etc/cron.d/], nocase: true}\n"
+		"      - file.target: {prefix: [/etc/cron.d/], nocase: true}\n"
 		"        result: {in: [success]}\n"
 		"    action: log\n    severity: info\n    tags: [sigma]\n";
 	static const char in_net[] =
