@@ -190,8 +190,28 @@ static void print_human(struct ctl *ctl, struct json_object *ev)
 		printf(" ");
 	}
 	print_target(ev, type);
-	if (rule)
-		printf(" [%s]", rule);
+	if (rule) {
+		struct json_object *m = ctl_get(ev, "matches");
+		size_t n = m && json_object_is_type(m, json_type_array) ?
+			   json_object_array_length(m) : 0;
+		const char *sep = " +";
+
+		printf(" [%s", rule);
+		/* the other rules that alert or block on it too; a count of the rest */
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(m, i);
+			const char *a = str_or(e, "action", "log");
+
+			if (strcmp(a, "log") != 0) {
+				printf("%s%s", sep, str_or(e, "rule", "?"));
+				sep = ",";
+			}
+		}
+		n += (size_t)json_object_get_int(ctl_get(ev, "matches_more"));
+		printf("]");
+		if (n)
+			printf(" (%zu other rule%s)", n, n == 1 ? "" : "s");
+	}
 	printf("\n");
 }
 

@@ -149,6 +149,8 @@ static void save(struct dslot *s, const struct sg_event *ev)
 	e->proc.entry = NULL;
 	e->ctr.info = NULL; /* the container may be gone when the summary goes out */
 	dedup_keep_str(&k, &e->verdict.rule_id, true);
+	for (size_t i = 0; i < e->verdict.nmatches; i++)
+		dedup_keep_str(&k, &e->verdict.matches[i].rule_id, false);
 	dedup_keep_str(&k, &e->ctr.id, true);
 	if (t->dedup_keep)
 		t->dedup_keep(&k, e); /* its strings, and the exe where it matters */

@@ -337,6 +337,28 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 		jw_key(&w, "repeat");
 		jw_uint(&w, ev->verdict.repeat);
 	}
+	if (ev->verdict.nmatches) {
+		/* the other rules that held, strongest first */
+		jw_key(&w, "matches");
+		jw_arr_open(&w);
+		for (size_t i = 0; i < ev->verdict.nmatches; i++) {
+			const struct sg_match *m = &ev->verdict.matches[i];
+
+			jw_obj_open(&w);
+			jw_key(&w, "rule");
+			jw_str(&w, m->rule_id ? m->rule_id : "");
+			jw_key(&w, "action");
+			jw_name(&w, sg_action_name(m->action));
+			jw_key(&w, "severity");
+			jw_name(&w, sg_severity_name(m->severity));
+			jw_obj_close(&w);
+		}
+		jw_arr_close(&w);
+		if (ev->verdict.matches_more) {
+			jw_key(&w, "matches_more");
+			jw_uint(&w, ev->verdict.matches_more);
+		}
+	}
 
 	if (type && type->kernel) {
 		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL,

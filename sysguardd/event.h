@@ -64,10 +64,22 @@ struct sg_droppid {
 	uint64_t lost[SG_EV_KERNEL_MAX];
 };
 
+/* Another rule that matched an event (the verdict's is the deciding one). */
+struct sg_match {
+	const char *rule_id;
+	enum sg_action action;
+	enum sg_severity severity;
+};
+
+#define SG_MATCHES_MAX 8         /* other matching rules an event names */
+
 struct sg_verdict {
 	enum sg_action action;
 	enum sg_severity severity;
 	const char *rule_id;     /* NULL: no rule matched (the default action) */
+	uint8_t nmatches;        /* the other rules that matched, strongest first */
+	uint16_t matches_more;   /* and how many more than SG_MATCHES_MAX did */
+	struct sg_match matches[SG_MATCHES_MAX];
 	bool enforced;           /* the action was carried out (a block that stopped it) */
 	const char *mechanism;   /* enforced: "cgroup", "fanotify" or "lsm" */
 	uint32_t repeat;         /* > 1: this event stands for that many identical ones */

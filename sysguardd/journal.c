@@ -194,10 +194,19 @@ int journal_format_message(const struct sg_event *ev, char *buf, size_t len)
 	case SG_ACT_BLOCK: act = "BLOCK"; break;
 	default: act = "LOG"; break;
 	}
-	if (ev->verdict.rule_id)
-		sg_msg_add(&m, "%s %s: ", act, ev->verdict.rule_id);
-	else
+	if (ev->verdict.rule_id) {
+		size_t also = 0;
+
+		sg_msg_add(&m, "%s %s", act, ev->verdict.rule_id);
+		/* every other rule that alerts (or blocks) on it too */
+		for (size_t i = 0; i < ev->verdict.nmatches; i++)
+			if (ev->verdict.matches[i].action >= SG_ACT_ALERT)
+				sg_msg_add(&m, "%s%s", also++ ? ", " : " (also ",
+					   sg_msg_or(ev->verdict.matches[i].rule_id, "?"));
+		sg_msg_add(&m, "%s: ", also ? ")" : "");
+	} else {
 		sg_msg_add(&m, "%s: ", act);
+	}
 	sg_msg_add(&m, "%s (pid %u) ", sg_msg_or(ev->proc.comm, "?"), ev->proc.pid);
 	if (ev->ctr.where == SG_WHERE_CONTAINER)
 		sg_msg_add(&m, "in container %s ",
@@ -269,6 +278,16 @@ void journal_publish(void *ctx, const struct sg_event *ev, const char *json, siz
 	journal_add(&e, "SYSGUARD_SEQ", "%llu", (unsigned long long)ev->seq);
 	journal_add(&e, "SYSGUARD_ACTION", "%s", sg_action_name(ev->verdict.action));
 	journal_add_str(&e, "SYSGUARD_RULE", ev->verdict.rule_id);
+	if (ev->verdict.nmatches) {
+		char rules[SG_MATCHES_MAX * 80 + 1];
+		size_t o = 0;
+
+		rules[0] = '\0';
+		for (size_t i = 0; i < ev->verdict.nmatches && o < sizeof(rules); i++)
+			o += (size_t)snprintf(rules + o, sizeof(rules) - o, "%s%s", i ? " " : "",
+					      sg_msg_or(ev->verdict.matches[i].rule_id, "?"));
+		journal_add(&e, "SYSGUARD_MATCHES", "%s", rules);
+	}
 	if (ev->verdict.severity != SG_SEV_NONE)
 		journal_add(&e, "SYSGUARD_SEVERITY", "%s", sg_severity_name(ev->verdict.severity));
 	if (ev->verdict.action == SG_ACT_BLOCK)

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The matcher: gives an event its verdict from a compiled policy.  Exclusions
- * first, then the enabled rules indexed for the event's type in policy order;
- * the first rule whose match holds and none of whose exceptions hold wins.
+ * first, then every enabled rule indexed for the event's type, in policy
+ * order: each whose match holds and none of whose exceptions hold counts.
+ * The strongest action decides (block > alert > log; then the higher
+ * severity, then the earlier rule), and the others are named in the
+ * verdict's matches.  An allow rule that holds ends the scan: the rules
+ * after it are silent for this event, and it decides when nothing before it
+ * matched.
  * A field's values are read through its row of policy_fields
  * (policy_fields.c), which looks up the parent, the ancestors and the joined
  * command line once per event and only when a rule asks.  Nothing is
@@ -210,13 +215,56 @@ bool policy_net_block_in_scope(const struct policy_net_block *b, struct sg_event
 	return true;
 }
 
+/* Whether rule a beats rule b (indices; a earlier on equal terms). */
+static bool stronger(const struct policy *p, uint32_t a, uint32_t b)
+{
+	const struct prule *x = &p->rules[a], *y = &p->rules[b];
+
+	if (x->action != y->action)
+		return x->action > y->action;
+	if (x->severity != y->severity)
+		return x->severity > y->severity;
+	return a < b;
+}
+
+/*
+ * Into the strongest-first list m (n of at most SG_MATCHES_MAX + 1): rule i.
+ * The weakest falls off a full list and is counted in *more.
+ */
+static void add_match(const struct policy *p, uint32_t *m, size_t *n, uint32_t i, uint16_t *more)
+{
+	size_t k = *n;
+
+	if (k == SG_MATCHES_MAX + 1) {
+		if (*more < UINT16_MAX)
+			(*more)++;
+		if (!stronger(p, i, m[k - 1]))
+			return;
+		k--;
+	} else {
+		(*n)++;
+	}
+	for (; k > 0 && stronger(p, i, m[k - 1]); k--)
+		m[k] = m[k - 1];
+	m[k] = i;
+}
+
 int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 			const struct policy_lineage *lineage)
 {
 	struct sg_verdict *vd = &ev->verdict;
+	uint32_t m[SG_MATCHES_MAX + 1], allow = UINT32_MAX;
+	size_t nm = 0;
 	struct ectx c;
 
-	*vd = (struct sg_verdict){ .action = SG_ACT_LOG, .severity = SG_SEV_INFO, .repeat = 1 };
+	vd->action = SG_ACT_LOG;
+	vd->severity = SG_SEV_INFO;
+	vd->rule_id = NULL;
+	vd->enforced = false;
+	vd->mechanism = NULL;
+	vd->repeat = 1;
+	vd->nmatches = 0;
+	vd->matches_more = 0;
 	if (!sg_type_judged(ev->type))
 		return vd->action;
 	c.p = p;
@@ -256,16 +304,33 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 		if (except)
 			continue;
 		p->ctr->hits[i]++;
+		if (r->action == SG_ACT_ALLOW) {
+			allow = i; /* silences the rules after it */
+			break;
+		}
+		add_match(p, m, &nm, i, &vd->matches_more);
+	}
+	if (nm == 0 && allow == UINT32_MAX) {
+		p->ctr->defaulted++;
+		vd->action = p->def_action;
+		vd->severity = p->def_severity;
+		return vd->action;
+	}
+	{
+		const struct prule *r = &p->rules[nm ? m[0] : allow];
+
 		vd->action = r->action;
 		vd->severity = r->severity;
 		vd->rule_id = r->id;
 		vd->enforced = r->action == SG_ACT_BLOCK && r->enforceable;
 		vd->mechanism = vd->enforced ? r->mechanism : NULL;
-		return vd->action;
 	}
-	p->ctr->defaulted++;
-	vd->action = p->def_action;
-	vd->severity = p->def_severity;
+	for (size_t k = 1; k < nm; k++) {
+		const struct prule *o = &p->rules[m[k]];
+
+		vd->matches[vd->nmatches++] = (struct sg_match){
+			.rule_id = o->id, .action = o->action, .severity = o->severity };
+	}
 	return vd->action;
 }
 

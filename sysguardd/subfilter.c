@@ -232,8 +232,13 @@ bool subfilter_match(const struct subfilter *f, const struct sg_event *ev)
 		if (!ev->verdict.rule_id)
 			return false;
 		hit = false;
-		for (size_t i = 0; i < f->nrules && !hit; i++)
+		/* the deciding rule or any other that held */
+		for (size_t i = 0; i < f->nrules && !hit; i++) {
 			hit = strcmp(f->rules[i], ev->verdict.rule_id) == 0;
+			for (size_t k = 0; k < ev->verdict.nmatches && !hit; k++)
+				hit = ev->verdict.matches[k].rule_id &&
+				      strcmp(f->rules[i], ev->verdict.matches[k].rule_id) == 0;
+		}
 		if (!hit)
 			return false;
 	}

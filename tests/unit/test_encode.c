@@ -751,6 +751,30 @@ static void too_small(void **state)
 	assert_int_equal(strlen(line), n);
 }
 
+/* The other rules that held: after the verdict, strongest first, with the count beyond. */
+static void matches(void **state)
+{
+	int n;
+
+	ev.type = SG_EV_OPEN;
+	ev.file.path = "/etc/shadow";
+	ev.verdict = (struct sg_verdict){ .action = SG_ACT_ALERT, .severity = SG_SEV_HIGH,
+					  .rule_id = "a", .repeat = 1, .nmatches = 2,
+					  .matches_more = 3 };
+	ev.verdict.matches[0] = (struct sg_match){ "b", SG_ACT_ALERT, SG_SEV_LOW };
+	ev.verdict.matches[1] = (struct sg_match){ "c\"q", SG_ACT_LOG, SG_SEV_INFO };
+	n = encode_event(&ev, NULL, line, sizeof(line));
+	assert_true(n > 0);
+	if (!strstr(line, "\"rule\":\"a\",\"severity\":\"high\",\"matches\":["
+			  "{\"rule\":\"b\",\"action\":\"alert\",\"severity\":\"low\"},"
+			  "{\"rule\":\"c\\\"q\",\"action\":\"log\",\"severity\":\"info\"}],"
+			  "\"matches_more\":3,"))
+		fail_msg("%s", line);
+	ev.verdict.nmatches = 0;
+	assert_true(encode_event(&ev, NULL, line, sizeof(line)) > 0);
+	assert_null(strstr(line, "matches"));
+}
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 int main(void)
@@ -763,6 +787,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(proto_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(addr_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(matches, setup, teardown),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(cases) + ARRAY_SIZE(funcs)];
 	size_t n = 0;

@@ -156,8 +156,19 @@ static void test_alert_fields(void **state)
 	assert_string_equal(fld(f, "SYSGUARD_RESULT"), "3");
 	assert_string_equal(fld(f, "SYSGUARD_EVENT"), json);
 	assert_string_equal(fld(f, "SYSLOG_IDENTIFIER"), "sysguardd");
+	assert_null(fld(f, "SYSGUARD_MATCHES"));
 	journal_get_stats(j, &st);
 	assert_int_equal(st.sent, 1);
+	/* other rules that held: the alerting ones in the message, all in a field */
+	ev.verdict.nmatches = 3;
+	ev.verdict.matches[0] = (struct sg_match){ "cron-any", SG_ACT_ALERT, SG_SEV_MEDIUM };
+	ev.verdict.matches[1] = (struct sg_match){ "root-write", SG_ACT_ALERT, SG_SEV_LOW };
+	ev.verdict.matches[2] = (struct sg_match){ "etc-write", SG_ACT_LOG, SG_SEV_INFO };
+	journal_publish(j, &ev, json, strlen(json));
+	fake_recv(f);
+	assert_string_equal(fld(f, "MESSAGE"), "ALERT persistence-cron (also cron-any, "
+			    "root-write): bash (pid 1234) wrote /etc/cron.d/x");
+	assert_string_equal(fld(f, "SYSGUARD_MATCHES"), "cron-any root-write etc-write");
 	assert_int_equal(st.failed, 0);
 
 	/* a chmod: its path and the new mode as fields of their own */

@@ -1222,6 +1222,103 @@ static char *dump(const struct policy *p)
 	return s;
 }
 
+/* The other rules of a verdict, as "id/action/severity ..." */
+static void matches_str(const struct sg_verdict *vd, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < vd->nmatches && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s/%s/%s", i ? " " : "",
+				      vd->matches[i].rule_id,
+				      sg_action_name(vd->matches[i].action),
+				      sg_severity_name(vd->matches[i].severity));
+}
+
+/*
+ * All-match: every rule that holds counts; the strongest decides (action,
+ * then severity, then the earlier rule); an allow rule silences the rules
+ * after it; the others are named, strongest first, at most SG_MATCHES_MAX.
+ */
+static void test_all_match(void **state)
+{
+	static const char text[] = HDR
+		"  - {id: curl, events: [exec], match: {proc.name: curl}, action: log}\n"
+		"  - {id: upload, events: [exec], match: {proc.argv: {arg: --upload-file}}, "
+		"action: alert, severity: high}\n"
+		"  - {id: any-c, events: [exec], match: {proc.argv: {contains: c}}, action: alert, "
+		"severity: low}\n"
+		"  - {id: quiet, events: [exec], match: {proc.argv: {arg: --quiet}}, action: allow}\n"
+		"  - {id: late, events: [exec], match: {proc.name: curl}, action: alert, "
+		"severity: critical}\n"
+		"  - {id: exc, events: [exec], match: {proc.name: curl}, except: [{proc.argv: {arg: "
+		"-x}}], action: alert, severity: critical}\n";
+	static const char many[] = HDR
+		"  - {id: m1, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m2, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m3, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m4, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m5, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m6, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m7, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m8, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m9, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m10, events: [open], match: {file.path: {prefix: /}}, action: log}\n"
+		"  - {id: m11, events: [open], match: {file.path: {prefix: /}}, action: alert}\n";
+	static const char argv_up[] = "curl\0--upload-file\0/etc/passwd\0";
+	static const char argv_q[] = "curl\0--quiet\0--upload-file\0x\0";
+	static const char argv_x[] = "curl\0-x\0h\0";
+	struct policy *p = load(text), *q = load(many);
+	struct policy_rule_info ri;
+	struct sg_event ev;
+	char buf[512];
+
+	(void)state;
+	/* the specific high rule decides over the broad log rule and the low one */
+	ev = ev_exec(99, "/usr/bin/curl", argv_up, sizeof(argv_up) - 1);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "late");
+	assert_int_equal(ev.verdict.action, SG_ACT_ALERT);
+	assert_int_equal(ev.verdict.severity, SG_SEV_CRITICAL);
+	matches_str(&ev.verdict, buf, sizeof(buf));
+	assert_string_equal(buf, "exc/alert/critical upload/alert/high any-c/alert/low "
+				 "curl/log/info");
+	assert_int_equal(ev.verdict.matches_more, 0);
+	/* the allow rule silences what comes after it, not what came before */
+	ev = ev_exec(99, "/usr/bin/curl", argv_q, sizeof(argv_q) - 1);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "upload");
+	matches_str(&ev.verdict, buf, sizeof(buf));
+	assert_string_equal(buf, "any-c/alert/low curl/log/info");
+	/* an exception silences its own rule only */
+	ev = ev_exec(99, "/usr/bin/curl", argv_x, sizeof(argv_x) - 1);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "late");
+	matches_str(&ev.verdict, buf, sizeof(buf));
+	assert_string_equal(buf, "any-c/alert/low curl/log/info");
+	/* every rule that held is counted */
+	assert_int_equal(policy_rule_info(p, 0, &ri), 0);
+	assert_int_equal(ri.hits, 3);
+	assert_int_equal(policy_rule_info(p, 3, &ri), 0);
+	assert_int_equal(ri.hits, 1);
+	/* the allow rule decides when nothing before it held */
+	ev = ev_exec(99, "/usr/bin/wget", "wget\0--quiet\0", 14);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "quiet");
+	assert_int_equal(ev.verdict.action, SG_ACT_ALLOW);
+	assert_int_equal(ev.verdict.nmatches, 0);
+	/* eleven rules: the alert decides, eight are named, two counted */
+	ev = ev_open(20, "/etc/hosts", false, O_RDONLY);
+	policy_eval_lineage(q, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "m11");
+	assert_int_equal(ev.verdict.nmatches, SG_MATCHES_MAX);
+	assert_int_equal(ev.verdict.matches_more, 2);
+	assert_string_equal(ev.verdict.matches[0].rule_id, "m1");
+	assert_string_equal(ev.verdict.matches[SG_MATCHES_MAX - 1].rule_id, "m8");
+	policy_free(p);
+	policy_free(q);
+}
+
 static void test_dump_roundtrip(void **state)
 {
 	static const char text[] = "version: 1\n"
@@ -1450,6 +1547,7 @@ int main(void)
 		cmocka_unit_test_setup(test_block, setup_tree),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_all_errors_collected),
+		cmocka_unit_test(test_all_match),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test_setup(test_counters_and_json, setup_tree),
 		cmocka_unit_test_setup(test_directory, setup_tree),

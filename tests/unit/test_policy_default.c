@@ -125,7 +125,20 @@ static void expect(struct sg_event ev, const char *rule, enum sg_action action, 
 			 sg_action_name(ev.verdict.action));
 }
 
+/* rule decides and also, another rule that holds, is among the matches */
+static void expect_also(struct sg_event ev, const char *rule, const char *also, int line)
+{
+	expect(ev, rule, SG_ACT_ALERT, line);
+	policy_eval_lineage(pol, &ev, &lineage);
+	for (size_t i = 0; i < ev.verdict.nmatches; i++)
+		if (strcmp(ev.verdict.matches[i].rule_id, also) == 0)
+			return;
+	fail_msg("line %d: %s is not among the %u other matches", line, also,
+		 ev.verdict.nmatches);
+}
+
 #define ALERT(ev, rule) expect(ev, rule, SG_ACT_ALERT, __LINE__)
+#define ALERT_ALSO(ev, rule, also) expect_also(ev, rule, also, __LINE__)
 #define QUIET(ev) expect(ev, "-", SG_ACT_ALLOW, __LINE__)
 #define LOGGED(ev, rule) expect(ev, rule, SG_ACT_LOG, __LINE__)
 
@@ -318,8 +331,9 @@ static void test_c2(void **state)
 	QUIET(ev_conn(200, "/usr/bin/bash", "bash", AF_UNIX, "/run/systemd/userdb/io.systemd", 0));
 	ALERT(ev_conn(200, "/usr/bin/nc.openbsd", "nc", AF_INET, "203.0.113.5", 80),
 	      "c2-net-tool-connect");
-	ALERT(ev_conn(200, "/usr/bin/busybox", "nc", AF_INET, "203.0.113.5", 80),
-	      "c2-net-tool-connect");
+	/* busybox is a shell too: the critical rule decides, the net tool rule is named */
+	ALERT_ALSO(ev_conn(200, "/usr/bin/busybox", "nc", AF_INET, "203.0.113.5", 80),
+		   "c2-shell-connect", "c2-net-tool-connect");
 	ALERT(ev_conn(200, "/usr/bin/python3.11", "python3", AF_INET, "203.0.113.5", 4444),
 	      "c2-interpreter-odd-port");
 	QUIET(ev_conn(200, "/usr/bin/python3.11", "python3", AF_INET, "203.0.113.5", 443));
