@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fnmatch.h>
 #include "utf8.h"
 #include "policy_int.h"
 
@@ -39,20 +40,46 @@ static int bsearch_cmp(const void *key, const void *elem)
 /* Room for any string an event carries, folded (utf8.h). */
 #define FOLD_BUF (2 * SG_DATA_MAX + 1)
 
-static bool str_op(const struct pop *op, const char *s, size_t len)
+/* The folded subjects of the evaluation in progress on this thread. */
+static __thread char fold_buf[ECTX_FOLDS][FOLD_BUF];
+static __thread uint8_t fold_next;
+
+/*
+ * s folded for nocase comparisons: once per subject and event, as many
+ * rules compare the same command line or path (every Sigma rule does).
+ */
+static const char *folded(struct ectx *c, const char *s, size_t len, size_t *flen)
 {
-	char fold[FOLD_BUF];
-	const char *fs = s;
+	size_t k;
 
-	if (op->nocase || op->re_fold) {
-		/* on the stack: a nocase comparison folds its subject each time */
-		size_t flen = utf8_fold(s, len, fold, sizeof(fold), true);
-
-		fs = fold;
-		if (op->nocase) {
-			s = fs;
-			len = flen;
+	for (k = 0; k < c->nfold; k++)
+		if (c->fold[k].src == s && c->fold[k].len == len) {
+			*flen = c->fold[k].flen;
+			return fold_buf[k];
 		}
+	if (c->nfold < ECTX_FOLDS) {
+		k = c->nfold++;
+	} else { /* full: the slots are reused in turn */
+		k = fold_next;
+		fold_next = (uint8_t)((fold_next + 1) % ECTX_FOLDS);
+	}
+	c->fold[k].src = s;
+	c->fold[k].len = len;
+	c->fold[k].flen = utf8_fold(s, len, fold_buf[k], FOLD_BUF, true);
+	*flen = c->fold[k].flen;
+	return fold_buf[k];
+}
+
+/*
+ * One operator on one string: s as the event has it, fs folded (NULL when
+ * the operator needs no folding).  A nocase operator compares fs; a regular
+ * expression written with (?i) takes fs too.
+ */
+static bool str_op(const struct pop *op, const char *s, size_t len, const char *fs, size_t flen)
+{
+	if (op->nocase) {
+		s = fs;
+		len = flen;
 	}
 	switch (op->kind) {
 	case OP_IN:
@@ -102,7 +129,8 @@ static bool str_op(const struct pop *op, const char *s, size_t len)
 					return true;
 				break;
 			case GLOB_FNMATCH:
-				if (utf8_fnmatch(g->pat, s) == 0)
+				/* bytes and characters differ only for '?' and '[' */
+				if ((g->chars ? utf8_fnmatch(g->pat, s, len) : fnmatch(g->pat, s, 0)) == 0)
 					return true;
 				break;
 			}
@@ -128,22 +156,33 @@ static bool op_any(struct ectx *c, enum pfield f, const struct pop *op)
 	switch (fd->kind) {
 	case PK_STR:
 		n = fd->get.strs(c, v);
-		for (size_t i = 0; i < n; i++)
-			if (str_op(op, v[i], strlen(v[i])))
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(v[i]), fl = 0;
+			const char *fs = op->nocase || op->re_fold ? folded(c, v[i], l, &fl) : NULL;
+
+			if (str_op(op, v[i], l, fs, fl))
 				return true;
+		}
 		return false;
 	case PK_ARGV:
 		if (op->kind != OP_ARG) {
+			const char *fs = NULL;
+			size_t fl = 0;
+
 			s = fd->get.argv(c, true, &len);
-			return s && str_op(op, s, len);
+			if (s && (op->nocase || op->re_fold))
+				fs = folded(c, s, len, &fl);
+			return s && str_op(op, s, len, fs, fl);
 		}
-		/* 'arg': any one argument */
+		/* 'arg': any one argument (of the folded arguments for nocase: NULs stay) */
 		s = fd->get.argv(c, false, &len);
+		if (s && op->nocase)
+			s = folded(c, s, len, &len);
 		for (size_t off = 0; s && off < len;) {
 			const char *a = s + off;
 			size_t alen = strnlen(a, len - off);
 
-			if (off + alen < len && str_op(op, a, alen))
+			if (off + alen < len && str_op(op, a, alen, a, alen))
 				return true;
 			off += alen + 1;
 		}
@@ -278,6 +317,7 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 	c.argv_len = 0;
 	c.line_done = false;
 	c.pline_done = false;
+	c.nfold = 0;
 	p->ctr->evaluated++;
 	for (size_t i = 0; i < p->nexclude; i++)
 		if (condset_match(&c, &p->exclude[i])) {
@@ -286,13 +326,30 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 			vd->severity = SG_SEV_NONE;
 			return vd->action;
 		}
-	for (size_t k = 0; k < p->nby_type[ev->type]; k++) {
-		uint32_t i = p->by_type[ev->type][k];
-		const struct prule *r = &p->rules[i];
-		bool except = false;
+	/* the rules no program name narrows, and those of this program's name, merged */
+	const struct pindex *ix = &p->index[ev->type];
+	const struct pislot *named = NULL;
+	size_t ka = 0, kn = 0;
 
-		bool match = r->nmatch == 0;
+	if (ix->nslots) {
+		const char *pname;
 
+		if (policy_fields[FLD_PROC_NAME].get.strs(&c, &pname))
+			named = policy_index_find(ix, pname, strlen(pname));
+	}
+	for (;;) {
+		uint32_t i;
+		bool except = false, match;
+		const struct prule *r;
+
+		if (ka < ix->nalways && (!named || kn >= named->n || ix->always[ka] < named->rules[kn]))
+			i = ix->always[ka++];
+		else if (named && kn < named->n)
+			i = named->rules[kn++];
+		else
+			break;
+		r = &p->rules[i];
+		match = r->nmatch == 0;
 		if (!(r->events & c.evmask))
 			continue;
 		for (size_t j = 0; j < r->nmatch && !match; j++)

@@ -93,6 +93,8 @@ enum pkind { PK_STR, PK_ARGV, PK_NUM, PK_BOOL, PK_ADDR, PK_ENUM };
  * looked up so far (policy_fields.c): the process's entry, its ancestors,
  * its argv and the command lines, each at most once and only when asked.
  */
+#define ECTX_FOLDS 4             /* folded subjects an evaluation keeps */
+
 struct ectx {
 	const struct policy *p;
 	struct sg_event *ev;
@@ -112,6 +114,11 @@ struct ectx {
 	size_t pline_len;
 	char pline[SG_ARGV_BYTES + 1];
 	const char *key;         /* a keyed field's key (container.labels.KEY) */
+	uint8_t nfold;           /* subjects folded for nocase so far (policy_eval.c) */
+	struct {
+		const char *src;
+		size_t len, flen;
+	} fold[ECTX_FOLDS];
 };
 
 /* The most values a PK_STR field has in one event (the ancestors, both paths of a rename). */
@@ -175,6 +182,7 @@ struct pglob {
 	const char *pat;         /* as written, for the dump */
 	const char *s;           /* the literal part (exact/prefix/suffix/contains) */
 	size_t len;
+	bool chars;              /* GLOB_FNMATCH with '?' or '[': counts characters */
 };
 
 struct pfieldcond;
@@ -248,6 +256,24 @@ struct policy_counters {
 	uint64_t hits[];
 };
 
+/* One name's rules in an event type's index (policy_index.c). */
+struct pislot {
+	const char *name;        /* folded; NULL: an empty slot */
+	uint32_t *rules;         /* in policy order */
+	size_t n, cap;
+};
+
+/* The rules of one event type: by program name, and those no name narrows. */
+struct pindex {
+	uint32_t *always;        /* policy order; all of by_type without a look-up */
+	size_t nalways;
+	size_t nslots;           /* a power of 2; 0: no index, 'always' is every rule */
+	struct pislot *slots;
+	size_t indexed;          /* rules under names */
+};
+
+#define POLICY_INDEX_MIN 8       /* rules under names before a type gets an index */
+
 struct policy {
 	struct arena arena;
 	const char *source;
@@ -261,9 +287,13 @@ struct policy {
 	/* enabled rules per kernel event type, in policy order */
 	uint32_t *by_type[SG_EV_MAX];
 	size_t nby_type[SG_EV_MAX];
+	struct pindex index[SG_EV_MAX];
 	struct policy_counters *ctr; /* the only mutable part while in use */
 	struct pregex *regexes;  /* to regfree() */
 };
+
+/* The slot of a program name in an event type's index; NULL: none. */
+const struct pislot *policy_index_find(const struct pindex *ix, const char *name, size_t len);
 
 /* Whether the kernel could enforce r (a block rule); why not, if not. */
 bool policy_rule_netblockable(const struct prule *r, const char **why);

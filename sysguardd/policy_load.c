@@ -271,7 +271,7 @@ static int compile(struct px *x)
 			if (p->rules[i].enabled && (p->rules[i].events & bits))
 				p->by_type[t][p->nby_type[t]++] = (uint32_t)i;
 	}
-	return 0;
+	return policy_index_build(x, p);
 }
 
 static bool msg_before(const struct policy_diag_msg *a, const struct policy_diag_msg *b)

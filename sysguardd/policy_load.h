@@ -57,6 +57,8 @@ struct px {
 void px_err(struct px *x, const struct ynode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void *px_alloc(struct px *x, size_t n);
+/* The index of each type's rules by program name (policy_index.c). */
+int policy_index_build(struct px *x, struct policy *p);
 const char *px_strdup(struct px *x, const char *s);
 /* "a string", "a list" or "a mapping" */
 const char *px_type_name(const struct ynode *n);

@@ -148,11 +148,14 @@ static void classify_glob(struct pglob *g)
 	const char *p = g->pat;
 	size_t len = strlen(p), stars = 0, other = 0;
 
+	g->chars = false;
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '*')
 			stars++;
 		else if (p[i] == '?' || p[i] == '[' || p[i] == '\\')
 			other++;
+		if (p[i] == '?' || p[i] == '[')
+			g->chars = true;
 	}
 	g->kind = GLOB_FNMATCH;
 	g->s = p;

