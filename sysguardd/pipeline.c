@@ -29,15 +29,23 @@ struct sink_slot {
 	bool trouble;                       /* reported as failing, not yet delivering again */
 };
 
-/* The ring buffer's losses: what was reported so far, in total and per process. */
+/*
+ * The ring buffer's losses: what was reported so far, in total and per
+ * process.  The per-process table is the kernel's map as it was at the last
+ * report (sorted by pid, at most SG_LOST_PIDS), so a pid the map forgot is
+ * forgotten here too and the table never fills up.
+ */
 struct ring_losses {
 	struct kernel *k;                   /* NULL: no ring, nothing to report */
 	struct sg_counters last;            /* counters at the last report */
-	struct sg_droppid *seen;            /* per-process losses already reported */
-	size_t nseen;
-	struct sg_droppid changed[32];      /* in the report being made */
+	struct sg_droppid *seen, *cur;      /* reported; being read from the map */
+	size_t nseen, ncur;
+	struct sg_droppid *changed;         /* grown since the last report */
 	size_t nchanged;
 };
+
+/* Processes a drop event lists; a report with more goes on in further drop events. */
+#define DROP_PIDS_PER_EVENT 32
 
 #define READY_MAX 64 /* cgroups resolved while a record is in flight, released after it */
 
@@ -109,6 +117,8 @@ void pipeline_free(struct pipeline *p)
 	dedup_free(p->dedup);
 	hold_free(p->hold);
 	free(p->losses.seen);
+	free(p->losses.cur);
+	free(p->losses.changed);
 	free(p);
 }
 
@@ -471,31 +481,63 @@ static void report_drops(struct pipeline *p, struct sink_slot *slot, const struc
 	pipeline_inject(p, &ev);
 }
 
-/* Collect the processes whose losses grew since the last report. */
+/* One entry of the kernel's per-process map, read into cur. */
 static void lost_cb(void *arg, uint32_t pid, const uint64_t *lost)
 {
-	struct pipeline *p = arg;
-	struct ring_losses *l = &p->losses;
-	struct sg_droppid *s = NULL;
-	const struct proc_entry *pe;
+	struct ring_losses *l = arg;
+	struct sg_droppid *s;
 
-	for (size_t i = 0; i < l->nseen; i++)
-		if (l->seen[i].pid == pid)
-			s = &l->seen[i];
-	if (!s) {
-		if (l->nseen == SG_LOST_PIDS)
-			return;
-		s = &l->seen[l->nseen++];
-		memset(s, 0, sizeof(*s));
-		s->pid = pid;
-	}
-	if (memcmp(s->lost, lost, sizeof(s->lost)) == 0)
-		return;
+	if (l->ncur == SG_LOST_PIDS)
+		return; /* the map holds no more */
+	s = &l->cur[l->ncur++];
+	s->pid = pid;
+	s->comm[0] = '\0';
 	memcpy(s->lost, lost, sizeof(s->lost));
-	pe = proctable_get(p->pt, pid);
-	snprintf(s->comm, sizeof(s->comm), "%s", pe ? pe->comm : "");
-	if (l->nchanged < sizeof(l->changed) / sizeof(l->changed[0]))
-		l->changed[l->nchanged++] = *s;
+}
+
+static int cmp_droppid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sg_droppid *)a)->pid, y = ((const struct sg_droppid *)b)->pid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* cur against seen: every process whose losses grew goes into changed; cur becomes seen. */
+static void diff_losses(struct pipeline *p)
+{
+	struct ring_losses *l = &p->losses;
+	struct sg_droppid *t;
+
+	qsort(l->cur, l->ncur, sizeof(*l->cur), cmp_droppid);
+	/* a map that changes while it is walked may show a pid twice: keep one */
+	for (size_t i = 1, o = 1; i <= l->ncur; i++) {
+		if (i == l->ncur) {
+			l->ncur = l->ncur ? o : 0;
+			break;
+		}
+		if (l->cur[i].pid == l->cur[o - 1].pid)
+			l->cur[o - 1] = l->cur[i];
+		else
+			l->cur[o++] = l->cur[i];
+	}
+	l->nchanged = 0;
+	for (size_t i = 0; i < l->ncur; i++) {
+		struct sg_droppid *c = &l->cur[i];
+		const struct sg_droppid *s = bsearch(c, l->seen, l->nseen, sizeof(*l->seen),
+						     cmp_droppid);
+		const struct proc_entry *pe;
+
+		if (s && memcmp(s->lost, c->lost, sizeof(c->lost)) == 0)
+			continue;
+		pe = proctable_get(p->pt, c->pid);
+		snprintf(c->comm, sizeof(c->comm), "%s", pe ? pe->comm : "");
+		l->changed[l->nchanged++] = *c;
+	}
+	t = l->seen;
+	l->seen = l->cur;
+	l->nseen = l->ncur;
+	l->cur = t;
+	l->ncur = 0;
 }
 
 /* A drop event (drop.where "ring") for what the ring buffer lost since the last one. */
@@ -519,14 +561,31 @@ static bool report_ring_losses(struct pipeline *p)
 		return false;
 	sg_log(LOG_WARNING, "%llu events lost: the ring buffer was full",
 	       (unsigned long long)ev.drop.total);
-	if (!l->seen)
+	if (!l->seen) {
 		l->seen = calloc(SG_LOST_PIDS, sizeof(*l->seen));
+		l->cur = calloc(SG_LOST_PIDS, sizeof(*l->cur));
+		l->changed = calloc(SG_LOST_PIDS, sizeof(*l->changed));
+	}
 	l->nchanged = 0;
-	if (l->seen)
-		kernel_lost_by_pid(l->k, lost_cb, p);
-	ev.drop.pids = l->changed;
-	ev.drop.npids = l->nchanged;
-	pipeline_inject(p, &ev);
+	if (l->seen && l->cur && l->changed) {
+		l->ncur = 0;
+		kernel_lost_by_pid(l->k, lost_cb, l);
+		diff_losses(p);
+	}
+	/* every process whose losses grew, DROP_PIDS_PER_EVENT to an event: the
+	 * first event has the totals, the ones after it total 0 */
+	for (size_t off = 0;;) {
+		size_t n = l->nchanged - off;
+
+		ev.drop.pids = l->changed ? l->changed + off : NULL;
+		ev.drop.npids = n < DROP_PIDS_PER_EVENT ? n : DROP_PIDS_PER_EVENT;
+		pipeline_inject(p, &ev);
+		off += ev.drop.npids;
+		if (off >= l->nchanged)
+			break;
+		ev.drop.total = 0;
+		memset(ev.drop.lost, 0, sizeof(ev.drop.lost));
+	}
 	return true;
 }
 
