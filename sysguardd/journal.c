@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include "encode.h"
 #include "journal.h"
+#include "sg_limits.h"
 #include "sink.h"
 
 #define MESSAGE_MAX 1024
@@ -279,13 +280,12 @@ void journal_publish(void *ctx, const struct sg_event *ev, const char *json, siz
 	journal_add(&e, "SYSGUARD_ACTION", "%s", sg_action_name(ev->verdict.action));
 	journal_add_str(&e, "SYSGUARD_RULE", ev->verdict.rule_id);
 	if (ev->verdict.nmatches) {
-		char rules[SG_MATCHES_MAX * 80 + 1];
-		size_t o = 0;
+		char rules[SG_MATCHES_MAX * (SG_POLICY_ID_MAX + 1)] = "";
+		struct sg_msg ml = { .buf = rules, .cap = sizeof(rules) };
 
-		rules[0] = '\0';
-		for (size_t i = 0; i < ev->verdict.nmatches && o < sizeof(rules); i++)
-			o += (size_t)snprintf(rules + o, sizeof(rules) - o, "%s%s", i ? " " : "",
-					      sg_msg_or(ev->verdict.matches[i].rule_id, "?"));
+		for (size_t i = 0; i < ev->verdict.nmatches; i++)
+			sg_msg_add(&ml, "%s%s", i ? " " : "",
+				   sg_msg_or(ev->verdict.matches[i].rule_id, "?"));
 		journal_add(&e, "SYSGUARD_MATCHES", "%s", rules);
 	}
 	if (ev->verdict.severity != SG_SEV_NONE)

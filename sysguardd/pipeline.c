@@ -509,17 +509,15 @@ static void diff_losses(struct pipeline *p)
 	struct sg_droppid *t;
 
 	qsort(l->cur, l->ncur, sizeof(*l->cur), cmp_droppid);
-	/* a map that changes while it is walked may show a pid twice: keep one */
-	for (size_t i = 1, o = 1; i <= l->ncur; i++) {
-		if (i == l->ncur) {
-			l->ncur = l->ncur ? o : 0;
-			break;
-		}
-		if (l->cur[i].pid == l->cur[o - 1].pid)
-			l->cur[o - 1] = l->cur[i];
-		else
-			l->cur[o++] = l->cur[i];
+	/* a map that changes while it is walked may show a pid twice: keep the last */
+	size_t o = 0;
+
+	for (size_t i = 0; i < l->ncur; i++) {
+		if (o && l->cur[o - 1].pid == l->cur[i].pid)
+			o--;
+		l->cur[o++] = l->cur[i];
 	}
+	l->ncur = o;
 	l->nchanged = 0;
 	for (size_t i = 0; i < l->ncur; i++) {
 		struct sg_droppid *c = &l->cur[i];

@@ -138,19 +138,20 @@ struct build {
 	bool fill;
 };
 
-static struct pislot *slot_for(struct pindex *ix, const char *name)
+/* The slot of name: its own, or the empty one where it would go. */
+static size_t slot_of(const struct pindex *ix, const char *name)
 {
 	size_t mask = ix->nslots - 1, k = hash_name(name) & mask;
 
 	while (ix->slots[k].name && strcmp(ix->slots[k].name, name) != 0)
 		k = (k + 1) & mask;
-	return &ix->slots[k];
+	return k;
 }
 
 static void add_name(void *arg, const char *name)
 {
 	struct build *b = arg;
-	struct pislot *s = slot_for(b->ix, name);
+	struct pislot *s = &b->ix->slots[slot_of(b->ix, name)];
 
 	if (!s->name) {
 		s->name = px_strdup(b->x, name);
@@ -241,7 +242,7 @@ const struct pislot *policy_index_find(const struct pindex *ix, const char *name
 	if (!ix->nslots || len >= 256)
 		return NULL;
 	utf8_fold(name, len, buf, sizeof(buf), true);
-	const struct pislot *s = slot_for((struct pindex *)ix, buf);
+	const struct pislot *s = &ix->slots[slot_of(ix, buf)];
 
 	return s->name ? s : NULL;
 }

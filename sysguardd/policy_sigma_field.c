@@ -214,8 +214,8 @@ static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum sma
 		struct ynode *val;
 
 		if (str_value(c, vals[i], m, any_wild, &op, &val) < 0 ||
-		    sc_nl_push(c, &l, all ? (cased ? sc_op_map : sc_op_map_nocase)(
-				    c, &vals[i]->mark, op, &val, 1) : val) < 0) {
+		    sc_nl_push(c, &l, all ? sc_str_op_map(c, &vals[i]->mark, op, &val, 1, cased) :
+				    val) < 0) {
 			free(l.v);
 			return NULL;
 		}
@@ -231,7 +231,7 @@ static struct ynode *str_cond(struct sconv *c, const struct ynode *key, enum sma
 		return NULL;
 	if (all) /* each condition in it says nocase, so that an 'all' of 'all's flattens */
 		return sc_op_map(c, &key->mark, "all", seq->items, seq->n);
-	return (cased ? sc_op_map : sc_op_map_nocase)(c, &key->mark, op, seq->items, seq->n);
+	return sc_str_op_map(c, &key->mark, op, seq->items, seq->n, cased);
 }
 
 /* windash under 'all': the spellings of one value are one condition (any of them). */

@@ -91,9 +91,9 @@ struct ynode *sc_val(struct sconv *c, const struct pmark *m, const char *s, size
 struct ynode *sc_node(struct sconv *c, enum ynode_type t, const struct pmark *m,
 		      struct ynode **items, size_t n);
 /* {op: [values]}: one operator mapping. */
-/* {op: [vals], nocase: true}: Sigma compares strings without regard to case */
-struct ynode *sc_op_map_nocase(struct sconv *c, const struct pmark *m, const char *op,
-			       struct ynode **vals, size_t n);
+/* {op: [vals]}, with 'nocase: true' unless cased: Sigma's strings ignore case */
+struct ynode *sc_str_op_map(struct sconv *c, const struct pmark *m, const char *op,
+			    struct ynode **vals, size_t n, bool cased);
 struct ynode *sc_op_map(struct sconv *c, const struct pmark *m, const char *op,
 			struct ynode **vals, size_t n);
 

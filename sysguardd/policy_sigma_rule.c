@@ -125,31 +125,30 @@ struct ynode *sc_nl_finish(struct sconv *c, struct nlist *l, enum ynode_type t,
 	*l = (struct nlist){ 0 };
 	return r;
 }
+struct ynode *sc_str_op_map(struct sconv *c, const struct pmark *m, const char *op,
+			    struct ynode **vals, size_t n, bool cased)
+{
+	struct ynode *kv[4];
+	size_t nkv = cased ? 2 : 4;
+
+	kv[0] = sc_str(c, m, op);
+	kv[1] = sc_node(c, YN_SEQ, m, vals, n);
+	if (!cased) {
+		kv[2] = sc_str(c, m, "nocase");
+		kv[3] = sc_str(c, m, "true");
+		if (kv[3])
+			kv[3]->plain = true; /* a boolean, printed bare */
+	}
+	for (size_t i = 0; i < nkv; i++)
+		if (!kv[i])
+			return NULL;
+	return sc_node(c, YN_MAP, m, kv, nkv);
+}
+
 struct ynode *sc_op_map(struct sconv *c, const struct pmark *m, const char *op,
 			struct ynode **vals, size_t n)
 {
-	struct ynode *kv[2];
-
-	kv[0] = sc_str(c, m, op);
-	kv[1] = sc_node(c, YN_SEQ, m, vals, n);
-	if (!kv[0] || !kv[1])
-		return NULL;
-	return sc_node(c, YN_MAP, m, kv, 2);
-}
-
-struct ynode *sc_op_map_nocase(struct sconv *c, const struct pmark *m, const char *op,
-			       struct ynode **vals, size_t n)
-{
-	struct ynode *kv[4];
-
-	kv[0] = sc_str(c, m, op);
-	kv[1] = sc_node(c, YN_SEQ, m, vals, n);
-	kv[2] = sc_str(c, m, "nocase");
-	kv[3] = sc_str(c, m, "true");
-	if (!kv[0] || !kv[1] || !kv[2] || !kv[3])
-		return NULL;
-	kv[3]->plain = true; /* a boolean, printed bare */
-	return sc_node(c, YN_MAP, m, kv, 4);
+	return sc_str_op_map(c, m, op, vals, n, true);
 }
 
 /* ---- rules ---------------------------------------------------------------- */

@@ -496,6 +496,13 @@ def wait_until(cond, timeout, what):
         time.sleep(0.05)
 
 
+def matched_rules(e):
+    """(rule, action) of the rule that decided e and of each other rule that
+    matched it (its 'matches')."""
+    out = [(e["rule"], e["action"])] if e.get("rule") else []
+    return out + [(m["rule"], m["action"]) for m in e.get("matches", [])]
+
+
 def exec_event(dm, text, timeout=15):
     """The exec event whose argv holds text."""
     return dm.wait_for(lambda e: e["type"] == "exec" and text in e["exec"]["argv"],

@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from conftest import REPO, SYSGUARDCTL
+from conftest import REPO, SYSGUARDCTL, matched_rules
 from containers import ctr, podman_image  # noqa: F401 (fixtures)
 
 DEFAULT = os.path.join(REPO, "policies", "default.yaml")
@@ -36,16 +36,11 @@ def wait_ctr(daemon, name, pred, what, timeout=30):
                            what="%s in container %s" % (what, name), needle=name)
 
 
-def alerts(e, rule):
-    """rule alerted on e: it decided, or it is among the other rules that
-    matched (busybox's nc is also a shell connecting out, which is critical)."""
-    if e.get("rule") == rule and e["action"] == "alert":
-        return True
-    return any(m["rule"] == rule and m["action"] == "alert" for m in e.get("matches", []))
-
-
 def wait_alert(daemon, name, rule, timeout=30):
-    return wait_ctr(daemon, name, lambda e: alerts(e, rule), "alert %s" % rule, timeout=timeout)
+    """rule alerted: it decided, or it is among the other rules that matched
+    (busybox's nc is also a shell connecting out, which is critical)."""
+    return wait_ctr(daemon, name, lambda e: (rule, "alert") in matched_rules(e),
+                    "alert %s" % rule, timeout=timeout)
 
 
 def host_exec(daemon):

