@@ -73,6 +73,18 @@ struct sg_match {
 
 #define SG_MATCHES_MAX 8         /* other matching rules an event names */
 
+#define SG_CORR_GROUP_LEN 96     /* bytes of a correlation's group, NUL included */
+
+/* A correlation rule that held with this event (policy_corr.c). */
+struct sg_corr {
+	const char *rule_id;     /* NULL: none */
+	const char *kind;        /* "count", "distinct", "sequence" */
+	uint32_t count;          /* events, distinct values or steps in the window */
+	uint64_t window_ns;
+	uint64_t first_ns;       /* CLOCK_REALTIME of the first of them */
+	char group[SG_CORR_GROUP_LEN]; /* "proc.uid=1000", "process=812(nc)" */
+};
+
 struct sg_verdict {
 	enum sg_action action;
 	enum sg_severity severity;
@@ -80,6 +92,7 @@ struct sg_verdict {
 	uint8_t nmatches;        /* the other rules that matched, strongest first */
 	uint16_t matches_more;   /* and how many more than SG_MATCHES_MAX did */
 	struct sg_match matches[SG_MATCHES_MAX];
+	struct sg_corr corr;     /* the strongest correlation that held, if any */
 	bool enforced;           /* the action was carried out (a block that stopped it) */
 	const char *mechanism;   /* enforced: "cgroup", "fanotify" or "lsm" */
 	uint32_t repeat;         /* > 1: this event stands for that many identical ones */

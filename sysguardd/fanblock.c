@@ -538,7 +538,7 @@ static uint32_t judge(struct fanblock *f, const struct fb_req *r)
 		memset(ev.proc.comm, 0, sizeof(ev.proc.comm));
 		memcpy(ev.proc.comm, base, strnlen(base, sizeof(ev.proc.comm) - 1));
 	}
-	policy_eval(f->policy, &ev, f->o.pt);
+	policy_eval_probe(f->policy, &ev, f->o.pt);
 	if (ev.verdict.action == SG_ACT_BLOCK && ev.verdict.enforced && ev.verdict.mechanism &&
 	    strcmp(ev.verdict.mechanism, "fanotify") == 0) {
 		struct fb_denial *dn = new_denial(f);

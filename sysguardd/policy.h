@@ -69,13 +69,21 @@ struct policy_lineage {
 
 /*
  * Judge ev and fill ev->verdict (action, severity, rule_id pointing into p,
- * enforced, repeat = 1).  Returns the action.  Excluded events and events
+ * the other matches, a correlation that held, enforced, repeat = 1).  Returns the action.  Excluded events and events
  * judged 'allow' are not to be emitted.  Types the kernel does not produce
  * (marks, drops, ...) are always 'log' and not counted.  pt may be NULL.
  */
 int policy_eval(const struct policy *p, struct sg_event *ev, const struct proctable *pt);
 int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 			const struct policy_lineage *lineage);
+/*
+ * The same verdict without feeding correlation windows: for a judgement
+ * ahead of the event itself (a fanotify permission request), which the
+ * event's own judgement must not count twice.
+ */
+int policy_eval_probe(const struct policy *p, struct sg_event *ev, const struct proctable *pt);
+int policy_eval_probe_lineage(const struct policy *p, struct sg_event *ev,
+			      const struct policy_lineage *lineage);
 
 /* Dedup window of the policy ('defaults: {dedup_window: 2s}'), 0: no dedup. */
 uint64_t policy_dedup_window_ns(const struct policy *p);

@@ -199,39 +199,106 @@ static void put_condset(FILE *f, const struct pcondset *cs, int indent, bool das
 		free(sorted);
 }
 
-static void put_rule(FILE *f, const struct prule *r)
+/* events, except, match of a rule or a step; ind: the indent of the keys. */
+static void put_body(FILE *f, const struct prule *r, int ind, bool dash)
 {
 	const char *names[32];
 	int n;
 
-	fputs("  - id: ", f);
-	policy_put_scalar(f, r->id);
-	fprintf(f, "\n    action: %s\n    description: ", sg_action_name(r->action));
-	policy_put_scalar(f, r->description ? r->description : "");
-	fprintf(f, "\n    enabled: %s\n    events: [", r->enabled ? "true" : "false");
+	fprintf(f, "%*s%sevents: [", dash ? ind - 2 : ind, "", dash ? "- " : "");
 	n = policy_events_names(r->events, names, 32);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "%s%s", i ? ", " : "", names[i]);
 	fputs("]\n", f);
 	if (r->nexcept) {
-		fputs("    except:\n", f);
+		fprintf(f, "%*sexcept:\n", ind, "");
 		for (size_t i = 0; i < r->nexcept; i++)
-			put_condset(f, &r->except[i], 8, true);
+			put_condset(f, &r->except[i], ind + 4, true);
 	} else {
-		fputs("    except: []\n", f);
+		fprintf(f, "%*sexcept: []\n", ind, "");
 	}
+	if (r->nmatch == 1) {
+		fprintf(f, "%*smatch:\n", ind, "");
+		put_condset(f, &r->match[0], ind + 2, false);
+	} else if (r->nmatch > 1) {
+		fprintf(f, "%*smatch:\n", ind, "");
+		for (size_t i = 0; i < r->nmatch; i++)
+			put_condset(f, &r->match[i], ind + 4, true);
+	} else {
+		fprintf(f, "%*smatch: {}\n", ind, "");
+	}
+}
+
+/* Step s's keys of 'by' (fields only: a step's own), first line after "- " when dash. */
+static void put_by(FILE *f, const struct pcorr *k, size_t s, bool fields, int ind, bool dash)
+{
+	bool first = true;
+
+	fprintf(f, "%*s%sby: [", dash ? ind - 2 : ind, "", dash ? "- " : "");
+	for (size_t j = 0; j < k->nby; j++) {
+		const struct pcorr_by *b = &k->by[s * k->nby + j];
+
+		if (fields && b->field < 0)
+			continue;
+		fputs(first ? "" : ", ", f);
+		first = false;
+		if (b->field == PCORR_TREE || b->field == PCORR_PROCESS)
+			fputs(b->field == PCORR_TREE ? "tree" : "process", f);
+		else
+			fprintf(f, "%s%s", policy_fields[b->field].name, b->key ? b->key : "");
+	}
+	fputs("]\n", f);
+}
+
+/* A correlation: its 'correlate' mapping, its steps inside. */
+static void put_correlate(FILE *f, const struct policy *p, const struct prule *r)
+{
+	const struct pcorr *k = r->corr;
+	bool seq = k->spec.kind == CORR_ORDERED || k->spec.kind == CORR_ANY_ORDER;
+	size_t nfields = 0;
+
+	for (size_t j = 0; j < k->nby; j++)
+		nfields += k->by[j].field >= 0;
+	fputs("    correlate:\n", f);
+	if (k->nby)
+		put_by(f, k, 0, false, 6, false);
+	if (!seq) {
+		fprintf(f, "      count: %u\n", k->spec.threshold);
+		if (k->distinct >= 0)
+			fprintf(f, "      distinct: %s%s\n", policy_fields[k->distinct].name,
+				k->distinct_key ? k->distinct_key : "");
+		put_body(f, &p->rules[k->steps[0]], 6, false);
+	}
+	fprintf(f, "      groups: %u\n", k->spec.max_groups);
+	if (seq) {
+		fprintf(f, "      ordered: %s\n      sequence:\n",
+			k->spec.kind == CORR_ORDERED ? "true" : "false");
+		for (size_t s = 0; s < k->nsteps; s++) {
+			/* each step says its fields, which may differ from the first step's */
+			if (nfields)
+				put_by(f, k, s, true, 10, true);
+			put_body(f, &p->rules[k->steps[s]], 10, !nfields);
+		}
+	}
+	fputs("      window: ", f);
+	put_duration(f, k->spec.window_ns);
+	fputc('\n', f);
+}
+
+static void put_rule(FILE *f, const struct policy *p, const struct prule *r)
+{
+	fputs("  - id: ", f);
+	policy_put_scalar(f, r->id);
+	fprintf(f, "\n    action: %s\n", sg_action_name(r->action));
+	if (r->corr)
+		put_correlate(f, p, r);
+	fputs("    description: ", f);
+	policy_put_scalar(f, r->description ? r->description : "");
+	fprintf(f, "\n    enabled: %s\n", r->enabled ? "true" : "false");
+	if (!r->corr)
+		put_body(f, r, 4, false);
 	if (r->force)
 		fputs("    force: true\n", f);
-	if (r->nmatch == 1) {
-		fputs("    match:\n", f);
-		put_condset(f, &r->match[0], 6, false);
-	} else if (r->nmatch > 1) {
-		fputs("    match:\n", f);
-		for (size_t i = 0; i < r->nmatch; i++)
-			put_condset(f, &r->match[i], 8, true);
-	} else {
-		fputs("    match: {}\n", f);
-	}
 	fprintf(f, "    severity: %s\n    tags: [", sg_severity_name(r->severity));
 	for (size_t i = 0; i < r->ntags; i++) {
 		fputs(i ? ", " : "", f);
@@ -256,7 +323,8 @@ int policy_dump(const struct policy *p, FILE *f)
 	if (p->nrules) {
 		fputs("rules:\n", f);
 		for (size_t i = 0; i < p->nrules; i++)
-			put_rule(f, &p->rules[i]);
+			if (!p->rules[i].corr || p->rules[i].step < 0)
+				put_rule(f, p, &p->rules[i]);
 	} else {
 		fputs("rules: []\n", f);
 	}
@@ -364,6 +432,8 @@ static struct json_object *rule_json(const struct policy *p, size_t i)
 	}
 	q |= json_add(o, "hits", json_object_new_int64((int64_t)p->ctr->hits[i]));
 	q |= json_add(o, "events", ev);
+	if (r->corr && r->step >= 0)
+		q |= json_add(o, "step_of", json_object_new_string(p->rules[r->corr->rule].id));
 	if (q) {
 		json_object_put(o);
 		return NULL;

@@ -288,12 +288,35 @@ static void add_match(const struct policy *p, uint32_t *m, size_t *n, uint32_t i
 	m[k] = i;
 }
 
-int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
-			const struct policy_lineage *lineage)
+/* Correlations whose steps an event matched, fed after the scan. */
+#define FED_MAX 16
+
+struct fed {
+	struct pcorr *k;
+	uint32_t steps;
+};
+
+static void note_step(struct fed *fed, size_t *n, struct pcorr *k, int step)
+{
+	size_t i;
+
+	for (i = 0; i < *n && fed[i].k != k; i++)
+		;
+	if (i == *n) {
+		if (i == FED_MAX)
+			return; /* not reached: it takes FED_MAX correlations matching one event */
+		fed[(*n)++] = (struct fed){ .k = k };
+	}
+	fed[i].steps |= 1u << step;
+}
+
+static int eval(const struct policy *p, struct sg_event *ev, const struct policy_lineage *lineage,
+		bool feed)
 {
 	struct sg_verdict *vd = &ev->verdict;
-	uint32_t m[SG_MATCHES_MAX + 1], allow = UINT32_MAX;
-	size_t nm = 0;
+	uint32_t m[SG_MATCHES_MAX + 1], allow = UINT32_MAX, corr_rule = UINT32_MAX;
+	size_t nm = 0, nfed = 0;
+	struct fed fed[FED_MAX];
 	struct ectx c;
 
 	vd->action = SG_ACT_LOG;
@@ -304,6 +327,7 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 	vd->repeat = 1;
 	vd->nmatches = 0;
 	vd->matches_more = 0;
+	vd->corr.rule_id = NULL;
 	if (!sg_type_judged(ev->type))
 		return vd->action;
 	c.p = p;
@@ -361,11 +385,29 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 		if (except)
 			continue;
 		p->ctr->hits[i]++;
+		if (r->corr) { /* a step: it feeds its correlation instead */
+			if (feed)
+				note_step(fed, &nfed, r->corr, r->step);
+			continue;
+		}
 		if (r->action == SG_ACT_ALLOW) {
 			allow = i; /* silences the rules after it */
 			break;
 		}
 		add_match(p, m, &nm, i, &vd->matches_more);
+	}
+	for (size_t k = 0; k < nfed; k++) {
+		struct sg_corr held;
+		uint32_t i = fed[k].k->rule;
+
+		if (!policy_corr_feed(&c, fed[k].k, fed[k].steps, &held))
+			continue;
+		p->ctr->hits[i]++;
+		add_match(p, m, &nm, i, &vd->matches_more);
+		if (corr_rule == UINT32_MAX || stronger(p, i, corr_rule)) {
+			corr_rule = i;
+			vd->corr = held;
+		}
 	}
 	if (nm == 0 && allow == UINT32_MAX) {
 		p->ctr->defaulted++;
@@ -389,6 +431,18 @@ int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
 			.rule_id = o->id, .action = o->action, .severity = o->severity };
 	}
 	return vd->action;
+}
+
+int policy_eval_lineage(const struct policy *p, struct sg_event *ev,
+			const struct policy_lineage *lineage)
+{
+	return eval(p, ev, lineage, true);
+}
+
+int policy_eval_probe_lineage(const struct policy *p, struct sg_event *ev,
+			      const struct policy_lineage *lineage)
+{
+	return eval(p, ev, lineage, false);
 }
 
 uint64_t policy_dedup_window_ns(const struct policy *p)

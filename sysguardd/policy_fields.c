@@ -921,3 +921,67 @@ int policy_events_names(uint32_t mask, const char **names, size_t max)
 			names[n++] = event_name(i);
 	return (int)n;
 }
+
+size_t policy_ectx_ancestors(struct ectx *c, const struct proc_entry *const **ret)
+{
+	ancestors(c);
+	*ret = c->anc;
+	return (size_t)c->nanc;
+}
+
+size_t policy_field_string(struct ectx *c, enum pfield f, const char *key, char *buf,
+			   size_t size)
+{
+	const struct pfield_desc *fd = &policy_fields[f];
+	const char *v[PFIELD_STRS_MAX], *s = NULL;
+	struct addr_cidr cidr;
+	const uint8_t *a;
+	uint32_t num, bits;
+	size_t len = 0;
+	int n = -1, family;
+
+	buf[0] = '\0';
+	if (!(policy_field_events[f] & c->evmask))
+		return 0;
+	c->key = key;
+	switch (fd->kind) {
+	case PK_STR:
+		if (fd->get.strs(c, v))
+			s = v[0];
+		break;
+	case PK_ARGV:
+		s = fd->get.argv(c, true, &len);
+		if (s)
+			n = snprintf(buf, size, "%.*s", (int)len, s);
+		s = NULL;
+		break;
+	case PK_NUM:
+		if (fd->get.num(c, &num))
+			n = snprintf(buf, size, "%u", num);
+		break;
+	case PK_ADDR:
+		a = fd->get.addr(c, &family);
+		if (a) {
+			memset(&cidr, 0, sizeof(cidr));
+			cidr.family = family;
+			memcpy(cidr.addr, a, family == AF_INET ? 4 : 16);
+			cidr.prefix = family == AF_INET ? 32 : 128;
+			n = addr_format_cidr(&cidr, buf, size);
+		}
+		break;
+	case PK_ENUM:
+	case PK_BOOL:
+		bits = fd->get.bits(c);
+		for (int b = 0; b < 32 && !s; b++)
+			if (bits & (1u << b))
+				s = fd->kind == PK_BOOL ? (b ? "true" : "false") : policy_enum_name(f, b);
+		break;
+	}
+	if (s)
+		n = snprintf(buf, size, "%s", s);
+	if (n < 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n < size ? (size_t)n : size - 1;
+}

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "addr.h"
+#include "correlate.h"
 #include "sg_limits.h"
 #include "policy.h"
 
@@ -230,6 +231,8 @@ struct pcondset {
 	struct pmark mark;
 };
 
+struct pcorr;
+
 struct prule {
 	const char *id;
 	const char *description;
@@ -249,6 +252,34 @@ struct prule {
 	const char *reason;      /* why none does, NULL when one does */
 	size_t ntags;
 	const char **tags;       /* sorted, unique */
+	/* correlations (policy_corr.c): the rule itself (step -1), or one of its steps */
+	struct pcorr *corr;
+	int step;
+};
+
+/* A key of a correlation's 'by': a field, or the process, or its tree. */
+#define PCORR_PROCESS (-1)
+#define PCORR_TREE (-2)
+
+struct pcorr_by {
+	int field;               /* enum pfield, PCORR_PROCESS or PCORR_TREE */
+	const char *key;         /* keyed fields: the key */
+};
+
+/*
+ * A correlation rule: steps (rules of their own, 'ID#1'..., action log,
+ * which feed it instead of matching) and a window over their events.
+ */
+struct pcorr {
+	uint32_t rule;           /* the correlation's rule */
+	struct corr_spec spec;
+	int distinct;            /* CORR_DISTINCT: the field; else -1 */
+	const char *distinct_key;
+	size_t nsteps, nby;
+	uint32_t *steps;         /* the steps' rules, in order */
+	struct pcorr_by *by;     /* nby keys per step: step s's at by[s * nby] */
+	bool tree;               /* a key is PCORR_TREE */
+	struct corr_table *t;    /* the windows: the policy's mutable state */
 };
 
 struct policy_counters {
@@ -288,9 +319,33 @@ struct policy {
 	uint32_t *by_type[SG_EV_MAX];
 	size_t nby_type[SG_EV_MAX];
 	struct pindex index[SG_EV_MAX];
-	struct policy_counters *ctr; /* the only mutable part while in use */
+	struct policy_counters *ctr; /* mutable while in use, with the windows (corrs) */
+	size_t ncorr;
+	struct pcorr **corrs;
 	struct pregex *regexes;  /* to regfree() */
 };
+
+/*
+ * Correlations (policy_corr.c).  The rule mapping v has 'correlate': parse
+ * it into rule (the correlation) and push its steps after it; -EINVAL.
+ */
+struct px;
+int policy_corr_parse(struct px *x, const struct ynode *v, struct prule *rule);
+/* After the rules have their places: link steps and correlations, make the windows. */
+int policy_corr_compile(struct px *x, struct policy *p);
+void policy_corr_free(struct policy *p);
+/*
+ * Feed correlation k with an event (c) that matched the steps in mask; true
+ * when k holds (out filled).  Allocates nothing.
+ */
+struct sg_corr;
+bool policy_corr_feed(struct ectx *c, struct pcorr *k, uint32_t steps, struct sg_corr *out);
+
+/* A field's value as text (the first for fields with several): its length; 0 none. */
+size_t policy_field_string(struct ectx *c, enum pfield f, const char *key, char *buf,
+			   size_t size);
+/* The ancestors of the event's process (parent first): how many. */
+size_t policy_ectx_ancestors(struct ectx *c, const struct proc_entry *const **ret);
 
 /* The slot of a program name in an event type's index; NULL: none. */
 const struct pislot *policy_index_find(const struct pindex *ix, const char *name, size_t len);

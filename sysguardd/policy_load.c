@@ -254,6 +254,8 @@ static int compile(struct px *x)
 		p->rules[i] = *(struct prule *)x->rules.v[i];
 	for (size_t i = 0; i < p->nexclude; i++)
 		p->exclude[i] = *(struct pcondset *)x->excl.v[i];
+	if (policy_corr_compile(x, p) < 0)
+		return x->fatal;
 	for (int t = 1; t < SG_EV_MAX; t++) {
 		uint32_t bits = 1u << t;
 
@@ -379,6 +381,7 @@ void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
+	policy_corr_free(p);
 	for (struct pregex *pr = p->regexes; pr; pr = pr->next) {
 		for (size_t i = 0; i < pr->n; i++)
 			regfree(&pr->res[i]);

@@ -81,6 +81,9 @@ void px_parse_lists(struct px *x, const struct ynode *v);
 int px_parse_condset(struct px *x, const struct ynode *v, uint32_t events, const char *what,
 		     bool allow_empty, struct pcondset *out);
 
+/* A rule's (or a correlation step's) 'events', 'match' and 'except' of mapping v (policy_rule.c). */
+int px_parse_body(struct px *x, const struct ynode *v, struct prule *rule);
+
 /* The passes over a document (policy_rule.c). */
 void px_pass1(struct px *x, const struct pfile *f); /* shape, version, lists, defaults */
 void px_pass2(struct px *x, const struct pfile *f); /* exclusions, rules, Sigma files */

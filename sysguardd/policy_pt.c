@@ -24,3 +24,10 @@ int policy_eval(const struct policy *p, struct sg_event *ev, const struct procta
 
 	return policy_eval_lineage(p, ev, pt ? &l : NULL);
 }
+
+int policy_eval_probe(const struct policy *p, struct sg_event *ev, const struct proctable *pt)
+{
+	struct policy_lineage l = { .get = pt_get, .parent = pt_parent, .arg = (void *)pt };
+
+	return policy_eval_probe_lineage(p, ev, pt ? &l : NULL);
+}

@@ -91,80 +91,16 @@ static int parse_strlist(struct px *x, const struct ynode *v, const char *what, 
 	return 0;
 }
 
-static const char *const rule_keys[] = {
-	"id", "description", "events", "match", "except", "exceptions", "action", "severity",
-	"tags", "enabled", "force", NULL,
-};
-
-static int parse_rule(struct px *x, const struct ynode *v)
+int px_parse_body(struct px *x, const struct ynode *v, struct prule *rule)
 {
-	const struct ynode *id, *events, *match, *except, *action, *sev, *tags, *en, *desc, *force;
-	struct prule *rule;
+	const struct ynode *events, *match, *except;
 	int r = 0, q;
 
-	if (!px_expect(x, v, YN_MAP, "a rule"))
-		return -EINVAL;
-	rule = px_alloc(x, sizeof(*rule));
-	if (!rule)
-		return x->fatal;
-	rule->mark = v->mark;
-	for (size_t i = 0; i < v->n; i += 2) {
-		const char *k = v->items[i]->str;
-		bool known = false;
-
-		for (size_t j = 0; rule_keys[j]; j++)
-			known |= strcmp(k, rule_keys[j]) == 0;
-		if (!known) {
-			px_err(x, v->items[i], "unknown key '%s' in a rule (expected %s)", k,
-			       "id, description, events, match, except, action, severity, tags, "
-			       "enabled, force");
-			r = -EINVAL;
-		}
-	}
-	id = policy_ymap_get(v, "id");
 	events = policy_ymap_get(v, "events");
 	match = policy_ymap_get(v, "match");
 	except = policy_ymap_get(v, "except");
 	if (!except)
 		except = policy_ymap_get(v, "exceptions");
-	else if (policy_ymap_get(v, "exceptions")) {
-		px_err(x, v, "a rule has 'except' and 'exceptions'; use one");
-		r = -EINVAL;
-	}
-	action = policy_ymap_get(v, "action");
-	sev = policy_ymap_get(v, "severity");
-	tags = policy_ymap_get(v, "tags");
-	en = policy_ymap_get(v, "enabled");
-	desc = policy_ymap_get(v, "description");
-	force = policy_ymap_get(v, "force");
-
-	if (!id) {
-		px_err(x, v, "a rule without 'id'");
-		r = -EINVAL;
-	} else if (px_expect(x, id, YN_SCALAR, "'id'")) {
-		if (!px_valid_name(id->str, SG_POLICY_ID_MAX, true)) {
-			px_err(x, id, "bad rule id '%s' (1 to %d of A-Z a-z 0-9 _ - . :)", id->str,
-			       SG_POLICY_ID_MAX);
-			r = -EINVAL;
-		} else {
-			for (size_t i = 0; i < x->rules.n; i++) {
-				const struct prule *o = x->rules.v[i];
-
-				if (o->id && strcmp(o->id, id->str) == 0) {
-					px_err(x, id, "duplicate rule id '%s' (first at %s:%u:%u)",
-					       id->str, o->mark.file, o->mark.line, o->mark.col);
-					r = -EINVAL;
-				}
-			}
-			rule->id = px_strdup(x, id->str);
-		}
-	} else {
-		r = -EINVAL;
-	}
-	if (desc && px_expect(x, desc, YN_SCALAR, "'description'"))
-		rule->description = px_strdup(x, desc->str);
-	else if (desc)
-		r = -EINVAL;
 	if (!events) {
 		px_err(x, v, "rule '%s' has no 'events'", rule->id ? rule->id : "?");
 		r = -EINVAL;
@@ -212,6 +148,95 @@ static int parse_rule(struct px *x, const struct ynode *v)
 				r = q;
 		}
 	}
+	return x->fatal ? x->fatal : r;
+}
+
+static const char *const rule_keys[] = {
+	"id", "description", "events", "match", "except", "exceptions", "action", "severity",
+	"tags", "enabled", "force", "correlate", NULL,
+};
+
+static int parse_rule(struct px *x, const struct ynode *v)
+{
+	const struct ynode *id, *events, *match, *except, *action, *sev, *tags, *en, *desc, *force;
+	const struct ynode *corr;
+	struct prule *rule;
+	int r = 0, q;
+
+	if (!px_expect(x, v, YN_MAP, "a rule"))
+		return -EINVAL;
+	rule = px_alloc(x, sizeof(*rule));
+	if (!rule)
+		return x->fatal;
+	rule->mark = v->mark;
+	for (size_t i = 0; i < v->n; i += 2) {
+		const char *k = v->items[i]->str;
+		bool known = false;
+
+		for (size_t j = 0; rule_keys[j]; j++)
+			known |= strcmp(k, rule_keys[j]) == 0;
+		if (!known) {
+			px_err(x, v->items[i], "unknown key '%s' in a rule (expected %s)", k,
+			       "id, description, events, match, except, action, severity, tags, "
+			       "enabled, force, correlate");
+			r = -EINVAL;
+		}
+	}
+	id = policy_ymap_get(v, "id");
+	events = policy_ymap_get(v, "events");
+	match = policy_ymap_get(v, "match");
+	except = policy_ymap_get(v, "except");
+	if (!except)
+		except = policy_ymap_get(v, "exceptions");
+	else if (policy_ymap_get(v, "exceptions")) {
+		px_err(x, v, "a rule has 'except' and 'exceptions'; use one");
+		r = -EINVAL;
+	}
+	action = policy_ymap_get(v, "action");
+	sev = policy_ymap_get(v, "severity");
+	tags = policy_ymap_get(v, "tags");
+	en = policy_ymap_get(v, "enabled");
+	desc = policy_ymap_get(v, "description");
+	force = policy_ymap_get(v, "force");
+	corr = policy_ymap_get(v, "correlate");
+
+	if (!id) {
+		px_err(x, v, "a rule without 'id'");
+		r = -EINVAL;
+	} else if (px_expect(x, id, YN_SCALAR, "'id'")) {
+		if (!px_valid_name(id->str, SG_POLICY_ID_MAX, true)) {
+			px_err(x, id, "bad rule id '%s' (1 to %d of A-Z a-z 0-9 _ - . :)", id->str,
+			       SG_POLICY_ID_MAX);
+			r = -EINVAL;
+		} else {
+			for (size_t i = 0; i < x->rules.n; i++) {
+				const struct prule *o = x->rules.v[i];
+
+				if (o->id && strcmp(o->id, id->str) == 0) {
+					px_err(x, id, "duplicate rule id '%s' (first at %s:%u:%u)",
+					       id->str, o->mark.file, o->mark.line, o->mark.col);
+					r = -EINVAL;
+				}
+			}
+			rule->id = px_strdup(x, id->str);
+		}
+	} else {
+		r = -EINVAL;
+	}
+	if (desc && px_expect(x, desc, YN_SCALAR, "'description'"))
+		rule->description = px_strdup(x, desc->str);
+	else if (desc)
+		r = -EINVAL;
+	if (corr) {
+		if (events || match || except) {
+			px_err(x, events ? events : match ? match : except,
+			       "a correlation rule has 'events', 'match' and 'except' in its steps "
+			       "under 'correlate', not beside it");
+			r = -EINVAL;
+		}
+	} else if (px_parse_body(x, v, rule) < 0) {
+		r = -EINVAL;
+	}
 	rule->severity = x->p->def_severity;
 	if (sev) {
 		q = sev->type == YN_SCALAR ? sg_severity_from_name(sev->str) : -EINVAL;
@@ -253,6 +278,12 @@ static int parse_rule(struct px *x, const struct ynode *v)
 			rule->action = q;
 		}
 	}
+	if (corr && action && (rule->action == SG_ACT_BLOCK || rule->action == SG_ACT_ALLOW)) {
+		px_err(x, action, "a correlation rule's action is log or alert: it holds after "
+				  "its events have happened, too late to %s them",
+		       rule->action == SG_ACT_BLOCK ? "block" : "allow");
+		r = -EINVAL;
+	}
 	/* Block rules no enforcer can carry out are reported, never refused. */
 	if (r == 0 && rule->action == SG_ACT_BLOCK && rule->enabled) {
 		const char *why;
@@ -277,7 +308,9 @@ static int parse_rule(struct px *x, const struct ynode *v)
 	q = pvec_push(&x->rules, rule);
 	if (q < 0)
 		return x->fatal = q;
-	return r;
+	if (corr && r == 0)
+		r = policy_corr_parse(x, corr, rule);
+	return x->fatal ? x->fatal : r;
 }
 
 static int parse_duration(const char *s, uint64_t *ret)
