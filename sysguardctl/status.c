@@ -207,6 +207,13 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 		       (int)json_object_array_length(rules) : json_object_get_int(rules));
 		if (kf && *kf)
 			printf("%-11s%s\n", "in kernel:", kf);
+		if (ctl_get(pol, "correlation"))
+			printf("%-11s%lld rules, %lld groups, %lld held, %lld evictions\n",
+			       "correlate:",
+			       (long long)json_object_get_int64(ctl_get(pol, "correlation.rules")),
+			       (long long)json_object_get_int64(ctl_get(pol, "correlation.groups")),
+			       (long long)json_object_get_int64(ctl_get(pol, "correlation.fired")),
+			       (long long)json_object_get_int64(ctl_get(pol, "correlation.evictions")));
 	}
 	if (ctl_get(r, "enforcement")) {
 		if (json_object_get_boolean(ctl_get(r, "enforcement.available")))

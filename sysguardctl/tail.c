@@ -212,6 +212,17 @@ static void print_human(struct ctl *ctl, struct json_object *ev)
 		if (n)
 			printf(" (%zu other rule%s)", n, n == 1 ? "" : "s");
 	}
+	if (ctl_get(ev, "correlation")) {
+		/* the correlation that held: how many in which window, for whom */
+		struct json_object *k = ctl_get(ev, "correlation");
+		const char *kind = str_or(k, "kind", "count");
+
+		printf(" {%s: %d %s in %gs, %s}", str_or(k, "rule", "?"),
+		       json_object_get_int(ctl_get(k, "count")),
+		       !strcmp(kind, "sequence") ? "steps" : !strcmp(kind, "distinct") ? "values" :
+		       "events", json_object_get_int64(ctl_get(k, "window_ms")) / 1000.0,
+		       str_or(k, "group", "?"));
+	}
 	printf("\n");
 }
 

@@ -168,6 +168,20 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 	JADD(pol, "rules", json_object_new_int64(policy ? (int64_t)policy_rule_count(policy) : 0));
 	JADD(pol, "loaded_at", json_object_new_int64(verdict_policy_loaded_at(d->verdict)));
 	JADD(pol, "kernel_filter", json_object_new_string(verdict_kfilter_desc(d->verdict)));
+	if (policy) {
+		struct policy_stats ps;
+
+		policy_stats(policy, &ps);
+		if (ps.corr_rules) {
+			struct json_object *co = json_object_new_object();
+
+			JADD(co, "rules", json_object_new_uint64(ps.corr_rules));
+			JADD(co, "groups", json_object_new_uint64(ps.corr_groups));
+			JADD(co, "fired", json_object_new_uint64(ps.corr_fired));
+			JADD(co, "evictions", json_object_new_uint64(ps.corr_evictions));
+			JADD(pol, "correlation", co);
+		}
+	}
 	JADD(out, "policy", pol);
 	JADD(enf, "available", json_object_new_boolean(enforce != NULL));
 	if (enforce) {

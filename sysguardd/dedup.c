@@ -151,6 +151,7 @@ static void save(struct dslot *s, const struct sg_event *ev)
 	dedup_keep_str(&k, &e->verdict.rule_id, true);
 	for (size_t i = 0; i < e->verdict.nmatches; i++)
 		dedup_keep_str(&k, &e->verdict.matches[i].rule_id, false);
+	dedup_keep_str(&k, &e->verdict.corr.rule_id, false);
 	dedup_keep_str(&k, &e->ctr.id, true);
 	if (t->dedup_keep)
 		t->dedup_keep(&k, e); /* its strings, and the exe where it matters */

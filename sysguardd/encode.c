@@ -359,6 +359,29 @@ int encode_event(const struct sg_event *ev, const struct encode_ctx *ctx, char *
 			jw_uint(&w, ev->verdict.matches_more);
 		}
 	}
+	if (ev->verdict.corr.rule_id) {
+		/* the correlation that held with this event: its group and window */
+		const struct sg_corr *k = &ev->verdict.corr;
+		char first[40];
+
+		jw_key(&w, "correlation");
+		jw_obj_open(&w);
+		jw_key(&w, "rule");
+		jw_str(&w, k->rule_id);
+		jw_key(&w, "kind");
+		jw_name(&w, k->kind);
+		jw_key(&w, "group");
+		jw_str(&w, k->group);
+		jw_key(&w, "count");
+		jw_uint(&w, k->count);
+		jw_key(&w, "window_ms");
+		jw_uint(&w, k->window_ns / 1000000ull);
+		if (encode_time(first, sizeof(first), k->first_ns) > 0) {
+			jw_key(&w, "first_time");
+			jw_str(&w, first);
+		}
+		jw_obj_close(&w);
+	}
 
 	if (type && type->kernel) {
 		proc_obj(&w, ev, type, ctx && ctx->pt ? proctable_get(ctx->pt, ev->proc.ppid) : NULL,

@@ -204,7 +204,16 @@ int journal_format_message(const struct sg_event *ev, char *buf, size_t len)
 			if (ev->verdict.matches[i].action >= SG_ACT_ALERT)
 				sg_msg_add(&m, "%s%s", also++ ? ", " : " (also ",
 					   sg_msg_or(ev->verdict.matches[i].rule_id, "?"));
-		sg_msg_add(&m, "%s: ", also ? ")" : "");
+		sg_msg_add(&m, "%s", also ? ")" : "");
+		if (ev->verdict.corr.rule_id)
+			sg_msg_add(&m, " [%s: %u %s in %llus, %s]", ev->verdict.corr.rule_id,
+				   ev->verdict.corr.count,
+				   !strcmp(sg_msg_or(ev->verdict.corr.kind, ""), "sequence") ? "steps" :
+				   !strcmp(sg_msg_or(ev->verdict.corr.kind, ""), "distinct") ?
+				   "values" : "events",
+				   (unsigned long long)(ev->verdict.corr.window_ns / 1000000000ull),
+				   sg_msg_or(ev->verdict.corr.group, "?"));
+		sg_msg_add(&m, ": ");
 	} else {
 		sg_msg_add(&m, "%s: ", act);
 	}
@@ -287,6 +296,11 @@ void journal_publish(void *ctx, const struct sg_event *ev, const char *json, siz
 			sg_msg_add(&ml, "%s%s", i ? " " : "",
 				   sg_msg_or(ev->verdict.matches[i].rule_id, "?"));
 		journal_add(&e, "SYSGUARD_MATCHES", "%s", rules);
+	}
+	if (ev->verdict.corr.rule_id) {
+		journal_add(&e, "SYSGUARD_CORRELATION", "%s", ev->verdict.corr.rule_id);
+		journal_add_str(&e, "SYSGUARD_CORRELATION_GROUP", ev->verdict.corr.group);
+		journal_add(&e, "SYSGUARD_CORRELATION_COUNT", "%u", ev->verdict.corr.count);
 	}
 	if (ev->verdict.severity != SG_SEV_NONE)
 		journal_add(&e, "SYSGUARD_SEVERITY", "%s", sg_severity_name(ev->verdict.severity));

@@ -361,6 +361,15 @@ static void render_policy(struct mw *w, const struct policy *p)
 	mw_family(w, "sysguard_policy_defaulted_total", "counter",
 		  "Judged events matched by no rule of the policy in force.");
 	mw_u64(w, "sysguard_policy_defaulted_total", NULL, ps.defaulted);
+	if (!ps.corr_rules)
+		return;
+	mw_family(w, "sysguard_correlation_groups", "gauge",
+		  "Groups the correlation rules of the policy in force keep windows for.");
+	mw_u64(w, "sysguard_correlation_groups", NULL, ps.corr_groups);
+	mw_family(w, "sysguard_correlation_evictions_total", "counter",
+		  "Correlation groups given up within their window for want of room "
+		  "(the rule's 'groups'); what they had counted is lost.");
+	mw_u64(w, "sysguard_correlation_evictions_total", NULL, ps.corr_evictions);
 }
 
 /* The file, journal and subscriber outputs, from the pipeline's sinks' own counters. */

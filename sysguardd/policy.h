@@ -218,6 +218,11 @@ struct policy_stats {
 	uint64_t evaluated;      /* kernel events judged */
 	uint64_t excluded;       /* of those, matched by 'exclude' */
 	uint64_t defaulted;      /* of those, matched by no rule */
+	/* correlation rules (all of them together) */
+	uint64_t corr_rules;
+	uint64_t corr_groups;    /* groups in use */
+	uint64_t corr_fired;     /* times one held */
+	uint64_t corr_evictions; /* groups given up within their window for want of room */
 };
 
 void policy_stats(const struct policy *p, struct policy_stats *ret);

@@ -466,6 +466,17 @@ int policy_to_json(const struct policy *p, struct json_object **ret)
 		r |= json_add(stats, "evaluated", json_object_new_int64((int64_t)c->evaluated));
 		r |= json_add(stats, "excluded", json_object_new_int64((int64_t)c->excluded));
 		r |= json_add(stats, "defaulted", json_object_new_int64((int64_t)c->defaulted));
+		if (p->ncorr) {
+			struct policy_stats ps;
+
+			policy_stats(p, &ps);
+			r |= json_add(stats, "correlation_groups",
+				      json_object_new_int64((int64_t)ps.corr_groups));
+			r |= json_add(stats, "correlation_fired",
+				      json_object_new_int64((int64_t)ps.corr_fired));
+			r |= json_add(stats, "correlation_evictions",
+				      json_object_new_int64((int64_t)ps.corr_evictions));
+		}
 	}
 	r |= json_add(o, "source", json_object_new_string(p->source));
 	r |= json_add(o, "rules", rules);

@@ -556,6 +556,15 @@ void policy_stats(const struct policy *p, struct policy_stats *ret)
 	*ret = (struct policy_stats){ .evaluated = p->ctr->evaluated,
 				      .excluded = p->ctr->excluded,
 				      .defaulted = p->ctr->defaulted };
+	for (size_t i = 0; i < p->ncorr; i++) {
+		struct corr_stats cs;
+
+		corr_table_stats(p->corrs[i]->t, &cs);
+		ret->corr_rules++;
+		ret->corr_groups += cs.groups;
+		ret->corr_fired += cs.fired;
+		ret->corr_evictions += cs.evictions;
+	}
 }
 
 void policy_carry_counters(struct policy *newp, const struct policy *old)
