@@ -61,6 +61,9 @@ void policy_put_scalar(FILE *f, const char *s);
 /* Parse text into *ret (NULL for an empty document); errors go into d. */
 int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_t len,
 		      struct ynode **ret, struct policy_diag *d);
+/* Every document of text ('---' between them): *ret is a sequence of their roots. */
+int policy_yaml_parse_docs(struct arena *a, const char *file, const char *text, size_t len,
+			   struct ynode **ret, struct policy_diag *d);
 
 /* Fields a condition can test. */
 enum pfield {

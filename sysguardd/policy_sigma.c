@@ -23,7 +23,8 @@ static void put_scalar(FILE *f, const char *s)
 static void put_flow(FILE *f, const struct ynode *n)
 {
 	if (n->type == YN_SCALAR) {
-		if (n->plain && strcmp(n->str, "true") == 0) /* nocase's value: a boolean */
+		/* booleans (nocase, ordered) */
+		if (n->plain && (!strcmp(n->str, "true") || !strcmp(n->str, "false")))
 			fputs(n->str, f);
 		else
 			put_scalar(f, n->str);
@@ -105,6 +106,12 @@ int policy_sigma_import(const char *path, const struct policy_sigma_opts *o, FIL
 	      "# strings without regard to case; these rules compare them as written.\n"
 	      "version: 1\n", out);
 	r = sload_path(&l, path, &m, 0);
+	if (r != -ENOMEM) {
+		int q = sload_finish(&l);
+
+		if (q < 0)
+			r = q;
+	}
 	if (im.n == 0)
 		fputs("rules: []\n", out);
 	if (st)
@@ -132,6 +139,12 @@ int policy_sigma_text(const char *name, const char *text, size_t len,
 	fputs("version: 1\n", im.out);
 	fname = policy_arena_strndup(&a, name, strlen(name));
 	r = fname ? sload_text(&l, fname, text, len) : -ENOMEM;
+	if (r != -ENOMEM) {
+		int q = sload_finish(&l);
+
+		if (q < 0)
+			r = q;
+	}
 	if (im.n == 0)
 		fputs("rules: []\n", im.out);
 	if (fclose(im.out) != 0 && r == 0)

@@ -432,6 +432,24 @@ static const struct sfield *find_sfield(struct sconv *c, const char *name, size_
 	return NULL;
 }
 
+const char *sc_field_name(enum scat cat, const char *sigma, const char **why)
+{
+	struct sconv c = { .cat = cat };
+	const struct sfield *f;
+	bool known;
+
+	f = find_sfield(&c, sigma, strlen(sigma), &known);
+	if (!f) {
+		*why = known ? "not in this rule's log source" : "not a field this build knows";
+		return NULL;
+	}
+	if (f->kind == SK_REFUSED || f->kind == SK_INITIATED || !f->field) {
+		*why = f->kind == SK_REFUSED ? f->field : "not a value events carry";
+		return NULL;
+	}
+	return f->field;
+}
+
 /* One "Field|mod|mod: value(s)" of a mapping; *cond NULL when it always holds. */
 static int field_cond(struct sconv *c, const struct ynode *key, const struct ynode *val,
 		      struct sfc *out)

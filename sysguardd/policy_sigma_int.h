@@ -123,6 +123,16 @@ int sc_condition(struct sconv *c, const struct ynode *cond, struct sx **ret);
 /* The disjunctive normal form of x (negated when neg) into out. */
 int sc_dnf(struct sconv *c, const struct sx *x, bool neg, struct terms *out);
 
+/* A converted Sigma rule, kept until the load ends (correlations may name it). */
+struct sbase {
+	const char *sid, *name;  /* its Sigma id and name, NULL when none */
+	const char *title;
+	enum scat cat;
+	struct ynode **rules;    /* the policy rules it became */
+	size_t n;
+	bool hidden;             /* a correlation uses it and does not 'generate' it */
+};
+
 /* One conversion run (files, or a policy's 'sigma' key): options, where rules go, counts. */
 struct sload {
 	const struct policy_sigma_opts *o;
@@ -137,7 +147,29 @@ struct sload {
 	} ids;
 	struct policy_sigma_stats st;
 	int fatal;
+	struct sbase *base;      /* converted rules, in the order read */
+	size_t nbase, capbase;
+	const struct ynode **corr; /* correlation rules, converted when the load ends */
+	size_t ncorr, capcorr;
 };
+
+/* Keep the n rules c became (sid: its Sigma id) until sload_finish(): 0 or -ENOMEM. */
+int sload_keep(struct sload *l, struct sconv *c, const char *sid, struct ynode **rules,
+	       size_t n);
+/* A correlation rule (a document with 'correlation'), for sload_finish(). */
+int sload_defer(struct sload *l, const struct ynode *root);
+/*
+ * The end of a load: convert the correlation rules against the rules read
+ * (policy_sigma_corr.c), then hand every rule to l->fn in order.
+ */
+int sload_finish(struct sload *l);
+
+const char *sc_level_severity(const char *level);
+void sc_make_id(const char *src, char *buf, size_t max);
+/* Whether id was seen in this load (and remember it). */
+bool sc_id_seen(struct sload *l, const char *id);
+/* The policy field a Sigma field is for category cat, or NULL with why. */
+const char *sc_field_name(enum scat cat, const char *sigma, const char **why);
 
 /*
  * Convert one Sigma rule (one YAML document) and hand its rules to l->fn

@@ -27,16 +27,17 @@ static void diag_as_warnings(struct policy_diag *d, const struct policy_diag *sr
 	}
 }
 
+static int convert_doc(struct sload *l, const char *name, const struct ynode *root);
+
 int sload_text(struct sload *l, const char *name, const char *text, size_t len)
 {
 	struct policy_diag yd;
 	struct ynode *root = NULL;
-	struct sconv *c;
 	int r;
 
 	l->st.files++;
 	policy_diag_init(&yd);
-	r = policy_yaml_parse(l->a, name, text, len, &root, &yd);
+	r = policy_yaml_parse_docs(l->a, name, text, len, &root, &yd);
 	if (r == -ENOMEM) {
 		policy_diag_fini(&yd);
 		return r;
@@ -49,8 +50,28 @@ int sload_text(struct sload *l, const char *name, const char *text, size_t len)
 		return 0;
 	}
 	policy_diag_fini(&yd);
-	if (!root)
-		return 0; /* empty */
+	/* every document: a rule, or a correlation of rules converted when the load ends */
+	for (size_t i = 0; i < root->n; i++) {
+		const struct ynode *doc = root->items[i];
+
+		if (doc->type == YN_MAP && policy_ymap_get(doc, "correlation")) {
+			l->st.sigma++;
+			r = sload_defer(l, doc);
+		} else {
+			r = convert_doc(l, name, doc);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One rule of a file. */
+static int convert_doc(struct sload *l, const char *name, const struct ynode *root)
+{
+	struct sconv *c;
+	int r;
+
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -160,6 +181,8 @@ int sload_path(struct sload *l, const char *path, const struct pmark *m, int dep
 
 void sload_fini(struct sload *l)
 {
+	free(l->base);
+	free(l->corr);
 	for (size_t i = 0; i < l->ids.n; i++)
 		free(l->ids.v[i]);
 	free(l->ids.v);
@@ -266,6 +289,12 @@ int policy_sigma_load(struct arena *a, struct arena *keep, const char *policy_fi
 		}
 		q = sload_path(&l, full, &p->mark, 0);
 		free(full);
+		if (q < 0)
+			r = q;
+	}
+	if (r != -ENOMEM) {
+		int q = sload_finish(&l);
+
 		if (q < 0)
 			r = q;
 	}

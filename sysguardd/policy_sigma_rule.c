@@ -272,7 +272,7 @@ static int add_products(struct sconv *c, uint64_t pos, struct nlist *sets, bool 
 	return 0;
 }
 
-static const char *level_severity(const char *level)
+const char *sc_level_severity(const char *level)
 {
 	static const char *const map[][2] = {
 		{ "informational", "info" }, { "low", "low" }, { "medium", "medium" },
@@ -286,7 +286,7 @@ static const char *level_severity(const char *level)
 }
 
 /* The rule id: sigma:ID, the Sigma id or else the title, in the id alphabet. */
-static void make_id(const char *src, char *buf, size_t max)
+void sc_make_id(const char *src, char *buf, size_t max)
 {
 	size_t n = 0;
 
@@ -301,7 +301,7 @@ static void make_id(const char *src, char *buf, size_t max)
 	}
 	buf[n] = '\0';
 }
-static bool id_seen(struct sload *l, const char *id)
+bool sc_id_seen(struct sload *l, const char *id)
 {
 	for (size_t i = 0; i < l->ids.n; i++)
 		if (strcmp(l->ids.v[i], id) == 0)
@@ -347,8 +347,6 @@ int sload_convert(struct sload *l, struct sconv *c)
 		return sc_refuse(c, root, "no 'detection' mapping");
 	if (!ls || ls->type != YN_MAP)
 		return sc_refuse(c, root, "no 'logsource' mapping");
-	if (policy_ymap_get(root, "correlation"))
-		return sc_refuse(c, root, "correlation rules are not supported");
 	/* the log source */
 	v = policy_ymap_get(ls, "product");
 	if (!v || v->type != YN_SCALAR || strcmp(v->str, "linux") != 0)
@@ -374,7 +372,7 @@ int sload_convert(struct sload *l, struct sconv *c)
 					 ls->items[i]->str);
 	/* level, action */
 	lvl = level && level->type == YN_SCALAR ? level->str : "medium";
-	sev = level_severity(lvl);
+	sev = sc_level_severity(lvl);
 	if (!sev)
 		return sc_refuse(c, level, "unknown level '%s'", lvl);
 	action = l->o->action[sg_severity_from_name(sev)];
@@ -424,8 +422,8 @@ int sload_convert(struct sload *l, struct sconv *c)
 				for (size_t j = 0; j < c->ids[k].nalts; j++)
 					if (c->ids[k].alts[j].n == 0)
 						t->pos[i] = t->neg[i] = ~0ull;
-	make_id(sid && sid->type == YN_SCALAR ? sid->str : title->str, base, SG_POLICY_ID_MAX - 3);
-	if (id_seen(l, base)) {
+	sc_make_id(sid && sid->type == YN_SCALAR ? sid->str : title->str, base, SG_POLICY_ID_MAX - 3);
+	if (sc_id_seen(l, base)) {
 		r = sc_refuse(c, sid ? sid : title, "a rule with id '%s' was loaded before", base);
 		goto out;
 	}
@@ -570,12 +568,8 @@ int sload_convert(struct sload *l, struct sconv *c)
 				break;
 		}
 		if (r == 0 && !c->fatal)
-			for (size_t i = 0; i < k; i++) {
-				r = l->fn(l->arg, out_rules[i]);
-				if (r < 0)
-					break;
-				l->st.rules++;
-			}
+			r = sload_keep(l, c, sid && sid->type == YN_SCALAR ? sid->str : NULL,
+				       out_rules, k);
 	}
 out:
 	free(grouped);

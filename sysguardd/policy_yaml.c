@@ -201,10 +201,12 @@ static int add_child(struct frame *parent, struct ynode *child, struct policy_di
 	return frame_push_child(parent, child);
 }
 
-int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_t len,
-		      struct ynode **ret, struct policy_diag *d)
+/* One document into *ret, or (multi) every document's root as the items of a sequence. */
+static int parse(struct arena *a, const char *file, const char *text, size_t len, bool multi,
+		 struct ynode **ret, struct policy_diag *d)
 {
 	struct frame stack[SG_POLICY_DEPTH_MAX + 1];
+	struct frame docs_f = { 0 };
 	size_t depth = 0;
 	struct ynode *root = NULL;
 	yaml_parser_t parser;
@@ -236,7 +238,7 @@ int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_
 			done = true;
 			break;
 		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1) {
+			if (++docs > 1 && !multi) {
 				policy_diag_add(d, &m, false, "only one YAML document per file");
 				r = -EINVAL;
 			}
@@ -329,18 +331,51 @@ int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_
 		if (r == 0 && node) {
 			if (depth)
 				r = add_child(&stack[depth - 1], node, d);
+			else if (multi)
+				r = frame_push_child(&docs_f, node);
 			else
 				root = node;
 		}
 		if (r < 0)
 			goto out;
 	}
+	if (multi) {
+		root = policy_arena_alloc(a, sizeof(*root));
+		if (!root) {
+			r = -ENOMEM;
+			goto out;
+		}
+		root->type = YN_SEQ;
+		root->mark = (struct pmark){ .file = file, .line = 1, .col = 1 };
+		root->n = docs_f.n;
+		if (docs_f.n) {
+			root->items = policy_arena_alloc(a, docs_f.n * sizeof(*root->items));
+			if (!root->items) {
+				r = -ENOMEM;
+				goto out;
+			}
+			memcpy(root->items, docs_f.v, docs_f.n * sizeof(*root->items));
+		}
+	}
 	*ret = root;
 out:
 	while (depth)
 		free(stack[--depth].v);
+	free(docs_f.v);
 	yaml_parser_delete(&parser);
 	return r;
+}
+
+int policy_yaml_parse(struct arena *a, const char *file, const char *text, size_t len,
+		      struct ynode **ret, struct policy_diag *d)
+{
+	return parse(a, file, text, len, false, ret, d);
+}
+
+int policy_yaml_parse_docs(struct arena *a, const char *file, const char *text, size_t len,
+			   struct ynode **ret, struct policy_diag *d)
+{
+	return parse(a, file, text, len, true, ret, d);
 }
 
 const struct ynode *policy_ymap_get(const struct ynode *m, const char *key)

@@ -793,6 +793,12 @@ static void refusals(void **state)
 
 /* ---- whole Sigma files refused, and where ---------------------------------- */
 
+/* A base rule for correlations: file_event on the shadow files, name shadow_read. */
+#define BASE_RULE                                                                                  \
+	"title: Shadow read\nid: 0f0f0f0f-0000-4000-8000-000000000001\nname: shadow_read\n"        \
+	"logsource: {product: linux, category: file_event}\n"                                    \
+	"detection:\n  sel:\n    TargetFilename: /etc/shadow\n  condition: sel\nlevel: low\n"
+
 /* A Sigma file, and a message its conversion must give. */
 static const char *const file_refusals[][2] = {
 	/* a refused rule says where: file:line:col of the offending key */
@@ -805,9 +811,28 @@ static const char *const file_refusals[][2] = {
 	{ "title: T\nlogsource: {product: linux, service: auditd}\n"
 	  "detection:\n  sel:\n    type: EXECVE\n  condition: sel\n",
 	  "logsource service 'auditd' is not supported" },
-	{ "title: T\ncorrelation: {type: event_count}\nlogsource: {product: linux}\n"
-	  "detection: {condition: x}\n",
-	  "correlation rules are not supported" },
+	/* correlations: what they name must be loaded with them, and expressible */
+	{ "title: T\ncorrelation: {type: event_count}\n", "Sigma rule 'T' refused: no 'rules'" },
+	{ "title: T\ncorrelation: {type: event_count, rules: [nowhere], timespan: 1m,"
+	  " condition: {gte: 3}}\n",
+	  "rule 'nowhere' is not among the rules loaded with it (or was refused)" },
+	{ BASE_RULE "---\ntitle: T\ncorrelation: {type: event_count, rules: [shadow_read],"
+	  " timespan: 1m, condition: {lt: 3}}\n",
+	  "condition 'lt': only 'gte' and 'gt'" },
+	{ BASE_RULE "---\ntitle: T\ncorrelation: {type: event_count, rules: [shadow_read],"
+	  " timespan: 2d, condition: {gte: 3}}\n",
+	  "timespan '2d' is longer than a day" },
+	{ BASE_RULE "---\ntitle: T\ncorrelation: {type: value_count, rules: [shadow_read],"
+	  " timespan: 1m, condition: {gte: 3, field: LogonId}}\n",
+	  "field 'LogonId': there are no logon sessions" },
+	{ BASE_RULE "---\ntitle: T\ncorrelation: {type: temporal, rules: [shadow_read],"
+	  " timespan: 1m}\n", "a temporal correlation of 1 rules (2 to 8)" },
+	{ BASE_RULE "---\ntitle: T\ncorrelation: {type: event_count, rules: [shadow_read,"
+	  " shadow_read], timespan: 1m, condition: {gte: 3}}\n",
+	  "a count over 2 rules (one rule per count)" },
+	{ BASE_RULE "---\ntitle: T\ncorrelation: {type: event_count, rules: [shadow_read],"
+	  " timespan: 1m, group-by: [Hashes], condition: {gte: 3}}\n",
+	  "group-by field 'Hashes': not a field this build knows" },
 	/* YAML that does not parse refuses the file, as a warning */
 	{ "title: [unclosed\n", "warning: Sigma file refused:" },
 };
@@ -823,6 +848,78 @@ static void refusals_of_files(void **state)
 		free(m);
 		free(out);
 	}
+}
+
+/* ---- correlations ------------------------------------------------------------ */
+
+static void correlations(void **state)
+{
+	static const char count[] = BASE_RULE
+		"---\ntitle: Shadow written often\nid: 0f0f0f0f-0000-4000-8000-000000000002\n"
+		"correlation:\n  type: event_count\n  rules: [shadow_read]\n"
+		"  group-by: [User, Computer]\n  timespan: 10m\n  condition: {gt: 2}\n"
+		"level: high\n";
+	static const char temporal[] =
+		"title: Written\nname: written\nlogsource: {product: linux, category: file_event}\n"
+		"detection:\n  sel:\n    TargetFilename|startswith: /tmp/\n  condition: sel\n"
+		"level: low\n---\n"
+		"title: Run\nname: run\nlogsource: {product: linux, category: process_creation}\n"
+		"detection:\n  sel:\n    Image|startswith: /tmp/\n  condition: sel\nlevel: low\n"
+		"---\ntitle: Written then run\nid: 0f0f0f0f-0000-4000-8000-000000000003\n"
+		"correlation:\n  type: temporal_ordered\n  rules: [written, run]\n"
+		"  group-by: [file]\n  aliases:\n    file: {written: TargetFilename, run: Image}\n"
+		"  timespan: 1m\n  generate: true\nlevel: critical\n";
+	char *m, *out = convert(count, &m);
+	struct policy *p;
+	struct sg_event ev;
+
+	if (*m)
+		fail_msg("unexpected messages:\n%s", m);
+	free(m);
+	/* the base rule is not generated on its own: only the count is a rule */
+	expect_in(out, "id: \"sigma:0f0f0f0f-0000-4000-8000-000000000002\"\n");
+	if (strstr(out, "sigma:0f0f0f0f-0000-4000-8000-000000000001"))
+		fail_msg("the base rule is there on its own:\n%s", out);
+	expect_in(out, "correlate:");
+	expect_in(out, "count: \"3\"");
+	expect_in(out, "by: [proc.user]");
+	expect_in(out, "window: 600s");
+	p = load_text(out);
+	free(out);
+	for (int i = 0; i < 3; i++) {
+		ev = ev_file(SG_EV_OPEN, "/etc/shadow", true);
+		ev.ts_ns = 1700000000000000000ull + (uint64_t)i * 1000000000ull;
+		policy_eval_lineage(p, &ev, &lineage);
+		assert_string_equal(ev.verdict.rule_id ? ev.verdict.rule_id : "-",
+				    i < 2 ? "-" : "sigma:0f0f0f0f-0000-4000-8000-000000000002");
+	}
+	assert_int_equal(ev.verdict.action, SG_ACT_ALERT);
+	assert_int_equal(ev.verdict.severity, SG_SEV_HIGH);
+	assert_int_equal(ev.verdict.corr.count, 3);
+	policy_free(p);
+
+	out = convert(temporal, &m);
+	if (*m)
+		fail_msg("unexpected messages:\n%s", m);
+	free(m);
+	/* generate: true keeps the base rules */
+	expect_in(out, "id: \"sigma:Written\"\n");
+	expect_in(out, "ordered: true");
+	expect_in(out, "by: [file.target]");
+	expect_in(out, "by: [proc.exe]");
+	p = load_text(out);
+	free(out);
+	ev = ev_file(SG_EV_OPEN, "/tmp/x", true);
+	ev.ts_ns = 1700000000000000000ull;
+	policy_eval_lineage(p, &ev, &lineage);
+	assert_string_equal(ev.verdict.rule_id, "sigma:Written");
+	ev = ev_exec("/tmp/y", "y");
+	ev.ts_ns = 1700000001000000000ull;
+	assert_string_equal(judge(p, ev), "sigma:Run");
+	ev = ev_exec("/tmp/x", "x");
+	ev.ts_ns = 1700000002000000000ull;
+	assert_string_equal(judge(p, ev), "sigma:0f0f0f0f-0000-4000-8000-000000000003");
+	policy_free(p);
 }
 
 /* ---- what conversions print -------------------------------------------------- */
@@ -1158,6 +1255,7 @@ int main(void)
 	static const struct CMUnitTest others[] = {
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(refusals_of_files),
+		cmocka_unit_test(correlations),
 		cmocka_unit_test(outputs),
 		cmocka_unit_test(golden),
 		cmocka_unit_test(policy_key),
