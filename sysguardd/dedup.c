@@ -197,8 +197,9 @@ int dedup_submit(struct dedup *d, struct sg_event *ev, uint64_t now_ns)
 	uint64_t h;
 
 	if (!d->window_ns || !t || !t->kernel ||
-	    (ev->verdict.action != SG_ACT_LOG && ev->verdict.action != SG_ACT_ALERT))
-		return 1;
+	    (ev->verdict.action != SG_ACT_LOG && ev->verdict.action != SG_ACT_ALERT) ||
+	    ev->verdict.corr.rule_id)
+		return 1; /* blocks, and the event with which a correlation held, go out at once */
 	h = key_hash(t, ev);
 	for (size_t i = 0; i < DEDUP_PROBE; i++) {
 		struct dslot *s = &d->slots[(h + i) & d->mask];

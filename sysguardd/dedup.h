@@ -9,7 +9,8 @@
  * and events that are not emitted (allow) are never deduplicated.  A fixed
  * table (SG_DEDUP_SLOTS entries, allocated once); an entry pushed out of a
  * full table emits its summary first, so nothing is hidden for longer than
- * the window plus the flush period.
+ * the window plus the flush period.  An event with which a correlation rule
+ * held is never deduplicated either: it is a finding of its own.
  */
 #ifndef SG_DEDUP_H
 #define SG_DEDUP_H

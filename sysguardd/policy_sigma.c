@@ -103,7 +103,7 @@ int policy_sigma_import(const char *path, const struct policy_sigma_opts *o, FIL
 	int r;
 
 	fputs("# Converted from Sigma by 'sysguardctl policy import-sigma'.  Sigma compares\n"
-	      "# strings without regard to case; these rules compare them as written.\n"
+	      "# strings without regard to case, and so do these rules (nocase).\n"
 	      "version: 1\n", out);
 	r = sload_path(&l, path, &m, 0);
 	if (r != -ENOMEM) {

@@ -2,7 +2,8 @@
 /*
  * Unit tests of sysguardd/dedup.c: first occurrence emitted at once, repeats
  * counted and summarised when the window closes (by flush or by the next
- * occurrence), keys (pid, type, target, action), block never deduplicated,
+ * occurrence), keys (pid, type, target, action), block (and an event with
+ * which a correlation held) never deduplicated,
  * eviction from a full table, strings kept after the caller's buffers change.
  */
 #include <stdarg.h>
@@ -175,7 +176,15 @@ static void test_never_block_or_allow(void **state)
 		assert_int_equal(dedup_submit(d, &ev, (uint64_t)i), 1);
 	ev.verdict.action = SG_ACT_ALLOW;
 	assert_int_equal(dedup_submit(d, &ev, 0), 1);
-	ev.verdict.action = SG_ACT_LOG;
+	/* an alert with which a correlation held is a finding of its own */
+	ev = open_ev(6, "/y", SG_ACT_ALERT);
+	assert_int_equal(dedup_submit(d, &ev, 0), 1);
+	ev.verdict.corr.rule_id = "scan";
+	assert_int_equal(dedup_submit(d, &ev, 1), 1);
+	assert_int_equal(dedup_submit(d, &ev, 2), 1);
+	ev.verdict.corr.rule_id = NULL;
+	assert_int_equal(dedup_submit(d, &ev, 3), 0);
+	ev = open_ev(5, "/x", SG_ACT_LOG);
 	ev.type = SG_EV_MARK;
 	assert_int_equal(dedup_submit(d, &ev, 0), 1);
 	assert_int_equal(dedup_submit(d, &ev, 0), 1);
