@@ -389,7 +389,10 @@ void policy_corr_free(struct policy *p)
 		corr_table_free(p->corrs[i]->t);
 }
 
-/* The hash and label of step s's keys, the tree left out. */
+/*
+ * The hash of step s's keys, the tree left out; with label, also their
+ * text (only for a group being made: the hash is all a look-up needs).
+ */
 static uint64_t step_key(struct ectx *c, const struct pcorr *k, size_t s, char *label,
 			 size_t size)
 {
@@ -397,21 +400,27 @@ static uint64_t step_key(struct ectx *c, const struct pcorr *k, size_t s, char *
 	size_t o = 0;
 	char buf[SG_CORR_GROUP_LEN];
 
-	label[0] = '\0';
+	if (label)
+		label[0] = '\0';
 	for (size_t j = 0; j < k->nby; j++) {
 		const struct pcorr_by *b = &k->by[s * k->nby + j];
-		size_t len;
+		size_t len = 0;
 		int w;
 
 		if (b->field == PCORR_TREE)
 			continue;
-		if (b->field == PCORR_PROCESS) {
+		if (b->field == PCORR_PROCESS)
 			h = corr_hash(h, &c->ev->proc.pid, sizeof(c->ev->proc.pid));
+		else {
+			len = policy_field_string(c, b->field, b->key, buf, sizeof(buf));
+			h = corr_hash(h, buf, len + 1);
+		}
+		if (!label)
+			continue;
+		if (b->field == PCORR_PROCESS) {
 			w = snprintf(label + o, size - o, "%sprocess=%u(%s)", o ? ", " : "",
 				     c->ev->proc.pid, c->ev->proc.comm);
 		} else {
-			len = policy_field_string(c, b->field, b->key, buf, sizeof(buf));
-			h = corr_hash(h, buf, len + 1);
 			/* steps name their own fields: the label says the first step's */
 			b = &k->by[j];
 			w = snprintf(label + o, size - o, "%s%s%s=%s", o ? ", " : "",
@@ -430,14 +439,23 @@ static bool feed_step(struct ectx *c, struct pcorr *k, size_t s, uint64_t value,
 	char label[CORR_LABEL_LEN], tl[CORR_LABEL_LEN];
 	const struct proc_entry *const *anc;
 	uint64_t h, now = c->ev->ts_ns;
-	bool held = false, windowed = k->spec.kind == CORR_COUNT ||
-				      k->spec.kind == CORR_DISTINCT;
+	bool held = false, labelled = false, windowed = k->spec.kind == CORR_COUNT ||
+							k->spec.kind == CORR_DISTINCT;
+	/* a group starts with anything that counts, or with a sequence's start */
+	bool starts = windowed || s == 0 || k->spec.kind == CORR_ANY_ORDER;
 	size_t nanc;
 	struct corr_fire f;
+	int r;
 
-	h = step_key(c, k, s, label, sizeof(label));
-	if (!k->tree)
-		return corr_feed(k->t, h, label, now, 1u << s, value, true, fire) == 1;
+	h = step_key(c, k, s, NULL, 0);
+	if (!k->tree) {
+		r = corr_feed(k->t, h, NULL, now, 1u << s, value, false, fire);
+		if (r == -ENOENT && starts) {
+			step_key(c, k, s, label, sizeof(label));
+			r = corr_feed(k->t, h, label, now, 1u << s, value, true, fire);
+		}
+		return r == 1;
+	}
 	/*
 	 * The tree: the process's own group, and those of its ancestors below
 	 * init.  Counts count in each; a sequence goes on in an ancestor's group
@@ -446,16 +464,29 @@ static bool feed_step(struct ectx *c, struct pcorr *k, size_t s, uint64_t value,
 	nanc = policy_ectx_ancestors(c, &anc);
 	for (size_t i = 0; i <= nanc; i++) {
 		uint32_t pid = i ? anc[i - 1]->pid : c->ev->proc.pid;
-		const char *comm = i ? anc[i - 1]->comm : c->ev->proc.comm;
-		bool create = i == 0 ? windowed || s == 0 || k->spec.kind == CORR_ANY_ORDER :
-				       windowed;
+		uint64_t hk = corr_hash(h, &pid, sizeof(pid));
+		bool create = i == 0 ? starts : windowed;
 
 		if (pid <= 1)
 			break;
-		snprintf(tl, sizeof(tl), "tree=%u(%s)%s%s", pid, comm, label[0] ? ", " : "",
-			 label);
-		if (corr_feed(k->t, corr_hash(h, &pid, sizeof(pid)), tl, now, 1u << s, value,
-			      create, &f) == 1 && !held) {
+		r = corr_feed(k->t, hk, NULL, now, 1u << s, value, false, &f);
+		if (r == -ENOENT && create) {
+			if (!labelled)
+				step_key(c, k, s, label, sizeof(label));
+			labelled = true;
+			int n = snprintf(tl, sizeof(tl), "tree=%u(%s)", pid,
+					 i ? anc[i - 1]->comm : c->ev->proc.comm);
+
+			if (label[0] && n > 0 && (size_t)n + 3 < sizeof(tl)) {
+				size_t ll = strnlen(label, sizeof(tl) - (size_t)n - 3);
+
+				memcpy(tl + n, ", ", 2);
+				memcpy(tl + n + 2, label, ll);
+				tl[n + 2 + ll] = '\0';
+			}
+			r = corr_feed(k->t, hk, tl, now, 1u << s, value, true, &f);
+		}
+		if (r == 1 && !held) {
 			*fire = f;
 			held = true;
 		}

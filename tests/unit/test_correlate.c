@@ -383,12 +383,18 @@ static void test_policy_write_then_exec(void **state)
 		"    action: alert\n    severity: high\n");
 	const struct sg_corr *k;
 
-	/* run first, written later: not the sequence */
+	struct policy_stats st;
+
+	/* run first, written later: not the sequence; and a run makes no group */
 	assert_string_equal(judge(p, exec_of(30, "/tmp/a", 1 * S)), "-");
+	policy_stats(p, &st);
+	assert_int_equal(st.corr_groups, 0);
 	assert_string_equal(judge(p, open_of(20, 1000, "/tmp/a", true, 3, 2 * S)), "-");
 	/* a read is no write; another file is another group */
 	assert_string_equal(judge(p, open_of(20, 1000, "/tmp/b", false, 3, 2 * S)), "-");
 	assert_string_equal(judge(p, exec_of(30, "/tmp/b", 3 * S)), "-");
+	policy_stats(p, &st);
+	assert_int_equal(st.corr_groups, 1); /* /tmp/a's write */
 	/* written by one process, run by any within the minute */
 	k = last_corr(p, exec_of(40, "/tmp/a", 30 * S));
 	assert_non_null(k);
