@@ -6,7 +6,6 @@
  * group replaces is found at once.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "correlate.h"
@@ -18,7 +17,6 @@ struct cgroup_ent {
 	int32_t prev_lru, next_lru;
 	uint32_t n;              /* count, distinct: entries kept */
 	uint32_t head;           /* count: the next slot of the ring */
-	char label[CORR_LABEL_LEN];
 };
 
 struct corr_table {
@@ -36,12 +34,19 @@ struct corr_table {
 uint64_t corr_hash(uint64_t h, const void *p, size_t len)
 {
 	const unsigned char *b = p;
+	uint64_t w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
+	/* 8 bytes at a time: keys are paths and command lines, hashed per event */
+	for (; len >= 8; b += 8, len -= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
 	}
-	return h;
+	w = 0; /* the tail, with its length: "a" and "a\0" differ */
+	memcpy(&w, b, len);
+	w ^= (uint64_t)len << 56;
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 32);
 }
 
 struct corr_table *corr_table_new(const struct corr_spec *spec)
@@ -143,7 +148,7 @@ static void reset(struct corr_table *t, int32_t i)
 }
 
 /* A group for key: a free one, or the least recently fed. */
-static int32_t make(struct corr_table *t, uint64_t key, const char *label, uint64_t now)
+static int32_t make(struct corr_table *t, uint64_t key, uint64_t now)
 {
 	int32_t i;
 
@@ -160,7 +165,6 @@ static int32_t make(struct corr_table *t, uint64_t key, const char *label, uint6
 	t->g[i].key = key;
 	t->g[i].next = t->buckets[key & (t->nbuckets - 1)];
 	t->buckets[key & (t->nbuckets - 1)] = i;
-	snprintf(t->g[i].label, sizeof(t->g[i].label), "%s", label ? label : "");
 	reset(t, i);
 	lru_push(t, i);
 	return i;
@@ -276,8 +280,8 @@ static bool feed_any(struct corr_table *t, uint64_t *d, uint64_t now, uint32_t s
 	return true;
 }
 
-int corr_feed(struct corr_table *t, uint64_t key, const char *label, uint64_t now_ns,
-	      uint32_t steps, uint64_t value, bool create, struct corr_fire *out)
+int corr_feed(struct corr_table *t, uint64_t key, uint64_t now_ns, uint32_t steps,
+	      uint64_t value, bool create, struct corr_fire *out)
 {
 	struct cgroup_ent *e;
 	uint64_t *d;
@@ -288,7 +292,7 @@ int corr_feed(struct corr_table *t, uint64_t key, const char *label, uint64_t no
 	if (i < 0) {
 		if (!create)
 			return -ENOENT;
-		i = make(t, key, label, now_ns);
+		i = make(t, key, now_ns);
 	} else if (i != t->lru_head) {
 		lru_unlink(t, i);
 		lru_push(t, i);
@@ -312,7 +316,6 @@ int corr_feed(struct corr_table *t, uint64_t key, const char *label, uint64_t no
 	}
 	if (!fire)
 		return 0;
-	memcpy(out->label, e->label, sizeof(out->label));
 	t->fired++;
 	reset(t, i);
 	return 1;

@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CORR_LABEL_LEN 96        /* bytes of a group's label, NUL included */
 #define CORR_THRESHOLD_MAX 1000  /* the largest count or distinct threshold */
 #define CORR_STEPS_MAX 8         /* steps of a sequence */
 #define CORR_GROUPS_MAX 65536    /* groups one rule may keep */
@@ -42,7 +41,6 @@ struct corr_spec {
 struct corr_fire {
 	uint32_t count;          /* events, distinct values or steps */
 	uint64_t first_ns;       /* the oldest of them */
-	char label[CORR_LABEL_LEN];
 };
 
 struct corr_stats {
@@ -58,19 +56,18 @@ struct corr_table *corr_table_new(const struct corr_spec *spec);
 void corr_table_free(struct corr_table *t);
 
 /*
- * Feed one event at now_ns to the group of key (label names it in reports,
- * taken when the group is made): steps is the mask of the steps it matched
+ * Feed one event at now_ns to the group of key: steps is the mask of the steps it matched
  * (bit 0 for count and distinct), value the hash of its distinct value.
  * create false: only a group that exists is fed.  Returns 1 when the rule
  * holds (out filled; the group starts afresh), 0 when it does not yet, and
  * -ENOENT when there is no such group and create is false.
  */
-int corr_feed(struct corr_table *t, uint64_t key, const char *label, uint64_t now_ns,
-	      uint32_t steps, uint64_t value, bool create, struct corr_fire *out);
+int corr_feed(struct corr_table *t, uint64_t key, uint64_t now_ns, uint32_t steps,
+	      uint64_t value, bool create, struct corr_fire *out);
 
 void corr_table_stats(const struct corr_table *t, struct corr_stats *ret);
 
-/* 64-bit FNV-1a of len bytes, continuing from h (start with CORR_HASH_INIT). */
+/* A 64-bit hash of len bytes, continuing from h (start with CORR_HASH_INIT). */
 #define CORR_HASH_INIT 0xcbf29ce484222325ull
 uint64_t corr_hash(uint64_t h, const void *p, size_t len);
 

@@ -16,7 +16,6 @@
 #include "policy_load.h"
 #include "proctable.h"
 
-_Static_assert(CORR_LABEL_LEN == SG_CORR_GROUP_LEN, "one length for a group's label");
 
 #define PCORR_BY_MAX 4            /* keys of a 'by' */
 #define PCORR_GROUPS_DEFAULT 1024
@@ -389,38 +388,45 @@ void policy_corr_free(struct policy *p)
 		corr_table_free(p->corrs[i]->t);
 }
 
-/*
- * The hash of step s's keys, the tree left out; with label, also their
- * text (only for a group being made: the hash is all a look-up needs).
- */
-static uint64_t step_key(struct ectx *c, const struct pcorr *k, size_t s, char *label,
-			 size_t size)
+/* The hash of step s's keys, the tree left out. */
+static uint64_t step_key(struct ectx *c, const struct pcorr *k, size_t s)
 {
 	uint64_t h = CORR_HASH_INIT;
-	size_t o = 0;
-	char buf[SG_CORR_GROUP_LEN];
 
-	if (label)
-		label[0] = '\0';
 	for (size_t j = 0; j < k->nby; j++) {
 		const struct pcorr_by *b = &k->by[s * k->nby + j];
-		size_t len = 0;
-		int w;
+		bool present;
 
-		if (b->field == PCORR_TREE)
-			continue;
 		if (b->field == PCORR_PROCESS)
 			h = corr_hash(h, &c->ev->proc.pid, sizeof(c->ev->proc.pid));
-		else {
-			len = policy_field_string(c, b->field, b->key, buf, sizeof(buf));
-			h = corr_hash(h, buf, len + 1);
-		}
-		if (!label)
-			continue;
-		if (b->field == PCORR_PROCESS) {
-			w = snprintf(label + o, size - o, "%sprocess=%u(%s)", o ? ", " : "",
-				     c->ev->proc.pid, c->ev->proc.comm);
+		else if (b->field != PCORR_TREE)
+			h = policy_field_hash(c, b->field, b->key, h, &present);
+	}
+	return h;
+}
+
+/*
+ * The group's name, from the event with which the rule held (its keys'
+ * values are the group's): the keys of step s, the tree at pid (comm).
+ */
+static void step_label(struct ectx *c, const struct pcorr *k, size_t s, uint32_t pid,
+		       const char *comm, char *label, size_t size)
+{
+	char buf[SG_CORR_GROUP_LEN];
+	size_t o = 0;
+
+	label[0] = '\0';
+	for (size_t j = 0; j < k->nby; j++) {
+		const struct pcorr_by *b = &k->by[s * k->nby + j];
+		int w;
+
+		if (b->field == PCORR_TREE || b->field == PCORR_PROCESS) {
+			w = snprintf(label + o, size - o, "%s%s=%u(%s)", o ? ", " : "",
+				     b->field == PCORR_TREE ? "tree" : "process",
+				     b->field == PCORR_TREE ? pid : c->ev->proc.pid,
+				     b->field == PCORR_TREE ? comm : c->ev->proc.comm);
 		} else {
+			policy_field_string(c, b->field, b->key, buf, sizeof(buf));
 			/* steps name their own fields: the label says the first step's */
 			b = &k->by[j];
 			w = snprintf(label + o, size - o, "%s%s%s=%s", o ? ", " : "",
@@ -429,31 +435,29 @@ static uint64_t step_key(struct ectx *c, const struct pcorr *k, size_t s, char *
 		if (w > 0)
 			o = (size_t)w < size - o ? o + (size_t)w : size - 1;
 	}
-	return h;
 }
 
-/* Feed step s; true when the correlation holds (*fire filled). */
+/* Feed step s; true when the correlation holds (*fire and label filled). */
 static bool feed_step(struct ectx *c, struct pcorr *k, size_t s, uint64_t value,
-		      struct corr_fire *fire)
+		      struct corr_fire *fire, char *label, size_t size)
 {
-	char label[CORR_LABEL_LEN], tl[CORR_LABEL_LEN];
 	const struct proc_entry *const *anc;
 	uint64_t h, now = c->ev->ts_ns;
-	bool held = false, labelled = false, windowed = k->spec.kind == CORR_COUNT ||
-							k->spec.kind == CORR_DISTINCT;
+	bool windowed = k->spec.kind == CORR_COUNT || k->spec.kind == CORR_DISTINCT;
 	/* a group starts with anything that counts, or with a sequence's start */
 	bool starts = windowed || s == 0 || k->spec.kind == CORR_ANY_ORDER;
+	bool held = false;
 	size_t nanc;
 	struct corr_fire f;
 	int r;
 
-	h = step_key(c, k, s, NULL, 0);
+	h = step_key(c, k, s);
 	if (!k->tree) {
-		r = corr_feed(k->t, h, NULL, now, 1u << s, value, false, fire);
-		if (r == -ENOENT && starts) {
-			step_key(c, k, s, label, sizeof(label));
-			r = corr_feed(k->t, h, label, now, 1u << s, value, true, fire);
-		}
+		r = corr_feed(k->t, h, now, 1u << s, value, false, fire);
+		if (r == -ENOENT && starts)
+			r = corr_feed(k->t, h, now, 1u << s, value, true, fire);
+		if (r == 1)
+			step_label(c, k, s, 0, NULL, label, size);
 		return r == 1;
 	}
 	/*
@@ -465,29 +469,16 @@ static bool feed_step(struct ectx *c, struct pcorr *k, size_t s, uint64_t value,
 	for (size_t i = 0; i <= nanc; i++) {
 		uint32_t pid = i ? anc[i - 1]->pid : c->ev->proc.pid;
 		uint64_t hk = corr_hash(h, &pid, sizeof(pid));
-		bool create = i == 0 ? starts : windowed;
 
 		if (pid <= 1)
 			break;
-		r = corr_feed(k->t, hk, NULL, now, 1u << s, value, false, &f);
-		if (r == -ENOENT && create) {
-			if (!labelled)
-				step_key(c, k, s, label, sizeof(label));
-			labelled = true;
-			int n = snprintf(tl, sizeof(tl), "tree=%u(%s)", pid,
-					 i ? anc[i - 1]->comm : c->ev->proc.comm);
-
-			if (label[0] && n > 0 && (size_t)n + 3 < sizeof(tl)) {
-				size_t ll = strnlen(label, sizeof(tl) - (size_t)n - 3);
-
-				memcpy(tl + n, ", ", 2);
-				memcpy(tl + n + 2, label, ll);
-				tl[n + 2 + ll] = '\0';
-			}
-			r = corr_feed(k->t, hk, tl, now, 1u << s, value, true, &f);
-		}
+		r = corr_feed(k->t, hk, now, 1u << s, value, false, &f);
+		if (r == -ENOENT && (i == 0 ? starts : windowed))
+			r = corr_feed(k->t, hk, now, 1u << s, value, true, &f);
 		if (r == 1 && !held) {
 			*fire = f;
+			step_label(c, k, s, pid, i ? anc[i - 1]->comm : c->ev->proc.comm, label,
+				   size);
 			held = true;
 		}
 	}
@@ -501,20 +492,25 @@ bool policy_corr_feed(struct ectx *c, struct pcorr *k, uint32_t steps, struct sg
 	bool held = false;
 
 	if (k->distinct >= 0) {
-		char buf[SG_CORR_GROUP_LEN];
-		size_t len = policy_field_string(c, k->distinct, k->distinct_key, buf, sizeof(buf));
+		bool present;
 
-		if (!len)
+		value = policy_field_hash(c, k->distinct, k->distinct_key, CORR_HASH_INIT,
+					  &present);
+		if (!present)
 			return false; /* nothing to count */
-		value = corr_hash(CORR_HASH_INIT, buf, len);
 	}
 	/* the last step first: one event takes a sequence one step further, not two */
 	for (size_t s = k->nsteps; s-- > 0;) {
 		struct corr_fire f;
 
-		if ((steps & (1u << s)) && feed_step(c, k, s, value, &f) && !held) {
+		if ((steps & (1u << s)) && !held &&
+		    feed_step(c, k, s, value, &f, out->group, sizeof(out->group))) {
 			fire = f;
 			held = true;
+		} else if ((steps & (1u << s)) && held) {
+			char spare[SG_CORR_GROUP_LEN];
+
+			feed_step(c, k, s, value, &f, spare, sizeof(spare));
 		}
 	}
 	if (!held)
@@ -525,6 +521,5 @@ bool policy_corr_feed(struct ectx *c, struct pcorr *k, uint32_t steps, struct sg
 	out->count = fire.count;
 	out->window_ns = k->spec.window_ns;
 	out->first_ns = fire.first_ns;
-	memcpy(out->group, fire.label, sizeof(out->group));
 	return true;
 }

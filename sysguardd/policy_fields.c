@@ -929,6 +929,60 @@ size_t policy_ectx_ancestors(struct ectx *c, const struct proc_entry *const **re
 	return (size_t)c->nanc;
 }
 
+uint64_t policy_field_hash(struct ectx *c, enum pfield f, const char *key, uint64_t h,
+			   bool *present)
+{
+	const struct pfield_desc *fd = &policy_fields[f];
+	const char *v[PFIELD_STRS_MAX], *s = NULL;
+	const uint8_t *a;
+	uint32_t num;
+	size_t len = 0;
+	int family;
+
+	*present = false;
+	if (policy_field_events[f] & c->evmask) {
+		c->key = key;
+		switch (fd->kind) {
+		case PK_STR:
+			if (fd->get.strs(c, v)) {
+				s = v[0];
+				len = strlen(s);
+			}
+			break;
+		case PK_ARGV:
+			s = fd->get.argv(c, true, &len);
+			break;
+		case PK_NUM:
+			if (fd->get.num(c, &num)) {
+				s = (const char *)&num;
+				len = sizeof(num);
+			}
+			break;
+		case PK_ADDR:
+			a = fd->get.addr(c, &family);
+			if (a) {
+				h = corr_hash(h, &family, sizeof(family));
+				s = (const char *)a;
+				len = 16;
+			}
+			break;
+		case PK_ENUM:
+		case PK_BOOL:
+			num = fd->get.bits(c);
+			if (num) {
+				s = (const char *)&num;
+				len = sizeof(num);
+			}
+			break;
+		}
+	}
+	if (!s)
+		return corr_hash(h, "\xff", 1);
+	*present = true;
+	h = corr_hash(h, s, len);
+	return corr_hash(h, "", 1); /* ends the value: "ab" + "c" is not "a" + "bc" */
+}
+
 size_t policy_field_string(struct ectx *c, enum pfield f, const char *key, char *buf,
 			   size_t size)
 {

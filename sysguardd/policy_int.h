@@ -344,6 +344,9 @@ void policy_corr_free(struct policy *p);
 struct sg_corr;
 bool policy_corr_feed(struct ectx *c, struct pcorr *k, uint32_t steps, struct sg_corr *out);
 
+/* h continued with a field's value (the first for fields with several); *present: it has one. */
+uint64_t policy_field_hash(struct ectx *c, enum pfield f, const char *key, uint64_t h,
+			   bool *present);
 /* A field's value as text (the first for fields with several): its length; 0 none. */
 size_t policy_field_string(struct ectx *c, enum pfield f, const char *key, char *buf,
 			   size_t size);

@@ -41,7 +41,7 @@ static struct corr_table *table(enum corr_kind kind, uint32_t threshold, uint64_
 static int feed(struct corr_table *t, uint64_t key, uint64_t at, uint32_t steps, uint64_t value,
 		struct corr_fire *f)
 {
-	return corr_feed(t, key, "k", T0 + at, steps, value, true, f);
+	return corr_feed(t, key, T0 + at, steps, value, true, f);
 }
 
 static void test_count_window(void **state)
@@ -55,7 +55,6 @@ static void test_count_window(void **state)
 	assert_int_equal(feed(t, 1, 3 * S, 1, 0, &f), 1);
 	assert_int_equal(f.count, 3);
 	assert_int_equal(f.first_ns, T0 + 1 * S);
-	assert_string_equal(f.label, "k");
 	/* after it held, the group starts afresh */
 	assert_int_equal(feed(t, 1, 4 * S, 1, 0, &f), 0);
 	assert_int_equal(feed(t, 1, 5 * S, 1, 0, &f), 0);
@@ -163,8 +162,8 @@ static void test_groups_evicted(void **state)
 	corr_table_stats(t, &st);
 	assert_int_equal(st.evictions, 2);
 	/* only a group that exists is fed when creating is not allowed */
-	assert_int_equal(corr_feed(t, 9, "k", T0 + 32 * S, 1, 0, false, &f), -ENOENT);
-	assert_int_equal(corr_feed(t, 5, "k", T0 + 32 * S, 1, 0, false, &f), 1);
+	assert_int_equal(corr_feed(t, 9, T0 + 32 * S, 1, 0, false, &f), -ENOENT);
+	assert_int_equal(corr_feed(t, 5, T0 + 32 * S, 1, 0, false, &f), 1);
 	corr_table_free(t);
 }
 
