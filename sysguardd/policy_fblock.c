@@ -39,6 +39,7 @@ static bool field_judgeable(enum pfield f, bool exec, const char **why)
 		*why = "the arguments of an exec are not known before it runs";
 		return false;
 	case FLD_RESULT:
+	case FLD_RESULT_ERROR:
 		*why = "the result of a call is not known before it runs";
 		return false;
 	default:

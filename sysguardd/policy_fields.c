@@ -309,6 +309,17 @@ static size_t get_ptrace_target(struct ectx *c, const char **v)
 	return one(v, t ? entry_name(t) : NULL);
 }
 
+static size_t get_result_error(struct ectx *c, const char **v)
+{
+	const struct sg_event *ev = c->ev;
+	const char *name;
+
+	if (!ev->has_result || ev->result >= 0)
+		return 0;
+	name = strerrorname_np(-ev->result);
+	return name ? one(v, name) : 0;
+}
+
 static size_t get_mount_source(struct ectx *c, const char **v)
 {
 	return one(v, c->ev->mount.source);
@@ -829,6 +840,8 @@ const struct pfield_desc policy_fields[FLD_MAX] = {
 	[FLD_VIA] = { "via", PK_ENUM, SG_PFG_PROC, .get.bits = get_via, NAMES(submit_names) },
 	[FLD_RESULT] = { "result", PK_ENUM, SG_PFG_PROC, .get.bits = get_result,
 			 NAMES(result_names) },
+	[FLD_RESULT_ERROR] = { "result.error", PK_STR, SG_PFG_PROC,
+			       .get.strs = get_result_error },
 	[FLD_CTR_HOST] = { "container.host", PK_BOOL, SG_PFG_PROC | SG_PFG_CTR, .get.bits = get_ctr_host },
 	[FLD_CTR_ID] = { "container.id", PK_STR, SG_PFG_PROC | SG_PFG_CTR, .get.strs = get_ctr_id },
 	[FLD_CTR_NAME] = { "container.name", PK_STR, SG_PFG_PROC | SG_PFG_CTR, .get.strs = get_ctr_name },

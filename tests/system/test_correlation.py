@@ -157,10 +157,22 @@ for _ in range(int(sys.argv[1])):
 """
 
 
+MISSING = """
+import sys
+for i in range(int(sys.argv[1])):
+    try:
+        open("/root/.ssh/%s-%d" % (sys.argv[2], i)).close()
+    except FileNotFoundError:
+        pass
+"""
+
+
 def test_failed_credential_reads(dm):
     """Five refused reads of /etc/shadow by one user within a minute alert;
-    four by another user do not."""
+    four by another user do not, nor do missing files (ssh looks for every
+    key name it knows)."""
     other = 65533
+    missing = child(MISSING, 6, "sgtest-" + uuid.uuid4().hex)
     few = child(READS, 4, uid=other)
     pid = child(READS, 5, uid=NOBODY)
     e = held(dm, "cred-failed-read-burst", by_pid(pid), "the burst of refused reads")
@@ -170,6 +182,7 @@ def test_failed_credential_reads(dm):
     # each read is also cred-shadow-read's, which comes first in the policy
     assert e["rule"] == "cred-shadow-read" and matched(e, "cred-failed-read-burst"), e
     never(dm, "cred-failed-read-burst", lambda e: e["proc"]["uid"] == other)
+    never(dm, "cred-failed-read-burst", by_pid(missing))
     assert [e for e in dm.by_pid(few) if e.get("rule") == "cred-shadow-read"]
 
 

@@ -806,6 +806,8 @@ static const struct vcase vcases[] = {
 		"  - {id: unix, events: [connect], match: {net.family: unix}, action: log}\n"
 		"  - {id: notweb, events: [bind, listen], match: {net.port: {not: [80, 443]}}, "
 		"action: alert}\n"
+		"  - {id: refused, events: [connect], match: {result.error: [EACCES, EPERM]}, "
+		"action: alert}\n"
 		"  - {id: fail, events: [connect], match: {result: failure}, action: log}\n",
 	.j = {
 		{ NET(SG_EV_CONNECT, "10.1.2.3", 22, IPPROTO_TCP), "lan" },
@@ -822,6 +824,10 @@ static const struct vcase vcases[] = {
 		{ NET(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP), "-" },
 		{ NET(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP, .result = SET(-ECONNREFUSED)),
 		  "fail" },
+		/* result.error: the error's name; a refusal is both rules', the alert decides */
+		{ NET(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP, .result = SET(-EPERM)), "refused" },
+		{ NET(SG_EV_CONNECT, "192.0.2.8", 1, IPPROTO_TCP, .result = SET(-EACCES)),
+		  "refused" },
 		{ NET(SG_EV_CONNECT, "0.0.0.0", 0, 0, .family = SET(AF_UNIX),
 		      .unix_path = "/run/x.sock"), "unix" },
 		{ NET(SG_EV_BIND, "0.0.0.0", 8080, IPPROTO_TCP), "notweb" },
