@@ -15,6 +15,7 @@
 #include <string.h>
 #include "policy_load.h"
 #include "proctable.h"
+#include "strnum.h"
 
 
 #define PCORR_BY_MAX 4            /* keys of a 'by' */
@@ -41,29 +42,13 @@ static bool known(const char *const *keys, const char *k)
 /* "500ms", "10s", "5m", "1h": 1 ms to 24 h. */
 static int parse_window(const char *s, uint64_t *ret)
 {
-	unsigned long long v;
-	uint64_t mult;
-	char *end;
+	uint64_t ns;
 
-	if (*s < '0' || *s > '9')
+	if (!strnum_duration_ns(s, &ns) || ns < 1000000ull)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || v == 0)
-		return -EINVAL;
-	if (strcmp(end, "ms") == 0)
-		mult = 1000000ull;
-	else if (strcmp(end, "s") == 0)
-		mult = 1000000000ull;
-	else if (strcmp(end, "m") == 0)
-		mult = 60000000000ull;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600000000000ull;
-	else
-		return -EINVAL;
-	if (v > PCORR_WINDOW_MAX / mult)
+	if (ns > PCORR_WINDOW_MAX)
 		return -ERANGE;
-	*ret = v * mult;
+	*ret = ns;
 	return 0;
 }
 
@@ -229,8 +214,8 @@ int policy_corr_parse(struct px *x, const struct ynode *v, struct prule *rule)
 		int q = parse_window(window->str, &k->spec.window_ns);
 
 		if (q < 0) {
-			px_err(x, window, "bad window '%s' (expected a number and ms, s, m or h; "
-					  "at most 24h)", window->str);
+			px_err(x, window, "bad window '%s' (expected a number and ms, s, m, h or "
+					  "d; from 1ms to 24h)", window->str);
 			r = -EINVAL;
 		}
 	} else {

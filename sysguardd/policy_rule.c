@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy_load.h"
+#include "strnum.h"
 
 static int parse_events(struct px *x, const struct ynode *v, uint32_t *ret)
 {
@@ -315,32 +316,13 @@ static int parse_rule(struct px *x, const struct ynode *v)
 
 static int parse_duration(const char *s, uint64_t *ret)
 {
-	unsigned long v;
-	uint64_t mult;
-	char *end;
+	uint64_t ns;
 
-	if (strcmp(s, "0") == 0) {
-		*ret = 0;
-		return 0;
-	}
-	if (*s < '0' || *s > '9')
+	if (!strnum_duration_ns(s, &ns) || (ns && ns < 1000000ull))
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (strcmp(end, "ms") == 0)
-		mult = 1000000ull;
-	else if (strcmp(end, "s") == 0)
-		mult = 1000000000ull;
-	else if (strcmp(end, "m") == 0)
-		mult = 60000000000ull;
-	else
-		return -EINVAL;
-	if (v > SG_DEDUP_WINDOW_MAX * 1000ul || v * (mult / 1000000ull) >
-						     SG_DEDUP_WINDOW_MAX * 1000ull)
+	if (ns > SG_DEDUP_WINDOW_MAX * 1000000000ull)
 		return -ERANGE;
-	*ret = v * mult;
+	*ret = ns;
 	return 0;
 }
 
@@ -395,7 +377,7 @@ static void parse_defaults(struct px *x, const struct ynode *v)
 				       SG_DEDUP_WINDOW_MAX);
 			else if (q < 0)
 				px_err(x, val, "bad duration '%s' (expected %s)", val->str,
-				       "0, or a number and ms, s or m");
+				       "0, or a number and ms, s, m or h");
 			break;
 		}
 	}

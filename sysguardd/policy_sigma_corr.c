@@ -135,10 +135,24 @@ static struct ynode *sc_plain(struct sconv *c, const struct pmark *m, const char
 	return n;
 }
 
+/* The converted base rule's events, match and except into kv. */
+static void push_body(struct sconv *c, struct nlist *kv, const struct ynode *base)
+{
+	static const char *const keys[] = { "events", "match", "except" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const struct ynode *v = policy_ymap_get(base, keys[i]);
+
+		if (v) {
+			sc_nl_push(c, kv, sc_str(c, &base->mark, keys[i]));
+			sc_nl_push(c, kv, (struct ynode *)v);
+		}
+	}
+}
+
 /* A step: the base rule's events, match and except, and its 'by' when given. */
 static struct ynode *step(struct sconv *c, const struct ynode *base, struct nlist *by)
 {
-	static const char *const keys[] = { "events", "match", "except" };
 	const struct pmark *m = &base->mark;
 	struct nlist kv = { 0 };
 
@@ -146,14 +160,7 @@ static struct ynode *step(struct sconv *c, const struct ynode *base, struct nlis
 		sc_nl_push(c, &kv, sc_str(c, m, "by"));
 		sc_nl_push(c, &kv, sc_nl_finish(c, by, YN_SEQ, m));
 	}
-	for (size_t i = 0; i < 3; i++) {
-		const struct ynode *v = policy_ymap_get(base, keys[i]);
-
-		if (v) {
-			sc_nl_push(c, &kv, sc_str(c, m, keys[i]));
-			sc_nl_push(c, &kv, (struct ynode *)v);
-		}
-	}
+	push_body(c, &kv, base);
 	return sc_nl_finish(c, &kv, YN_MAP, m);
 }
 
@@ -345,15 +352,7 @@ static struct ynode *convert(struct sload *l, struct sconv *c, const struct ynod
 					sc_nl_push(c, &ck, sc_str(c, &field->mark, f));
 				}
 			}
-			for (size_t i = 0; i < 3; i++) {
-				static const char *const keys[] = { "events", "match", "except" };
-				const struct ynode *v = policy_ymap_get(base, keys[i]);
-
-				if (v) {
-					sc_nl_push(c, &ck, sc_str(c, m, keys[i]));
-					sc_nl_push(c, &ck, (struct ynode *)v);
-				}
-			}
+			push_body(c, &ck, base);
 		}
 	}
 	if (c->refused || c->fatal) {
@@ -366,20 +365,7 @@ static struct ynode *convert(struct sload *l, struct sconv *c, const struct ynod
 	sc_nl_push(c, &kv, sc_str(c, &title->mark, title->str));
 	sc_nl_push(c, &kv, sc_str(c, m, "correlate"));
 	sc_nl_push(c, &kv, sc_nl_finish(c, &ck, YN_MAP, m));
-	sc_nl_push(c, &kv, sc_str(c, m, "action"));
-	sc_nl_push(c, &kv, sc_str(c, level ? &level->mark : m, sg_action_name(action)));
-	sc_nl_push(c, &kv, sc_str(c, m, "severity"));
-	sc_nl_push(c, &kv, sc_str(c, level ? &level->mark : m, sev));
-	{
-		struct nlist tl = { 0 };
-
-		sc_nl_push(c, &tl, sc_str(c, m, "sigma"));
-		for (size_t q = 0; tags && tags->type == YN_SEQ && q < tags->n; q++)
-			if (tags->items[q]->type == YN_SCALAR)
-				sc_nl_push(c, &tl, tags->items[q]);
-		sc_nl_push(c, &kv, sc_str(c, m, "tags"));
-		sc_nl_push(c, &kv, sc_nl_finish(c, &tl, YN_SEQ, m));
-	}
+	sc_push_verdict(c, &kv, m, level, action, sev, tags);
 	if (!generate)
 		for (size_t i = 0; i < nb; i++)
 			bases[i]->hidden = true;

@@ -165,6 +165,10 @@ int sload_defer(struct sload *l, const struct ynode *root);
 int sload_finish(struct sload *l);
 
 const char *sc_level_severity(const char *level);
+/* A converted rule's action, severity and tags ('sigma' and the Sigma rule's) into kv. */
+void sc_push_verdict(struct sconv *c, struct nlist *kv, const struct pmark *m,
+		     const struct ynode *level, enum sg_action action, const char *sev,
+		     const struct ynode *tags);
 void sc_make_id(const char *src, char *buf, size_t max);
 /* Whether id was seen in this load (and remember it). */
 bool sc_id_seen(struct sload *l, const char *id);

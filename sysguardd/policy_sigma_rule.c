@@ -272,6 +272,24 @@ static int add_products(struct sconv *c, uint64_t pos, struct nlist *sets, bool 
 	return 0;
 }
 
+void sc_push_verdict(struct sconv *c, struct nlist *kv, const struct pmark *m,
+		     const struct ynode *level, enum sg_action action, const char *sev,
+		     const struct ynode *tags)
+{
+	struct nlist tl = { 0 };
+
+	sc_nl_push(c, kv, sc_str(c, m, "action"));
+	sc_nl_push(c, kv, sc_str(c, level ? &level->mark : m, sg_action_name(action)));
+	sc_nl_push(c, kv, sc_str(c, m, "severity"));
+	sc_nl_push(c, kv, sc_str(c, level ? &level->mark : m, sev));
+	sc_nl_push(c, &tl, sc_str(c, m, "sigma"));
+	for (size_t q = 0; tags && tags->type == YN_SEQ && q < tags->n; q++)
+		if (tags->items[q]->type == YN_SCALAR)
+			sc_nl_push(c, &tl, tags->items[q]);
+	sc_nl_push(c, kv, sc_str(c, m, "tags"));
+	sc_nl_push(c, kv, sc_nl_finish(c, &tl, YN_SEQ, m));
+}
+
 const char *sc_level_severity(const char *level)
 {
 	static const char *const map[][2] = {
@@ -548,21 +566,7 @@ int sload_convert(struct sload *l, struct sconv *c)
 			} else {
 				free(exc.v);
 			}
-			sc_nl_push(c, &kv, sc_str(c, m, "action"));
-			sc_nl_push(c, &kv,
-				   sc_str(c, level ? &level->mark : m, sg_action_name(action)));
-			sc_nl_push(c, &kv, sc_str(c, m, "severity"));
-			sc_nl_push(c, &kv, sc_str(c, level ? &level->mark : m, sev));
-			{
-				struct nlist tl = { 0 };
-
-				sc_nl_push(c, &tl, sc_str(c, m, "sigma"));
-				for (size_t q = 0; tags && tags->type == YN_SEQ && q < tags->n; q++)
-					if (tags->items[q]->type == YN_SCALAR)
-						sc_nl_push(c, &tl, tags->items[q]);
-				sc_nl_push(c, &kv, sc_str(c, m, "tags"));
-				sc_nl_push(c, &kv, sc_nl_finish(c, &tl, YN_SEQ, m));
-			}
+			sc_push_verdict(c, &kv, m, level, action, sev, tags);
 			out_rules[k++] = sc_nl_finish(c, &kv, YN_MAP, m);
 			if (c->fatal)
 				break;

@@ -477,7 +477,7 @@ struct ecase {
 static const struct ecase ecases[] = {
 	{ RULE("      count: 3\n      events: [open]\n"), "t.yaml:6:7: correlation 'c' has no 'window'" },
 	{ RULE("      window: 10\n      count: 3\n      events: [open]\n"), "bad window '10'" },
-	{ RULE("      window: 25h\n      count: 3\n      events: [open]\n"), "at most 24h" },
+	{ RULE("      window: 25h\n      count: 3\n      events: [open]\n"), "bad window '25h' (expected a number and ms, s, m, h or d; from 1ms to 24h)" },
 	{ RULE("      window: 1s\n      events: [open]\n"), "has neither 'count' nor 'sequence'" },
 	{ RULE("      window: 1s\n      count: 1\n      events: [open]\n"),
 	  "'count' must be a number from 2 to 1000, not '1'" },
