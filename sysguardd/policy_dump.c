@@ -199,7 +199,7 @@ static void put_condset(FILE *f, const struct pcondset *cs, int indent, bool das
 		free(sorted);
 }
 
-/* events, except, match of a rule or a step; ind: the indent of the keys. */
+/* events, except (force), match of a rule or a step; ind: the indent of the keys. */
 static void put_body(FILE *f, const struct prule *r, int ind, bool dash)
 {
 	const char *names[32];
@@ -217,6 +217,8 @@ static void put_body(FILE *f, const struct prule *r, int ind, bool dash)
 	} else {
 		fprintf(f, "%*sexcept: []\n", ind, "");
 	}
+	if (r->force)
+		fprintf(f, "%*sforce: true\n", ind, "");
 	if (r->nmatch == 1) {
 		fprintf(f, "%*smatch:\n", ind, "");
 		put_condset(f, &r->match[0], ind + 2, false);
@@ -297,8 +299,6 @@ static void put_rule(FILE *f, const struct policy *p, const struct prule *r)
 	fprintf(f, "\n    enabled: %s\n", r->enabled ? "true" : "false");
 	if (!r->corr)
 		put_body(f, r, 4, false);
-	if (r->force)
-		fputs("    force: true\n", f);
 	fprintf(f, "    severity: %s\n    tags: [", sg_severity_name(r->severity));
 	for (size_t i = 0; i < r->ntags; i++) {
 		fputs(i ? ", " : "", f);
