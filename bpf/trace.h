@@ -296,8 +296,87 @@ static __always_inline int lsm_mark_take(long ret, __u32 *slot)
 }
 
 /*
+ * The trampoline backend: fentry and fexit on the syscall's own function
+ * (__x64_sys_openat...), which sees the same arguments and result as the
+ * tracepoints, failures included, without putting every task's syscalls on
+ * the slow path that one attached syscall tracepoint does.  The arguments
+ * come from the user registers the function is given; the handlers read
+ * them, and the result, from a tracepoint-shaped copy in a per-CPU map (the
+ * BPF stack is too small for another copy).  The daemon loads either these
+ * or the tracepoint programs of each syscall, never both (kernel.c).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_FN "__x64_sys_"
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_FN "__arm64_sys_"
+#elif defined(__TARGET_ARCH_s390)
+#define SYSCALL_FN "__s390x_sys_"
+#else
+#define SYSCALL_FN "__sys_unknown_"
+#endif
+
+struct tramp_args {
+	struct trace_event_raw_sys_enter enter;
+	struct trace_event_raw_sys_exit exit;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tramp_args);
+} tramp_args SEC(".maps");
+
+static __always_inline struct trace_event_raw_sys_enter *tramp_enter(const struct pt_regs *regs)
+{
+	__u32 zero = 0;
+	struct tramp_args *t = bpf_map_lookup_elem(&tramp_args, &zero);
+
+	if (!t)
+		return 0;
+	t->enter.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	t->enter.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	t->enter.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	t->enter.args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	t->enter.args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	return &t->enter;
+}
+
+static __always_inline struct trace_event_raw_sys_exit *tramp_exit(long ret)
+{
+	__u32 zero = 0;
+	struct tramp_args *t = bpf_map_lookup_elem(&tramp_args, &zero);
+
+	if (!t)
+		return 0;
+	t->exit.ret = ret;
+	return &t->exit;
+}
+
+/*
+ * A syscall's two trampoline programs: family_fenter_NAME, family_fexit_NAME,
+ * running enter and exit with sc_ctx, the tracepoint-shaped arguments.
+ */
+#define TRAMP_PROGS(family, name, enter, exit)                                  \
+	SEC("fentry/" SYSCALL_FN #name)                                         \
+	int BPF_PROG(family##_fenter_##name, const struct pt_regs *regs)        \
+	{                                                                       \
+		struct trace_event_raw_sys_enter *sc_ctx = tramp_enter(regs);   \
+                                                                                \
+		return sc_ctx ? enter : 0;                                      \
+	}                                                                       \
+	SEC("fexit/" SYSCALL_FN #name)                                          \
+	int BPF_PROG(family##_fexit_##name, const struct pt_regs *regs, long ret) \
+	{                                                                       \
+		struct trace_event_raw_sys_exit *sc_ctx = tramp_exit(ret);      \
+                                                                                \
+		return sc_ctx ? exit : 0;                                       \
+	}
+
+/*
  * A syscall's entry and exit programs, named after their family (see
- * kernel.c), calling handler##_enter and handler##_exit.
+ * kernel.c), calling handler##_enter and handler##_exit: the tracepoints,
+ * and their trampoline twins.
  */
 #define HANDLER_PROGS(family, handler, name, sc)                                \
 	SEC("tp/syscalls/sys_enter_" #name)                                     \
@@ -309,7 +388,8 @@ static __always_inline int lsm_mark_take(long ret, __u32 *slot)
 	int family##_exit_##name(struct trace_event_raw_sys_exit *ctx)          \
 	{                                                                       \
 		return handler##_exit(ctx);                                     \
-	}
+	}                                                                       \
+	TRAMP_PROGS(family, name, handler##_enter(sc_ctx, sc), handler##_exit(sc_ctx))
 #define SYSCALL_PROGS(family, name, sc) HANDLER_PROGS(family, family, name, sc)
 
 #endif /* SG_BPF_TRACE_H */

@@ -373,6 +373,10 @@ int proc_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 	return exec_exit(ctx, SG_SC_EXECVEAT);
 }
 
+TRAMP_PROGS(proc, execve, exec_enter(sc_ctx, SG_SC_EXECVE), exec_exit(sc_ctx, SG_SC_EXECVE))
+TRAMP_PROGS(proc, execveat, exec_enter(sc_ctx, SG_SC_EXECVEAT),
+	    exec_exit(sc_ctx, SG_SC_EXECVEAT))
+
 /*
  * Telemetry backend "tp_btf" for execs (telemetry.exec): a successful exec,
  * seen from the new image once the kernel has committed to it, with the four

@@ -88,6 +88,14 @@ static void print_counts(const char *label, struct json_object *o, const char *f
 }
 
 /* programs: {"name": {"attached": bool, "error": "..."}} or [{"name", "attached", "error"}]. */
+/* A syscall program left out for its twin on the other backend (kernel.c's reasons). */
+static bool twin_reason(const char *why)
+{
+	return why && (!strncmp(why, "the tracepoints instead", 23) ||
+		       !strncmp(why, "the trampolines instead", 23) ||
+		       !strcmp(why, "telemetry.syscalls is tracepoint"));
+}
+
 static void print_programs(struct ctl *ctl, struct json_object *p)
 {
 	struct json_object *names_ok = json_object_new_array();
@@ -110,12 +118,22 @@ static void print_programs(struct ctl *ctl, struct json_object *p)
 					      names_ok : bad, json_object_get(v));
 		}
 	}
-	printf("%-11s%zu of %zu attached\n", "programs:", json_object_array_length(names_ok),
-	       json_object_array_length(names_ok) + json_object_array_length(bad));
+	size_t twins = 0;
+
+	/* of each syscall's two programs, the one not used is not worth a line each */
+	for (size_t i = 0; i < json_object_array_length(bad); i++)
+		twins += twin_reason(ctl_get_str(json_object_array_get_idx(bad, i), "error"));
+	printf("%-11s%zu of %zu attached", "programs:", json_object_array_length(names_ok),
+	       json_object_array_length(names_ok) + json_object_array_length(bad) - twins);
+	if (twins)
+		printf(" (and %zu twins of syscall programs on the other backend)", twins);
+	printf("\n");
 	for (size_t i = 0; i < json_object_array_length(bad); i++) {
 		struct json_object *e = json_object_array_get_idx(bad, i);
 		const char *why = ctl_get_str(e, "error");
 
+		if (twin_reason(why))
+			continue;
 		printf("%-11s%s%s%s: %s\n", "", ctl_color(ctl, "\033[33m"),
 		       ctl_get_str(e, "name") ? ctl_get_str(e, "name") : "?",
 		       ctl_color(ctl, "\033[0m"), why ? why : "unavailable");
@@ -171,11 +189,15 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			snprintf(key, sizeof(key), "telemetry.backends.%s", t->kind);
 			b = ctl_get_str(r, key);
 			printf("%s%s from %s", i ? ", " : "", t->what,
-			       b && !strcmp(b, t->backend) ? t->source : "syscall tracepoints");
+			       b && !strcmp(b, t->backend) ? t->source :
+			       b && !strcmp(b, "trampoline") ? "trampolines" : "syscall tracepoints");
 		}
-		printf("; %lld syscall tracepoints, %lld LSM hooks attached",
+		printf("; %lld syscall tracepoints, %lld trampolines, %lld LSM hooks attached",
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
+		       (long long)json_object_get_int64(ctl_get(r, "telemetry.trampolines")),
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
+		if (ctl_get_str(r, "telemetry.syscalls_reason"))
+			printf(" (no trampolines: %s)", ctl_get_str(r, "telemetry.syscalls_reason"));
 		for (int i = 0; i < KTEL_MAX; i++) {
 			const struct kernel_tel_desc *t = kernel_tel_desc(i);
 			const char *why;
@@ -184,6 +206,10 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			why = ctl_get_str(r, key);
 			if (why)
 				printf(" (%s asked for %s: %s)", t->backend, t->what, why);
+			snprintf(key, sizeof(key), "telemetry.%s_loses", t->kind);
+			why = ctl_get_str(r, key);
+			if (why)
+				printf(" (%s from %s lose %s)", t->what, t->backend, why);
 		}
 		printf("\n");
 	}

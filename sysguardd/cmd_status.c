@@ -122,14 +122,54 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 			lsm_hooks++;
 		for (int t = 1; t < SG_EV_KERNEL_MAX; t++) {
 			const char *b = tel_default_backend(t);
+			size_t ntp = 0, ntr = 0;
 
+			/* the syscalls of this type: from tracepoints, trampolines, or both */
+			for (size_t i = 0; i < nprogs; i++) {
+				const struct kernel_prog *p = kernel_prog(d->kernel, i);
+				const char *x = NULL;
+
+				/* tp/syscalls/sys_enter_NAME, fentry/__x64_sys_NAME */
+				if (p->state == PROG_ATTACHED && !strncmp(p->hook, "tp/syscalls/sys_", 16))
+					x = strchr(p->hook + 16, '_');
+				else if (p->state == PROG_ATTACHED && p->hook[0] == 'f')
+					x = strstr(p->hook, "_sys_") ? strstr(p->hook, "_sys_") + 4 : NULL;
+				if (x && tel_syscall_type(x + 1) == t) {
+					ntp += p->hook[0] == 't';
+					ntr += p->hook[0] == 'f';
+				}
+			}
+			if (ntr)
+				b = ntp ? "trampoline+tracepoint" : "trampoline";
 			for (int h = 0; h < KTEL_MAX; h++)
-				if (kernel_tel_desc(h)->type == t && kernel_hooked(d->kernel, h, NULL))
+				if (kernel_tel_desc(h)->type == t && kernel_hooked(d->kernel, h, NULL)) {
+					char key[32];
+
 					b = kernel_tel_desc(h)->backend;
+					/* what that hook does not see that the syscall would */
+					snprintf(key, sizeof(key), "%s_loses", kernel_tel_desc(h)->kind);
+					JADD(tel, key, json_object_new_string(kernel_tel_desc(h)->loses));
+				}
 			JADD(kinds, sg_type_name(t), json_object_new_string(b));
 		}
 		JADD(tel, "backends", kinds);
 		JADD(tel, "syscall_tracepoints", json_object_new_uint64(sc));
+		{
+			const char *why;
+			size_t tr = 0;
+
+			for (size_t i = 0; i < nprogs; i++) {
+				const struct kernel_prog *p = kernel_prog(d->kernel, i);
+
+				tr += p->state == PROG_ATTACHED && (!strncmp(p->hook, "fentry/", 7) ||
+								    !strncmp(p->hook, "fexit/", 6));
+			}
+			JADD(tel, "trampolines", json_object_new_uint64(tr));
+			JADD(tel, "syscalls", json_object_new_string(
+				kernel_trampolines(d->kernel, &why) ? "trampoline" : "tracepoint"));
+			if (why[0])
+				JADD(tel, "syscalls_reason", json_object_new_string(why));
+		}
 		JADD(tel, "lsm_hooks", json_object_new_uint64(lsm_hooks));
 		/* a hook asked for and not used: why ("open_reason", ...) */
 		for (int h = 0; h < KTEL_MAX; h++) {

@@ -281,7 +281,8 @@ static int parse_enforcement(struct cfgparse *p, struct config *c, yaml_node_t *
 
 /*
  * telemetry: where each kind of event comes from, "tracepoint" or its hook's
- * backend (telemetry.h): {open: lsm, exec: tp_btf, connect: cgroup, bind: cgroup}
+ * backend (telemetry.h): {open: lsm, exec: tp_btf, connect: cgroup, bind: cgroup};
+ * and syscalls: auto, trampoline or tracepoint, for every syscall's programs.
  */
 static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *map)
 {
@@ -295,11 +296,23 @@ static int parse_telemetry(struct cfgparse *p, struct config *c, yaml_node_t *ma
 		const struct kernel_tel_desc *t = NULL;
 		int i;
 
+		if (!strcmp(name, "syscalls")) {
+			static const char *const names[] = { "auto", "trampoline", "tracepoint" };
+
+			for (i = 0; i < 3 && !(val && !strcmp(val, names[i])); i++)
+				;
+			if (i == 3)
+				return fail(p, v, "'telemetry.syscalls' must be auto, trampoline or "
+						  "tracepoint, not '%s'", val ? val : "?");
+			c->tel_syscalls = i;
+			continue;
+		}
 		for (i = 0; i < KTEL_MAX && !t; i++)
 			if (!strcmp(name, kernel_tel_desc(i)->kind))
 				t = kernel_tel_desc(i);
 		if (!t)
-			return fail(p, k, "unknown setting 'telemetry.%s' (open, exec, connect, bind)", name);
+			return fail(p, k, "unknown setting 'telemetry.%s' (syscalls, open, exec, connect, "
+				    "bind)", name);
 		i--;
 		if (val && !strcmp(val, "tracepoint"))
 			c->tel_hooked[i] = false;

@@ -37,6 +37,7 @@ struct config {
 	bool release_on_stop;        /* clean stop: detach enforcement (default: keep it) */
 	bool tel_hooked[KTEL_MAX];   /* telemetry.KIND: its hook's backend (telemetry.h), not
 				      * "tracepoint" */
+	int tel_syscalls;            /* telemetry.syscalls: enum tel_syscalls */
 	char pin_dir[256];           /* under bpffs: pinned enforcement maps and links */
 	/* metrics: Prometheus exposition (metrics.h); "" is off */
 	char metrics_socket[108];    /* Unix socket */

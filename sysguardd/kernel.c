@@ -26,7 +26,7 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define BPFFS "/sys/fs/bpf"
-#define MAX_PROGS 128
+#define MAX_PROGS 256
 
 struct kernel {
 	struct sysguard_bpf *skel;
@@ -38,6 +38,11 @@ struct kernel {
 	void *ctx;
 	int ncpus;
 	bool hooked[KTEL_MAX];       /* the kind comes from a hook, its syscall tracepoints detached */
+	bool tramp;                  /* trampolines for the syscalls whose function exists */
+	char tramp_why[200];         /* why not, when they were asked for (auto, trampoline) */
+	const char **tramp_fns;      /* while opening: the functions, sorted */
+	bool *tramp_ok;              /* and whether each can take a trampoline */
+	size_t ntramp;
 	char why[KTEL_MAX][320];     /* why it does not after all, when asked for */
 	void *ring_pos;              /* the ring's consumer and producer pages, read-only */
 	size_t ring_page;
@@ -59,6 +64,11 @@ const char *kernel_prog_state_name(enum prog_state s)
 	case PROG_FAILED: return "failed";
 	}
 	return "unknown";
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int fs_is(const char *path, long magic)
@@ -147,9 +157,28 @@ static int hook_available(const char *sec, struct btf **vmlinux, char *why, size
 	return 1;
 }
 
-/* The kind whose hook replaces this program, or KTEL_MAX. */
+/*
+ * A syscall's trampoline program (family_fenter_NAME, family_fexit_NAME):
+ * its twin tracepoint program's name into twin.
+ */
+static bool tramp_twin(const char *name, char *twin, size_t size)
+{
+	const char *f = strstr(name, "_fenter_"), *x = strstr(name, "_fexit_");
+
+	if (f)
+		snprintf(twin, size, "%.*s_enter_%s", (int)(f - name), name, f + 8);
+	else if (x)
+		snprintf(twin, size, "%.*s_exit_%s", (int)(x - name), name, x + 7);
+	return f || x;
+}
+
+/* The kind whose hook replaces this program (or its trampoline twin), or KTEL_MAX. */
 static enum kernel_tel replaced_by(const char *name)
 {
+	char twin[96];
+
+	if (tramp_twin(name, twin, sizeof(twin)))
+		name = twin;
 	for (int t = 0; t < KTEL_MAX; t++)
 		for (size_t i = 0; i < KTEL_PROGS_MAX && kernel_tel_desc(t)->progs[i]; i++)
 			if (strcmp(name, kernel_tel_desc(t)->progs[i]) == 0)
@@ -157,7 +186,189 @@ static enum kernel_tel replaced_by(const char *name)
 	return KTEL_MAX;
 }
 
+/*
+ * Can this kernel run trampolines at all?  A program that does nothing,
+ * loaded and attached as fentry to fn: what the kernel says is the answer
+ * (lockdown, a kernel without BPF trampolines or without ftrace).
+ */
+static bool tramp_probe(struct btf *vmlinux, const char *fn, char *why, size_t whylen)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, fd, link;
+
+	id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+	if (id < 0) {
+		snprintf(why, whylen, "the kernel's BTF has no function '%s'", fn);
+		return false;
+	}
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sg_tramp_probe", "GPL", insns, 2, &o);
+	if (fd < 0) {
+		snprintf(why, whylen, "fentry programs cannot be loaded here: %s", strerror(errno));
+		return false;
+	}
+	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (link < 0) {
+		snprintf(why, whylen, "fentry programs cannot be attached here: %s",
+			 strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(link);
+	close(fd);
+	return true;
+}
+
+/*
+ * The functions ftrace can attach to (available_filter_functions) among
+ * names (n of them, sorted): ok[i] for names[i].  Unreadable: all ok (the
+ * attach then says).
+ */
+static void traceable(const char **names, size_t n, bool *ok)
+{
+	FILE *f = fopen(TRACEFS "/available_filter_functions", "re");
+	char line[256];
+
+	for (size_t i = 0; i < n; i++)
+		ok[i] = !f;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strcspn(line, " \n");
+		const char *key = line;
+		const char **hit;
+
+		if (strncmp(line, "__", 2) != 0 || line[len] != '\n')
+			continue; /* a module's function, or not a syscall's */
+		line[len] = '\0';
+		hit = bsearch(&key, names, n, sizeof(*names), cmp_str);
+		if (hit)
+			ok[hit - names] = true;
+	}
+	fclose(f);
+}
+
 #define SCHED_EXEC_PROG "proc_exec_sched"
+
+/*
+ * telemetry.syscalls: whether the syscalls' trampolines can be used here,
+ * and for which functions (k->tramp_fns, k->tramp_ok).  0 or -ENOMEM.
+ */
+static int choose_trampolines(struct kernel *k, enum tel_syscalls mode, struct btf **vmlinux)
+{
+	struct bpf_program *prog;
+	const char *probe = NULL;
+	size_t n = 0;
+
+	k->tramp = false;
+	k->tramp_why[0] = '\0';
+	if (mode == TEL_SC_TRACEPOINT)
+		return 0;
+	bpf_object__for_each_program(prog, k->skel->obj)
+		n += !strncmp(bpf_program__section_name(prog), "fentry/", 7);
+	k->tramp_fns = calloc(n + 1, sizeof(*k->tramp_fns));
+	k->tramp_ok = calloc(n + 1, sizeof(*k->tramp_ok));
+	if (!k->tramp_fns || !k->tramp_ok)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, k->skel->obj)
+		if (!strncmp(bpf_program__section_name(prog), "fentry/", 7))
+			k->tramp_fns[k->ntramp++] = bpf_program__section_name(prog) + 7;
+	qsort(k->tramp_fns, k->ntramp, sizeof(*k->tramp_fns), cmp_str);
+	if (!*vmlinux)
+		*vmlinux = btf__load_vmlinux_btf();
+	if (!*vmlinux) {
+		snprintf(k->tramp_why, sizeof(k->tramp_why), "no kernel BTF");
+		return 0;
+	}
+	for (size_t i = 0; i < k->ntramp; i++) {
+		k->tramp_ok[i] = btf__find_by_name_kind(*vmlinux, k->tramp_fns[i], BTF_KIND_FUNC) >= 0;
+		if (k->tramp_ok[i] && !probe)
+			probe = k->tramp_fns[i];
+	}
+	if (!probe) {
+		snprintf(k->tramp_why, sizeof(k->tramp_why), "the kernel's BTF has none of the "
+			 "syscalls' functions");
+		return 0;
+	}
+	k->tramp = tramp_probe(*vmlinux, probe, k->tramp_why, sizeof(k->tramp_why));
+	if (k->tramp) {
+		bool *ftrace = calloc(k->ntramp, sizeof(*ftrace));
+
+		if (!ftrace)
+			return -ENOMEM;
+		traceable(k->tramp_fns, k->ntramp, ftrace);
+		for (size_t i = 0; i < k->ntramp; i++)
+			k->tramp_ok[i] = k->tramp_ok[i] && ftrace[i];
+		free(ftrace);
+	}
+	if (!k->tramp && mode == TEL_SC_TRAMPOLINE)
+		sg_log(LOG_WARNING, "telemetry.syscalls is trampoline, but %s: the syscall "
+		       "tracepoints are used", k->tramp_why);
+	return 0;
+}
+
+/* Can syscall function fn take a trampoline here? */
+static bool tramp_fn_ok(const struct kernel *k, const char *fn)
+{
+	const char **hit;
+
+	if (!k->tramp)
+		return false;
+	hit = bsearch(&fn, k->tramp_fns, k->ntramp, sizeof(*k->tramp_fns), cmp_str);
+	return hit && k->tramp_ok[hit - k->tramp_fns];
+}
+
+/*
+ * Of a syscall's two programs, its trampoline and its tracepoint, the one
+ * the kernel runs: false (p's state and reason set) for the other.  Other
+ * programs: true.
+ */
+static bool syscall_backend(struct kernel *k, struct bpf_program *prog, struct kernel_prog *p)
+{
+	const char *sec = bpf_program__section_name(prog), *fn;
+	struct bpf_program *twin;
+	char name[96];
+
+	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6)) {
+		fn = strchr(sec, '/') + 1;
+		if (tramp_fn_ok(k, fn))
+			return true;
+		p->state = PROG_DISABLED;
+		if (!k->tramp && !k->tramp_why[0])
+			snprintf(p->reason, sizeof(p->reason), "telemetry.syscalls is tracepoint");
+		else if (!k->tramp)
+			snprintf(p->reason, sizeof(p->reason), "the tracepoints instead: %s",
+				 k->tramp_why);
+		else
+			snprintf(p->reason, sizeof(p->reason), "the tracepoints instead: no "
+				 "traceable function '%s'", fn);
+		return false;
+	}
+	if (strncmp(sec, "tp/syscalls/", 12) != 0)
+		return true;
+	/* file_enter_openat's twin is file_fenter_openat */
+	if (!strstr(p->name, "_enter_") && !strstr(p->name, "_exit_"))
+		return true;
+	if (strstr(p->name, "_enter_"))
+		snprintf(name, sizeof(name), "%.*s_fenter_%s",
+			 (int)(strstr(p->name, "_enter_") - p->name), p->name,
+			 strstr(p->name, "_enter_") + 7);
+	else
+		snprintf(name, sizeof(name), "%.*s_fexit_%s",
+			 (int)(strstr(p->name, "_exit_") - p->name), p->name,
+			 strstr(p->name, "_exit_") + 6);
+	twin = bpf_object__find_program_by_name(k->skel->obj, name);
+	if (!twin || !tramp_fn_ok(k, strchr(bpf_program__section_name(twin), '/') + 1))
+		return true;
+	p->state = PROG_DISABLED;
+	snprintf(p->reason, sizeof(p->reason), "the trampolines instead (%s)",
+		 bpf_program__section_name(twin));
+	return false;
+}
 
 static int attach_prog(struct kernel *k, size_t i)
 {
@@ -242,6 +453,12 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 	}
 
 	memcpy(k->hooked, opts->hooked, sizeof(k->hooked));
+	r = choose_trampolines(k, opts->syscalls, &vmlinux);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		btf__free(vmlinux);
+		goto fail;
+	}
 	bpf_object__for_each_program(prog, k->skel->obj) {
 		struct kernel_prog *p;
 
@@ -261,6 +478,8 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 			snprintf(p->reason, sizeof(p->reason), "family '%s' switched off",
 				 family_names[p->family]);
 			bpf_program__set_autoload(prog, false);
+		} else if (!syscall_backend(k, prog, p)) {
+			bpf_program__set_autoload(prog, false);
 		} else if (strcmp(p->name, SCHED_EXEC_PROG) == 0 && !k->hooked[KTEL_EXEC]) {
 			p->state = PROG_DISABLED;
 			snprintf(p->reason, sizeof(p->reason), "execs come from the syscall "
@@ -278,6 +497,10 @@ int kernel_open(struct kernel **ret, const struct kernel_opts *opts, char *err, 
 		}
 	}
 	btf__free(vmlinux); /* before the load, which parses its own */
+	free(k->tramp_fns);
+	free(k->tramp_ok);
+	k->tramp_fns = NULL;
+	k->tramp_ok = NULL;
 
 	r = sysguard_bpf__load(k->skel);
 	if (r < 0) {
@@ -423,8 +646,9 @@ static int kernel_unhook_one(struct kernel *k, enum kernel_tel t, const char *wh
 		struct kernel_prog *p = &k->progs[i];
 		int e;
 
-		if (p->state != PROG_DISABLED || replaced_by(p->name) != t)
-			continue;
+		if (p->state != PROG_DISABLED || replaced_by(p->name) != t ||
+		    bpf_program__fd(bpf_object__find_program_by_name(k->skel->obj, p->name)) < 0)
+			continue; /* another's, or not loaded (the other of a syscall's twins) */
 		e = attach_prog(k, i);
 		if (e < 0) {
 			r = e;
@@ -434,6 +658,13 @@ static int kernel_unhook_one(struct kernel *k, enum kernel_tel t, const char *wh
 		p->reason[0] = '\0';
 	}
 	return r;
+}
+
+bool kernel_trampolines(const struct kernel *k, const char **why)
+{
+	if (why)
+		*why = k->tramp_why;
+	return k->tramp;
 }
 
 size_t kernel_prog_count(const struct kernel *k)
@@ -492,6 +723,20 @@ void kernel_report(const struct kernel *k, size_t processes)
 
 void kernel_report_telemetry(const struct kernel *k)
 {
+	size_t tp = 0, tr = 0;
+
+	for (size_t i = 0; i < k->nprogs; i++)
+		if (k->progs[i].state == PROG_ATTACHED) {
+			tp += !strncmp(k->progs[i].hook, "tp/syscalls/", 12);
+			tr += !strncmp(k->progs[i].hook, "fentry/", 7) ||
+			      !strncmp(k->progs[i].hook, "fexit/", 6);
+		}
+	if (k->tramp || k->tramp_why[0])
+		sg_log(k->tramp ? LOG_INFO : LOG_NOTICE, "syscalls from %zu trampolines and %zu "
+		       "syscall tracepoints%s%s", tr, tp, k->tramp ? "" : ": ", k->tramp_why);
+	else
+		sg_log(LOG_INFO, "syscalls from %zu syscall tracepoints (telemetry.syscalls is "
+		       "tracepoint)", tp);
 	for (int t = 0; t < KTEL_MAX; t++) {
 		const struct kernel_tel_desc *td = kernel_tel_desc(t);
 		const char *why;

@@ -26,6 +26,11 @@ struct kernel_opts {
 	 * (cgroup connect4/6 and bind4/6, the enforcement object).
 	 */
 	bool hooked[KTEL_MAX];
+	/*
+	 * Every syscall's entry and exit: fentry/fexit on its function (where
+	 * the kernel has it and allows trampolines) or its tracepoints.
+	 */
+	enum tel_syscalls syscalls;
 	uint32_t ring_bytes;        /* ring buffer size, a power of 2 */
 	uint32_t wakeup_bytes;      /* pending bytes that force a wakeup */
 	/* called for each record, in ring order */
@@ -40,7 +45,7 @@ struct kernel_prog {
 	const char *hook;           /* e.g. "tp/syscalls/sys_enter_openat" */
 	enum sg_family family;
 	enum prog_state state;
-	char reason[96];            /* why it is not attached */
+	char reason[256];           /* why it is not attached */
 };
 
 struct kernel;
@@ -75,6 +80,13 @@ int kernel_lost_by_pid(const struct kernel *k,
  * logged.
  */
 bool kernel_hooked(const struct kernel *k, enum kernel_tel t, const char **why);
+
+/*
+ * Whether the syscall programs are trampolines (fentry/fexit) where the
+ * kernel has the syscall's function; why not (empty when they are, or when
+ * the configuration said tracepoint).
+ */
+bool kernel_trampolines(const struct kernel *k, const char **why);
 int kernel_unhook(struct kernel *k, enum kernel_tel t, const char *why);
 
 /* Log what is attached (a warning per program that is not) and where each kind comes from. */

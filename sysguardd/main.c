@@ -201,6 +201,7 @@ static int start_kernel(struct daemon *d)
 
 	memcpy(ko.family, d->cfg.family, sizeof(ko.family));
 	memcpy(ko.hooked, d->cfg.tel_hooked, sizeof(ko.hooked));
+	ko.syscalls = d->cfg.tel_syscalls;
 	r = kernel_open(&d->kernel, &ko, err, sizeof(err));
 	if (r < 0) {
 		sg_log(LOG_ERR, "%s", err);

@@ -263,3 +263,34 @@ def test_connect_backend_needs_enforcement(daemon_factory, tmp):
     assert st["programs"]["net_enter_bind"]["attached"] is True
     assert "connects from the syscall tracepoints" in d.stderr()
     assert "binds from the syscall tracepoints" in d.stderr()
+
+
+def test_syscalls_backend_reported(daemon_factory, tmp):
+    """telemetry.syscalls: by default trampolines where the kernel runs them,
+    and status says which and why not; 'tracepoint' asks for the tracepoints.
+    Where fentry cannot load (this kind of host), every syscall program is
+    its tracepoint and the trampoline twins are left out with the reason."""
+    d = daemon_factory(subdir="auto")
+    st = status(d)["telemetry"]
+    if st["syscalls"] == "trampoline":
+        assert st["syscall_tracepoints"] == 0 and st["trampolines"] > 0, st
+        assert st["backends"]["open"] == "trampoline", st
+    else:
+        assert st["trampolines"] == 0 and st["syscall_tracepoints"] > 0, st
+        assert st["syscalls_reason"], st
+        assert "trampolines and" in d.stderr() and st["syscalls_reason"] in d.stderr()
+        progs = status(d)["programs"]
+        assert progs["file_fenter_openat"]["state"] == "disabled", progs["file_fenter_openat"]
+        assert st["syscalls_reason"] in progs["file_fenter_openat"]["error"]
+        assert progs["file_enter_openat"]["attached"] is True
+    sub = os.path.join(tmp, "tp")
+    os.makedirs(sub)
+    conf = os.path.join(sub, "sysguard.yaml")
+    with open(conf, "w") as f:
+        f.write(base_config(sub) + "telemetry: {syscalls: tracepoint}\n")
+    d2 = daemon_factory(config=conf, subdir="tp")
+    st2 = status(d2)["telemetry"]
+    assert st2["syscalls"] == "tracepoint" and "syscalls_reason" not in st2, st2
+    assert st2["trampolines"] == 0 and st2["backends"]["open"] == "tracepoint", st2
+    assert "telemetry.syscalls is tracepoint" in \
+        status(d2)["programs"]["file_fenter_openat"]["error"]

@@ -378,6 +378,15 @@ static void control_and_redact(void **state)
 	assert_true(c.tel_hooked[KTEL_BIND]);
 	load_fails("telemetry: {bind: lsm}\n", 1, 19, "'telemetry.bind' must be tracepoint or cgroup");
 	load_fails("telemetry: {listen: lsm}\n", 1, 13, "unknown setting 'telemetry.listen'");
+	/* telemetry.syscalls: auto unless said */
+	config_defaults(&c);
+	assert_int_equal(c.tel_syscalls, TEL_SC_AUTO);
+	assert_int_equal(load("telemetry: {syscalls: tracepoint}\n", &c), 0);
+	assert_int_equal(c.tel_syscalls, TEL_SC_TRACEPOINT);
+	assert_int_equal(load("telemetry: {syscalls: trampoline, open: lsm}\n", &c), 0);
+	assert_int_equal(c.tel_syscalls, TEL_SC_TRAMPOLINE);
+	load_fails("telemetry: {syscalls: fentry}\n", 1, 23,
+		   "'telemetry.syscalls' must be auto, trampoline or tracepoint, not 'fentry'");
 	load_fails("telemetry: lsm\n", 1, 12, "'telemetry' must be a mapping");
 }
 
