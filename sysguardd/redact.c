@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <linux/types.h>
 #include "jsonw.h"
 #include "redact.h"
+#include "sysguard.h"
 
 struct redact_rule {
 	char prog[REDACT_RULE_MAX];  /* "" any program, else a glob on argv[0]'s basename */
@@ -30,7 +33,24 @@ const char *const redact_defaults[] = {
 	"--api-key=*", "--api-key", "--apikey=*", "--access-key=*", "--secret-key=*",
 	"--client-secret=*", "--auth-token=*",
 	"mysql*:-p*", "mariadb*:-p*", "sshpass:-p*", "sshpass:-p",
+	/* wget's and others' password options */
+	"--http-password=*", "--http-passwd=*", "--ftp-password=*", "--proxy-password=*",
+	/* curl's user:password, as one argument or the next */
+	"curl:-u*", "curl:-u", "curl:--user=*", "curl:--user", "curl:--proxy-user=*",
+	"curl:--proxy-user",
+	/* redis, MongoDB, SQL Server, Samba, Azure command lines */
+	"redis-cli:-a", "redis-server:--requirepass", "mongo*:-p", "sqlcmd:-P", "smbclient:-U",
+	"az:-p",
 	NULL,
+};
+
+/*
+ * Header names whose value is a secret, wherever a header is written into
+ * an argument (curl -H, wget --header=, git -c http.extraHeader=).
+ */
+static const char *const secret_headers[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
+	"api-key", "x-auth-token", "x-access-token", "private-token", NULL,
 };
 
 static const struct redact *active;
@@ -151,6 +171,97 @@ size_t redact_arg(const struct redact *r, const char *prog, size_t prog_len, con
 	return hide_this ? 0 : SIZE_MAX;
 }
 
+/* A secret header at arg[o]: where its value starts (after "Name:" and blanks, and a scheme). */
+static size_t header_value(const char *arg, size_t len, size_t o)
+{
+	for (size_t h = 0; secret_headers[h]; h++) {
+		size_t n = strlen(secret_headers[h]), v;
+
+		if (len - o <= n || strncasecmp(arg + o, secret_headers[h], n) != 0)
+			continue;
+		v = o + n;
+		while (v < len && arg[v] == ' ')
+			v++;
+		if (v >= len || arg[v] != ':')
+			continue;
+		for (v++; v < len && arg[v] == ' '; v++)
+			;
+		if (h < 2) { /* Authorization: SCHEME secret: the scheme stays */
+			size_t w = v;
+
+			while (w < len && ((arg[w] | 0x20) >= 'a' && (arg[w] | 0x20) <= 'z'))
+				w++;
+			if (w > v && w < len && arg[w] == ' ')
+				v = w + 1;
+		}
+		return v < len ? v : SIZE_MAX;
+	}
+	return SIZE_MAX;
+}
+
+/* out[*o..] += s (n bytes), within cap. */
+static void put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (*o + n > cap)
+		n = cap - *o;
+	memcpy(out + *o, s, n);
+	*o += n;
+}
+
+size_t redact_inline(const char *prog, size_t prog_len, const char *arg, size_t len, char *out,
+		     size_t cap)
+{
+	const char *base = prog ? memrchr(prog, '/', prog_len) : NULL;
+	size_t o = 0, from = 0, v = SIZE_MAX;
+	const char *eq = memchr(arg, '=', len);
+	bool changed = false;
+
+	if (base) {
+		prog_len -= (size_t)(base + 1 - prog);
+		prog = base + 1;
+	}
+	/* a header: the whole argument, after -H, or after NAME= */
+	v = header_value(arg, len, 0);
+	if (v == SIZE_MAX && len > 2 && !memcmp(arg, "-H", 2))
+		v = header_value(arg, len, 2);
+	if (v == SIZE_MAX && eq)
+		v = header_value(arg, len, (size_t)(eq + 1 - arg));
+	if (v != SIZE_MAX) {
+		put(out, cap, &o, arg, v);
+		put(out, cap, &o, REDACT_MASK, sizeof(REDACT_MASK) - 1);
+		return o;
+	}
+	/* openssl's pass:SECRET (-passin, -passout, -pass) */
+	if (prog && prog_len == 7 && !memcmp(prog, "openssl", 7) && len > 5 &&
+	    !memcmp(arg, "pass:", 5)) {
+		put(out, cap, &o, arg, 5);
+		put(out, cap, &o, REDACT_MASK, sizeof(REDACT_MASK) - 1);
+		return o;
+	}
+	/* scheme://user:password@host: each URL's password */
+	for (const char *p = arg; (p = memmem(p, len - (size_t)(p - arg), "://", 3));) {
+		const char *auth = p + 3, *end = auth, *at = NULL, *colon;
+
+		while (end < arg + len && !strchr("/?# \t", *end))
+			end++;
+		for (const char *q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon && at > colon + 1) {
+			put(out, cap, &o, arg + from, (size_t)(colon + 1 - (arg + from)));
+			put(out, cap, &o, REDACT_MASK, sizeof(REDACT_MASK) - 1);
+			from = (size_t)(at - arg);
+			changed = true;
+		}
+		p = end;
+	}
+	if (!changed)
+		return SIZE_MAX;
+	put(out, cap, &o, arg + from, len - from);
+	return o;
+}
+
 void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
 {
 	const struct redact *r = active;
@@ -170,7 +281,16 @@ void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned in
 		} else {
 			keep = redact_arg(r, prog, prog_len, argv + pos, l, &hide);
 		}
-		if (keep == SIZE_MAX) {
+		if (keep == SIZE_MAX && i > 0 && r) {
+			/* secrets inside an argument: header values, URL passwords */
+			char ibuf[SG_ARGV_BYTES + 64];
+			size_t n = redact_inline(prog, prog_len, argv + pos, l, ibuf, sizeof(ibuf));
+
+			if (n != SIZE_MAX)
+				jw_strn(w, ibuf, n);
+			else
+				jw_strn(w, argv + pos, l);
+		} else if (keep == SIZE_MAX) {
 			jw_strn(w, argv + pos, l);
 		} else {
 			/* keep is a rule's prefix: below REDACT_RULE_MAX */

@@ -12,6 +12,10 @@
  *                       becomes "***" ("--password": --password hunter2)
  *   PROG:               the rule holds only when the basename of argv[0]
  *                       matches the glob PROG ("mysql*:-p*": mysql -phunter2)
+ * Besides the rules, whenever a set is active, secrets inside an argument
+ * are masked (redact_inline()): the value of an authorization, cookie or
+ * API-key header (as the argument, after -H or after NAME=), the password
+ * of a URL's user:password@, and openssl's pass:SECRET.
  * Nothing else is recognised: see SECURITY.md for what this cannot catch.
  */
 #ifndef SG_REDACT_H
@@ -49,6 +53,13 @@ const struct redact *redact_active(void);
  */
 size_t redact_arg(const struct redact *r, const char *prog, size_t prog_len, const char *arg,
 		  size_t len, bool *hide);
+
+/*
+ * The secrets inside one argument (arg, len bytes) of program prog masked
+ * into out (cap bytes): the new length, or (size_t)-1 when there are none.
+ */
+size_t redact_inline(const char *prog, size_t prog_len, const char *arg, size_t len, char *out,
+		     size_t cap);
 
 /* A JSON array of argc NUL-separated arguments (len bytes), redacted by the active set. */
 void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned int argc);

@@ -32,6 +32,28 @@ def test_default_redaction_everywhere(daemon_factory):
     sub.close()
 
 
+def test_redaction_inside_arguments(daemon_factory, tmp):
+    """curl -H 'Authorization: Bearer SECRET', -u user:SECRET and a URL's
+    user:SECRET@: the secret never reaches the event file; what is around it
+    stays (the journal's message: test_journal.c)."""
+    need_control()
+    dm = daemon_factory()
+    curl = os.path.join(tmp, "curl")  # /bin/true under curl's name: nothing is fetched
+    with open("/bin/true", "rb") as src, open(curl, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(curl, 0o755)
+    text = "sgredact-" + uuid.uuid4().hex
+    secret = "S3CR" + uuid.uuid4().hex
+    subprocess.run([curl, "-H", "Authorization: Bearer " + secret, "-u", "bob:" + secret,
+                    "https://bob:%s@127.0.0.1/x" % secret, text], check=True)
+    e = exec_event(dm, text)
+    assert e["exec"]["argv"][1:] == ["-H", "Authorization: Bearer ***", "-u", "***",
+                                     "https://bob:***@127.0.0.1/x", text], e["exec"]["argv"]
+    dm.marker()
+    raw = b"".join(dm.lines)
+    assert secret.encode() not in raw
+
+
 def test_redaction_configured_and_off(daemon_factory, tmp):
     need_control()
     for rules, want in ((["--pin=*", "echo:-s"], ["--pin=***", "-s", "***", "--password=x"]),

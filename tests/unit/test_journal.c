@@ -224,6 +224,19 @@ static void test_messages(void **state)
 		journal_format_message(&ev, m, sizeof(m));
 		assert_string_equal(m, "LOG: sh (pid 1234) executed /usr/bin/mysql -p*** --password *** "
 				       "db");
+		/* and what is inside an argument: a header's value, a URL's password */
+		{
+			static const char hdr[] = "curl\0-H\0Authorization: Bearer tok\0"
+						  "https://u:pw@h/\0";
+
+			ev.exec.argv = hdr;
+			ev.exec.argv_len = sizeof(hdr) - 1;
+			ev.exec.argc = 4;
+			ev.exec.filename = "/usr/bin/curl";
+			journal_format_message(&ev, m, sizeof(m));
+			assert_string_equal(m, "LOG: sh (pid 1234) executed /usr/bin/curl -H "
+					       "Authorization: Bearer *** https://u:***@h/");
+		}
 		redact_set_active(NULL);
 		redact_free(r);
 	}

@@ -94,6 +94,77 @@ static void test_defaults(void **state)
 	redact_free(r);
 }
 
+/* One command line in, what the output shows. */
+struct rcase {
+	const char *args[8];
+	const char *want;
+};
+
+static const struct rcase inline_cases[] = {
+	/* HTTP authorization and cookie headers: the scheme stays, the value goes */
+	{ { "curl", "-H", "Authorization: Bearer SECRET", "https://x", NULL },
+	  "[\"curl\",\"-H\",\"Authorization: Bearer ***\",\"https://x\"]" },
+	{ { "curl", "-HAuthorization:Basic dXNlcjpwdw==", NULL },
+	  "[\"curl\",\"-HAuthorization:Basic ***\"]" },
+	{ { "curl", "--header", "cookie: session=abc; x=y", NULL },
+	  "[\"curl\",\"--header\",\"cookie: ***\"]" },
+	{ { "wget", "--header=X-Api-Key: k123", "http://h/", NULL },
+	  "[\"wget\",\"--header=X-Api-Key: ***\",\"http://h/\"]" },
+	{ { "git", "-c", "http.extraHeader=Authorization: token ghp_x", "clone", "u", NULL },
+	  "[\"git\",\"-c\",\"http.extraHeader=Authorization: token ***\",\"clone\",\"u\"]" },
+	{ { "curl", "-H", "Private-Token: glpat-1", NULL },
+	  "[\"curl\",\"-H\",\"Private-Token: ***\"]" },
+	/* a header that is no secret stays */
+	{ { "curl", "-H", "Accept: application/json", NULL },
+	  "[\"curl\",\"-H\",\"Accept: application/json\"]" },
+	/* user:password@ in URLs, wherever the URL is */
+	{ { "git", "clone", "https://bob:hunter2@git.example/r.git", NULL },
+	  "[\"git\",\"clone\",\"https://bob:***@git.example/r.git\"]" },
+	{ { "psql", "postgresql://app:s3cr%40t@db:5432/x", NULL },
+	  "[\"psql\",\"postgresql://app:***@db:5432/x\"]" },
+	{ { "tool", "--src=ftp://a:b@h1/x,ftp://c:d@h2/y", NULL },
+	  "[\"tool\",\"--src=ftp://a:***@h1/x,ftp://c:***@h2/y\"]" },
+	/* a user without a password, and an @ after the host, stay */
+	{ { "git", "clone", "ssh://git@host/r", "https://h/a@b", NULL },
+	  "[\"git\",\"clone\",\"ssh://git@host/r\",\"https://h/a@b\"]" },
+	/* curl -u, wget's passwords, openssl pass: */
+	{ { "curl", "-u", "bob:pw", "-uann:pw2", "--user=x:y", NULL },
+	  "[\"curl\",\"-u\",\"***\",\"-u***\",\"--user=***\"]" },
+	{ { "wget", "--http-password=pw", "--ftp-password=pw", NULL },
+	  "[\"wget\",\"--http-password=***\",\"--ftp-password=***\"]" },
+	{ { "openssl", "rsa", "-passin", "pass:hunter2", "-passout", "file:/x", NULL },
+	  "[\"openssl\",\"rsa\",\"-passin\",\"pass:***\",\"-passout\",\"file:/x\"]" },
+	/* database and cloud CLIs */
+	{ { "redis-cli", "-a", "pw", "ping", NULL }, "[\"redis-cli\",\"-a\",\"***\",\"ping\"]" },
+	{ { "mongosh", "-u", "u", "-p", "pw", NULL },
+	  "[\"mongosh\",\"-u\",\"u\",\"-p\",\"***\"]" },
+	{ { "sqlcmd", "-S", "h", "-P", "pw", NULL }, "[\"sqlcmd\",\"-S\",\"h\",\"-P\",\"***\"]" },
+	{ { "az", "login", "-u", "a", "-p", "pw", NULL },
+	  "[\"az\",\"login\",\"-u\",\"a\",\"-p\",\"***\"]" },
+	{ { "docker", "login", "--password", "pw", "-p", "8080:80", NULL },
+	  "[\"docker\",\"login\",\"--password\",\"***\",\"-p\",\"8080:80\"]" },
+	{ { "smbclient", "-U", "bob%pw", "//h/s", NULL },
+	  "[\"smbclient\",\"-U\",\"***\",\"//h/s\"]" },
+};
+
+static void test_inline(void **state)
+{
+	struct redact *r = defaults();
+
+	redact_set_active(r);
+	for (size_t i = 0; i < sizeof(inline_cases) / sizeof(inline_cases[0]); i++) {
+		const char *got = encode(inline_cases[i].args);
+
+		if (strcmp(got, inline_cases[i].want))
+			fail_msg("case %zu: %s, expected %s", i, got, inline_cases[i].want);
+	}
+	redact_set_active(NULL);
+	/* with no set active, nothing is hidden */
+	assert_string_equal(encode((const char *[]){ "curl", "-H", "Authorization: Bearer S", NULL }),
+			    "[\"curl\",\"-H\",\"Authorization: Bearer S\"]");
+	redact_free(r);
+}
+
 static void test_rules(void **state)
 {
 	const char *bad[] = { "", "*", "--a*b*", "x:-a*b" };
@@ -135,6 +206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_inline),
 		cmocka_unit_test(test_rules),
 	};
 
