@@ -14,17 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The decimal number s starts with, and where it ends; false: no digit first, or too big. */
+static inline bool strnum_lead(const char *s, unsigned long long *v, char **end)
+{
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, end, 10);
+	return errno == 0;
+}
+
 /* s as a decimal uint64_t into *ret; false (and *ret untouched) if it is not one. */
 static inline bool strnum_u64(const char *s, uint64_t *ret)
 {
 	unsigned long long v;
 	char *end;
 
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
+	if (!strnum_lead(s, &v, &end) || *end)
 		return false;
 	*ret = v;
 	return true;
@@ -44,11 +50,7 @@ static inline bool strnum_duration_ns(const char *s, uint64_t *ret)
 	unsigned long long v;
 	char *end;
 
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
+	if (!strnum_lead(s, &v, &end))
 		return false;
 	if (!*end && v == 0) {
 		*ret = 0;
