@@ -88,14 +88,6 @@ static void print_counts(const char *label, struct json_object *o, const char *f
 }
 
 /* programs: {"name": {"attached": bool, "error": "..."}} or [{"name", "attached", "error"}]. */
-/* A syscall program left out for its twin on the other backend (kernel.c's reasons). */
-static bool twin_reason(const char *why)
-{
-	return why && (!strncmp(why, "the tracepoints instead", 23) ||
-		       !strncmp(why, "the trampolines instead", 23) ||
-		       !strcmp(why, "telemetry.syscalls is tracepoint"));
-}
-
 static void print_programs(struct ctl *ctl, struct json_object *p)
 {
 	struct json_object *names_ok = json_object_new_array();
@@ -118,22 +110,12 @@ static void print_programs(struct ctl *ctl, struct json_object *p)
 					      names_ok : bad, json_object_get(v));
 		}
 	}
-	size_t twins = 0;
-
-	/* of each syscall's two programs, the one not used is not worth a line each */
-	for (size_t i = 0; i < json_object_array_length(bad); i++)
-		twins += twin_reason(ctl_get_str(json_object_array_get_idx(bad, i), "error"));
-	printf("%-11s%zu of %zu attached", "programs:", json_object_array_length(names_ok),
-	       json_object_array_length(names_ok) + json_object_array_length(bad) - twins);
-	if (twins)
-		printf(" (and %zu twins of syscall programs on the other backend)", twins);
-	printf("\n");
+	printf("%-11s%zu of %zu attached\n", "programs:", json_object_array_length(names_ok),
+	       json_object_array_length(names_ok) + json_object_array_length(bad));
 	for (size_t i = 0; i < json_object_array_length(bad); i++) {
 		struct json_object *e = json_object_array_get_idx(bad, i);
 		const char *why = ctl_get_str(e, "error");
 
-		if (twin_reason(why))
-			continue;
 		printf("%-11s%s%s%s: %s\n", "", ctl_color(ctl, "\033[33m"),
 		       ctl_get_str(e, "name") ? ctl_get_str(e, "name") : "?",
 		       ctl_color(ctl, "\033[0m"), why ? why : "unavailable");
@@ -192,10 +174,12 @@ static void status_human(struct ctl *ctl, struct json_object *r)
 			       b && !strcmp(b, t->backend) ? t->source :
 			       b && !strcmp(b, "trampoline") ? "trampolines" : "syscall tracepoints");
 		}
-		printf("; %lld syscall tracepoints, %lld trampolines, %lld LSM hooks attached",
+		printf("; %lld syscall tracepoints, %lld trampolines, %lld LSM hooks attached "
+		       "(%lld programs of the other backend not loaded)",
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.syscall_tracepoints")),
 		       (long long)json_object_get_int64(ctl_get(r, "telemetry.trampolines")),
-		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")));
+		       (long long)json_object_get_int64(ctl_get(r, "telemetry.lsm_hooks")),
+		       (long long)json_object_get_int64(ctl_get(r, "telemetry.twins_not_loaded")));
 		if (ctl_get_str(r, "telemetry.syscalls_reason"))
 			printf(" (no trampolines: %s)", ctl_get_str(r, "telemetry.syscalls_reason"));
 		for (int i = 0; i < KTEL_MAX; i++) {

@@ -96,8 +96,11 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 	JADD(out, "uptime_sec", json_object_new_int64((int64_t)((daemon_now_ns() - d->start_ns) / 1000000000)));
 	for (size_t i = 0; i < nprogs; i++) {
 		const struct kernel_prog *p = kernel_prog(d->kernel, i);
-		struct json_object *o = json_object_new_object();
+		struct json_object *o;
 
+		if (p->twin)
+			continue; /* counted in telemetry.twins_not_loaded */
+		o = json_object_new_object();
 		JADD(o, "hook", json_object_new_string(p->hook));
 		JADD(o, "family", json_object_new_string(kernel_family_name(p->family)));
 		JADD(o, "state", json_object_new_string(kernel_prog_state_name(p->state)));
@@ -165,6 +168,12 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 								    !strncmp(p->hook, "fexit/", 6));
 			}
 			JADD(tel, "trampolines", json_object_new_uint64(tr));
+			size_t twins = 0;
+
+			for (size_t i = 0; i < nprogs; i++)
+				twins += kernel_prog(d->kernel, i)->twin;
+			/* of each syscall's two programs, the one not loaded (not in "programs") */
+			JADD(tel, "twins_not_loaded", json_object_new_uint64(twins));
 			JADD(tel, "syscalls", json_object_new_string(
 				kernel_trampolines(d->kernel, &why) ? "trampoline" : "tracepoint"));
 			if (why[0])

@@ -71,6 +71,7 @@ struct control_conn {
 	uint64_t missed;         /* since the last {"missed"} notice */
 	size_t scanned;          /* input bytes known to hold no newline */
 	bool denied_logged;      /* log one refusal per connection, count them all */
+	size_t peak;             /* the most its replies queued at once */
 	struct subfilter filter;
 };
 
@@ -132,6 +133,8 @@ static void conn_send(struct control_conn *conn, struct json_object *o)
 		evbuffer_add(out, "\n", 1);
 	}
 	json_object_put(o);
+	if (evbuffer_get_length(out) > conn->peak)
+		conn->peak = evbuffer_get_length(out);
 }
 
 static void reply_ok(struct control_conn *conn, struct json_object *id, struct json_object *result)
@@ -248,8 +251,10 @@ static void conn_free(struct control_conn *conn)
 	if (!conn)
 		return;
 	c = conn->c;
+	/* a big queue now, or one that was (pipelined requests' replies, drained since) */
 	big = evbuffer_get_length(bufferevent_get_output(conn->bev)) +
-	      evbuffer_get_length(bufferevent_get_input(conn->bev)) >= CONTROL_TRIM_BYTES;
+	      evbuffer_get_length(bufferevent_get_input(conn->bev)) >= CONTROL_TRIM_BYTES ||
+	      conn->peak >= CONTROL_TRIM_BYTES;
 	if (conn->subscribed) {
 		TAILQ_REMOVE(&c->subs, conn, sub_entry);
 		c->nsubs--;

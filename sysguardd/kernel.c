@@ -338,6 +338,7 @@ static bool syscall_backend(struct kernel *k, struct bpf_program *prog, struct k
 		if (tramp_fn_ok(k, fn))
 			return true;
 		p->state = PROG_DISABLED;
+		p->twin = true;
 		if (!k->tramp && !k->tramp_why[0])
 			snprintf(p->reason, sizeof(p->reason), "telemetry.syscalls is tracepoint");
 		else if (!k->tramp)
@@ -365,6 +366,7 @@ static bool syscall_backend(struct kernel *k, struct bpf_program *prog, struct k
 	if (!twin || !tramp_fn_ok(k, strchr(bpf_program__section_name(twin), '/') + 1))
 		return true;
 	p->state = PROG_DISABLED;
+	p->twin = true;
 	snprintf(p->reason, sizeof(p->reason), "the trampolines instead (%s)",
 		 bpf_program__section_name(twin));
 	return false;

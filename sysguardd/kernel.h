@@ -46,6 +46,8 @@ struct kernel_prog {
 	enum sg_family family;
 	enum prog_state state;
 	char reason[256];           /* why it is not attached */
+	bool twin;                  /* the unused one of a syscall's tracepoint and trampoline
+				     * programs: not loaded */
 };
 
 struct kernel;
