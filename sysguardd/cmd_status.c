@@ -113,13 +113,16 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 	if (d->kernel) {
 		/* where each kind of event comes from, and what that costs every syscall */
 		struct json_object *tel = json_object_new_object(), *kinds = json_object_new_object();
-		size_t sc = 0, lsm_hooks = 0;
+		size_t sc = 0, tr = 0, twins = 0, lsm_hooks = 0;
+		const char *sc_why;
 
 		for (size_t i = 0; i < nprogs; i++) {
 			const struct kernel_prog *p = kernel_prog(d->kernel, i);
+			bool on = p->state == PROG_ATTACHED;
 
-			if (p->state == PROG_ATTACHED && !strncmp(p->hook, "tp/syscalls/", 12))
-				sc++;
+			sc += on && !strncmp(p->hook, "tp/syscalls/", 12);
+			tr += on && (!strncmp(p->hook, "fentry/", 7) || !strncmp(p->hook, "fexit/", 6));
+			twins += p->twin;
 		}
 		for (size_t i = 0; lsm && lsmblock_hook(lsm, i); i++)
 			lsm_hooks++;
@@ -157,28 +160,13 @@ int cmd_status(struct daemon *d, union cmd_args *a, struct control_call *call)
 		}
 		JADD(tel, "backends", kinds);
 		JADD(tel, "syscall_tracepoints", json_object_new_uint64(sc));
-		{
-			const char *why;
-			size_t tr = 0;
-
-			for (size_t i = 0; i < nprogs; i++) {
-				const struct kernel_prog *p = kernel_prog(d->kernel, i);
-
-				tr += p->state == PROG_ATTACHED && (!strncmp(p->hook, "fentry/", 7) ||
-								    !strncmp(p->hook, "fexit/", 6));
-			}
-			JADD(tel, "trampolines", json_object_new_uint64(tr));
-			size_t twins = 0;
-
-			for (size_t i = 0; i < nprogs; i++)
-				twins += kernel_prog(d->kernel, i)->twin;
-			/* of each syscall's two programs, the one not loaded (not in "programs") */
-			JADD(tel, "twins_not_loaded", json_object_new_uint64(twins));
-			JADD(tel, "syscalls", json_object_new_string(
-				kernel_trampolines(d->kernel, &why) ? "trampoline" : "tracepoint"));
-			if (why[0])
-				JADD(tel, "syscalls_reason", json_object_new_string(why));
-		}
+		JADD(tel, "trampolines", json_object_new_uint64(tr));
+		/* of each syscall's two programs, the one not loaded (not in "programs") */
+		JADD(tel, "twins_not_loaded", json_object_new_uint64(twins));
+		JADD(tel, "syscalls", json_object_new_string(
+			kernel_trampolines(d->kernel, &sc_why) ? "trampoline" : "tracepoint"));
+		if (sc_why[0])
+			JADD(tel, "syscalls_reason", json_object_new_string(sc_why));
 		JADD(tel, "lsm_hooks", json_object_new_uint64(lsm_hooks));
 		/* a hook asked for and not used: why ("open_reason", ...) */
 		for (int h = 0; h < KTEL_MAX; h++) {

@@ -340,16 +340,12 @@ static void exec_message(struct sg_msg *m, const struct sg_event *ev)
 	while (a && a < end) {
 		size_t l = strnlen(a, end - a);
 		/* secrets hidden as in the event line (sysguard.yaml redact: argv) */
-		size_t keep = redact_arg(redact_active(), prog, prog_len, a, l, &hide), n;
-		char buf[SG_ARGV_BYTES + 64];
+		char buf[REDACT_BUF];
+		size_t n;
+		const char *shown = redact_show(redact_active(), prog, prog_len, a, l, &hide, buf,
+						&n);
 
-		if (keep == SIZE_MAX && redact_active() &&
-		    (n = redact_inline(prog, prog_len, a, l, buf, sizeof(buf))) != SIZE_MAX)
-			sg_msg_add(m, " %.*s", (int)n, buf); /* a header's value, a URL's password */
-		else if (keep == SIZE_MAX)
-			sg_msg_add(m, " %.*s", (int)l, a);
-		else
-			sg_msg_add(m, " %.*s%s", (int)keep, a, REDACT_MASK);
+		sg_msg_add(m, " %.*s", (int)n, shown);
 		a += l + 1;
 	}
 	if (ev->exec.argv_truncated)

@@ -158,18 +158,27 @@ static int hook_available(const char *sec, struct btf **vmlinux, char *why, size
 }
 
 /*
- * A syscall's trampoline program (family_fenter_NAME, family_fexit_NAME):
- * its twin tracepoint program's name into twin.
+ * The other of a syscall's two programs, by name: family_enter_NAME <->
+ * family_fenter_NAME, family_exit_NAME <-> family_fexit_NAME.  false: not
+ * a syscall's program.
  */
-static bool tramp_twin(const char *name, char *twin, size_t size)
+static bool twin_name(const char *name, char *twin, size_t size)
 {
-	const char *f = strstr(name, "_fenter_"), *x = strstr(name, "_fexit_");
+	static const char *const pairs[][2] = {
+		{ "_fenter_", "_enter_" }, { "_fexit_", "_exit_" },
+		{ "_enter_", "_fenter_" }, { "_exit_", "_fexit_" },
+	};
 
-	if (f)
-		snprintf(twin, size, "%.*s_enter_%s", (int)(f - name), name, f + 8);
-	else if (x)
-		snprintf(twin, size, "%.*s_exit_%s", (int)(x - name), name, x + 7);
-	return f || x;
+	for (size_t i = 0; i < 4; i++) {
+		const char *at = strstr(name, pairs[i][0]);
+
+		if (at) {
+			snprintf(twin, size, "%.*s%s%s", (int)(at - name), name, pairs[i][1],
+				 at + strlen(pairs[i][0]));
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The kind whose hook replaces this program (or its trampoline twin), or KTEL_MAX. */
@@ -177,7 +186,9 @@ static enum kernel_tel replaced_by(const char *name)
 {
 	char twin[96];
 
-	if (tramp_twin(name, twin, sizeof(twin)))
+	/* a trampoline stands for its tracepoint program in the table */
+	if ((strstr(name, "_fenter_") || strstr(name, "_fexit_")) &&
+	    twin_name(name, twin, sizeof(twin)))
 		name = twin;
 	for (int t = 0; t < KTEL_MAX; t++)
 		for (size_t i = 0; i < KTEL_PROGS_MAX && kernel_tel_desc(t)->progs[i]; i++)
@@ -352,16 +363,8 @@ static bool syscall_backend(struct kernel *k, struct bpf_program *prog, struct k
 	if (strncmp(sec, "tp/syscalls/", 12) != 0)
 		return true;
 	/* file_enter_openat's twin is file_fenter_openat */
-	if (!strstr(p->name, "_enter_") && !strstr(p->name, "_exit_"))
+	if (!twin_name(p->name, name, sizeof(name)))
 		return true;
-	if (strstr(p->name, "_enter_"))
-		snprintf(name, sizeof(name), "%.*s_fenter_%s",
-			 (int)(strstr(p->name, "_enter_") - p->name), p->name,
-			 strstr(p->name, "_enter_") + 7);
-	else
-		snprintf(name, sizeof(name), "%.*s_fexit_%s",
-			 (int)(strstr(p->name, "_exit_") - p->name), p->name,
-			 strstr(p->name, "_exit_") + 6);
 	twin = bpf_object__find_program_by_name(k->skel->obj, name);
 	if (!twin || !tramp_fn_ok(k, strchr(bpf_program__section_name(twin), '/') + 1))
 		return true;
@@ -555,6 +558,8 @@ void kernel_close(struct kernel *k)
 {
 	if (!k)
 		return;
+	free(k->tramp_fns);
+	free(k->tramp_ok);
 	ring_buffer__free(k->rb);
 	if (k->ring_pos)
 		munmap(k->ring_pos, 2 * k->ring_page);

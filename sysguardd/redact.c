@@ -15,6 +15,9 @@
 #include "redact.h"
 #include "sysguard.h"
 
+_Static_assert(REDACT_BUF >= SG_ARGV_BYTES + sizeof(REDACT_MASK) * 16,
+	       "room for the longest argument and its masks");
+
 struct redact_rule {
 	char prog[REDACT_RULE_MAX];  /* "" any program, else a glob on argv[0]'s basename */
 	char arg[REDACT_RULE_MAX];   /* the prefix (prefix) or the whole argument */
@@ -262,42 +265,49 @@ size_t redact_inline(const char *prog, size_t prog_len, const char *arg, size_t 
 	return o;
 }
 
+const char *redact_show(const struct redact *r, const char *prog, size_t prog_len,
+			const char *arg, size_t len, bool *hide, char *buf, size_t *ret_len)
+{
+	size_t keep = redact_arg(r, prog, prog_len, arg, len, hide), n;
+
+	*ret_len = len;
+	if (keep != SIZE_MAX) {
+		/* keep is a rule's prefix: below REDACT_RULE_MAX */
+		memcpy(buf, arg, keep);
+		memcpy(buf + keep, REDACT_MASK, sizeof(REDACT_MASK) - 1);
+		*ret_len = keep + sizeof(REDACT_MASK) - 1;
+		return buf;
+	}
+	if (!r)
+		return arg;
+	/* secrets inside an argument: header values, URL passwords */
+	n = redact_inline(prog, prog_len, arg, len, buf, REDACT_BUF);
+	if (n == SIZE_MAX)
+		return arg;
+	*ret_len = n;
+	return buf;
+}
+
 void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned int argc)
 {
 	const struct redact *r = active;
 	const char *prog = NULL;
 	size_t prog_len = 0, pos = 0;
 	bool hide = false;
+	char buf[REDACT_BUF];
 
 	jw_arr_open(w);
 	for (unsigned int i = 0; i < argc && pos < len; i++) {
-		size_t l = strnlen(argv + pos, len - pos), keep;
-		char buf[REDACT_RULE_MAX + sizeof(REDACT_MASK)];
+		size_t l = strnlen(argv + pos, len - pos), n = l;
+		const char *a = argv + pos;
 
 		if (i == 0) {
 			prog = argv;
 			prog_len = l;
-			keep = SIZE_MAX;
 		} else {
-			keep = redact_arg(r, prog, prog_len, argv + pos, l, &hide);
+			a = redact_show(r, prog, prog_len, argv + pos, l, &hide, buf, &n);
 		}
-		if (keep == SIZE_MAX && i > 0 && r) {
-			/* secrets inside an argument: header values, URL passwords */
-			char ibuf[SG_ARGV_BYTES + 64];
-			size_t n = redact_inline(prog, prog_len, argv + pos, l, ibuf, sizeof(ibuf));
-
-			if (n != SIZE_MAX)
-				jw_strn(w, ibuf, n);
-			else
-				jw_strn(w, argv + pos, l);
-		} else if (keep == SIZE_MAX) {
-			jw_strn(w, argv + pos, l);
-		} else {
-			/* keep is a rule's prefix: below REDACT_RULE_MAX */
-			memcpy(buf, argv + pos, keep);
-			memcpy(buf + keep, REDACT_MASK, sizeof(REDACT_MASK) - 1);
-			jw_strn(w, buf, keep + sizeof(REDACT_MASK) - 1);
-		}
+		jw_strn(w, a, n);
 		pos += l + 1;
 	}
 	jw_arr_close(w);

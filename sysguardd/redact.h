@@ -27,6 +27,7 @@
 #define REDACT_RULES_MAX 64      /* rules in one set */
 #define REDACT_RULE_MAX  128     /* bytes of one rule */
 #define REDACT_MASK      "***"
+#define REDACT_BUF       4160    /* an argument redacted: argv's most bytes and masks */
 
 struct jsonw;
 struct redact;
@@ -60,6 +61,14 @@ size_t redact_arg(const struct redact *r, const char *prog, size_t prog_len, con
  */
 size_t redact_inline(const char *prog, size_t prog_len, const char *arg, size_t len, char *out,
 		     size_t cap);
+
+/*
+ * What argument arg (len bytes) of prog shows under r: arg itself, or its
+ * redacted copy in buf (REDACT_BUF bytes); its length in *ret_len.  *hide as
+ * for redact_arg().  The encoder and the journal's message both use it.
+ */
+const char *redact_show(const struct redact *r, const char *prog, size_t prog_len,
+			const char *arg, size_t len, bool *hide, char *buf, size_t *ret_len);
 
 /* A JSON array of argc NUL-separated arguments (len bytes), redacted by the active set. */
 void redact_argv_json(struct jsonw *w, const char *argv, size_t len, unsigned int argc);

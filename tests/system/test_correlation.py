@@ -81,25 +81,26 @@ def by_pid(pid):
     return lambda e: e.get("proc", {}).get("pid") == pid
 
 
-def child(code, *args, uid=None):
-    """Run python code in a child process (as uid); its pid."""
+def as_uid(uid):
+    """A preexec_fn that makes the child uid (and gid) uid; None for root."""
     def drop():
         os.setgid(uid)
         os.setgroups([])
         os.setuid(uid)
+    return drop if uid is not None else None
+
+
+def child(code, *args, uid=None):
+    """Run python code in a child process (as uid); its pid."""
     p = subprocess.Popen([sys.executable, "-c", code] + [str(a) for a in args],
-                         preexec_fn=drop if uid is not None else None)
+                         preexec_fn=as_uid(uid))
     assert p.wait() == 0
     return p.pid
 
 
 def run(argv, uid=None):
-    def drop():
-        os.setgid(uid)
-        os.setgroups([])
-        os.setuid(uid)
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         preexec_fn=drop if uid is not None else None)
+                         preexec_fn=as_uid(uid))
     p.wait()
     return p.pid
 
